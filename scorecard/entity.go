@@ -1,0 +1,364 @@
+package scorecard
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Entity is one catalog entity in Port's shape.
+type Entity struct {
+	Identifier string         `json:"identifier"`
+	Title      string         `json:"title,omitempty"`
+	Icon       string         `json:"icon,omitempty"`
+	Blueprint  string         `json:"blueprint,omitempty"`
+	Team       Teams          `json:"team,omitempty"`
+	Properties map[string]any `json:"properties,omitempty"`
+	Relations  map[string]any `json:"relations,omitempty"`
+	CreatedAt  string         `json:"createdAt,omitempty"`
+	UpdatedAt  string         `json:"updatedAt,omitempty"`
+	CreatedBy  string         `json:"createdBy,omitempty"`
+	UpdatedBy  string         `json:"updatedBy,omitempty"`
+	// Scorecards holds the results Port computed itself, when the entity came
+	// from Port; prodready never reads them to evaluate, only to compare.
+	Scorecards map[string]PortResult `json:"scorecards,omitempty"`
+}
+
+// Name is the title, or the identifier when there is no title.
+func (e *Entity) Name() string {
+	if e.Title != "" {
+		return e.Title
+	}
+	return e.Identifier
+}
+
+// PortResult is one scorecard's result in Port's own shape.
+type PortResult struct {
+	Level string           `json:"level"`
+	Rules []PortRuleResult `json:"rules"`
+}
+
+// PortRuleResult is one rule's result in Port's own shape.
+type PortRuleResult struct {
+	Identifier string `json:"identifier"`
+	Status     string `json:"status"`
+	Level      string `json:"level"`
+}
+
+// Teams is an entity's owning teams. Port sends an array, or sometimes a
+// single string, which reads as a one-element array (SEMANTICS, Values).
+type Teams []string
+
+// UnmarshalJSON accepts a string, an array of strings, or null.
+func (t *Teams) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*t = nil
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			*t = nil
+		} else {
+			*t = Teams{s}
+		}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("team must be a string or an array of strings")
+	}
+	*t = list
+	return nil
+}
+
+// Catalog is a set of entities with an index for finding one by name.
+type Catalog struct {
+	Entities []Entity
+	byKey    map[string]int // lower-case identifier and title -> index
+}
+
+// NewCatalog indexes entities. It fails on a missing or duplicate identifier.
+func NewCatalog(entities []Entity) (*Catalog, error) {
+	c := &Catalog{Entities: entities, byKey: make(map[string]int, 2*len(entities))}
+	ids := make(map[string]int, len(entities))
+	for i := range entities {
+		e := &entities[i]
+		if e.Identifier == "" {
+			return nil, fmt.Errorf("entity #%d (title %q) has no identifier", i+1, e.Title)
+		}
+		if j, dup := ids[e.Identifier]; dup {
+			return nil, fmt.Errorf("entities #%d and #%d have the same identifier %q", j+1, i+1, e.Identifier)
+		}
+		ids[e.Identifier] = i
+	}
+	// Identifiers win over titles: add titles first so identifiers overwrite.
+	for i := range entities {
+		if t := strings.ToLower(strings.TrimSpace(entities[i].Title)); t != "" {
+			if _, taken := c.byKey[t]; !taken {
+				c.byKey[t] = i
+			}
+		}
+	}
+	for i := range entities {
+		c.byKey[strings.ToLower(entities[i].Identifier)] = i
+	}
+	return c, nil
+}
+
+// Find returns the index of the entity whose identifier or title is name,
+// case-insensitively, without scanning the catalog.
+func (c *Catalog) Find(name string) (int, bool) {
+	i, ok := c.byKey[strings.ToLower(strings.TrimSpace(name))]
+	return i, ok
+}
+
+// Suggest returns up to max identifiers or titles close to name; it scans.
+func (c *Catalog) Suggest(name string, max int) []string {
+	names := make([]string, 0, 2*len(c.Entities))
+	for i := range c.Entities {
+		names = append(names, c.Entities[i].Identifier)
+		if c.Entities[i].Title != "" && !strings.EqualFold(c.Entities[i].Title, c.Entities[i].Identifier) {
+			names = append(names, c.Entities[i].Title)
+		}
+	}
+	return Suggest(name, names, max)
+}
+
+// CatalogError is bad catalog input, with where it is when known.
+type CatalogError struct {
+	File      string
+	Line, Col int
+	Msg, Hint string
+}
+
+func (e *CatalogError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " (%s)", e.Hint)
+	}
+	return b.String()
+}
+
+// entityJSON catches the keys that say a file is scorecards, not a catalog.
+type entityJSON struct {
+	Entity
+	Rules  json.RawMessage `json:"rules"`
+	Levels json.RawMessage `json:"levels"`
+}
+
+// ParseCatalog reads a JSON array of Port entities, Port's
+// {"ok": true, "entities": [...]} search response, or {"entity": {...}}.
+// file names the input in errors. An empty catalog is an error: an empty
+// result must never pass for a healthy one.
+func ParseCatalog(file string, data []byte) (*Catalog, error) {
+	p := catalogParser{file: file, data: data}
+	ents, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	if len(ents) == 0 {
+		return nil, &CatalogError{File: file, Msg: "the catalog has no entities", Hint: "a catalog is a JSON array of entities, or Port's {\"entities\": [...]}"}
+	}
+	return p.index(ents)
+}
+
+type catalogParser struct {
+	file string
+	data []byte
+	offs []int64 // start of each entity, for messages
+}
+
+func (p *catalogParser) errAt(off int64, msg, hint string) *CatalogError {
+	line, col := lineCol(p.data, off)
+	return &CatalogError{File: p.file, Line: line, Col: col, Msg: msg, Hint: hint}
+}
+
+func (p *catalogParser) parse() ([]Entity, error) {
+	start := skipSpace(p.data, 0)
+	if start >= int64(len(p.data)) {
+		return nil, &CatalogError{File: p.file, Msg: "the file is empty"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(p.data))
+	switch p.data[start] {
+	case '[':
+		ents, err := p.array(dec)
+		if err != nil {
+			return nil, err
+		}
+		return ents, p.trailing(dec)
+	case '{':
+		ents, err := p.object(dec)
+		if err != nil {
+			return nil, err
+		}
+		return ents, p.trailing(dec)
+	}
+	return nil, p.errAt(start, "expected a JSON array of entities or an object with \"entities\"", "")
+}
+
+func (p *catalogParser) trailing(dec *json.Decoder) error {
+	if _, err := dec.Token(); err != io.EOF {
+		return p.errAt(skipSpace(p.data, dec.InputOffset()), "unexpected data after the catalog", "")
+	}
+	return nil
+}
+
+func (p *catalogParser) object(dec *json.Decoder) ([]Entity, error) {
+	if _, err := dec.Token(); err != nil {
+		return nil, p.jsonErr(err, dec)
+	}
+	var ents []Entity
+	found := false
+	var keys []string
+	for dec.More() {
+		keyOff := skipSpace(p.data, dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, p.jsonErr(err, dec)
+		}
+		key, _ := tok.(string)
+		keys = append(keys, key)
+		switch key {
+		case "entities":
+			if found {
+				return nil, p.errAt(keyOff, `"entities" appears twice`, "")
+			}
+			found = true
+			valOff := skipSpace(p.data, dec.InputOffset())
+			if valOff < int64(len(p.data)) && p.data[valOff] != '[' {
+				return nil, p.errAt(valOff, `"entities" must be an array of entities`, "")
+			}
+			if ents, err = p.array(dec); err != nil {
+				return nil, err
+			}
+		case "entity":
+			found = true
+			off := skipSpace(p.data, dec.InputOffset())
+			var e entityJSON
+			if err := dec.Decode(&e); err != nil {
+				return nil, p.jsonErr(err, dec)
+			}
+			p.offs = append(p.offs, off)
+			ents = append(ents, e.Entity)
+		case "ok":
+			off := skipSpace(p.data, dec.InputOffset())
+			var ok any
+			if err := dec.Decode(&ok); err != nil {
+				return nil, p.jsonErr(err, dec)
+			}
+			if ok == false {
+				return nil, p.errAt(off, `the response says "ok": false`, "it is an error from Port, not a catalog")
+			}
+		case "scorecards", "scorecard", "rules":
+			return nil, p.errAt(keyOff, fmt.Sprintf("this is scorecard definitions (it has %q), not a catalog", key), "pass it with --scorecards")
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, p.jsonErr(err, dec)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, p.jsonErr(err, dec)
+	}
+	if !found {
+		sort.Strings(keys)
+		if containsStr(keys, "identifier") && containsStr(keys, "properties") {
+			return nil, p.errAt(0, "this is a single entity, not a catalog", `wrap it in an array: [ {...} ]`)
+		}
+		return nil, p.errAt(0, fmt.Sprintf(`the object has no "entities" (keys: %s)`, strings.Join(keys, ", ")), `a catalog is a JSON array of entities, or Port's {"ok": true, "entities": [...]}`)
+	}
+	return ents, nil
+}
+
+func (p *catalogParser) array(dec *json.Decoder) ([]Entity, error) {
+	if _, err := dec.Token(); err != nil {
+		return nil, p.jsonErr(err, dec)
+	}
+	ents := make([]Entity, 0, 64)
+	for dec.More() {
+		off := skipSpace(p.data, dec.InputOffset())
+		if off < int64(len(p.data)) && p.data[off] != '{' {
+			var skip any
+			_ = dec.Decode(&skip)
+			return nil, p.errAt(off, fmt.Sprintf("entity #%d is not an object", len(ents)+1), "")
+		}
+		var e entityJSON
+		if err := dec.Decode(&e); err != nil {
+			return nil, p.jsonErr(err, dec)
+		}
+		if e.Rules != nil || (e.Levels != nil && e.Properties == nil) {
+			return nil, p.errAt(off, fmt.Sprintf("entity #%d has \"rules\": this is scorecard definitions, not a catalog", len(ents)+1), "pass it with --scorecards")
+		}
+		p.offs = append(p.offs, off)
+		ents = append(ents, e.Entity)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, p.jsonErr(err, dec)
+	}
+	return ents, nil
+}
+
+func (p *catalogParser) jsonErr(err error, dec *json.Decoder) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off := se.Offset
+		if off > 0 {
+			off--
+		}
+		return p.errAt(off, "invalid JSON: "+se.Error(), "")
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "value"
+		}
+		return p.errAt(te.Offset, fmt.Sprintf("entity #%d: field %q must be %s, not %s", len(p.offs)+1, field, kindName(te.Type.Kind().String()), te.Value), "")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return p.errAt(int64(len(p.data)), "invalid JSON: unexpected end of input", "the file is cut short")
+	}
+	return p.errAt(dec.InputOffset(), fmt.Sprintf("entity #%d: %v", len(p.offs)+1, err), "")
+}
+
+func kindName(k string) string {
+	switch k {
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "an array"
+	case "string":
+		return "a string"
+	}
+	return k
+}
+
+func (p *catalogParser) index(ents []Entity) (*Catalog, error) {
+	ids := make(map[string]int, len(ents))
+	for i := range ents {
+		if ents[i].Identifier == "" {
+			return nil, p.errAt(p.offs[i], fmt.Sprintf("entity #%d has no \"identifier\"", i+1), "every entity needs a unique identifier")
+		}
+		if j, dup := ids[ents[i].Identifier]; dup {
+			line, _ := lineCol(p.data, p.offs[j])
+			return nil, p.errAt(p.offs[i], fmt.Sprintf("entity #%d has the identifier %q, like entity #%d at line %d", i+1, ents[i].Identifier, j+1, line), "identifiers must be unique")
+		}
+		ids[ents[i].Identifier] = i
+	}
+	return NewCatalog(ents)
+}

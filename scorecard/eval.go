@@ -1,0 +1,378 @@
+package scorecard
+
+import (
+	"strings"
+	"time"
+)
+
+// field says where a condition reads its value from.
+type field struct {
+	kind fieldKind
+	name string
+}
+
+type fieldKind uint8
+
+const (
+	fProperty fieldKind = iota
+	fRelation
+	fIdentifier
+	fTitle
+	fTeam
+	fBlueprint
+	fIcon
+	fCreatedAt
+	fUpdatedAt
+	fCreatedBy
+	fUpdatedBy
+)
+
+var metaFields = map[string]fieldKind{
+	"$identifier": fIdentifier, "$title": fTitle, "$team": fTeam, "$blueprint": fBlueprint, "$icon": fIcon,
+	"$createdAt": fCreatedAt, "$updatedAt": fUpdatedAt, "$createdBy": fCreatedBy, "$updatedBy": fUpdatedBy,
+}
+
+// compile prepares the condition for evaluation once, at parse time.
+func (c *Condition) compile() {
+	switch {
+	case c.Relation != "":
+		c.field = field{kind: fRelation, name: c.Relation}
+	default:
+		if k, ok := metaFields[c.Property]; ok {
+			c.field = field{kind: k}
+		} else {
+			c.field = field{kind: fProperty, name: c.Property}
+		}
+	}
+	c.want = fromAny(c.Value)
+	if list, ok := c.Value.([]any); ok && (c.Operator == OpIn || c.Operator == OpContainsAny) {
+		c.set = make([]value, len(list))
+		for i, x := range list {
+			c.set[i] = fromAny(x)
+		}
+	}
+}
+
+// read returns the entity's value for the condition's field; absent is null.
+func (c *Condition) read(e *Entity) value {
+	switch c.field.kind {
+	case fProperty:
+		return fromAny(e.Properties[c.field.name])
+	case fRelation:
+		return fromAny(e.Relations[c.field.name])
+	case fTeam:
+		if len(e.Team) == 0 {
+			return value{k: kStrings}
+		}
+		return value{k: kStrings, ss: e.Team}
+	}
+	var s string
+	switch c.field.kind {
+	case fIdentifier:
+		s = e.Identifier
+	case fTitle:
+		s = e.Title
+	case fBlueprint:
+		s = e.Blueprint
+	case fIcon:
+		s = e.Icon
+	case fCreatedAt:
+		s = e.CreatedAt
+	case fUpdatedAt:
+		s = e.UpdatedAt
+	case fCreatedBy:
+		s = e.CreatedBy
+	case fUpdatedBy:
+		s = e.UpdatedBy
+	}
+	if s == "" {
+		return value{}
+	}
+	return value{k: kString, s: s}
+}
+
+// Match evaluates the condition on the entity at now.
+func (c *Condition) Match(e *Entity, now time.Time) bool {
+	return c.test(c.read(e), now)
+}
+
+func (c *Condition) test(v value, now time.Time) bool {
+	switch c.Operator {
+	case OpIsEmpty:
+		return v.empty() != c.Not
+	case OpIsNotEmpty:
+		return !v.empty() != c.Not
+	case OpEq:
+		if c.hasRng {
+			return c.between(v, now)
+		}
+		return equal(v, c.want)
+	case OpNeq:
+		if c.hasRng {
+			return !c.between(v, now)
+		}
+		return !equal(v, c.want)
+	case OpGt, OpLt, OpGte, OpLte:
+		cmp, ok := order(v, c.want)
+		if !ok {
+			return false
+		}
+		switch c.Operator {
+		case OpGt:
+			return cmp > 0
+		case OpLt:
+			return cmp < 0
+		case OpGte:
+			return cmp >= 0
+		}
+		return cmp <= 0
+	case OpContains:
+		return contains(v, c.want)
+	case OpDoesNotContains:
+		return !contains(v, c.want)
+	case OpBeginsWith:
+		return v.k == kString && c.want.k == kString && strings.HasPrefix(v.s, c.want.s)
+	case OpDoesNotBeginsWith:
+		return !(v.k == kString && c.want.k == kString && strings.HasPrefix(v.s, c.want.s))
+	case OpEndsWith:
+		return v.k == kString && c.want.k == kString && strings.HasSuffix(v.s, c.want.s)
+	case OpDoesNotEndsWith:
+		return !(v.k == kString && c.want.k == kString && strings.HasSuffix(v.s, c.want.s))
+	case OpIn:
+		if v.isArray() {
+			for i := 0; i < v.len(); i++ {
+				if c.inSet(v.elem(i)) {
+					return true
+				}
+			}
+			return false
+		}
+		return v.k != kNull && c.inSet(v)
+	case OpContainsAny:
+		switch {
+		case v.isArray():
+			for i := 0; i < v.len(); i++ {
+				if c.inSet(v.elem(i)) {
+					return true
+				}
+			}
+			return false
+		case v.k == kNull, v.k == kObject:
+			return false
+		}
+		return c.inSet(v) // a lone value counts as one element
+	case OpBetween:
+		return c.between(v, now)
+	case OpNotBetween:
+		return !c.between(v, now)
+	}
+	return false
+}
+
+func (c *Condition) inSet(v value) bool {
+	for _, w := range c.set {
+		if equal(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Condition) between(v value, now time.Time) bool {
+	if v.k != kString {
+		return false
+	}
+	t, ok := parseTime(v.s)
+	if !ok {
+		return false
+	}
+	from, to := c.rng.resolve(now)
+	return !t.Before(from) && !t.After(to)
+}
+
+// contains: a substring of a string, or an element of an array.
+func contains(v, want value) bool {
+	switch {
+	case v.k == kString:
+		return want.k == kString && strings.Contains(v.s, want.s)
+	case v.isArray():
+		return containsElem(v, want)
+	}
+	return false
+}
+
+// Match evaluates the query on the entity at now.
+func (q *Query) Match(e *Entity, now time.Time) bool {
+	if q.Combinator == "or" {
+		for i := range q.Conditions {
+			if q.Conditions[i].Match(e, now) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range q.Conditions {
+		if !q.Conditions[i].Match(e, now) {
+			return false
+		}
+	}
+	return true
+}
+
+// Applies reports whether the scorecard applies to the entity: same
+// blueprint when both are known, and the filter, if any, is true.
+func (s *Scorecard) Applies(e *Entity, now time.Time) bool {
+	if s.Blueprint != "" && e.Blueprint != "" && s.Blueprint != e.Blueprint {
+		return false
+	}
+	return s.Filter == nil || s.Filter.Match(e, now)
+}
+
+// levelOf applies the level rule (SEMANTICS, Levels 5) to rule outcomes.
+func (s *Scorecard) levelOf(pass []bool) int {
+	level := 0
+	for r := 1; r < len(s.byRank); r++ {
+		for _, i := range s.byRank[r] {
+			if !pass[i] {
+				return level
+			}
+		}
+		if len(s.byRank[r]) > 0 {
+			level = r
+		}
+	}
+	return level
+}
+
+// Evaluation is the result of every scorecard on every entity at one now.
+type Evaluation struct {
+	Now        time.Time
+	Scorecards []*Scorecard
+	Catalog    *Catalog
+
+	offsets []int  // first rule slot of each scorecard within an entity's slots
+	stride  int    // rule slots per entity
+	pass    []bool // entity*stride + offsets[s] + rule
+	levels  []int16
+	applies []bool // entity*len(Scorecards) + s
+}
+
+// Evaluate runs every scorecard over every entity of the catalog, at now.
+// It allocates its result tables once; checking a condition allocates nothing.
+func Evaluate(now time.Time, scorecards []*Scorecard, cat *Catalog) *Evaluation {
+	ev := &Evaluation{Now: now.UTC(), Scorecards: scorecards, Catalog: cat}
+	ev.offsets = make([]int, len(scorecards))
+	for i, s := range scorecards {
+		ev.offsets[i] = ev.stride
+		ev.stride += len(s.Rules)
+	}
+	n := len(cat.Entities)
+	ns := len(scorecards)
+	ev.pass = make([]bool, n*ev.stride)
+	ev.levels = make([]int16, n*ns)
+	ev.applies = make([]bool, n*ns)
+	for e := range cat.Entities {
+		ent := &cat.Entities[e]
+		for si, s := range scorecards {
+			if !s.Applies(ent, ev.Now) {
+				continue
+			}
+			ev.applies[e*ns+si] = true
+			base := e*ev.stride + ev.offsets[si]
+			pass := ev.pass[base : base+len(s.Rules)]
+			for ri := range s.Rules {
+				pass[ri] = s.Rules[ri].Query.Match(ent, ev.Now)
+			}
+			ev.levels[e*ns+si] = int16(s.levelOf(pass))
+		}
+	}
+	return ev
+}
+
+// Result is one scorecard's outcome for one entity.
+type Result struct {
+	Entity    *Entity
+	Scorecard *Scorecard
+	Applies   bool
+	Level     int    // rank in Scorecard.Levels
+	Pass      []bool // by rule index; nil when the scorecard does not apply
+	now       time.Time
+}
+
+// Result returns scorecard s's outcome for entity e (both indexes).
+func (ev *Evaluation) Result(e, s int) Result {
+	ns := len(ev.Scorecards)
+	r := Result{Entity: &ev.Catalog.Entities[e], Scorecard: ev.Scorecards[s], now: ev.Now}
+	if !ev.applies[e*ns+s] {
+		return r
+	}
+	base := e*ev.stride + ev.offsets[s]
+	r.Applies = true
+	r.Level = int(ev.levels[e*ns+s])
+	r.Pass = ev.pass[base : base+len(r.Scorecard.Rules)]
+	return r
+}
+
+// ScorecardIndex returns the position of the scorecard with identifier id.
+func (ev *Evaluation) ScorecardIndex(id string) int {
+	for i, s := range ev.Scorecards {
+		if s.Identifier == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// LevelName is the title of the entity's level.
+func (r Result) LevelName() string { return r.Scorecard.Levels[r.Level].Title }
+
+// Failing returns the indexes of the failing rules, lowest level first.
+func (r Result) Failing() []int {
+	var out []int
+	for rank := range r.Scorecard.Levels {
+		for _, i := range r.Scorecard.RulesAt(rank) {
+			if !r.Pass[i] {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// NextLevel returns the rank of the next level the entity can reach (the
+// lowest level above its own that has rules) and the rules to fix for it.
+// ok is false at the top.
+func (r Result) NextLevel() (rank int, fix []int, ok bool) {
+	s := r.Scorecard
+	for next := r.Level + 1; next < len(s.Levels); next++ {
+		if len(s.RulesAt(next)) == 0 {
+			continue
+		}
+		for rank := 1; rank <= next; rank++ {
+			for _, i := range s.RulesAt(rank) {
+				if !r.Pass[i] {
+					fix = append(fix, i)
+				}
+			}
+		}
+		return next, fix, true
+	}
+	return 0, nil, false
+}
+
+// Reasons explains why rule i fails: for each condition that made it fail,
+// the value the entity has and what the condition wants. Nil when it passes.
+func (r Result) Reasons(i int) []string {
+	if !r.Applies || r.Pass[i] {
+		return nil
+	}
+	q := &r.Scorecard.Rules[i].Query
+	var out []string
+	for ci := range q.Conditions {
+		c := &q.Conditions[ci]
+		if !c.Match(r.Entity, r.now) {
+			out = append(out, c.Explain(r.Entity, r.now))
+		}
+	}
+	return out
+}
