@@ -1,0 +1,92 @@
+// Command prodready evaluates Port-format scorecards over a service catalog,
+// gates deploys on them, and runs the Slack bot. This package only reads
+// configuration and wires the other packages together.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit statuses shared by every command.
+const (
+	exitOK    = 0
+	exitBelow = 1 // check: something is below the bar; validate: a lint error
+	exitUsage = 2 // bad input, bad usage, or a source that failed
+)
+
+// env is what a command may touch of the outside world, so tests can run
+// commands in-process with their own streams and variables.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"check":    {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
+		"validate": {"lint scorecard definitions", runValidate},
+		"version":  {"print the version", runVersion},
+		"serve":    {"run the Slack bot", runServe},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "prodready: unknown command %q\n", args[0])
+		usage(e.stderr, cmds)
+		return exitUsage
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "Usage: prodready COMMAND [ARGS]\n\nCommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'prodready COMMAND --help' for a command's flags.")
+}
+
+func runVersion(_ context.Context, e *env, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(e.stdout, "Usage: prodready version\n\nPrints prodready's version.")
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "prodready %s\n", version)
+	return exitOK
+}
