@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"validate": {"lint scorecard definitions", runValidate},
 		"version":  {"print the version", runVersion},
 		"serve":    {"run the Slack bot", runServe},
+		"run":      {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
 	}
 }
 
