@@ -555,7 +555,7 @@ func (p *defParser) ruleWarnings(all []Rule, name string, rules *node) {
 			queries[key] = r.Identifier
 		}
 		if idw, tw, ok := misspelt(r.Identifier, r.Title); ok {
-			p.add(rn.get("identifier"), Warning, name, r.Identifier, fmt.Sprintf("identifier word %q looks like a misspelling of %q in the title %q", idw, tw, r.Title), "")
+			p.add(rn.get("identifier"), Warning, name, r.Identifier, fmt.Sprintf("identifier word %q and title word %q differ by a letter or two: one of them looks misspelt (title %q)", idw, tw, r.Title), "")
 		}
 	}
 }
@@ -574,9 +574,14 @@ func (p *defParser) levelWarnings(sc *Scorecard, name string, n *node) {
 		at = n
 	}
 	for r := 1; r < top; r++ {
-		if len(sc.byRank[r]) == 0 {
-			p.add(at, Warning, name, "", fmt.Sprintf("level %q has no rules but %q above it has: no entity is ever at %s", sc.Levels[r].Title, sc.Levels[top].Title, sc.Levels[r].Title), "add rules at "+sc.Levels[r].Title+", or remove the level")
+		if len(sc.byRank[r]) > 0 {
+			continue
 		}
+		above := r + 1
+		for len(sc.byRank[above]) == 0 {
+			above++
+		}
+		p.add(at, Warning, name, "", fmt.Sprintf("level %q has no rules but %q above it has: no entity is ever at %s", sc.Levels[r].Title, sc.Levels[above].Title, sc.Levels[r].Title), "add rules at "+sc.Levels[r].Title+", or remove the level")
 	}
 }
 
@@ -607,8 +612,8 @@ func misspelt(identifier, title string) (string, string, bool) {
 			continue
 		}
 		for _, tw := range tws {
-			if len(tw) < 5 {
-				continue
+			if len(tw) < 5 || strings.HasPrefix(iw, tw) || strings.HasPrefix(tw, iw) {
+				continue // an inflection ("approvals", "approval"), not a misspelling
 			}
 			d := distance(iw, tw)
 			if d > 0 && d <= 1+len(iw)/8 {

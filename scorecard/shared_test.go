@@ -97,7 +97,7 @@ func TestSeedGuideScorecardIsRejected(t *testing.T) {
 			t.Errorf("rule %s: finding %+v; want one naming %q with a line", rule, f, msg)
 		}
 	}
-	for _, w := range []string{`the string "true" is compared where a boolean is probably meant`, `same title "Branch protection set"`, `"fressness" looks like a misspelling of "freshness"`} {
+	for _, w := range []string{`the string "true" is compared where a boolean is probably meant`, `same title "Branch protection set"`, `identifier word "fressness" and title word "freshness" differ`} {
 		if !hasFinding(findings, Warning, w) {
 			t.Errorf("no warning %q", w)
 		}

@@ -1,7 +1,319 @@
 package main
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
 
-func runCheck(_ context.Context, e *env, args []string) int { return exitUsage }
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
+)
 
-func runValidate(_ context.Context, e *env, args []string) int { return exitUsage }
+// parseInterspersed lets flags follow positional arguments
+// (`check payments-api --min-level Silver`), which package flag alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newFlagSet returns a flag set that reports to the command's streams;
+// --help prints usage on stdout.
+func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// flagExit turns a flag parse error into an exit status: --help is success.
+func flagExit(e *env, fs *flag.FlagSet, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return exitOK
+	}
+	return exitUsage
+}
+
+type checkOpts struct {
+	src       sourceFlags
+	scorecard string
+	minLevel  string
+	now       string
+	format    string
+}
+
+func runCheck(ctx context.Context, e *env, args []string) int {
+	var o checkOpts
+	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json]\n\n"+
+		"Evaluates every scorecard over the catalog (or over the named services: identifier or title, any case)\n"+
+		"and prints each service's level, its failing rules with reasons, and what to fix for the next level.\n"+
+		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.")
+	o.src.register(fs)
+	fs.StringVar(&o.scorecard, "scorecard", "", "evaluate only the scorecard with this `ID`")
+	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
+	fs.StringVar(&o.now, "now", "", "evaluate at this time (`RFC3339`) instead of the current time, to reproduce a result")
+	fs.StringVar(&o.format, "format", "text", "output `format`: text or json")
+	services, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagExit(e, fs, err)
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json, not %q\n", o.format)
+		return exitUsage
+	}
+	now := time.Now().UTC()
+	if o.now != "" {
+		if now, err = time.Parse(time.RFC3339, o.now); err != nil {
+			fmt.Fprintf(e.stderr, "prodready check: --now %q is not an RFC 3339 time (like 2026-11-26T09:00:00Z)\n", o.now)
+			return exitUsage
+		}
+	}
+	src, err := pickSource(e, o.src)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
+	b, err := src.Load(ctx, now)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+		return exitUsage
+	}
+	code := exitOK
+	for _, f := range b.Findings {
+		fmt.Fprintln(e.stderr, f)
+	}
+	if len(b.Findings.Errors()) > 0 {
+		fmt.Fprintf(e.stderr, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
+		code = exitUsage
+	}
+	scs := b.Scorecards
+	if o.scorecard != "" {
+		scs = nil
+		var ids []string
+		for _, sc := range b.Scorecards {
+			ids = append(ids, sc.Identifier)
+			if sc.Identifier == o.scorecard {
+				scs = append(scs, sc)
+			}
+		}
+		if len(scs) == 0 {
+			fmt.Fprintf(e.stderr, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
+			return exitUsage
+		}
+	}
+	ev := scorecard.Evaluate(now, scs, b.Catalog)
+	entities, ok := selectEntities(e, b.Catalog, services)
+	if !ok {
+		return exitUsage
+	}
+	minRanks := make([]int, len(scs)) // per scorecard; -1 where the level is not defined
+	if o.minLevel != "" {
+		var all []string
+		defined := false
+		for i, sc := range scs {
+			minRanks[i] = sc.LevelRankFold(o.minLevel)
+			defined = defined || minRanks[i] >= 0
+			all = append(all, sc.LevelNames()...)
+		}
+		if !defined {
+			fmt.Fprintf(e.stderr, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
+			return exitUsage
+		}
+		for i, sc := range scs {
+			if minRanks[i] < 0 {
+				fmt.Fprintf(e.stderr, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
+			}
+		}
+	}
+	var below []string
+	for _, ei := range entities {
+		for si := range scs {
+			r := ev.Result(ei, si)
+			if r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si] {
+				below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
+			}
+		}
+	}
+	if err := writeCheck(e.stdout, o.format, ev, entities, b); err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
+		return exitUsage
+	}
+	if len(below) > 0 {
+		fmt.Fprintf(e.stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), o.minLevel)
+		for _, l := range below {
+			fmt.Fprintf(e.stderr, "  %s\n", l)
+		}
+		if code == exitOK {
+			code = exitBelow
+		}
+	}
+	return code
+}
+
+// selectEntities resolves SERVICE arguments; none means every entity.
+func selectEntities(e *env, cat *scorecard.Catalog, names []string) ([]int, bool) {
+	if len(names) == 0 {
+		out := make([]int, len(cat.Entities))
+		for i := range out {
+			out[i] = i
+		}
+		return out, true
+	}
+	var out []int
+	seen := map[int]bool{}
+	for _, n := range names {
+		i, ok := cat.Find(n)
+		if !ok {
+			fmt.Fprintf(e.stderr, "prodready check: no service named %q%s\n", n, didYouMean(cat.Suggest(n, 3)))
+			return nil, false
+		}
+		if !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	return out, true
+}
+
+func didYouMean(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return "; did you mean " + scorecard.OrList(s) + "?"
+}
+
+func writeCheck(w io.Writer, format string, ev *scorecard.Evaluation, entities []int, b *scorecard.Bundle) error {
+	if format == "json" {
+		return writeCheckJSON(w, ev, entities)
+	}
+	for _, i := range entities {
+		if err := report.WriteText(w, report.ForService(ev, i, b.EntityURL)); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if len(entities) > 1 {
+		return writeSummary(w, ev, entities)
+	}
+	return nil
+}
+
+// writeSummary counts services per level on each scorecard.
+func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
+	fmt.Fprintf(w, "%s evaluated at %s\n", plural(len(entities), "service"), ev.Now.Format(time.RFC3339))
+	for si, sc := range ev.Scorecards {
+		counts := make([]int, len(sc.Levels))
+		applied := 0
+		for _, ei := range entities {
+			if r := ev.Result(ei, si); r.Applies {
+				counts[r.Level]++
+				applied++
+			}
+		}
+		parts := make([]string, 0, len(counts))
+		for rank := len(counts) - 1; rank >= 0; rank-- {
+			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[rank]))
+		}
+		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), applied, strings.Join(parts, ", "))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The JSON output: Port's own result shape, plus titles and reasons.
+type checkJSON struct {
+	Now      string       `json:"now"`
+	Entities []entityJSON `json:"entities"`
+}
+
+type entityJSON struct {
+	Identifier string                   `json:"identifier"`
+	Title      string                   `json:"title"`
+	Team       []string                 `json:"team"`
+	Scorecards map[string]scorecardJSON `json:"scorecards"`
+}
+
+type scorecardJSON struct {
+	Level string     `json:"level"`
+	Rules []ruleJSON `json:"rules"`
+}
+
+type ruleJSON struct {
+	Identifier string   `json:"identifier"`
+	Title      string   `json:"title"`
+	Level      string   `json:"level"`
+	Status     string   `json:"status"`
+	Reasons    []string `json:"reasons"`
+}
+
+func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
+	out := checkJSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]entityJSON, 0, len(entities))}
+	for _, ei := range entities {
+		ent := &ev.Catalog.Entities[ei]
+		ej := entityJSON{Identifier: ent.Identifier, Title: ent.Title, Team: append([]string{}, ent.Team...), Scorecards: map[string]scorecardJSON{}}
+		for si, sc := range ev.Scorecards {
+			r := ev.Result(ei, si)
+			if !r.Applies {
+				continue
+			}
+			sj := scorecardJSON{Level: r.LevelName(), Rules: make([]ruleJSON, len(sc.Rules))}
+			for ri := range sc.Rules {
+				rule := &sc.Rules[ri]
+				status := "SUCCESS"
+				if !r.Pass[ri] {
+					status = "FAILURE"
+				}
+				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+			}
+			ej.Scorecards[sc.Identifier] = sj
+		}
+		out.Entities = append(out.Entities, ej)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func uniq(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

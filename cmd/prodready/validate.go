@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/files"
+)
+
+func runValidate(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "validate", "prodready validate FILE... [--format text|json]\n\n"+
+		"Lints scorecard definitions: one line per finding, file:line:col: error|warning: scorecard S, rule R: message (hint).\n"+
+		"Exit status: 0 no errors (warnings allowed); 1 any error; 2 a file that cannot be read, or bad usage.")
+	format := fs.String("format", "text", "output `format`: text or json")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagExit(e, fs, err)
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(e.stderr, "prodready validate: --format must be text or json, not %q\n", *format)
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file")
+		fs.Usage()
+		return exitUsage
+	}
+	var all scorecard.Findings
+	loaded := 0
+	for _, p := range paths {
+		scs, findings, err := files.ReadScorecards(p)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
+			return exitUsage
+		}
+		loaded += len(scs)
+		all = append(all, findings...)
+	}
+	return reportFindings(e, *format, all, loaded, len(paths))
+}
+
+// reportFindings prints lint findings and returns validate's exit status.
+func reportFindings(e *env, format string, all scorecard.Findings, loaded, sources int) int {
+	nerr := len(all.Errors())
+	if format == "json" {
+		out := struct {
+			Findings   scorecard.Findings `json:"findings"`
+			Errors     int                `json:"errors"`
+			Warnings   int                `json:"warnings"`
+			Scorecards int                `json:"scorecards"`
+		}{Findings: append(scorecard.Findings{}, all...), Errors: nerr, Warnings: len(all) - nerr, Scorecards: loaded}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		for _, f := range all {
+			fmt.Fprintln(e.stdout, f)
+		}
+		fmt.Fprintf(e.stderr, "%s, %s; %s usable in %s\n", plural(nerr, "error"), plural(len(all)-nerr, "warning"), plural(loaded, "scorecard"), plural(sources, "source"))
+	}
+	if nerr > 0 {
+		return exitBelow
+	}
+	return exitOK
+}
