@@ -181,6 +181,7 @@ type catalogParser struct {
 	file string
 	data []byte
 	offs []int64 // start of each entity, for messages
+	cur  int64   // start of the value being decoded
 }
 
 func (p *catalogParser) errAt(off int64, msg, hint string) *CatalogError {
@@ -250,6 +251,7 @@ func (p *catalogParser) object(dec *json.Decoder) ([]Entity, error) {
 			found = true
 			off := skipSpace(p.data, dec.InputOffset())
 			var e entityJSON
+			p.cur = off
 			if err := dec.Decode(&e); err != nil {
 				return nil, p.jsonErr(err, dec)
 			}
@@ -299,6 +301,7 @@ func (p *catalogParser) array(dec *json.Decoder) ([]Entity, error) {
 			return nil, p.errAt(off, fmt.Sprintf("entity #%d is not an object", len(ents)+1), "")
 		}
 		var e entityJSON
+		p.cur = off
 		if err := dec.Decode(&e); err != nil {
 			return nil, p.jsonErr(err, dec)
 		}
@@ -319,17 +322,15 @@ func (p *catalogParser) jsonErr(err error, dec *json.Decoder) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off := se.Offset
-		if off > 0 {
-			off--
-		}
-		return p.errAt(off, "invalid JSON: "+se.Error(), "")
+		off, msg := syntaxOffset(p.data, se)
+		return p.errAt(off, "invalid JSON: "+msg, "")
 	case errors.As(err, &te):
-		field := te.Field
+		field := strings.TrimPrefix(te.Field, "Entity.")
 		if field == "" {
 			field = "value"
 		}
-		return p.errAt(te.Offset, fmt.Sprintf("entity #%d: field %q must be %s, not %s", len(p.offs)+1, field, kindName(te.Type.Kind().String()), te.Value), "")
+		// Decode reports the offset within the value it was decoding.
+		return p.errAt(p.cur+te.Offset, fmt.Sprintf("entity #%d: field %q must be %s, not %s", len(p.offs)+1, field, kindName(te.Type.Kind().String()), te.Value), "")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p.errAt(int64(len(p.data)), "invalid JSON: unexpected end of input", "the file is cut short")
 	}

@@ -177,11 +177,7 @@ func (p *treeParser) syntax(err error) error {
 	msg := err.Error()
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
-		if off > 0 {
-			off-- // Offset counts the byte that broke the parse
-		}
-		msg = se.Error()
+		off, msg = syntaxOffset(p.data, se)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		off = int64(len(p.data))
 		msg = "unexpected end of JSON input"
@@ -217,4 +213,23 @@ func lineCol(data []byte, off int64) (line, col int) {
 	line = bytes.Count(before, []byte{'\n'}) + 1
 	col = int(off) - bytes.LastIndexByte(before, '\n')
 	return line, col
+}
+
+// syntaxOffset finds where a syntax error is. json.Decoder's offsets are
+// relative to a buffer that depends on what was decoded before, so on this
+// (rare) path the whole input is checked again by json.Unmarshal, whose
+// offset is always one past the byte that broke the parse.
+func syntaxOffset(data []byte, se *json.SyntaxError) (int64, string) {
+	var raw json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		var whole *json.SyntaxError
+		if errors.As(err, &whole) {
+			off := whole.Offset
+			if off > 0 && off <= int64(len(data)) && whole.Error() != "unexpected end of JSON input" {
+				off--
+			}
+			return off, whole.Error()
+		}
+	}
+	return se.Offset, se.Error()
 }
