@@ -60,6 +60,11 @@ func (t *Teams) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*t = nil
 		return nil
+	case len(b) > 0 && b[0] == '[':
+		if list, ok := simpleStrings(b); ok {
+			*t = list
+			return nil
+		}
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -78,6 +83,38 @@ func (t *Teams) UnmarshalJSON(b []byte) error {
 	}
 	*t = list
 	return nil
+}
+
+// simpleStrings reads an array of strings without escapes, the shape of
+// nearly every team list, without a second pass of encoding/json.
+func simpleStrings(b []byte) (Teams, bool) {
+	b = bytes.TrimSpace(b[1:])
+	var out Teams
+	for {
+		if len(b) > 0 && b[0] == ']' && len(out) == 0 {
+			return out, len(bytes.TrimSpace(b[1:])) == 0
+		}
+		if len(b) == 0 || b[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 || bytes.IndexByte(b[1:end+1], '\\') >= 0 {
+			return nil, false
+		}
+		out = append(out, string(b[1:end+1]))
+		b = bytes.TrimSpace(b[end+2:])
+		switch {
+		case len(b) > 0 && b[0] == ',':
+			b = bytes.TrimSpace(b[1:])
+			if len(b) > 0 && b[0] == ']' {
+				return nil, false
+			}
+		case len(b) > 0 && b[0] == ']':
+			return out, len(bytes.TrimSpace(b[1:])) == 0
+		default:
+			return nil, false
+		}
+	}
 }
 
 // Catalog is a set of entities with an index for finding one by name.
@@ -166,6 +203,12 @@ type entityJSON struct {
 // file names the input in errors. An empty catalog is an error: an empty
 // result must never pass for a healthy one.
 func ParseCatalog(file string, data []byte) (*Catalog, error) {
+	if ents, ok := fastCatalog(data); ok && len(ents) > 0 {
+		if cat, err := NewCatalog(ents); err == nil {
+			return cat, nil
+		}
+	}
+	// Something is wrong: parse again, carefully, to say where and what.
 	p := catalogParser{file: file, data: data}
 	ents, err := p.parse()
 	if err != nil {
@@ -175,6 +218,38 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 		return nil, &CatalogError{File: file, Msg: "the catalog has no entities", Hint: "a catalog is a JSON array of entities, or Port's {\"entities\": [...]}"}
 	}
 	return p.index(ents)
+}
+
+// fastCatalog decodes a well-formed catalog in one json.Unmarshal pass. It
+// answers false for anything unusual, which the careful parser then explains
+// with positions; that parser is slower, but runs only on the error path.
+func fastCatalog(data []byte) ([]Entity, bool) {
+	if bytes.Contains(data, []byte(`"rules"`)) {
+		return nil, false // maybe scorecard definitions: let the careful parser decide
+	}
+	start := skipSpace(data, 0)
+	if start >= int64(len(data)) {
+		return nil, false
+	}
+	switch data[start] {
+	case '[':
+		var ents []Entity
+		if json.Unmarshal(data, &ents) != nil {
+			return nil, false
+		}
+		return ents, true
+	case '{':
+		var r struct {
+			OK         *bool           `json:"ok"`
+			Entities   []Entity        `json:"entities"`
+			Scorecards json.RawMessage `json:"scorecards"`
+		}
+		if json.Unmarshal(data, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil {
+			return nil, false
+		}
+		return r.Entities, r.Entities != nil
+	}
+	return nil, false
 }
 
 type catalogParser struct {

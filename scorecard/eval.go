@@ -1,7 +1,9 @@
 package scorecard
 
 import (
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,8 +34,37 @@ var metaFields = map[string]fieldKind{
 	"$createdAt": fCreatedAt, "$updatedAt": fUpdatedAt, "$createdBy": fCreatedBy, "$updatedBy": fUpdatedBy,
 }
 
+// opcode is an Operator as a small integer: the hot path switches on it.
+type opcode uint8
+
+const (
+	opIsEmpty opcode = iota
+	opIsNotEmpty
+	opEq
+	opNeq
+	opGt
+	opLt
+	opGte
+	opLte
+	opContains
+	opDoesNotContains
+	opBeginsWith
+	opDoesNotBeginsWith
+	opEndsWith
+	opDoesNotEndsWith
+	opIn
+	opContainsAny
+	opBetween
+	opNotBetween
+)
+
 // compile prepares the condition for evaluation once, at parse time.
 func (c *Condition) compile() {
+	for i, o := range operators { // operators is in opcode order
+		if o == c.Operator {
+			c.op = opcode(i)
+		}
+	}
 	switch {
 	case c.Relation != "":
 		c.field = field{kind: fRelation, name: c.Relation}
@@ -54,12 +85,14 @@ func (c *Condition) compile() {
 }
 
 // read returns the entity's value for the condition's field; absent is null.
-func (c *Condition) read(e *Entity) value {
-	switch c.field.kind {
+func (c *Condition) read(e *Entity) value { return c.field.read(e) }
+
+func (f field) read(e *Entity) value {
+	switch f.kind {
 	case fProperty:
-		return fromAny(e.Properties[c.field.name])
+		return fromAny(e.Properties[f.name])
 	case fRelation:
-		return fromAny(e.Relations[c.field.name])
+		return fromAny(e.Relations[f.name])
 	case fTeam:
 		if len(e.Team) == 0 {
 			return value{k: kStrings}
@@ -67,7 +100,7 @@ func (c *Condition) read(e *Entity) value {
 		return value{k: kStrings, ss: e.Team}
 	}
 	var s string
-	switch c.field.kind {
+	switch f.kind {
 	case fIdentifier:
 		s = e.Identifier
 	case fTitle:
@@ -93,52 +126,64 @@ func (c *Condition) read(e *Entity) value {
 
 // Match evaluates the condition on the entity at now.
 func (c *Condition) Match(e *Entity, now time.Time) bool {
-	return c.test(c.read(e), now)
+	v := c.read(e)
+	return c.test(&v, now)
 }
 
-func (c *Condition) test(v value, now time.Time) bool {
-	switch c.Operator {
-	case OpIsEmpty:
+func (c *Condition) test(v *value, now time.Time) bool {
+	switch c.op {
+	case opIsEmpty:
 		return v.empty() != c.Not
-	case OpIsNotEmpty:
+	case opIsNotEmpty:
 		return !v.empty() != c.Not
-	case OpEq:
+	case opEq:
 		if c.hasRng {
 			return c.between(v, now)
 		}
-		return equal(v, c.want)
-	case OpNeq:
+		return equal(*v, c.want)
+	case opNeq:
 		if c.hasRng {
 			return !c.between(v, now)
 		}
-		return !equal(v, c.want)
-	case OpGt, OpLt, OpGte, OpLte:
-		cmp, ok := order(v, c.want)
+		return !equal(*v, c.want)
+	case opGt, opLt, opGte, opLte:
+		if v.k == kNumber && c.want.k == kNumber { // the common case, without the general path
+			switch c.op {
+			case opGt:
+				return v.n > c.want.n
+			case opLt:
+				return v.n < c.want.n
+			case opGte:
+				return v.n >= c.want.n
+			}
+			return v.n <= c.want.n
+		}
+		cmp, ok := order(*v, c.want)
 		if !ok {
 			return false
 		}
-		switch c.Operator {
-		case OpGt:
+		switch c.op {
+		case opGt:
 			return cmp > 0
-		case OpLt:
+		case opLt:
 			return cmp < 0
-		case OpGte:
+		case opGte:
 			return cmp >= 0
 		}
 		return cmp <= 0
-	case OpContains:
-		return contains(v, c.want)
-	case OpDoesNotContains:
-		return !contains(v, c.want)
-	case OpBeginsWith:
+	case opContains:
+		return contains(*v, c.want)
+	case opDoesNotContains:
+		return !contains(*v, c.want)
+	case opBeginsWith:
 		return v.k == kString && c.want.k == kString && strings.HasPrefix(v.s, c.want.s)
-	case OpDoesNotBeginsWith:
+	case opDoesNotBeginsWith:
 		return !(v.k == kString && c.want.k == kString && strings.HasPrefix(v.s, c.want.s))
-	case OpEndsWith:
+	case opEndsWith:
 		return v.k == kString && c.want.k == kString && strings.HasSuffix(v.s, c.want.s)
-	case OpDoesNotEndsWith:
+	case opDoesNotEndsWith:
 		return !(v.k == kString && c.want.k == kString && strings.HasSuffix(v.s, c.want.s))
-	case OpIn:
+	case opIn:
 		if v.isArray() {
 			for i := 0; i < v.len(); i++ {
 				if c.inSet(v.elem(i)) {
@@ -147,8 +192,8 @@ func (c *Condition) test(v value, now time.Time) bool {
 			}
 			return false
 		}
-		return v.k != kNull && c.inSet(v)
-	case OpContainsAny:
+		return v.k != kNull && c.inSet(*v)
+	case opContainsAny:
 		switch {
 		case v.isArray():
 			for i := 0; i < v.len(); i++ {
@@ -160,10 +205,10 @@ func (c *Condition) test(v value, now time.Time) bool {
 		case v.k == kNull, v.k == kObject:
 			return false
 		}
-		return c.inSet(v) // a lone value counts as one element
-	case OpBetween:
+		return c.inSet(*v) // a lone value counts as one element
+	case opBetween:
 		return c.between(v, now)
-	case OpNotBetween:
+	case opNotBetween:
 		return !c.between(v, now)
 	}
 	return false
@@ -178,7 +223,7 @@ func (c *Condition) inSet(v value) bool {
 	return false
 }
 
-func (c *Condition) between(v value, now time.Time) bool {
+func (c *Condition) between(v *value, now time.Time) bool {
 	if v.k != kString {
 		return false
 	}
@@ -217,6 +262,18 @@ func (q *Query) Match(e *Entity, now time.Time) bool {
 		}
 	}
 	return true
+}
+
+// matchSlots evaluates the query on an entity's fields read in advance.
+func (q *Query) matchSlots(vals []value, now time.Time) bool {
+	or := q.Combinator == "or"
+	for i := range q.Conditions {
+		c := &q.Conditions[i]
+		if c.test(&vals[c.slot], now) == or {
+			return or
+		}
+	}
+	return !or
 }
 
 // Applies reports whether the scorecard applies to the entity: same
@@ -258,35 +315,65 @@ type Evaluation struct {
 }
 
 // Evaluate runs every scorecard over every entity of the catalog, at now.
-// It allocates its result tables once; checking a condition allocates nothing.
+// It allocates its result tables once; checking a condition allocates
+// nothing. Large catalogs are split across the machine's cores.
 func Evaluate(now time.Time, scorecards []*Scorecard, cat *Catalog) *Evaluation {
 	ev := &Evaluation{Now: now.UTC(), Scorecards: scorecards, Catalog: cat}
 	ev.offsets = make([]int, len(scorecards))
+	maxFields := 0
 	for i, s := range scorecards {
 		ev.offsets[i] = ev.stride
 		ev.stride += len(s.Rules)
+		maxFields = max(maxFields, len(s.fields))
 	}
 	n := len(cat.Entities)
 	ns := len(scorecards)
 	ev.pass = make([]bool, n*ev.stride)
 	ev.levels = make([]int16, n*ns)
 	ev.applies = make([]bool, n*ns)
-	for e := range cat.Entities {
-		ent := &cat.Entities[e]
-		for si, s := range scorecards {
-			if !s.Applies(ent, ev.Now) {
+	workers := min(runtime.GOMAXPROCS(0), 1+n/parallelFrom)
+	if workers <= 1 {
+		ev.evaluate(0, n, make([]value, maxFields))
+		return ev
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Go(func() { ev.evaluate(lo, hi, make([]value, maxFields)) })
+	}
+	wg.Wait()
+	return ev
+}
+
+// parallelFrom is the catalog size from which a second core pays for itself.
+const parallelFrom = 4096
+
+// evaluate fills the result tables for entities [lo, hi).
+func (ev *Evaluation) evaluate(lo, hi int, vals []value) {
+	ns := len(ev.Scorecards)
+	for e := lo; e < hi; e++ {
+		ent := &ev.Catalog.Entities[e]
+		for si, s := range ev.Scorecards {
+			if s.Blueprint != "" && ent.Blueprint != "" && s.Blueprint != ent.Blueprint {
+				continue
+			}
+			v := vals[:len(s.fields)]
+			for i, f := range s.fields {
+				v[i] = f.read(ent)
+			}
+			if s.Filter != nil && !s.Filter.matchSlots(v, ev.Now) {
 				continue
 			}
 			ev.applies[e*ns+si] = true
 			base := e*ev.stride + ev.offsets[si]
 			pass := ev.pass[base : base+len(s.Rules)]
 			for ri := range s.Rules {
-				pass[ri] = s.Rules[ri].Query.Match(ent, ev.Now)
+				pass[ri] = s.Rules[ri].Query.matchSlots(v, ev.Now)
 			}
 			ev.levels[e*ns+si] = int16(s.levelOf(pass))
 		}
 	}
-	return ev
 }
 
 // Result is one scorecard's outcome for one entity.

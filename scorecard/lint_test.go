@@ -212,3 +212,29 @@ func TestCatalogFind(t *testing.T) {
 		t.Errorf("suggestions %v", s)
 	}
 }
+
+// TestTeamsShapes: the fast reader of team lists agrees with encoding/json.
+func TestTeamsShapes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{`["a","b"]`, []string{"a", "b"}, true},
+		{` [ "a" , "b" ] `, []string{"a", "b"}, true},
+		{`[]`, nil, true},
+		{`"payments"`, []string{"payments"}, true},
+		{`""`, nil, true},
+		{`null`, nil, true},
+		{`["a\"b"]`, []string{`a"b`}, true},
+		{`["é"]`, []string{"é"}, true},
+		{`[1]`, nil, false},
+		{`{"a":1}`, nil, false},
+	} {
+		var got Teams
+		err := got.UnmarshalJSON([]byte(tc.in))
+		if (err == nil) != tc.ok || strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%s: %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -32,6 +32,9 @@ type Scorecard struct {
 
 	// byRank[i] lists the indexes of the rules at level rank i.
 	byRank [][]int
+	// fields are the distinct fields the filter and rules read; each
+	// condition's slot points here, so an entity's field is read once.
+	fields []field
 }
 
 // Level is one rung of a scorecard's ladder.
@@ -65,6 +68,8 @@ type Condition struct {
 	Not      bool // inverts isEmpty/isNotEmpty
 
 	field  field
+	op     opcode    // Operator, as an integer for the hot path
+	slot   int       // index of field in the scorecard's fields
 	want   value     // Value, ready to compare
 	set    []value   // for in and containsAny
 	rng    dateRange // for between, notBetween and = with a range
@@ -179,6 +184,25 @@ func (s *Scorecard) index() {
 	for i := range s.Rules {
 		r := s.Rules[i].Rank
 		s.byRank[r] = append(s.byRank[r], i)
+	}
+	slots := map[field]int{}
+	assign := func(q *Query) {
+		for i := range q.Conditions {
+			c := &q.Conditions[i]
+			slot, ok := slots[c.field]
+			if !ok {
+				slot = len(s.fields)
+				slots[c.field] = slot
+				s.fields = append(s.fields, c.field)
+			}
+			c.slot = slot
+		}
+	}
+	if s.Filter != nil {
+		assign(s.Filter)
+	}
+	for i := range s.Rules {
+		assign(&s.Rules[i].Query)
 	}
 }
 
