@@ -1,0 +1,119 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; migration i brings the schema to version
+// i+1. Append only: a released migration is never edited.
+func migrations(d dialect) [][]string {
+	return [][]string{{
+		`CREATE TABLE scorecard_versions (
+			id ` + d.autoID + `,
+			identifier TEXT NOT NULL,
+			hash TEXT NOT NULL UNIQUE,
+			definition TEXT NOT NULL)`,
+		`CREATE TABLE entity_versions (
+			id ` + d.autoID + `,
+			identifier TEXT NOT NULL,
+			title TEXT NOT NULL,
+			teams TEXT NOT NULL,
+			UNIQUE (identifier, title, teams))`,
+		`CREATE TABLE snapshots (
+			id ` + d.autoID + `,
+			taken_at BIGINT NOT NULL,
+			origin TEXT NOT NULL,
+			base_id BIGINT,
+			scorecards TEXT NOT NULL,
+			entities INTEGER NOT NULL,
+			mix TEXT NOT NULL)`,
+		`CREATE INDEX snapshots_taken ON snapshots (taken_at)`,
+		// A full snapshot (base_id NULL) has a row per entity and scorecard
+		// that applies; a delta has the rows that differ from its base, and
+		// level -1 for pairs that are gone.
+		`CREATE TABLE results (
+			snapshot_id BIGINT NOT NULL,
+			entity_id BIGINT NOT NULL,
+			scorecard_id BIGINT NOT NULL,
+			level SMALLINT NOT NULL,
+			pass ` + d.blob + ` NOT NULL,
+			PRIMARY KEY (snapshot_id, entity_id, scorecard_id))` + d.withoutRowID,
+		`CREATE TABLE job_runs (
+			id ` + d.autoID + `,
+			job TEXT NOT NULL,
+			period TEXT NOT NULL,
+			started_at BIGINT NOT NULL,
+			finished_at BIGINT,
+			status TEXT NOT NULL,
+			snapshot_id BIGINT,
+			sent INTEGER NOT NULL DEFAULT 0,
+			skipped INTEGER NOT NULL DEFAULT 0,
+			failed INTEGER NOT NULL DEFAULT 0,
+			detail TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX job_runs_job ON job_runs (job, period)`,
+		`CREATE TABLE messages (
+			id ` + d.autoID + `,
+			job TEXT NOT NULL,
+			period TEXT NOT NULL,
+			destination TEXT NOT NULL,
+			copy INTEGER NOT NULL,
+			channel TEXT NOT NULL,
+			ts TEXT NOT NULL,
+			sent_at BIGINT NOT NULL,
+			run_id BIGINT NOT NULL,
+			snapshot_id BIGINT,
+			content_hash TEXT NOT NULL DEFAULT '',
+			UNIQUE (job, period, destination, copy))`,
+		`CREATE INDEX messages_destination ON messages (job, destination, sent_at)`,
+		`CREATE TABLE failures (
+			id ` + d.autoID + `,
+			job TEXT NOT NULL,
+			period TEXT NOT NULL,
+			destination TEXT NOT NULL,
+			reason TEXT NOT NULL,
+			at BIGINT NOT NULL,
+			run_id BIGINT NOT NULL)`,
+		`CREATE INDEX failures_at ON failures (at)`,
+	}}
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return len(migrations(sqliteDialect)) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	// The first statement writes, so a read-only or locked file fails here,
+	// at open, with the file's name.
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return s.err("open", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.err("migrate", err)
+	}
+	defer tx.Rollback()
+	var v sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+		return s.err("read schema version", err)
+	}
+	all := migrations(s.d)
+	have := int(v.Int64)
+	if have > len(all) {
+		return fmt.Errorf("history database %s: %w: it has schema version %d, this build knows up to %d; upgrade prodready or point PRODREADY_DB elsewhere", s.where, ErrNewerSchema, have, len(all))
+	}
+	for i := have; i < len(all); i++ {
+		for _, stmt := range all[i] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return s.err(fmt.Sprintf("migrate to schema version %d", i+1), err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_version (version) VALUES (?)`), i+1); err != nil {
+			return s.err("record schema version", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.err("migrate", err)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package report
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is the cadence of a report.
+type Kind string
+
+// The cadences of the scheduled jobs.
+const (
+	Weekly  Kind = "weekly"
+	Monthly Kind = "monthly"
+	Daily   Kind = "daily" // team notices: at most one run's worth per day
+)
+
+// Period is one calendar period of a cadence, in the location of the time it
+// was computed from. Key names it in exactly-once keys and messages.
+type Period struct {
+	Kind       Kind
+	Key        string // "2026-W48", "2026-11", "2026-11-26"
+	Start, End time.Time
+}
+
+// PeriodOf returns the period of kind k that contains t, in t's location.
+func PeriodOf(k Kind, t time.Time) Period {
+	y, m, d := t.Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+	switch k {
+	case Weekly:
+		// ISO weeks start on Monday.
+		off := (int(day.Weekday()) + 6) % 7
+		start := day.AddDate(0, 0, -off)
+		iy, iw := start.ISOWeek()
+		return Period{Kind: k, Key: fmt.Sprintf("%04d-W%02d", iy, iw), Start: start, End: start.AddDate(0, 0, 7)}
+	case Monthly:
+		start := time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
+		return Period{Kind: k, Key: fmt.Sprintf("%04d-%02d", y, int(m)), Start: start, End: start.AddDate(0, 1, 0)}
+	}
+	return Period{Kind: Daily, Key: day.Format("2006-01-02"), Start: day, End: day.AddDate(0, 0, 1)}
+}
+
+// Prev returns the period before p.
+func (p Period) Prev() Period { return PeriodOf(p.Kind, p.Start.Add(-time.Hour)) }
+
+// Back returns the instant one period before t: what "the previous period"
+// compares against when no earlier report was recorded.
+func (k Kind) Back(t time.Time, n int) time.Time {
+	switch k {
+	case Weekly:
+		return t.AddDate(0, 0, -7*n)
+	case Monthly:
+		return t.AddDate(0, -n, 0)
+	}
+	return t.AddDate(0, 0, -n)
+}
