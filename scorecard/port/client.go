@@ -1,0 +1,309 @@
+// Package port reads scorecards, entities and teams from Port's REST API
+// (getport.io) as a careful client does: one cached access token shared by
+// concurrent callers, paged search that asks only for what the scorecards
+// read, retries with backoff that honour Retry-After within a bounded budget,
+// and errors that name the endpoint and carry Port's own message but never a
+// secret or a token.
+package port
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Client talks to one Port organisation. It is safe for concurrent use.
+type Client struct {
+	cfg Config
+	rc  *resty.Client
+	log *slog.Logger
+	now func() time.Time
+
+	mu       sync.Mutex
+	token    string
+	renewAt  time.Time
+	renewing *renewal
+	// spent holds tokens that were replaced, so that they are redacted too.
+	spent []string
+}
+
+// renewal is one token request in flight, shared by every caller that needs
+// a token meanwhile.
+type renewal struct {
+	done  chan struct{}
+	token string
+	err   error
+}
+
+// Option changes a Client.
+type Option func(*Client)
+
+// WithLogger sends the client's debug lines (one per request) to l.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithClock replaces time.Now for token expiry, so that tests can age tokens.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithTransport replaces the HTTP transport (proxies, custom TLS).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.rc.SetTransport(rt) }
+}
+
+// maxBody bounds one response: a page of 1000 large entities is a few MB.
+const maxBody = 256 << 20
+
+// New returns a client for cfg; zero settings take their defaults.
+func New(cfg Config, opts ...Option) *Client {
+	cfg = cfg.withDefaults()
+	c := &Client{cfg: cfg, log: slog.New(slog.DiscardHandler), now: time.Now}
+	retries := cfg.Retries
+	if retries < 0 {
+		retries = 0
+	}
+	c.rc = resty.New().
+		SetBaseURL(cfg.BaseURL).
+		SetTimeout(cfg.RequestTimeout).
+		SetHeader("Accept", "application/json").
+		SetHeader("User-Agent", "prodready").
+		SetResponseBodyLimit(maxBody).
+		SetRetryCount(retries).
+		SetRetryWaitTime(cfg.RetryWait).
+		// resty caps every wait, Retry-After included, at 2 s unless raised.
+		SetRetryMaxWaitTime(cfg.RetryMaxWait).
+		SetRetryAfter(c.retryAfter).
+		AddRetryCondition(retryable)
+	for _, o := range opts {
+		o(c)
+	}
+	c.rc.SetLogger(restyLogger{c})
+	return c
+}
+
+// Config returns the client's configuration, defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
+// retryable: rate limits, server errors and transport errors are worth
+// another attempt; a 4xx is our mistake and will fail the same way again.
+func retryable(resp *resty.Response, err error) bool {
+	if err != nil {
+		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
+	}
+	s := resp.StatusCode()
+	return s == http.StatusTooManyRequests || s >= 500
+}
+
+// retryAfter honours Port's Retry-After on 429 and 503. It stops the retries
+// when Port asks for a longer wait than the client allows, or when the wait
+// would outlast the request's budget: better a clear error now than a
+// context deadline after a pointless sleep.
+func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
+	wait := parseRetryAfter(resp.Header().Get("Retry-After"), c.now())
+	if wait > c.cfg.RetryMaxWait {
+		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
+	}
+	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
+		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, beyond the time left", wait))
+	}
+	return wait, nil // 0: exponential backoff with jitter
+}
+
+// stop turns the response that ends the retries into the error to report.
+func (c *Client) stop(resp *resty.Response, why string) error {
+	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e.Err = errors.New(why)
+	return e
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// request is one call to Port.
+type request struct {
+	method, path string
+	query        url.Values
+	body         any
+	auth         bool
+}
+
+// do runs the request with retries and, once, a token renewal after a 401.
+// It returns the response body of a 2xx answer.
+func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("%s %s: encode the request: %w", r.method, r.path, err)
+		}
+	}
+	for renewed := false; ; renewed = true {
+		var tok string
+		if r.auth {
+			var err error
+			if tok, err = c.accessToken(ctx); err != nil {
+				return nil, err
+			}
+		}
+		body, status, err := c.once(ctx, r, payload, tok)
+		if status == http.StatusUnauthorized && r.auth && !renewed {
+			// The token may have been revoked or expired early (Port keeps one
+			// active token per credential pair): renew once and try again.
+			c.invalidate(tok)
+			continue
+		}
+		return body, err
+	}
+}
+
+// once is one request with resty's retries, bounded by the retry budget.
+func (c *Client) once(ctx context.Context, r request, payload []byte, tok string) ([]byte, int, error) {
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
+	defer cancel()
+	req := c.rc.R().SetContext(bctx)
+	if r.query != nil {
+		req.SetQueryParamsFromValues(r.query)
+	}
+	if payload != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(payload)
+	}
+	if tok != "" {
+		req.SetAuthToken(tok)
+	}
+	start := time.Now()
+	resp, err := req.Execute(r.method, r.path)
+	attempts := req.Attempt
+	status := 0
+	if resp != nil && resp.RawResponse != nil {
+		status = resp.StatusCode()
+	}
+	c.log.Debug("port request", "method", r.method, "path", r.path, "status", status, "attempts", attempts, "duration", time.Since(start))
+	if err != nil {
+		if pe, ok := AsError(err); ok { // the retries stopped on a Retry-After
+			pe.Attempts = attempts
+			return nil, pe.Status, c.scrub(pe)
+		}
+		e := &Error{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}
+		if status != 0 && (status == http.StatusTooManyRequests || status >= 500) {
+			// The budget ran out while waiting to retry a failed answer: report that answer.
+			e = c.httpError(r.method, r.path, resp)
+			e.Attempts, e.Err = attempts, err
+		}
+		switch {
+		case ctx.Err() != nil:
+			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
+		case bctx.Err() != nil:
+			e.Err = fmt.Errorf("no answer within the retry budget of %s: %w", c.cfg.RetryBudget, err)
+		}
+		return nil, status, c.scrub(e)
+	}
+	if status < 200 || status > 299 {
+		e := c.httpError(r.method, r.path, resp)
+		e.Attempts = attempts
+		return nil, status, c.scrub(e)
+	}
+	return resp.Body(), status, nil
+}
+
+// portError is Port's error body.
+type portError struct {
+	OK      *bool  `json:"ok"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
+	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
+	var pe portError
+	if err := json.Unmarshal(resp.Body(), &pe); err == nil && (pe.Error != "" || pe.Message != "") {
+		e.Code, e.Message = pe.Error, pe.Message
+	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
+		// Not Port's shape (a proxy's page, say): show its start.
+		if len(b) > 200 {
+			b = b[:200] + "…"
+		}
+		e.Message = b
+	}
+	return e
+}
+
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Path
+}
+
+// scrub removes the secret and any token from an error's text. Port never
+// echoes them, but a proxy or a transport error might; no error leaves the
+// client carrying one.
+func (c *Client) scrub(e *Error) *Error {
+	e.Code = c.redact(e.Code)
+	e.Message = c.redact(e.Message)
+	if e.Err != nil {
+		if s := e.Err.Error(); c.redact(s) != s {
+			e.Err = redacted{msg: c.redact(s), cause: e.Err}
+		}
+	}
+	return e
+}
+
+func (c *Client) redact(s string) string {
+	if s == "" {
+		return s
+	}
+	c.mu.Lock()
+	secrets := append([]string{c.cfg.ClientSecret, c.token}, c.spent...)
+	c.mu.Unlock()
+	for _, x := range secrets {
+		if len(x) >= 4 && strings.Contains(s, x) {
+			s = strings.ReplaceAll(s, x, "[redacted]")
+		}
+	}
+	return s
+}
+
+// redacted keeps errors.Is working on a cause whose text held a secret.
+type redacted struct {
+	msg   string
+	cause error
+}
+
+func (r redacted) Error() string { return r.msg }
+func (r redacted) Unwrap() error { return r.cause }
+
+// restyLogger sends resty's own lines to slog at debug level, redacted.
+type restyLogger struct{ c *Client }
+
+func (l restyLogger) Errorf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
+func (l restyLogger) Warnf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
+func (l restyLogger) Debugf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
