@@ -120,6 +120,7 @@ func simpleStrings(b []byte) (Teams, bool) {
 // Catalog is a set of entities with an index for finding one by name.
 type Catalog struct {
 	Entities []Entity
+	byID     map[string]int // exact identifier -> index
 	byKey    map[string]int // lower-case identifier and title -> index
 }
 
@@ -127,6 +128,7 @@ type Catalog struct {
 func NewCatalog(entities []Entity) (*Catalog, error) {
 	c := &Catalog{Entities: entities, byKey: make(map[string]int, 2*len(entities))}
 	ids := make(map[string]int, len(entities))
+	c.byID = ids
 	for i := range entities {
 		e := &entities[i]
 		if e.Identifier == "" {
@@ -153,8 +155,14 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 
 // Find returns the index of the entity whose identifier or title is name,
 // case-insensitively, without scanning the catalog.
+// An exact identifier wins, since Port's identifiers are case-sensitive
+// ("B" and "b" are two entities).
 func (c *Catalog) Find(name string) (int, bool) {
-	i, ok := c.byKey[strings.ToLower(strings.TrimSpace(name))]
+	name = strings.TrimSpace(name)
+	if i, ok := c.byID[name]; ok {
+		return i, true
+	}
+	i, ok := c.byKey[strings.ToLower(name)]
 	return i, ok
 }
 
