@@ -27,19 +27,22 @@ type Difference struct {
 }
 
 // String reads as one terminal line:
-// "payments-api: scorecard ProductionReadiness: level Silver in prodready, Bronze in Port".
+// "payments-api: scorecard ProductionReadiness: level Silver in prodready, Bronze in Port",
+// "payments-api: scorecard Security: level Gold in Port only (prodready did not evaluate …)".
 func (d Difference) String() string {
 	what := "level"
 	if d.Rule != "" {
 		what = "rule " + d.Rule
 	}
-	side := func(v string) string {
-		if v == "" {
-			return "no result"
-		}
-		return v
+	var s string
+	switch {
+	case d.Prodready == "":
+		s = fmt.Sprintf("%s: scorecard %s: %s %s in Port only", d.Entity, d.Scorecard, what, d.Port)
+	case d.Port == "":
+		s = fmt.Sprintf("%s: scorecard %s: %s %s in prodready only", d.Entity, d.Scorecard, what, d.Prodready)
+	default:
+		s = fmt.Sprintf("%s: scorecard %s: %s %s in prodready, %s in Port", d.Entity, d.Scorecard, what, d.Prodready, d.Port)
 	}
-	s := fmt.Sprintf("%s: scorecard %s: %s %s in prodready, %s in Port", d.Entity, d.Scorecard, what, side(d.Prodready), side(d.Port))
 	if d.Note != "" {
 		s += " (" + d.Note + ")"
 	}
