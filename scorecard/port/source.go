@@ -2,6 +2,7 @@ package port
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -16,6 +17,9 @@ type Source struct {
 
 // Describe implements scorecard.Source; it names no secret.
 func (s Source) Describe() string {
+	if s.Client == nil {
+		return "Port (not configured)"
+	}
 	cfg := s.Client.cfg
 	return fmt.Sprintf("Port (%s, blueprint %s)", cfg.BaseURL, cfg.Blueprint)
 }
@@ -26,6 +30,9 @@ func (s Source) Describe() string {
 // empty result must never pass for a healthy one.
 func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error) {
 	c := s.Client
+	if c == nil {
+		return nil, errors.New("port.Source has no Client: build one with port.New(port.ConfigFromEnv(os.Getenv))")
+	}
 	bp := c.cfg.Blueprint
 	scs, findings, err := c.FetchScorecards(ctx)
 	if err != nil {
