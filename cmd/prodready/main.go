@@ -5,12 +5,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/joho/godotenv"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,6 +50,11 @@ func commands() map[string]command {
 }
 
 func main() {
+	// .env fills in what the environment does not set; a real variable wins.
+	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(os.Stderr, "prodready: read .env: %v\n", err)
+		os.Exit(exitUsage)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
