@@ -12,6 +12,7 @@ import (
 
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/port"
 )
 
 // parseInterspersed lets flags follow positional arguments
@@ -62,6 +63,7 @@ type checkOpts struct {
 	minLevel  string
 	now       string
 	format    string
+	compare   bool
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
@@ -75,6 +77,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
 	fs.StringVar(&o.now, "now", "", "evaluate at this time (`RFC3339`) instead of the current time, to reproduce a result")
 	fs.StringVar(&o.format, "format", "text", "output `format`: text or json")
+	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(e, fs, err)
@@ -147,6 +150,13 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				fmt.Fprintf(e.stderr, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
 			}
 		}
+	}
+	if o.compare {
+		if _, ok := src.(port.Source); !ok {
+			fmt.Fprintf(e.stderr, "prodready check: --compare-port needs the Port source (set PORT_CLIENT_ID and PORT_CLIENT_SECRET); the data comes from %s\n", src.Describe())
+			return exitUsage
+		}
+		return max(code, comparePort(e, o.format, ev, entities))
 	}
 	var below []string
 	for _, ei := range entities {
@@ -297,6 +307,42 @@ func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// comparePort prints every difference between prodready's results and
+// Port's own, for the selected entities; exit 1 when there is any.
+func comparePort(e *env, format string, ev *scorecard.Evaluation, entities []int) int {
+	selected := make(map[string]bool, len(entities))
+	for _, i := range entities {
+		selected[ev.Catalog.Entities[i].Identifier] = true
+	}
+	var diffs []port.Difference
+	for _, d := range port.Compare(ev) {
+		if selected[d.Entity] {
+			diffs = append(diffs, d)
+		}
+	}
+	if format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Now         string            `json:"now"`
+			Entities    int               `json:"entities"`
+			Differences []port.Difference `json:"differences"`
+		}{ev.Now.Format(time.RFC3339), len(entities), append([]port.Difference{}, diffs...)}); err != nil {
+			fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		for _, d := range diffs {
+			fmt.Fprintln(e.stdout, d)
+		}
+		fmt.Fprintf(e.stdout, "%d entities compared with Port: %s\n", len(entities), plural(len(diffs), "difference"))
+	}
+	if len(diffs) > 0 {
+		return exitBelow
+	}
+	return exitOK
 }
 
 func plural(n int, word string) string {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"flag"
+	"log/slog"
 	"strings"
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
+	"github.com/prodready/prodready/scorecard/port"
 )
 
 // sourceFlags are the catalog flags shared by the commands that evaluate.
@@ -21,8 +23,16 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 }
 
 // pickSource chooses where data comes from, the same way for every command:
-// flags, else PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
+// files named by flags, else Port when PORT_CLIENT_ID is set, else
+// PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
 func pickSource(e *env, f sourceFlags) (scorecard.Source, error) {
+	if f.catalog == "" && len(f.scorecards) == 0 && strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) != "" {
+		c, err := portClient(e)
+		if err != nil {
+			return nil, err
+		}
+		return port.Source{Client: c}, nil
+	}
 	catalog := f.catalog
 	if catalog == "" {
 		catalog = strings.TrimSpace(e.getenv("PRODREADY_CATALOG"))
@@ -35,6 +45,17 @@ func pickSource(e *env, f sourceFlags) (scorecard.Source, error) {
 		return demo.Source{}, nil
 	}
 	return files.Source{Catalog: catalog, Scorecards: scs, Base: demo.Source{}}, nil
+}
+
+// portClient builds a Port client from PORT_* variables; retries and
+// failures are logged on stderr, never with a secret.
+func portClient(e *env) (*port.Client, error) {
+	cfg, err := port.ConfigFromEnv(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return port.New(cfg, port.WithLogger(log)), nil
 }
 
 // stringList is a repeatable string flag.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/files"
+	"github.com/prodready/prodready/scorecard/port"
 )
 
 func runValidate(ctx context.Context, e *env, args []string) int {
@@ -23,9 +25,23 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if len(paths) == 0 {
-		fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file")
-		fs.Usage()
-		return exitUsage
+		if strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) == "" {
+			fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file (or set PORT_CLIENT_ID to lint the scorecards Port holds)")
+			fs.Usage()
+			return exitUsage
+		}
+		c, err := portClient(e)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(e.stderr, "prodready: reading %s\n", port.Source{Client: c}.Describe())
+		scs, findings, err := c.FetchScorecards(ctx)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
+			return exitUsage
+		}
+		return reportFindings(e, *format, findings, len(scs), 1)
 	}
 	var all scorecard.Findings
 	loaded := 0
