@@ -1,0 +1,241 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// Answer answers a parsed /prodready command from an evaluation.
+func Answer(s *Snapshot, q Query) Message {
+	switch q.Kind {
+	case QueryService:
+		return answerService(s, q.Arg)
+	case QueryTeam:
+		return answerTeam(s, q.Arg)
+	}
+	return Help(q.Problem)
+}
+
+// Help says how to use /prodready, after problem when there is one.
+func Help(problem string) Message {
+	usage := "*`/prodready <service>`* — a service's level on each scorecard, what it fails and what to fix next.\n" +
+		"*`/prodready team <team>`* — a team's services with their levels.\n" +
+		"*`/prodready help`* — this help.\n" +
+		"Services are found by identifier or title, in any case."
+	text := "Usage: /prodready <service> | /prodready team <team> | /prodready help"
+	var b blockBuilder
+	if problem != "" {
+		b.line(problem, false)
+		b.flush()
+		text = strings.ReplaceAll(problem, "`", "") + " " + text
+	}
+	b.line(usage, false)
+	return Message{Text: text, Blocks: b.finish()}
+}
+
+// Pending is the immediate answer when no evaluation is ready yet.
+func Pending() Message {
+	t := "Evaluating the catalog… the answer will follow here in a moment."
+	return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: "+t), nil, nil)}}
+}
+
+// Unavailable says the catalog could not be loaded and why.
+func Unavailable(err error) Message {
+	t := cut("The catalog could not be loaded, so there is nothing to answer from yet: "+err.Error()+". prodready retries within a minute.", maxSectionText-20)
+	return Message{Text: cut(t, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
+}
+
+func answerService(s *Snapshot, name string) Message {
+	cat := s.Evaluation.Catalog
+	e, ok := cat.Find(name)
+	if !ok {
+		return unknownService(s, name)
+	}
+	svc := report.ForService(s.Evaluation, e, s.Bundle.EntityURL)
+	b := blockBuilder{noun: "failing rules"}
+	title := svc.Identifier
+	if svc.Title != "" && svc.Title != svc.Identifier {
+		title = svc.Title + " (" + svc.Identifier + ")"
+	}
+	b.block(header(title), 0)
+	var ctx []string
+	if len(svc.Teams) > 0 {
+		teams := make([]string, len(svc.Teams))
+		for i, t := range svc.Teams {
+			teams[i] = "*" + esc(s.teamName(t)) + "*"
+		}
+		ctx = append(ctx, "Owned by "+strings.Join(teams, ", "))
+	} else {
+		ctx = append(ctx, "No owning team")
+	}
+	if svc.URL != "" {
+		ctx = append(ctx, "<"+svc.URL+"|Open in Port>")
+	}
+	b.block(slack.NewContextBlock("", mrkdwn(cut(strings.Join(ctx, " · "), maxSectionText))), 0)
+
+	var fb strings.Builder // the plain-text fallback
+	fmt.Fprintf(&fb, "%s:", svc.Identifier)
+	if len(svc.Scorecards) == 0 {
+		b.line("No scorecard applies to this service.", false)
+		fb.WriteString(" no scorecard applies.")
+		return Message{Text: fb.String(), Blocks: b.finish()}
+	}
+	// Levels at a glance: one field per scorecard, ten per section.
+	for i := 0; i < len(svc.Scorecards); i += maxFields {
+		var fields []*slack.TextBlockObject
+		for _, st := range svc.Scorecards[i:min(i+maxFields, len(svc.Scorecards))] {
+			f := fmt.Sprintf("*%s*\n%s · %d/%d rules pass", esc(st.Title), esc(st.Level), st.Passed, st.Total)
+			fields = append(fields, mrkdwn(cut(f, maxFieldText)))
+		}
+		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
+	}
+	for i, st := range svc.Scorecards {
+		if i > 0 {
+			fb.WriteString(";")
+		}
+		failing := st.Total - st.Passed
+		fmt.Fprintf(&fb, " %s %s (%d failing)", st.Title, st.Level, failing)
+		if failing == 0 {
+			continue
+		}
+		head := fmt.Sprintf("*%s* — *%s*.", esc(st.Title), esc(st.Level))
+		if st.Next != nil {
+			head += " " + toReach(st.Next)
+			fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, plural(len(st.Next.Fix), "rule"))
+		}
+		b.line(head, false)
+		for _, lf := range st.Failing {
+			b.line(fmt.Sprintf("_Failing at %s_", esc(lf.Level)), false)
+			for _, f := range lf.Rules {
+				b.line(faultLine(f), true)
+			}
+		}
+		b.flush()
+	}
+	fb.WriteString(".")
+	return Message{Text: cut(fb.String(), maxFallback), Blocks: b.finish()}
+}
+
+// toReach is "To reach *Gold*: fix these 2 rules: A, B."
+func toReach(st *report.Step) string {
+	names := make([]string, len(st.Fix))
+	for i, f := range st.Fix {
+		names[i] = esc(f.Title)
+	}
+	these := "these " + plural(len(st.Fix), "rule")
+	if len(st.Fix) == 1 {
+		these = "this rule"
+	}
+	return fmt.Sprintf("To reach *%s*: fix %s: %s.", esc(st.Level), these, cut(strings.Join(names, ", "), 1000))
+}
+
+func faultLine(f report.Fault) string {
+	l := "• *" + esc(f.Title) + "*"
+	if f.Title != f.Rule {
+		l += " (" + code(f.Rule) + ")"
+	}
+	if len(f.Reasons) > 0 {
+		l += ": " + esc(strings.Join(f.Reasons, "; "))
+	}
+	if d := strings.TrimSpace(f.Description); d != "" {
+		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 500)) + "_"
+	}
+	return l
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func unknownService(s *Snapshot, name string) Message {
+	t := "No service named " + code(name) + "."
+	fb := "No service named \"" + name + "\"."
+	if sug := s.Evaluation.Catalog.Suggest(name, 3); len(sug) > 0 {
+		shown := make([]string, len(sug))
+		for i, x := range sug {
+			shown[i] = code(x)
+		}
+		t += " Did you mean " + scorecard.OrList(shown) + "?"
+		fb += " Did you mean " + scorecard.OrList(sug) + "?"
+	}
+	if id, _, _, ok := s.Team(name); ok {
+		t += " " + code(name) + " is a team: try " + code("/prodready team "+id) + "."
+		fb += " It is a team: try /prodready team " + id + "."
+	}
+	return Message{Text: cut(fb, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+}
+
+func (s *Snapshot) teamName(id string) string {
+	if t, ok := s.teams[strings.ToLower(id)]; ok && t.ID == id {
+		return t.Name
+	}
+	return id
+}
+
+func answerTeam(s *Snapshot, name string) Message {
+	id, display, ents, ok := s.Team(name)
+	if !ok {
+		t := "No team named " + code(name) + "."
+		fb := "No team named \"" + name + "\"."
+		if sug := s.SuggestTeams(name, 3); len(sug) > 0 {
+			shown := make([]string, len(sug))
+			for i, x := range sug {
+				shown[i] = code(x)
+			}
+			t += " Did you mean " + scorecard.OrList(shown) + "?"
+			fb += " Did you mean " + scorecard.OrList(sug) + "?"
+		}
+		return Message{Text: cut(fb, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+	}
+	title := "Team " + display
+	if display != id {
+		title += " (" + id + ")"
+	}
+	b := blockBuilder{noun: "services"}
+	b.block(header(title), 0)
+	summary := plural(len(ents), "service")
+	b.block(slack.NewContextBlock("", mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
+	var fb strings.Builder
+	fmt.Fprintf(&fb, "%s: %s.", title, summary)
+	if len(ents) == 0 {
+		b.line("This team owns no service in the catalog.", false)
+	}
+	ev := s.Evaluation
+	for _, e := range ents {
+		ent := &ev.Catalog.Entities[e]
+		l := "• *" + esc(ent.Name()) + "*"
+		if ent.Title != "" && ent.Title != ent.Identifier {
+			l += " (" + code(ent.Identifier) + ")"
+		}
+		fmt.Fprintf(&fb, " %s:", ent.Identifier)
+		var parts []string
+		for si, sc := range ev.Scorecards {
+			r := ev.Result(e, si)
+			if !r.Applies {
+				continue
+			}
+			failing := 0
+			for _, p := range r.Pass {
+				if !p {
+					failing++
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%s *%s*, %d failing", esc(sc.Name()), esc(r.LevelName()), failing))
+			fmt.Fprintf(&fb, " %s %s (%d failing)", sc.Name(), r.LevelName(), failing)
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "no scorecard applies")
+		}
+		b.line(l+" — "+strings.Join(parts, " · "), true)
+		fb.WriteString(";")
+	}
+	return Message{Text: cut(fb.String(), maxFallback), Blocks: b.finish()}
+}

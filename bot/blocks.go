@@ -1,0 +1,123 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// Slack's Block Kit limits for a message.
+const (
+	maxBlocks      = 50
+	maxSectionText = 3000
+	maxHeaderText  = 150
+	maxFields      = 10
+	maxFieldText   = 2000
+	maxFallback    = 3000 // the notification text; Slack allows more, people read less
+)
+
+// Message is an answer: blocks within Slack's limits, and the plain-text
+// fallback Slack shows in notifications and where blocks cannot render.
+type Message struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// blockBuilder lays out a message within Slack's limits. Lines are packed
+// into section blocks of at most maxSectionText characters; when blocks run
+// out, the rest is counted and the message ends with "…and N more <noun>".
+type blockBuilder struct {
+	blocks  []slack.Block
+	lines   []string
+	size    int // characters in lines, with their newlines
+	items   int // items in lines
+	dropped int // items that did not fit
+	full    bool
+	noun    string
+}
+
+// room keeps one block free for the "…and N more" line.
+func (b *blockBuilder) room() bool { return !b.full && len(b.blocks) < maxBlocks-1 }
+
+// block adds a block after the pending lines; items is how many listed
+// things (rules, services) it shows, counted if it does not fit.
+func (b *blockBuilder) block(blk slack.Block, items int) {
+	b.flush()
+	if !b.room() {
+		b.full = true
+		b.dropped += items
+		return
+	}
+	b.blocks = append(b.blocks, blk)
+}
+
+// line adds a line of mrkdwn to the current section; item says whether it
+// is one of the listed things.
+func (b *blockBuilder) line(s string, item bool) {
+	s = cut(s, maxSectionText)
+	n := utf8.RuneCountInString(s)
+	if b.size > 0 && b.size+1+n > maxSectionText {
+		b.flush()
+	}
+	if b.size > 0 {
+		b.size++
+	}
+	b.lines = append(b.lines, s)
+	b.size += n
+	if item {
+		b.items++
+	}
+}
+
+func (b *blockBuilder) flush() {
+	if len(b.lines) == 0 {
+		return
+	}
+	text := strings.Join(b.lines, "\n")
+	items := b.items
+	b.lines, b.size, b.items = nil, 0, 0
+	b.block(slack.NewSectionBlock(mrkdwn(text), nil, nil), items)
+}
+
+func (b *blockBuilder) finish() []slack.Block {
+	b.flush()
+	if b.full {
+		more := fmt.Sprintf("…and %d more %s", b.dropped, b.noun)
+		if b.dropped == 0 {
+			more = "…and more"
+		}
+		b.blocks = append(b.blocks, slack.NewContextBlock("", mrkdwn(more)))
+	}
+	return b.blocks
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func header(s string) slack.Block {
+	return slack.NewHeaderBlock(plain(cut(s, maxHeaderText)))
+}
+
+// cut shortens s to max characters, ending with "…" when it cuts.
+func cut(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// esc escapes what Slack's mrkdwn treats as markup delimiters.
+var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// code shows a name as inline code, safely.
+func code(s string) string {
+	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"
+}

@@ -1,0 +1,392 @@
+// Package bot is prodready in Slack: the /prodready slash command over HTTP
+// or Socket Mode, answered from the latest evaluation held in memory, with
+// Block Kit rendering within Slack's limits. It also gives the scheduled
+// digests what they share with it: the evaluation Holder and the Slack client.
+//
+// Answers come from a Holder refreshed in the background, so a command costs
+// a map lookup and a render, never a catalog load. When no evaluation is
+// ready yet, the command is acknowledged at once and answered later through
+// its response_url.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/prodready/prodready/scorecard"
+)
+
+// Defaults of Config.
+const (
+	DefaultListenAddr    = ":8080"
+	DefaultRefreshEvery  = 15 * time.Minute
+	DefaultShutdownGrace = 10 * time.Second
+	// pendingFor bounds how long a pending answer waits for an evaluation;
+	// Slack's response_url is good for 30 minutes.
+	pendingFor = 25 * time.Minute
+)
+
+// Config is what serve reads from the environment.
+type Config struct {
+	ListenAddr    string       // PRODREADY_LISTEN_ADDR; default :8080
+	Listener      net.Listener // used instead of ListenAddr when set (tests)
+	SigningSecret string       // SLACK_SIGNING_SECRET; required in HTTP mode
+	BotToken      string       // SLACK_BOT_TOKEN; empty: console mode
+	AppToken      string       // SLACK_APP_TOKEN; set: Socket Mode
+	APIURL        string       // SLACK_API_URL; empty: Slack's
+	RefreshEvery  time.Duration
+	ShutdownGrace time.Duration
+	Source        scorecard.Source
+	// Holder, when set, is shared with other parts (the digests' scheduler);
+	// otherwise New makes one over Source.
+	Holder *Holder
+	Log    *slog.Logger
+	// Console receives what console mode would have posted.
+	Console io.Writer
+	Now     func() time.Time
+}
+
+// Bot is a configured bot; Run serves it.
+type Bot struct {
+	cfg       Config
+	log       *slog.Logger
+	holder    *Holder
+	api       *slack.Client // nil in console mode without Socket Mode
+	responder Responder
+	console   bool
+
+	bg       context.Context // pending answers; cancelled at the end of shutdown
+	stopBG   context.CancelFunc
+	inflight sync.WaitGroup
+}
+
+// NewClient makes the slack-go client the bot and the digests share: the
+// bot token, the app-level token for Socket Mode, and SLACK_API_URL (already
+// normalized). Callers add their own options, such as a retry policy
+// (slack.OptionRetryConfig), so that retries live in one place per use.
+func NewClient(botToken, appToken, apiURL string, extra ...slack.Option) *slack.Client {
+	var opts []slack.Option
+	if apiURL != "" {
+		opts = append(opts, slack.OptionAPIURL(apiURL))
+	}
+	if appToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(appToken))
+	}
+	return slack.New(botToken, append(opts, extra...)...)
+}
+
+// answerRetries is the bot's own policy for posting answers: a 429 is
+// retried after its Retry-After, a 5xx or a dropped connection with backoff.
+func answerRetries() slack.Option {
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = 2
+	cfg.RetryAfterDuration = 2 * time.Second
+	cfg.BackoffMax = 2 * time.Second
+	cfg.Handlers = slack.AllBuiltinRetryHandlers(cfg)
+	return slack.OptionRetryConfig(cfg)
+}
+
+// NormalizeAPIURL checks SLACK_API_URL and gives it the trailing slash
+// slack-go expects ("https://slack.com/api/").
+func NormalizeAPIURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("SLACK_API_URL %q is not an http(s) URL like https://slack.com/api/", raw)
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	return raw, nil
+}
+
+// New checks cfg and builds the bot; nothing starts until Run.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Console == nil {
+		cfg.Console = io.Discard
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = DefaultListenAddr
+	}
+	if cfg.RefreshEvery == 0 {
+		cfg.RefreshEvery = DefaultRefreshEvery
+	}
+	if cfg.RefreshEvery < 0 {
+		return nil, fmt.Errorf("PRODREADY_REFRESH_EVERY must be positive, got %s", cfg.RefreshEvery)
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	if cfg.Holder == nil {
+		if cfg.Source == nil {
+			return nil, errors.New("bot: no catalog source")
+		}
+		cfg.Holder = NewHolder(cfg.Source, cfg.Now, cfg.Log)
+	}
+	apiURL, err := NormalizeAPIURL(cfg.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.APIURL = apiURL
+	switch {
+	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
+		return nil, errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens with the connections:write scope")
+	case cfg.AppToken == "" && cfg.SigningSecret == "":
+		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
+	case cfg.BotToken != "" && !strings.HasPrefix(cfg.BotToken, "xoxb-"):
+		return nil, errors.New("SLACK_BOT_TOKEN must be a bot token (xoxb-…), from OAuth & Permissions → Bot User OAuth Token")
+	}
+	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
+	if cfg.BotToken != "" || cfg.AppToken != "" {
+		b.api = NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, answerRetries())
+	}
+	b.console = cfg.BotToken == ""
+	if b.console {
+		b.responder = &consoleResponder{w: cfg.Console}
+	} else {
+		b.responder = slackResponder{api: b.api}
+	}
+	b.bg, b.stopBG = context.WithCancel(context.Background())
+	return b, nil
+}
+
+// Holder is the evaluation the bot answers from.
+func (b *Bot) Holder() *Holder { return b.holder }
+
+// Client is the Slack client, nil in console mode.
+func (b *Bot) Client() *slack.Client {
+	if b.console {
+		return nil
+	}
+	return b.api
+}
+
+// Console reports whether the bot prints instead of posting (no bot token).
+func (b *Bot) Console() bool { return b.console }
+
+// Handler serves the HTTP transport: POST /slack/commands, GET /healthz.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: newReplayGuard()})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		s := b.holder.Current()
+		if s == nil {
+			http.Error(w, "no evaluation yet", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(w, "ok: evaluated %s\n", s.LoadedAt.UTC().Format(time.RFC3339))
+	})
+	return logPanics(b.log, mux)
+}
+
+// Reply answers the text of a /prodready command at once. With no
+// evaluation yet, it says so, and posts the answer to responseURL when the
+// evaluation is ready (or the reason it is not).
+func (b *Bot) Reply(text, responseURL string) Message {
+	q := ParseQuery(text)
+	if q.Kind == QueryHelp {
+		return Help(q.Problem)
+	}
+	if s := b.holder.Current(); s != nil {
+		return Answer(s, q)
+	}
+	b.inflight.Add(1)
+	go func() {
+		defer b.inflight.Done()
+		b.answerLater(q, responseURL)
+	}()
+	return Pending()
+}
+
+func (b *Bot) answerLater(q Query, responseURL string) {
+	ctx, cancel := context.WithTimeout(b.bg, pendingFor)
+	defer cancel()
+	var m Message
+	s, err := b.holder.Wait(ctx)
+	switch {
+	case err == nil:
+		m = Answer(s, q)
+	case b.bg.Err() != nil:
+		m = Unavailable(errors.New("prodready is shutting down before the catalog was evaluated; ask again in a moment"))
+	default:
+		m = Unavailable(err)
+	}
+	if responseURL == "" {
+		b.log.Warn("no response_url to post the pending answer to", "text", m.Text)
+		return
+	}
+	// Posting gets its own short deadline: it must happen even when the
+	// wait ended because of shutdown.
+	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer pcancel()
+	if err := b.responder.Respond(pctx, responseURL, m); err != nil {
+		b.log.Error("could not deliver a pending answer", "err", err)
+	}
+}
+
+// Run refreshes the evaluation in the background and serves slash commands
+// over HTTP, or Socket Mode when an app token is set, until ctx ends; then
+// it stops accepting, lets in-flight work finish within the grace period,
+// and returns nil. It returns an error when it cannot serve at all.
+func (b *Bot) Run(ctx context.Context) error {
+	refreshCtx, stopRefresh := context.WithCancel(context.Background())
+	defer stopRefresh()
+	var refresher sync.WaitGroup
+	refresher.Add(1)
+	go func() {
+		defer refresher.Done()
+		b.holder.Run(refreshCtx, b.cfg.RefreshEvery)
+	}()
+	if b.console {
+		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so answers that would be posted to Slack are printed instead; slash commands are still answered in the HTTP response")
+	}
+	var err error
+	if b.cfg.AppToken != "" {
+		err = b.runSocket(ctx)
+	} else {
+		err = b.runHTTP(ctx)
+	}
+	// Pending answers may still be waiting for the first evaluation: let the
+	// refresh go on during the grace period.
+	b.drain()
+	stopRefresh()
+	refresher.Wait()
+	if err != nil {
+		return err
+	}
+	b.log.Info("stopped")
+	return nil
+}
+
+// drain waits for pending answers until the grace period ends, then tells
+// the rest that the bot is stopping.
+func (b *Bot) drain() {
+	done := make(chan struct{})
+	go func() {
+		b.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(b.cfg.ShutdownGrace):
+		b.stopBG()
+		<-done
+	}
+	b.stopBG()
+}
+
+func (b *Bot) runHTTP(ctx context.Context) error {
+	ln := b.cfg.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", b.cfg.ListenAddr)
+		if err != nil {
+			return fmt.Errorf("listen on PRODREADY_LISTEN_ADDR %q: %w", b.cfg.ListenAddr, err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           b.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	b.log.Info("serving slash commands over HTTP", "addr", ln.Addr().String(), "path", CommandPath,
+		"source", b.describeSource(), "console", b.console, "slack_api", b.apiURL())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
+	}
+	b.log.Info("shutting down: no new requests, finishing those in flight", "grace", b.cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), b.cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		b.log.Warn("requests still running at the end of the grace period were cut", "err", err)
+		srv.Close()
+	}
+	return nil
+}
+
+func (b *Bot) runSocket(ctx context.Context) error {
+	sm := socketmode.New(b.api)
+	b.log.Info("serving slash commands over Socket Mode", "source", b.describeSource(), "console", b.console, "slack_api", b.apiURL())
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- sm.RunContext(sctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			cancel()
+			<-errc
+			return nil
+		case err := <-errc:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-sm.Events:
+			b.onSocketEvent(sctx, sm, evt)
+		}
+	}
+}
+
+func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		b.log.Info("socket mode connected")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
+		b.log.Warn("socket mode trouble; slack-go reconnects", "event", string(evt.Type), "data", fmt.Sprint(evt.Data))
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		m := b.Reply(cmd.Text, cmd.ResponseURL)
+		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, commandReply{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}); err != nil {
+			b.log.Error("socket mode: could not ack a slash command", "err", err)
+		}
+	default:
+		// Acknowledge anything else Slack sends, or it retries it.
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			_ = sm.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+		}
+	}
+}
+
+func (b *Bot) describeSource() string {
+	if b.cfg.Source != nil {
+		return b.cfg.Source.Describe()
+	}
+	return "shared holder"
+}
+
+func (b *Bot) apiURL() string {
+	if b.cfg.APIURL != "" {
+		return b.cfg.APIURL
+	}
+	return slack.APIURL
+}

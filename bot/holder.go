@@ -1,0 +1,226 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prodready/prodready/scorecard"
+)
+
+// Snapshot is one evaluation of the catalog and the indexes the bot answers
+// from. It is immutable once built, so readers need no lock.
+type Snapshot struct {
+	Bundle     *scorecard.Bundle
+	Evaluation *scorecard.Evaluation
+	LoadedAt   time.Time
+
+	teams     map[string]*teamIndex // lower-case team identifier or name -> team
+	teamNames []string              // for "did you mean" only
+}
+
+// teamIndex is one owning team and the entities it owns, in catalog order.
+type teamIndex struct {
+	ID, Name string
+	Entities []int
+}
+
+// NewSnapshot evaluates bundle at now and indexes teams to their entities,
+// once, so that answering `team <team>` never scans the catalog.
+func NewSnapshot(b *scorecard.Bundle, now time.Time) *Snapshot {
+	s := &Snapshot{Bundle: b, Evaluation: b.Evaluate(now), LoadedAt: now, teams: map[string]*teamIndex{}}
+	byID := map[string]*teamIndex{}
+	get := func(id string) *teamIndex {
+		t, ok := byID[id]
+		if !ok {
+			t = &teamIndex{ID: id, Name: id}
+			byID[id] = t
+		}
+		return t
+	}
+	for _, t := range b.Teams {
+		if t.Identifier == "" {
+			continue
+		}
+		ti := get(t.Identifier)
+		if t.Name != "" {
+			ti.Name = t.Name
+		}
+	}
+	for i := range b.Catalog.Entities {
+		for _, id := range b.Catalog.Entities[i].Team {
+			ti := get(id)
+			ti.Entities = append(ti.Entities, i)
+		}
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	// Identifiers win over names, as for entities.
+	for _, id := range ids {
+		t := byID[id]
+		if k := strings.ToLower(t.Name); k != "" {
+			if _, taken := s.teams[k]; !taken {
+				s.teams[k] = t
+			}
+		}
+	}
+	for _, id := range ids {
+		s.teams[strings.ToLower(id)] = byID[id]
+		s.teamNames = append(s.teamNames, id)
+		if !strings.EqualFold(byID[id].Name, id) {
+			s.teamNames = append(s.teamNames, byID[id].Name)
+		}
+	}
+	return s
+}
+
+// Team finds a team by identifier or name, any case, without scanning.
+func (s *Snapshot) Team(name string) (id, display string, entities []int, ok bool) {
+	t, ok := s.teams[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return "", "", nil, false
+	}
+	return t.ID, t.Name, t.Entities, true
+}
+
+// SuggestTeams returns up to max team identifiers or names close to name; it scans.
+func (s *Snapshot) SuggestTeams(name string, max int) []string {
+	return scorecard.Suggest(name, s.teamNames, max)
+}
+
+// Holder holds the latest good evaluation. Readers take it with Current (an
+// atomic load); Refresh replaces it, and a failed refresh keeps the old one.
+// The digests' scheduler shares the same Holder.
+type Holder struct {
+	src scorecard.Source
+	now func() time.Time
+	log *slog.Logger
+
+	cur     atomic.Pointer[Snapshot]
+	refresh sync.Mutex // one refresh at a time
+
+	mu      sync.Mutex
+	lastErr error
+	changed chan struct{} // closed and replaced on every refresh outcome
+}
+
+// NewHolder makes a holder that loads from src; now may be nil (time.Now).
+func NewHolder(src scorecard.Source, now func() time.Time, log *slog.Logger) *Holder {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Holder{src: src, now: now, log: log, changed: make(chan struct{})}
+}
+
+// Current returns the latest evaluation, or nil before the first good load.
+func (h *Holder) Current() *Snapshot { return h.cur.Load() }
+
+// Store makes b, evaluated at now, the current evaluation.
+func (h *Holder) Store(b *scorecard.Bundle, now time.Time) *Snapshot {
+	s := NewSnapshot(b, now)
+	h.cur.Store(s)
+	h.settle(nil)
+	return s
+}
+
+// LastError is the error of the last refresh, nil when it succeeded.
+func (h *Holder) LastError() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastErr
+}
+
+func (h *Holder) settle(err error) {
+	h.mu.Lock()
+	h.lastErr = err
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// Refresh loads the source and evaluates it. On failure the previous
+// evaluation stays current, and the error is logged and returned.
+func (h *Holder) Refresh(ctx context.Context) error {
+	h.refresh.Lock()
+	defer h.refresh.Unlock()
+	start := h.now()
+	b, err := h.src.Load(ctx, start)
+	if err == nil && (b == nil || b.Catalog == nil) {
+		err = errors.New("the source returned no catalog")
+	}
+	if err != nil && ctx.Err() != nil {
+		// Stopping, not failing: waiters hear it from their own context.
+		return fmt.Errorf("refresh from %s interrupted: %w", h.src.Describe(), ctx.Err())
+	}
+	if err != nil {
+		err = fmt.Errorf("refresh from %s: %w", h.src.Describe(), err)
+		if prev := h.Current(); prev != nil {
+			h.log.Error("refresh failed; still answering from the previous evaluation", "err", err, "evaluated_at", prev.LoadedAt.Format(time.RFC3339))
+		} else {
+			h.log.Error("refresh failed; no evaluation to answer from yet", "err", err)
+		}
+		h.settle(err)
+		return err
+	}
+	s := h.Store(b, start)
+	h.log.Info("evaluation refreshed", "source", h.src.Describe(), "entities", len(b.Catalog.Entities),
+		"scorecards", len(b.Scorecards), "took", time.Since(start).Round(time.Millisecond).String(),
+		"teams", len(s.teamNames))
+	return nil
+}
+
+// Wait returns the current evaluation, waiting for the first one if there
+// is none yet. It fails with the refresh error when a refresh fails before
+// any evaluation exists, or when ctx ends.
+func (h *Holder) Wait(ctx context.Context) (*Snapshot, error) {
+	for {
+		h.mu.Lock()
+		ch := h.changed
+		h.mu.Unlock()
+		if s := h.Current(); s != nil {
+			return s, nil
+		}
+		select {
+		case <-ch:
+			if s := h.Current(); s != nil {
+				return s, nil
+			}
+			if err := h.LastError(); err != nil {
+				return nil, err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Run refreshes now and then every interval until ctx ends. After a failure
+// it retries sooner (at most a minute later), since a bot with no or stale
+// data is worse than an extra load.
+func (h *Holder) Run(ctx context.Context, every time.Duration) {
+	for {
+		wait := every
+		if err := h.Refresh(ctx); err != nil && wait > time.Minute {
+			wait = time.Minute
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
