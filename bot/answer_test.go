@@ -26,7 +26,9 @@ func demoSnapshot(t testing.TB) *Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.EntityURL = func(e *scorecard.Entity) string { return "https://app.getport.io/serviceEntity?identifier=" + e.Identifier }
+	b.EntityURL = func(e *scorecard.Entity) string {
+		return "https://app.getport.io/serviceEntity?identifier=" + e.Identifier
+	}
 	return NewSnapshot(b, testNow)
 }
 
