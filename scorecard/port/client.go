@@ -168,11 +168,14 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 			}
 		}
 		body, status, err := c.once(ctx, r, payload, tok)
-		if status == http.StatusUnauthorized && r.auth && !renewed {
-			// The token may have been revoked or expired early (Port keeps one
-			// active token per credential pair): renew once and try again.
-			c.invalidate(tok)
-			continue
+		if status == http.StatusUnauthorized && r.auth {
+			if !renewed {
+				// The token may have been revoked or expired early (Port keeps one
+				// active token per credential pair): renew once and try again.
+				c.invalidate(tok)
+				continue
+			}
+			return nil, fmt.Errorf("%w (Port refused a freshly issued token too: check the credentials' permissions)", err)
 		}
 		return body, err
 	}

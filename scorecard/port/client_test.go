@@ -77,7 +77,7 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	srv.Inject(porttest.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
 	_, err := c.FetchTeams(ctx)
 	pe, ok := port.AsError(err)
-	if !ok || pe.Status != 401 || pe.Reason != port.ClientError || !strings.Contains(err.Error(), "token_expired") {
+	if !ok || pe.Status != 401 || pe.Reason != port.ClientError || !strings.Contains(err.Error(), "token_expired") || !strings.Contains(err.Error(), "refused a freshly issued token too") {
 		t.Fatalf("error %v; want Port's 401", err)
 	}
 	if n := srv.TokensIssued(); n != 3 {
