@@ -3,10 +3,74 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prodready/prodready/bot"
 )
 
-// runServe is replaced by the Slack bot's wiring (issue: slash command).
-func runServe(_ context.Context, e *env, _ []string) int {
-	fmt.Fprintln(e.stderr, "prodready serve: not built yet")
-	return exitUsage
+const serveSynopsis = "prodready serve\n\n" +
+	"Runs the Slack bot: answers /prodready from the latest evaluation, refreshed in the background.\n" +
+	"Configured by the environment (or .env):\n" +
+	"  SLACK_SIGNING_SECRET     verifies slash commands over HTTP (required unless SLACK_APP_TOKEN is set)\n" +
+	"  SLACK_BOT_TOKEN          xoxb-… bot token; without it, console mode: answers are printed, not posted\n" +
+	"  SLACK_APP_TOKEN          xapp-… app-level token; when set, Socket Mode instead of HTTP\n" +
+	"  SLACK_API_URL            Slack's Web API base (default https://slack.com/api/)\n" +
+	"  PRODREADY_LISTEN_ADDR    HTTP address for POST /slack/commands (default :8080)\n" +
+	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
+	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, or the embedded demo.\n" +
+	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
+
+// runServe reads serve's configuration and runs the bot until ctx ends.
+func runServe(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "serve", serveSynopsis)
+	if err := fs.Parse(args); err != nil {
+		return flagExit(e, fs, err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "prodready serve: unexpected argument %q; serve is configured by the environment (see --help)\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, err := serveConfig(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	b, err := bot.New(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	if err := b.Run(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func serveConfig(e *env) (bot.Config, error) {
+	get := func(k string) string { return strings.TrimSpace(e.getenv(k)) }
+	src, err := pickSource(e, sourceFlags{})
+	if err != nil {
+		return bot.Config{}, err
+	}
+	cfg := bot.Config{
+		ListenAddr:    get("PRODREADY_LISTEN_ADDR"),
+		SigningSecret: get("SLACK_SIGNING_SECRET"),
+		BotToken:      get("SLACK_BOT_TOKEN"),
+		AppToken:      get("SLACK_APP_TOKEN"),
+		APIURL:        get("SLACK_API_URL"),
+		Source:        src,
+		Log:           slog.New(slog.NewTextHandler(e.stderr, nil)),
+		Console:       e.stdout,
+	}
+	if v := get("PRODREADY_REFRESH_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return bot.Config{}, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is not a positive duration like 15m or 1h", v)
+		}
+		cfg.RefreshEvery = d
+	}
+	return cfg, nil
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prodready/prodready/bot/slackemu"
+)
+
+// lockedBuffer collects a running command's output safely.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *lockedBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(l.String()); m != nil {
+			return m
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s in the log:\n%s", re, l.String())
+	return nil
+}
+
+func serveEnv(vars map[string]string) *env {
+	return &env{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, getenv: func(k string) string { return vars[k] }}
+}
+
+func TestServeAnswersASignedCommandAndStopsCleanly(t *testing.T) {
+	emu := slackemu.New(t)
+	e := serveEnv(map[string]string{
+		"SLACK_SIGNING_SECRET":    emu.SigningSecret(),
+		"SLACK_BOT_TOKEN":         emu.BotToken(),
+		"SLACK_API_URL":           strings.TrimSuffix(emu.URL(), "/"),
+		"PRODREADY_LISTEN_ADDR":   "127.0.0.1:0",
+		"PRODREADY_REFRESH_EVERY": "1h",
+	})
+	logs := e.stderr.(*lockedBuffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() { code <- runServe(ctx, e, nil) }()
+	addr := logs.waitFor(t, regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`))[1]
+	logs.waitFor(t, regexp.MustCompile(`msg="evaluation refreshed" source="embedded demo" entities=30`))
+	if !strings.Contains(logs.String(), "slack_api="+emu.URL()) {
+		t.Fatalf("SLACK_API_URL not used:\n%s", logs)
+	}
+	r, err := emu.SendSlashCommand(ctx, "http://"+addr+"/slack/commands", slackemu.SlashCommand{Text: "checkout web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != http.StatusOK || r.Message == nil || !strings.HasPrefix(r.Message.Text, "checkout-web: Production Readiness") {
+		t.Fatalf("reply %d %s", r.Status, r.Body)
+	}
+	cancel() // what SIGTERM does through main's signal.NotifyContext
+	select {
+	case c := <-code:
+		if c != exitOK {
+			t.Fatalf("exit %d:\n%s", c, logs)
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatal("serve did not stop within the 10s grace")
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Fatalf("no shutdown log:\n%s", logs)
+	}
+}
+
+func TestServeConsoleModeIsAnnounced(t *testing.T) {
+	emu := slackemu.New(t)
+	e := serveEnv(map[string]string{"SLACK_SIGNING_SECRET": "s3cret", "PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "SLACK_API_URL": emu.URL()})
+	logs := e.stderr.(*lockedBuffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- runServe(ctx, e, nil) }()
+	logs.waitFor(t, regexp.MustCompile(`console mode: SLACK_BOT_TOKEN is not set`))
+	cancel()
+	if c := <-code; c != exitOK {
+		t.Fatalf("exit %d", c)
+	}
+}
+
+func TestServeConfigurationErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"no signing secret", map[string]string{}, "SLACK_SIGNING_SECRET is required"},
+		{"bad refresh", map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_REFRESH_EVERY": "often"}, `PRODREADY_REFRESH_EVERY="often"`},
+		{"negative refresh", map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_REFRESH_EVERY": "-5m"}, "PRODREADY_REFRESH_EVERY"},
+		{"bad api url", map[string]string{"SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"},
+		{"user token", map[string]string{"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxp-1"}, "SLACK_BOT_TOKEN must be a bot token"},
+		{"bot token as app token", map[string]string{"SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN must be an app-level token"},
+		{"busy address", map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_LISTEN_ADDR": "256.0.0.1:1"}, "PRODREADY_LISTEN_ADDR"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := serveEnv(c.vars)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if code := runServe(ctx, e, nil); code != exitUsage {
+				t.Fatalf("exit %d, want %d", code, exitUsage)
+			}
+			if got := e.stderr.(*lockedBuffer).String(); !strings.Contains(got, c.want) {
+				t.Fatalf("stderr %q lacks %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestServeHelp(t *testing.T) {
+	e := serveEnv(nil)
+	if code := runServe(context.Background(), e, []string{"--help"}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	out := e.stdout.(*lockedBuffer).String()
+	for _, v := range []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "PRODREADY_LISTEN_ADDR", "PRODREADY_REFRESH_EVERY"} {
+		if !strings.Contains(out, v) {
+			t.Errorf("help lacks %s", v)
+		}
+	}
+	if code := runServe(context.Background(), serveEnv(nil), []string{"extra"}); code != exitUsage {
+		t.Fatalf("an argument: exit %d", code)
+	}
+}
