@@ -74,7 +74,11 @@ func (d *Digest) ShareLine(sd *ScorecardDigest) string {
 // rows (0: all); the second result is how many rows were left out.
 func (d *Digest) TeamTable(sd *ScorecardDigest, levels []string, max int) (string, int) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-20s %8s  %-*s %7s", "team", "services", 4*len(levels)+len(levels), "mix "+abbrev(levels), "target")
+	fmt.Fprintf(&b, "%-20s %8s ", "team", "services")
+	for _, l := range levels {
+		fmt.Fprintf(&b, " %5s", clip(l, 5))
+	}
+	fmt.Fprintf(&b, " %7s", "target")
 	if !d.First {
 		b.WriteString("  change")
 	}
@@ -85,11 +89,11 @@ func (d *Digest) TeamTable(sd *ScorecardDigest, levels []string, max int) (strin
 		rows, left = rows[:max], len(rows)-max
 	}
 	for _, t := range rows {
-		mix := make([]string, len(t.Mix))
-		for i, n := range t.Mix {
-			mix[i] = fmt.Sprintf("%4d", n)
+		fmt.Fprintf(&b, "%-20s %8d ", clip(t.Name, 20), t.Services)
+		for _, n := range t.Mix {
+			fmt.Fprintf(&b, " %5d", n)
 		}
-		fmt.Fprintf(&b, "%-20s %8d  %-*s %7s", clip(t.Name, 20), t.Services, 4*len(levels)+len(levels), strings.Join(mix, " "), Percent(t.Share))
+		fmt.Fprintf(&b, " %7s", Percent(t.Share))
 		if !d.First {
 			if t.HasPrev {
 				fmt.Fprintf(&b, "  %s", Points(t.Change))
@@ -100,14 +104,6 @@ func (d *Digest) TeamTable(sd *ScorecardDigest, levels []string, max int) (strin
 		b.WriteByte('\n')
 	}
 	return strings.TrimRight(b.String(), "\n"), left
-}
-
-func abbrev(levels []string) string {
-	parts := make([]string, len(levels))
-	for i, l := range levels {
-		parts[i] = clip(l, 4)
-	}
-	return strings.Join(parts, "/")
 }
 
 func clip(s string, n int) string {

@@ -1,0 +1,445 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Outgoing is one message to deliver: to a channel, or as a group DM to
+// people named by email. File, when set, is uploaded to the same
+// conversation after the message.
+type Outgoing struct {
+	Key     string // the destination part of the exactly-once key
+	Channel string
+	Emails  []string
+	Text    string // notification fallback
+	Blocks  []slack.Block
+	File    *OutFile
+}
+
+// OutFile is a file to upload with a message.
+type OutFile struct {
+	Name, Title, AltText string
+	Data                 []byte
+}
+
+// Delivered is what became of one Outgoing.
+type Delivered struct {
+	Out     *Outgoing
+	Channel string // the conversation it went to
+	TS      string // Slack's timestamp of the message
+	Err     error  // nil when Slack accepted the message
+	// FileErr is a failed upload after an accepted message.
+	FileErr error
+	// Warnings are problems that did not stop delivery (an unknown email
+	// among several).
+	Warnings []string
+}
+
+// SlackPoster is what delivery needs of Slack; *slack.Client has it.
+type SlackPoster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+}
+
+// NewDeliveryClient returns a Slack client whose HTTP layer waits out 429s
+// for as long as Retry-After says, and retries 5xx answers and dropped
+// connections with backoff (slack-go's retry handlers). apiURL is empty for
+// Slack itself, or an emulator's URL.
+func NewDeliveryClient(token, apiURL string, hc *http.Client) *slack.Client {
+	opts := []slack.Option{}
+	if apiURL != "" {
+		opts = append(opts, slack.OptionAPIURL(apiURL))
+	}
+	if hc != nil {
+		opts = append(opts, slack.OptionHTTPClient(hc))
+	}
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = 5
+	cfg.RetryAfterJitter = 100 * time.Millisecond
+	cfg.BackoffInitial = 500 * time.Millisecond
+	cfg.BackoffMax = 10 * time.Second
+	cfg.Handlers = []slack.RetryHandler{
+		slack.NewConnectionErrorRetryHandler(),
+		slack.NewRateLimitErrorRetryHandler(cfg),
+		slack.NewServerErrorRetryHandler(cfg),
+	}
+	// After OptionHTTPClient, so the retry wrapper goes around it.
+	opts = append(opts, slack.OptionRetryConfig(cfg))
+	return slack.New(token, opts...)
+}
+
+// Reason classifies a delivery error, as Alertmanager's notifiers do.
+type Reason string
+
+// The reasons a delivery fails.
+const (
+	ReasonClient      Reason = "client error"  // our request or configuration: not retried
+	ReasonRateLimited Reason = "rate limited"  // 429 still, after slack-go waited
+	ReasonServer      Reason = "server error"  // Slack's side: retried with backoff
+	ReasonCanceled    Reason = "canceled"      // the run was stopped
+	ReasonNetwork     Reason = "network error" // retried with backoff
+)
+
+// DeliveryError is a failed delivery with its reason and Slack's error code.
+type DeliveryError struct {
+	Reason Reason
+	Code   string // Slack's error code when it gave one ("channel_not_found")
+	Err    error
+}
+
+func (e *DeliveryError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s: %s", e.Reason, e.Code)
+	}
+	return fmt.Sprintf("%s: %v", e.Reason, e.Err)
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// retryable says whether the retry stage should try again.
+func (e *DeliveryError) retryable() bool {
+	return e.Reason == ReasonServer || e.Reason == ReasonNetwork
+}
+
+// slackServerCodes are ok:false answers that mean Slack had trouble, not us.
+var slackServerCodes = map[string]bool{
+	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
+}
+
+func classify(err error) *DeliveryError {
+	if err == nil {
+		return nil
+	}
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &DeliveryError{Reason: ReasonCanceled, Err: err}
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return &DeliveryError{Reason: ReasonRateLimited, Code: "ratelimited", Err: err}
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		if sc.Code >= 500 {
+			return &DeliveryError{Reason: ReasonServer, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
+		}
+		return &DeliveryError{Reason: ReasonClient, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		if slackServerCodes[se.Err] {
+			return &DeliveryError{Reason: ReasonServer, Code: se.Err, Err: err}
+		}
+		return &DeliveryError{Reason: ReasonClient, Code: se.Err, Err: err}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return &DeliveryError{Reason: ReasonNetwork, Err: err}
+	}
+	// slack-go reports some API errors as plain errors carrying the code.
+	msg := err.Error()
+	for code := range slackServerCodes {
+		if msg == code {
+			return &DeliveryError{Reason: ReasonServer, Code: code, Err: err}
+		}
+	}
+	if !strings.Contains(msg, " ") {
+		return &DeliveryError{Reason: ReasonClient, Code: msg, Err: err}
+	}
+	return &DeliveryError{Reason: ReasonNetwork, Err: err}
+}
+
+// retryStage retries what slack-go's HTTP retries do not cover (Slack's
+// ok:false server codes, errors after its retries ran out) with backoff.
+type retryStage struct {
+	attempts int
+	initial  time.Duration
+	max      time.Duration
+}
+
+func (r retryStage) do(ctx context.Context, f func() error) error {
+	wait := r.initial
+	var err *DeliveryError
+	for i := 0; i < max(r.attempts, 1); i++ {
+		if i > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return classify(ctx.Err())
+			case <-t.C:
+			}
+			wait = min(2*wait, r.max)
+		}
+		err = classify(f())
+		if err == nil || !err.retryable() {
+			break
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	return err
+}
+
+// directory resolves emails to DM conversations through
+// users.lookupByEmail and conversations.open, and remembers the answers.
+type directory struct {
+	api   SlackPoster
+	ttl   time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	users map[string]cached // email (lower case) -> user id
+	dms   map[string]cached // sorted user ids -> conversation id
+}
+
+type cached struct {
+	value string
+	at    time.Time
+}
+
+func (d *directory) get(m map[string]cached, k string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := m[k]
+	if !ok || d.now().Sub(c.at) > d.ttl {
+		return "", false
+	}
+	return c.value, true
+}
+
+func (d *directory) put(m map[string]cached, k, v string) {
+	d.mu.Lock()
+	m[k] = cached{v, d.now()}
+	d.mu.Unlock()
+}
+
+// open returns the conversation with the people whose emails are given.
+// Unknown emails are warnings as long as someone is left to write to.
+func (d *directory) open(ctx context.Context, retry retryStage, emails []string) (string, []string, error) {
+	var ids, warnings []string
+	var lastErr error
+	for _, e := range emails {
+		key := strings.ToLower(e)
+		id, ok := d.get(d.users, key)
+		if !ok {
+			var u *slack.User
+			err := retry.do(ctx, func() error {
+				var err error
+				u, err = d.api.GetUserByEmailContext(ctx, e)
+				return err
+			})
+			if err != nil {
+				lastErr = fmt.Errorf("users.lookupByEmail %s: %w", e, err)
+				warnings = append(warnings, lastErr.Error())
+				continue
+			}
+			id = u.ID
+			d.put(d.users, key, id)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return "", nil, lastErr
+	}
+	sortStrings(ids)
+	key := strings.Join(ids, ",")
+	if ch, ok := d.get(d.dms, key); ok {
+		return ch, warnings, nil
+	}
+	var ch *slack.Channel
+	err := retry.do(ctx, func() error {
+		var err error
+		ch, _, _, err = d.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: ids, ReturnIM: true})
+		return err
+	})
+	if err != nil {
+		return "", warnings, fmt.Errorf("conversations.open with %s: %w", strings.Join(emails, ", "), err)
+	}
+	d.put(d.dms, key, ch.ID)
+	return ch.ID, warnings, nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Deliverer sends messages: channels in parallel (at most Workers at a
+// time), each channel's messages in order and at most one per PerChannel.
+type Deliverer struct {
+	api        SlackPoster
+	dir        *directory
+	retry      retryStage
+	perChannel time.Duration
+	workers    int
+	log        *slog.Logger
+}
+
+// DeliveryOptions tune a Deliverer; zero values take the defaults.
+type DeliveryOptions struct {
+	PerChannel time.Duration // default 1s: Slack's chat.postMessage limit per channel
+	Workers    int           // default 8
+	Retries    int           // attempts for server errors; default 4
+	Backoff    time.Duration // first wait between them; default 1s
+	CacheTTL   time.Duration // how long user and DM look-ups are remembered; default 24h
+	Now        func() time.Time
+}
+
+// NewDeliverer returns a Deliverer over api.
+func NewDeliverer(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Deliverer {
+	if o.PerChannel <= 0 {
+		o.PerChannel = time.Second
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Retries <= 0 {
+		o.Retries = 4
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Deliverer{
+		api:        api,
+		dir:        &directory{api: api, ttl: o.CacheTTL, now: o.Now, users: map[string]cached{}, dms: map[string]cached{}},
+		retry:      retryStage{attempts: o.Retries, initial: o.Backoff, max: 30 * time.Second},
+		perChannel: o.PerChannel,
+		workers:    o.Workers,
+		log:        log,
+	}
+}
+
+// Deliver sends msgs and calls done once per message, as soon as its fate
+// is known (so the caller can record it before the next one goes out).
+// done may be called from several goroutines at once. One message's
+// failure does not stop the others.
+func (d *Deliverer) Deliver(ctx context.Context, msgs []*Outgoing, done func(Delivered)) {
+	// Resolve DMs first, in parallel, so messages can be grouped by channel.
+	resolved := make([]Delivered, len(msgs))
+	sem := make(chan struct{}, d.workers)
+	var wg sync.WaitGroup
+	for i, m := range msgs {
+		resolved[i] = Delivered{Out: m, Channel: m.Channel}
+		if m.Channel != "" {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ch, warn, err := d.dir.open(ctx, d.retry, m.Emails)
+			resolved[i].Channel, resolved[i].Warnings, resolved[i].Err = ch, warn, err
+		}()
+	}
+	wg.Wait()
+
+	var order []string
+	byChannel := map[string][]int{}
+	for i, r := range resolved {
+		if r.Err != nil {
+			done(r)
+			continue
+		}
+		if _, ok := byChannel[r.Channel]; !ok {
+			order = append(order, r.Channel)
+		}
+		byChannel[r.Channel] = append(byChannel[r.Channel], i)
+	}
+	for _, ch := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.channel(ctx, ch, byChannel[ch], resolved, done)
+		}()
+	}
+	wg.Wait()
+}
+
+// channel sends one conversation's messages in order, spaced PerChannel apart.
+func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved []Delivered, done func(Delivered)) {
+	var last time.Time
+	pace := func() error {
+		if last.IsZero() {
+			return nil
+		}
+		t := time.NewTimer(time.Until(last.Add(d.perChannel)))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+	for _, i := range idx {
+		r := resolved[i]
+		if err := pace(); err != nil {
+			r.Err = classify(err)
+			done(r)
+			continue
+		}
+		m := r.Out
+		opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+		if len(m.Blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+		}
+		err := d.retry.do(ctx, func() error {
+			c, ts, err := d.api.PostMessageContext(ctx, ch, opts...)
+			if err == nil {
+				r.Channel, r.TS = c, ts
+			}
+			return err
+		})
+		last = time.Now()
+		if err != nil {
+			r.Err = fmt.Errorf("chat.postMessage to %s: %w", ch, err)
+			done(r)
+			continue
+		}
+		if m.File != nil {
+			if err := pace(); err == nil {
+				_, err = d.api.UploadFileContext(ctx, slack.UploadFileParameters{
+					Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
+					Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
+				})
+				last = time.Now()
+				if err != nil {
+					r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, classify(err))
+				}
+			} else {
+				r.FileErr = err
+			}
+		}
+		done(r)
+	}
+}

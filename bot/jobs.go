@@ -1,0 +1,503 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// The scheduled jobs, by the names `prodready run` takes.
+const (
+	JobRefresh = "refresh"
+	JobWeekly  = "weekly-report"
+	JobMonthly = "monthly-report"
+	JobNotices = "team-notices"
+)
+
+// JobNames lists the jobs in the order they are documented.
+func JobNames() []string { return []string{JobRefresh, JobWeekly, JobMonthly, JobNotices} }
+
+// consoleDest is the destination of messages printed instead of posted.
+const consoleDest = "console"
+
+// JobConfig is the jobs' configuration (see JobConfigFromEnv).
+type JobConfig struct {
+	ReportChannel string        // PRODREADY_REPORT_CHANNEL: where manager digests go
+	TargetLevel   string        // PRODREADY_TARGET_LEVEL; "" means each scorecard's top level
+	Routes        *TeamRoutes   // PRODREADY_TEAMS; nil when not set
+	ReminderEvery time.Duration // PRODREADY_REMINDER_EVERY: quiet period for unchanged notices
+	Retention     time.Duration // PRODREADY_RETENTION
+	ChartDir      string        // where console and dry-run charts are written
+	// Locations are the time zones periods are counted in, per job (from
+	// the schedules' CRON_TZ); time.Local when absent.
+	Locations map[string]*time.Location
+	Delivery  DeliveryOptions
+}
+
+// JobDeps are what the jobs work with.
+type JobDeps struct {
+	Source scorecard.Source
+	Store  *history.Store
+	// Slack posts the messages; nil is console mode: messages are printed
+	// to Out and nothing is recorded as sent.
+	Slack SlackPoster
+	Out   io.Writer
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Jobs runs the scheduled jobs, from the scheduler or `prodready run`.
+type Jobs struct {
+	cfg     JobConfig
+	deps    JobDeps
+	deliver *Deliverer
+	mu      sync.Mutex // one job at a time: they share the snapshot tables
+}
+
+// RunOptions change one run.
+type RunOptions struct {
+	DryRun bool      // print instead of posting; record nothing as sent
+	Force  bool      // send even what was sent in this period, or is unchanged
+	At     time.Time // the scheduled time the run stands for; zero: now
+}
+
+// Outcome is what a run did, for logs and the `run` command.
+type Outcome struct {
+	Job        string
+	Period     string
+	SnapshotID int64
+	Sent       int
+	Skipped    int
+	Failed     int
+	Notes      []string // why something was not sent, and other remarks
+	Files      []string // charts written to disk
+}
+
+// NewJobs checks the configuration and returns the jobs.
+func NewJobs(cfg JobConfig, deps JobDeps) (*Jobs, error) {
+	if deps.Source == nil || deps.Store == nil {
+		return nil, errors.New("jobs need a catalog source and a history store")
+	}
+	if deps.Out == nil {
+		deps.Out = io.Discard
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if cfg.ReminderEvery <= 0 {
+		cfg.ReminderEvery = 7 * 24 * time.Hour
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = history.DefaultRetention
+	}
+	if cfg.ChartDir == "" {
+		cfg.ChartDir = os.TempDir()
+	}
+	j := &Jobs{cfg: cfg, deps: deps}
+	if deps.Slack != nil {
+		j.deliver = NewDeliverer(deps.Slack, deps.Log, cfg.Delivery)
+	}
+	return j, nil
+}
+
+func (j *Jobs) location(job string) *time.Location {
+	if l := j.cfg.Locations[job]; l != nil {
+		return l
+	}
+	return time.Local
+}
+
+func (j *Jobs) console(opt RunOptions) bool { return j.deliver == nil || opt.DryRun }
+
+// Run runs one job now. A failed delivery to one destination does not
+// stop the others; it is recorded, listed in the next digest, and makes
+// the error returned.
+func (j *Jobs) Run(ctx context.Context, job string, opt RunOptions) (Outcome, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.deps.Now()
+	at := opt.At
+	if at.IsZero() {
+		at = now
+	}
+	at = at.In(j.location(job))
+	var kind report.Kind
+	switch job {
+	case JobRefresh, JobNotices:
+		kind = report.Daily
+	case JobWeekly:
+		kind = report.Weekly
+	case JobMonthly:
+		kind = report.Monthly
+	default:
+		return Outcome{Job: job}, fmt.Errorf("unknown job %q (known: %s)", job, scorecard.OrList(JobNames()))
+	}
+	period := report.PeriodOf(kind, at)
+	out := Outcome{Job: job, Period: period.Key}
+	var runID int64
+	if !opt.DryRun {
+		var err error
+		if runID, err = j.deps.Store.StartRun(ctx, job, period.Key, now); err != nil {
+			return out, err
+		}
+	}
+	var err error
+	switch job {
+	case JobRefresh:
+		var snap *report.Snapshot
+		snap, _, err = j.refresh(ctx, now)
+		if err == nil {
+			out.SnapshotID = snap.ID
+			if _, perr := j.deps.Store.Prune(ctx, now, j.cfg.Retention); perr != nil {
+				j.deps.Log.Warn("prune history", "err", perr)
+			}
+		}
+	case JobWeekly, JobMonthly:
+		err = j.digest(ctx, job, period, now, opt, runID, &out)
+	case JobNotices:
+		err = j.notices(ctx, period, now, opt, runID, &out)
+	}
+	if runID != 0 {
+		status := history.RunOK
+		switch {
+		case err != nil && out.Sent == 0:
+			status = history.RunFailed
+		case err != nil || out.Failed > 0:
+			status = history.RunPartial
+		case out.Sent == 0 && job != JobRefresh && !j.console(opt):
+			status = history.RunNothing
+		}
+		detail := strings.Join(out.Notes, "; ")
+		if err != nil {
+			detail = err.Error()
+		}
+		// Record the end even when the run's context was canceled.
+		ferr := j.deps.Store.FinishRun(context.WithoutCancel(ctx), history.Run{ID: runID, Job: job, Finished: j.deps.Now(), Status: status,
+			SnapshotID: out.SnapshotID, Sent: out.Sent, Skipped: out.Skipped, Failed: out.Failed, Detail: detail})
+		if err == nil {
+			err = ferr
+		}
+	}
+	j.deps.Log.Info("job run", "job", job, "period", period.Key, "sent", out.Sent, "skipped", out.Skipped, "failed", out.Failed, "err", err)
+	return out, err
+}
+
+// refresh loads the catalog, evaluates it and stores a snapshot.
+func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *scorecard.Bundle, error) {
+	b, err := j.deps.Source.Load(ctx, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load catalog from %s: %w", j.deps.Source.Describe(), err)
+	}
+	snap := report.TakeSnapshot(b.Evaluate(now), b.Origin, b.EntityURL)
+	if _, err := j.deps.Store.SaveSnapshot(ctx, snap); err != nil {
+		return nil, nil, err
+	}
+	return snap, b, nil
+}
+
+func teamNames(b *scorecard.Bundle) map[string]string {
+	m := make(map[string]string, len(b.Teams))
+	for _, t := range b.Teams {
+		if t.Name != "" {
+			m[t.Identifier] = t.Name
+		}
+	}
+	return m
+}
+
+func kindOf(job string) report.Kind {
+	if job == JobMonthly {
+		return report.Monthly
+	}
+	return report.Weekly
+}
+
+// digest builds and sends the weekly or monthly manager digest.
+func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now time.Time, opt RunOptions, runID int64, out *Outcome) error {
+	st := j.deps.Store
+	kind := kindOf(job)
+	dest := consoleDest
+	var prevCopy *history.Message
+	if !j.console(opt) {
+		if j.cfg.ReportChannel == "" {
+			return fmt.Errorf("%s: PRODREADY_REPORT_CHANNEL is not set, so the digest has nowhere to go (set it to a channel ID, or use --dry-run)", job)
+		}
+		dest = j.cfg.ReportChannel
+		sent, err := st.Sent(ctx, job, period.Key)
+		if err != nil {
+			return err
+		}
+		if m, ok := sent[dest]; ok {
+			if !opt.Force {
+				out.Skipped++
+				out.Notes = append(out.Notes, fmt.Sprintf("the %s digest for %s was already sent to %s at %s; nothing sent (--force sends it again)",
+					kind, period.Key, dest, m.Sent.In(period.Start.Location()).Format("2006-01-02 15:04 MST")))
+				return nil
+			}
+			prevCopy = &m
+		}
+	}
+	snap, b, err := j.refresh(ctx, now)
+	if err != nil {
+		return err
+	}
+	out.SnapshotID = snap.ID
+
+	var prev *report.Snapshot
+	since := kind.Back(period.Start, 1)
+	if run, ok, err := st.LastRun(ctx, job, period.Key); err != nil {
+		return err
+	} else if ok {
+		since = run.Started
+		if prev, err = st.LoadSnapshot(ctx, run.SnapshotID); err != nil {
+			j.deps.Log.Warn("previous digest's snapshot is unreadable; comparing with the closest one", "job", job, "err", err)
+			prev = nil
+		}
+	}
+	if prev == nil {
+		info, ok, err := st.LatestSnapshot(ctx, kind.Back(now, 1))
+		if err != nil {
+			return err
+		}
+		if ok {
+			if prev, err = st.LoadSnapshot(ctx, info.ID); err != nil {
+				return err
+			}
+		}
+	}
+	points := 3
+	if kind == report.Monthly {
+		points = 11 // with this month: the chart's 12 periods
+	}
+	labels := make([]string, 0, points)
+	instants := make([]time.Time, 0, points)
+	for k := points; k >= 1; k-- {
+		labels = append(labels, report.PeriodOf(kind, kind.Back(period.Start, k)).Key)
+		instants = append(instants, kind.Back(now, k))
+	}
+	mixes, err := st.Mixes(ctx, labels, instants)
+	if err != nil {
+		return err
+	}
+	failures, err := st.Failures(ctx, since)
+	if err != nil {
+		return err
+	}
+	d := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: mixes,
+		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures})
+
+	var file *OutFile
+	if kind == report.Monthly {
+		png, err := LevelMixChart(snap.Scorecards, append(mixes, report.MixOf(snap, period.Key)))
+		if err != nil {
+			return err
+		}
+		file = &OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix, last 12 months", AltText: "Stacked bars: the share of services at each level, per month", Data: png}
+	}
+
+	if j.console(opt) {
+		if opt.DryRun && j.deliver != nil {
+			fmt.Fprintf(j.deps.Out, "(dry run: would post to %s)\n", dest)
+		}
+		if err := d.WriteText(j.deps.Out); err != nil {
+			return err
+		}
+		if file != nil {
+			path := filepath.Join(j.cfg.ChartDir, file.Name)
+			if err := os.WriteFile(path, file.Data, 0o644); err != nil {
+				return fmt.Errorf("write chart: %w", err)
+			}
+			fmt.Fprintf(j.deps.Out, "\nChart of the level mix: %s\n", path)
+			out.Files = append(out.Files, path)
+		}
+		return nil
+	}
+
+	text, blocks := DigestMessage(d)
+	msg := &Outgoing{Key: dest, Channel: dest, Text: text, Blocks: blocks, File: file}
+	copyN := 0
+	if prevCopy != nil {
+		copyN = prevCopy.Copy + 1
+	}
+	var derr error
+	j.deliver.Deliver(ctx, []*Outgoing{msg}, func(r Delivered) {
+		derr = j.settle(ctx, job, period, runID, snap.ID, copyN, "", r, out)
+	})
+	return derr
+}
+
+// settle records one delivery: the exactly-once key when Slack accepted
+// the message, a failure otherwise. It runs as each message is settled, so
+// a crash later in the run does not lose the record.
+func (j *Jobs) settle(ctx context.Context, job string, period report.Period, runID, snapID int64, copyN int, hash string, r Delivered, out *Outcome) error {
+	ctx = context.WithoutCancel(ctx) // what Slack accepted must be recorded
+	now := j.deps.Now()
+	for _, w := range r.Warnings {
+		j.deps.Log.Warn("delivery", "job", job, "destination", r.Out.Key, "warning", w)
+		if err := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: w, At: now}); err != nil {
+			return err
+		}
+	}
+	if r.Err != nil {
+		out.Failed++
+		j.deps.Log.Error("delivery failed", "job", job, "destination", r.Out.Key, "err", r.Err)
+		if err := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: r.Err.Error(), At: now}); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s to %s: %w", job, r.Out.Key, r.Err)
+	}
+	out.Sent++
+	if err := j.deps.Store.RecordSent(ctx, history.Message{Job: job, Period: period.Key, Destination: r.Out.Key, Copy: copyN,
+		Channel: r.Channel, TS: r.TS, Sent: now, RunID: runID, SnapshotID: snapID, ContentHash: hash}); err != nil {
+		return err
+	}
+	if r.FileErr != nil {
+		out.Failed++
+		j.deps.Log.Error("upload failed", "job", job, "destination", r.Out.Key, "err", r.FileErr)
+		if err := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: r.FileErr.Error(), At: now}); err != nil {
+			return err
+		}
+		return r.FileErr
+	}
+	return nil
+}
+
+func noticeDest(team string) string { return "team:" + team }
+
+// notices sends each owning team its notice, unless it has nothing new to
+// say before the reminder period ends.
+func (j *Jobs) notices(ctx context.Context, period report.Period, now time.Time, opt RunOptions, runID int64, out *Outcome) error {
+	st := j.deps.Store
+	if !j.console(opt) && j.cfg.Routes == nil {
+		return errors.New("team-notices: PRODREADY_TEAMS is not set, so no team has a route (point it at a teams file, or use --dry-run)")
+	}
+	snap, b, err := j.refresh(ctx, now)
+	if err != nil {
+		return err
+	}
+	out.SnapshotID = snap.ID
+	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
+	if len(notices) == 0 {
+		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
+		return nil
+	}
+	if j.deliver == nil {
+		// Console mode: nothing was ever sent, so everything is new.
+		for _, n := range notices {
+			n.MarkSince(nil, nil)
+			fmt.Fprintf(j.deps.Out, "--- to %s\n", n.Name())
+			if err := n.WriteText(j.deps.Out); err != nil {
+				return err
+			}
+		}
+		out.Notes = append(out.Notes, fmt.Sprintf("console mode (SLACK_BOT_TOKEN not set): printed %d notices, sent none", len(notices)))
+		return nil
+	}
+	today, err := st.Sent(ctx, JobNotices, period.Key)
+	if err != nil {
+		return err
+	}
+	last, err := st.LastSent(ctx, JobNotices)
+	if err != nil {
+		return err
+	}
+	snaps := map[int64]*report.Snapshot{}
+	idxs := map[int64]map[string]int{}
+	var msgs []*Outgoing
+	byKey := map[string]*report.Notice{}
+	var already, quiet []string
+	var routeErrs []error
+	for _, n := range notices {
+		dest := noticeDest(n.Team)
+		if m, ok := today[dest]; ok && !opt.Force {
+			already = append(already, n.Name())
+			_ = m
+			out.Skipped++
+			continue
+		}
+		if m, ok := last[dest]; ok && m.SnapshotID != 0 {
+			prev, ok := snaps[m.SnapshotID]
+			if !ok {
+				if prev, err = st.LoadSnapshot(ctx, m.SnapshotID); err != nil {
+					j.deps.Log.Warn("last notice's snapshot is unreadable; sending as new", "team", n.Team, "err", err)
+					prev = nil
+				}
+				snaps[m.SnapshotID] = prev
+				if prev != nil {
+					idxs[m.SnapshotID] = prev.EntityIndex()
+				}
+			}
+			n.MarkSince(prev, idxs[m.SnapshotID])
+			if !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
+				quiet = append(quiet, n.Name())
+				out.Skipped++
+				continue
+			}
+		} else {
+			n.MarkSince(nil, nil)
+		}
+		route, ok := j.cfg.Routes.For(n.Team)
+		if opt.DryRun && j.cfg.Routes == nil {
+			route, ok = TeamRoute{Channel: "(no route: PRODREADY_TEAMS not set)"}, true
+		}
+		if !ok {
+			err := fmt.Errorf("team %q has no route in %s and there is no default_channel", n.Name(), j.cfg.Routes.File)
+			routeErrs = append(routeErrs, err)
+			out.Failed++
+			j.deps.Log.Error("team notice", "err", err)
+			if rerr := st.RecordFailure(ctx, runID, report.Failure{Job: JobNotices, Period: period.Key, Destination: dest, Reason: err.Error(), At: now}); rerr != nil {
+				return rerr
+			}
+			continue
+		}
+		if opt.DryRun {
+			fmt.Fprintf(j.deps.Out, "--- to %s (%s)\n", n.Name(), route.Where())
+			if err := n.WriteText(j.deps.Out); err != nil {
+				return err
+			}
+			continue
+		}
+		text, blocks := NoticeMessage(n)
+		msgs = append(msgs, &Outgoing{Key: dest, Channel: route.Channel, Emails: route.DM, Text: text, Blocks: blocks})
+		byKey[dest] = n
+	}
+	if len(already) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("already notified in %s, not sent again (--force sends again): %s", period.Key, strings.Join(already, ", ")))
+	}
+	if len(quiet) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("nothing new since their last notice, quiet for %s after it: %s", j.cfg.ReminderEvery, strings.Join(quiet, ", ")))
+	}
+	var mu sync.Mutex
+	var errs []error
+	if len(msgs) > 0 {
+		j.deliver.Deliver(ctx, msgs, func(r Delivered) {
+			mu.Lock()
+			defer mu.Unlock()
+			copyN := 0
+			if m, ok := today[r.Out.Key]; ok {
+				copyN = m.Copy + 1
+			}
+			if err := j.settle(ctx, JobNotices, period, runID, snap.ID, copyN, byKey[r.Out.Key].Hash, r, out); err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	errs = append(routeErrs, errs...)
+	sort.Slice(errs, func(a, b int) bool { return errs[a].Error() < errs[b].Error() })
+	return errors.Join(errs...)
+}

@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/prodready/prodready/report"
+	"github.com/slack-go/slack"
+)
+
+// NoticeMessage renders a team notice as Block Kit: one section per
+// service, new items marked, within Slack's limits.
+func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
+	var l dgLayout
+	l.header("Production readiness: " + n.Name())
+	intro := dgEsc(n.Headline()) + "."
+	if !n.First {
+		intro += " Items marked :new: are new since your last notice."
+	}
+	l.section("summary", intro)
+	for i := range n.Services {
+		s := &n.Services[i]
+		var b strings.Builder
+		b.WriteString("*" + dgServiceLink(s.Service) + "*")
+		if s.New && !n.First {
+			b.WriteString(" :new:")
+		}
+		for _, st := range s.Scorecards {
+			fmt.Fprintf(&b, "\n%s: *%s*, target %s", dgEsc(st.Title), dgEsc(st.Level), dgEsc(st.Target))
+			if st.Dropped {
+				fmt.Fprintf(&b, " (dropped from %s)", dgEsc(st.From))
+			}
+			for _, f := range st.Fix {
+				mark := ""
+				if f.New && !n.First {
+					mark = " :new:"
+				}
+				line := fmt.Sprintf("\n• %s (%s)%s", dgEsc(f.Title), dgEsc(f.Level), mark)
+				if f.Description != "" {
+					line += ": " + dgEsc(f.Description)
+				}
+				b.WriteString(line)
+			}
+		}
+		if !l.section("services", b.String()) {
+			continue
+		}
+	}
+	blocks = l.finish("`prodready run team-notices --dry-run` prints the full notices.")
+	var names []string
+	for _, s := range n.Services {
+		names = append(names, s.Service.Name())
+	}
+	text = fmt.Sprintf("Production readiness for %s: %s: %s", n.Name(), n.Headline(), strings.Join(names, ", "))
+	return dgClip(text, dgMaxFallback), blocks
+}

@@ -1,0 +1,86 @@
+package bot
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseTeamRoutes(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		data string
+		err  string // "" for success
+	}{
+		{"yaml", "teams.yaml", "default_channel: C0DEF\nteams:\n  payments:\n    channel: C0PAY\n  search:\n    dm: [lead@example.com, oncall@example.com]\n", ""},
+		{"json", "teams.json", `{"default_channel":"C0DEF","teams":{"payments":{"channel":"C0PAY"}}}`, ""},
+		{"empty file", "teams.yaml", "", ""},
+		{"unknown top-level key", "teams.yaml", "default_chanel: C0DEF\n", `teams.yaml:1: unknown key "default_chanel" in top level (known keys: default_channel, teams)`},
+		{"unknown team key", "teams.yaml", "teams:\n  payments:\n    chanel: C0PAY\n", `teams.yaml:3: unknown key "chanel" in a team (known keys: channel, dm)`},
+		{"unknown key in json", "teams.json", `{"teams":{"payments":{"channel":"C0PAY","owner":"x"}}}`, `teams.json:1: unknown key "owner" in a team`},
+		{"not yaml", "teams.yaml", "teams: [unclosed\n", "teams.yaml: "},
+		{"wrong shape", "teams.yaml", "teams: 3\n", "teams.yaml: "},
+		{"both routes", "teams.yaml", "teams:\n  p:\n    channel: C1\n    dm: [a@b.c]\n", "teams.yaml: teams.p: give channel or dm, not both"},
+		{"no route", "teams.yaml", "teams:\n  p: {}\n", "teams.yaml: teams.p: needs a channel or a dm list"},
+		{"bad email", "teams.yaml", "teams:\n  p:\n    dm: [lead]\n", `teams.yaml: teams.p.dm[0]: "lead" is not an email address`},
+		{"too many people", "teams.yaml", "teams:\n  p:\n    dm: [a@x.io, b@x.io, c@x.io, d@x.io, e@x.io, f@x.io, g@x.io, h@x.io, i@x.io]\n", "at most 8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseTeamRoutes(tt.file, []byte(tt.data))
+			if tt.err == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("parsed %+v, want error %q", r, tt.err)
+			}
+			if !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %q, want it to contain %q", err, tt.err)
+			}
+		})
+	}
+}
+
+func TestTeamRoutesFor(t *testing.T) {
+	r, err := ParseTeamRoutes("t.yaml", []byte("default_channel: C0DEF\nteams:\n  payments:\n    channel: C0PAY\n  search:\n    dm: [a@x.io]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		team string
+		want string
+		ok   bool
+	}{
+		{"payments", "channel C0PAY", true},
+		{"search", "DM a@x.io", true},
+		{"platform", "channel C0DEF", true},
+		{"", "channel C0DEF", true},
+	}
+	for _, tt := range tests {
+		got, ok := r.For(tt.team)
+		if ok != tt.ok || got.Where() != tt.want {
+			t.Errorf("For(%q) = %s, %v; want %s", tt.team, got.Where(), ok, tt.want)
+		}
+	}
+	r.DefaultChannel = ""
+	if _, ok := r.For("platform"); ok {
+		t.Error("a team with no route and no default channel has nowhere to go")
+	}
+}
+
+func TestLoadTeamRoutesMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	if _, err := LoadTeamRoutes(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "PRODREADY_TEAMS") {
+		t.Errorf("missing teams file: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("team:\n  x: {}\n"), 0o644)
+	if _, err := JobConfigFromEnv(func(k string) string { return map[string]string{"PRODREADY_TEAMS": bad}[k] }); err == nil || !strings.Contains(err.Error(), bad+":1") {
+		t.Errorf("bad teams file through the environment: %v", err)
+	}
+}

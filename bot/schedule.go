@@ -1,0 +1,215 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prodready/prodready/report"
+	"github.com/robfig/cron/v3"
+)
+
+// ScheduleVars names the environment variable of each job's schedule.
+var scheduleVars = []struct{ job, env, def string }{
+	{JobRefresh, "PRODREADY_REFRESH_CRON", "*/15 * * * *"},
+	{JobWeekly, "PRODREADY_WEEKLY_CRON", "0 9 * * MON"},
+	{JobMonthly, "PRODREADY_MONTHLY_CRON", "0 9 1 * *"},
+	{JobNotices, "PRODREADY_NOTICE_CRON", "0 10 * * MON-FRI"},
+}
+
+// ScheduleConfig holds each job's parsed cron schedule.
+type ScheduleConfig struct {
+	Specs     map[string]string // job -> spec as written
+	Schedules map[string]cron.Schedule
+}
+
+// Location returns the time zone of job's schedule (its CRON_TZ=, else local).
+func (c ScheduleConfig) Location(job string) *time.Location {
+	if s, ok := c.Schedules[job].(*cron.SpecSchedule); ok && s.Location != nil {
+		return s.Location
+	}
+	return time.Local
+}
+
+// Locations maps every job to its schedule's time zone, for JobConfig.
+func (c ScheduleConfig) Locations() map[string]*time.Location {
+	m := map[string]*time.Location{}
+	for job := range c.Schedules {
+		m[job] = c.Location(job)
+	}
+	return m
+}
+
+// ScheduleFromEnv reads the PRODREADY_*_CRON variables: standard five-field
+// specs, "CRON_TZ=Europe/Paris " prefixes and descriptors (@daily) allowed.
+// A spec that does not parse is an error naming the variable.
+func ScheduleFromEnv(getenv func(string) string) (ScheduleConfig, error) {
+	c := ScheduleConfig{Specs: map[string]string{}, Schedules: map[string]cron.Schedule{}}
+	for _, v := range scheduleVars {
+		spec := getenv(v.env)
+		if spec == "" {
+			spec = v.def
+		}
+		s, err := cron.ParseStandard(spec)
+		if err != nil {
+			return c, fmt.Errorf("%s=%q: %w", v.env, spec, err)
+		}
+		c.Specs[v.job], c.Schedules[v.job] = spec, s
+	}
+	return c, nil
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+// Scheduler runs the jobs on their schedules inside serve.
+type Scheduler struct {
+	cfg    ScheduleConfig
+	jobs   *Jobs
+	log    *slog.Logger
+	cron   *cron.Cron
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewScheduler prepares the jobs' schedules; Start starts them.
+func NewScheduler(cfg ScheduleConfig, jobs *Jobs, log *slog.Logger) (*Scheduler, error) {
+	if jobs == nil {
+		return nil, fmt.Errorf("scheduler needs the jobs")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cl := cronLogger{log}
+	s := &Scheduler{cfg: cfg, jobs: jobs, log: log}
+	// A job that panics is logged and the others keep running; a job still
+	// running when its next time comes is skipped, not stacked.
+	s.cron = cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	return s, nil
+}
+
+// Start schedules the jobs, logs each one's next run, and sends, once, a
+// digest whose time passed while prodready was down. Jobs stop when ctx
+// ends or Stop is called.
+func (s *Scheduler) Start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(ctx)
+	now := s.jobs.deps.Now()
+	for _, v := range scheduleVars {
+		job := v.job
+		sched := s.cfg.Schedules[job]
+		if sched == nil {
+			continue
+		}
+		s.cron.Schedule(sched, cron.FuncJob(func() {
+			if _, err := s.jobs.Run(ctx, job, RunOptions{}); err != nil {
+				s.log.Error("scheduled job failed", "job", job, "err", err)
+			}
+		}))
+		s.log.Info("scheduled job", "job", job, "schedule", s.cfg.Specs[job], "env", v.env, "next_run", sched.Next(now).Format(time.RFC3339))
+	}
+	s.cron.Start()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.catchUp(ctx, now)
+	}()
+}
+
+// Stop stops scheduling and waits, until ctx ends, for running jobs.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	done := s.cron.Stop()
+	if s.cancel != nil {
+		defer s.cancel()
+	}
+	finished := make(chan struct{})
+	go func() {
+		<-done.Done()
+		s.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		if s.cancel != nil {
+			s.cancel() // let the running job see it must stop
+		}
+		return fmt.Errorf("scheduler stop: jobs still running: %w", ctx.Err())
+	}
+}
+
+// catchUp sends the weekly and monthly digests whose last scheduled time
+// passed with no run, if prodready had run before then: once, for the
+// latest missed period only.
+func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
+	for _, job := range []string{JobWeekly, JobMonthly} {
+		at, missed, err := s.Missed(ctx, job, now)
+		if err != nil {
+			s.log.Error("check for a missed digest", "job", job, "err", err)
+			continue
+		}
+		if !missed {
+			continue
+		}
+		s.log.Info("sending a digest missed while prodready was down", "job", job, "scheduled", at.Format(time.RFC3339))
+		if _, err := s.jobs.Run(ctx, job, RunOptions{At: at}); err != nil {
+			s.log.Error("missed digest failed", "job", job, "err", err)
+		}
+	}
+}
+
+// Missed reports whether job's latest scheduled time before now passed
+// without a run for its period, while this database was already in use.
+func (s *Scheduler) Missed(ctx context.Context, job string, now time.Time) (time.Time, bool, error) {
+	sched := s.cfg.Schedules[job]
+	if sched == nil {
+		return time.Time{}, false, nil
+	}
+	prev, ok := lastActivation(sched, now, kindOf(job))
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	st := s.jobs.deps.Store
+	first, known, err := st.FirstRun(ctx)
+	if err != nil || !known || !first.Before(prev) {
+		return time.Time{}, false, err
+	}
+	period := report.PeriodOf(kindOf(job), prev.In(s.jobs.location(job)))
+	runs, err := st.Runs(ctx, job, period.Key)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	for _, r := range runs {
+		if r.Status != "failed" && !r.Finished.IsZero() || r.Sent > 0 {
+			return time.Time{}, false, nil
+		}
+	}
+	sent, err := st.Sent(ctx, job, period.Key)
+	if err != nil || len(sent) > 0 {
+		return time.Time{}, false, err
+	}
+	return prev, true, nil
+}
+
+// lastActivation finds the schedule's latest time at or before now,
+// looking back a little more than one period of kind.
+func lastActivation(s cron.Schedule, now time.Time, k report.Kind) (time.Time, bool) {
+	t := k.Back(now, 1).Add(-24 * time.Hour)
+	var last time.Time
+	for i := 0; i < 100000; i++ {
+		next := s.Next(t)
+		if next.IsZero() || next.After(now) {
+			break
+		}
+		last, t = next, next
+	}
+	return last, !last.IsZero()
+}

@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func dgEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestScheduleFromEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		err  string
+		job  string
+		next string // the job's next run after Monday 2026-11-23 07:30 UTC
+	}{
+		{"defaults", nil, "", JobWeekly, "2026-11-23T09:00:00Z"},
+		{"default refresh", nil, "", JobRefresh, "2026-11-23T07:45:00Z"},
+		{"default notices", nil, "", JobNotices, "2026-11-23T10:00:00Z"},
+		{"default monthly", nil, "", JobMonthly, "2026-12-01T09:00:00Z"},
+		{"CRON_TZ", map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=Europe/Paris 0 9 * * MON"}, "", JobWeekly, "2026-11-23T08:00:00Z"},
+		{"bad spec names the variable", map[string]string{"PRODREADY_NOTICE_CRON": "0 10 * * FUNDAY"}, "PRODREADY_NOTICE_CRON=\"0 10 * * FUNDAY\"", "", ""},
+		{"six fields", map[string]string{"PRODREADY_REFRESH_CRON": "0 */15 * * * *"}, "PRODREADY_REFRESH_CRON", "", ""},
+		{"bad zone", map[string]string{"PRODREADY_MONTHLY_CRON": "CRON_TZ=Mars/Olympus 0 9 1 * *"}, "PRODREADY_MONTHLY_CRON", "", ""},
+	}
+	from := time.Date(2026, 11, 23, 7, 30, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("TZ", "UTC")
+			cfg, err := ScheduleFromEnv(dgEnv(tt.env))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want it to name %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Schedules[tt.job].Next(from).UTC().Format(time.RFC3339); got != tt.next {
+				t.Errorf("next %s run: %s, want %s", tt.job, got, tt.next)
+			}
+		})
+	}
+}
+
+func TestEnvDays(t *testing.T) {
+	tests := []struct {
+		v    string
+		want time.Duration
+		err  bool
+	}{
+		{"", 7 * 24 * time.Hour, false},
+		{"3", 3 * 24 * time.Hour, false},
+		{"10d", 10 * 24 * time.Hour, false},
+		{"36h", 36 * time.Hour, false},
+		{"0", 0, true},
+		{"soon", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := envDays(dgEnv(map[string]string{"X": tt.v}), "X", 7)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("%q: %v, %v", tt.v, got, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "X=") {
+			t.Errorf("error %q does not name the variable", err)
+		}
+	}
+}
+
+func TestMissedDigestSentOnce(t *testing.T) {
+	w := dgNewWorld(t)
+	// The bot ran on Friday 2026-11-20 (a refresh), then was down over
+	// Monday 09:00; it starts again on Tuesday.
+	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	w.run(w.jobs(), JobRefresh, RunOptions{})
+	w.clock.now = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	cfg, err := ScheduleFromEnv(dgEnv(map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ {
+		s, err := NewScheduler(cfg, w.jobs(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, missed, err := s.Missed(context.Background(), JobMonthly, w.clock.Now())
+		if err != nil || missed {
+			t.Errorf("monthly digest of 1 Nov predates the first run; missed=%v at %v err %v", missed, at, err)
+		}
+		s.Start(context.Background())
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.emu.Messages(w.reports)); n != 1 {
+			t.Errorf("start %d: %d digests in the report channel, want exactly 1", round+1, n)
+		}
+	}
+	msgs := w.emu.Messages(w.reports)
+	if len(msgs) == 0 || !strings.Contains(dgText(t, msgs[0]), "2026-W48") {
+		t.Errorf("the missed digest should be the one for 2026-W48")
+	}
+}
