@@ -81,7 +81,8 @@ func New(cfg Config, opts ...Option) *Client {
 		// resty caps every wait, Retry-After included, at 2 s unless raised.
 		SetRetryMaxWaitTime(cfg.RetryMaxWait).
 		SetRetryAfter(c.retryAfter).
-		AddRetryCondition(retryable)
+		AddRetryCondition(retryable).
+		AddRetryHook(c.logRetry)
 	for _, o := range opts {
 		o(c)
 	}
@@ -91,6 +92,24 @@ func New(cfg Config, opts ...Option) *Client {
 
 // Config returns the client's configuration, defaults filled in.
 func (c *Client) Config() Config { return c.cfg }
+
+// logRetry warns about each failed attempt that will be retried: a user
+// waiting on a slow command should see why.
+func (c *Client) logRetry(resp *resty.Response, err error) {
+	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
+		return // resty calls hooks after the last attempt too; no retry follows it
+	}
+	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	if err != nil {
+		attrs = append(attrs, "error", c.redact(err.Error()))
+	} else {
+		attrs = append(attrs, "status", resp.StatusCode(), "reason", reasonOf(resp.StatusCode()).String())
+		if ra := resp.Header().Get("Retry-After"); ra != "" {
+			attrs = append(attrs, "retry_after", ra)
+		}
+	}
+	c.log.Warn("port: request failed, retrying", attrs...)
+}
 
 // retryable: rate limits, server errors and transport errors are worth
 // another attempt; a 4xx is our mistake and will fail the same way again.

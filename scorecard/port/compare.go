@@ -17,13 +17,13 @@ const (
 // scorecard's level (Rule empty), a rule's status, or a result one side has
 // and the other has not. Empty Prodready or Port means that side has no result.
 type Difference struct {
-	Entity    string // entity identifier
-	Scorecard string // scorecard identifier
-	Rule      string // rule identifier; empty for the level or the whole scorecard
-	Prodready string // level title or rule status; "" when prodready has none
-	Port      string // level title or rule status; "" when Port has none
-	// Note explains a missing side ("prodready has no scorecard X: rejected or not loaded").
-	Note string
+	Entity    string `json:"entity"`              // entity identifier
+	Scorecard string `json:"scorecard"`           // scorecard identifier
+	Rule      string `json:"rule,omitempty"`      // rule identifier; empty for the level or the whole scorecard
+	Prodready string `json:"prodready,omitempty"` // level title or rule status; "" when prodready has none
+	Port      string `json:"port,omitempty"`      // level title or rule status; "" when Port has none
+	// Note explains a missing side ("Port has no result for this rule").
+	Note string `json:"note,omitempty"`
 }
 
 // String reads as one terminal line:

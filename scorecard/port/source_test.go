@@ -3,6 +3,7 @@ package port_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -24,7 +25,8 @@ func TestLoadEndToEndMatchesEngine(t *testing.T) {
 	srv.Inject(porttest.Fault{Method: "POST", Path: search, Skip: 1, Status: 429, RetryAfter: "1"})
 	srv.Inject(porttest.Fault{Method: "POST", Path: search, Skip: 1, Status: 500})
 
-	src := port.Source{Client: port.New(testConfig(srv))}
+	var logs lockedBuffer
+	src := port.Source{Client: port.New(testConfig(srv), port.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))}
 	start := time.Now()
 	b, err := src.Load(context.Background(), now)
 	if err != nil {
@@ -32,6 +34,16 @@ func TestLoadEndToEndMatchesEngine(t *testing.T) {
 	}
 	if took := time.Since(start); took < time.Second {
 		t.Errorf("Load took %s; the 429's Retry-After of 1 s was not honoured", took)
+	}
+
+	// Each retry is a warning that says why.
+	for _, w := range []string{
+		`msg="port: request failed, retrying" method=POST path=/v1/blueprints/service/entities/search attempt=1 status=429 reason="rate limited" retry_after=1`,
+		`status=500 reason="server error"`,
+	} {
+		if !strings.Contains(logs.String(), w) {
+			t.Errorf("no warning %s in the log:\n%s", w, logs.String())
+		}
 	}
 
 	// The same data, straight to the engine.

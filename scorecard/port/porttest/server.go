@@ -171,7 +171,8 @@ func (s *Server) SetEntities(bp string, ents []scorecard.Entity) {
 }
 
 // SetScorecards creates the blueprint if needed and replaces its scorecards
-// with data: a JSON array of scorecards, or one scorecard. They are served
+// with data: a JSON array of scorecards, one scorecard, or Port's own
+// {"ok": true, "scorecards": [...]} answer. They are served
 // as Port serves them, with the fields Port adds (blueprint, id, dates).
 func (s *Server) SetScorecards(bp string, data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -185,7 +186,16 @@ func (s *Server) SetScorecards(bp string, data []byte) error {
 	case []any:
 		list = t
 	case map[string]any:
-		list = []any{t}
+		switch {
+		case t["scorecards"] != nil: // Port's own answer, {"ok": true, "scorecards": [...]}
+			if list, _ = t["scorecards"].([]any); list == nil {
+				return fmt.Errorf("porttest: scorecards of %q: \"scorecards\" is not an array", bp)
+			}
+		case t["scorecard"] != nil: // {"ok": true, "scorecard": {...}}
+			list = []any{t["scorecard"]}
+		default:
+			list = []any{t}
+		}
 	default:
 		return fmt.Errorf("porttest: scorecards of %q: want a JSON array or object", bp)
 	}
