@@ -2,11 +2,101 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/report/history"
 )
 
-// runJob is replaced by the scheduled jobs' wiring (issue: digests and notices).
-func runJob(_ context.Context, e *env, _ []string) int {
-	fmt.Fprintln(e.stderr, "prodready run: not built yet")
-	return exitUsage
+// runJob runs one scheduled job now, through the same code the scheduler
+// uses. Without SLACK_BOT_TOKEN it prints to the terminal (console mode).
+func runJob(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dry := fs.Bool("dry-run", false, "print the messages instead of posting them; record nothing as sent")
+	force := fs.Bool("force", false, "send even what was already sent in this period, or has not changed")
+	var src sourceFlags
+	src.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: prodready run JOB [--dry-run] [--force]\n\nJobs: %s.\n"+
+			"With no SLACK_BOT_TOKEN, messages are printed here instead of posted.\n\nFlags:\n", strings.Join(bot.JobNames(), ", "))
+		fs.PrintDefaults()
+	}
+	// The job name may come before or after the flags.
+	var job string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		job, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if job == "" && fs.NArg() > 0 {
+		job = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "prodready run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if job == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	if !slices.Contains(bot.JobNames(), job) {
+		fmt.Fprintf(e.stderr, "prodready run: unknown job %q (jobs: %s)\n", job, strings.Join(bot.JobNames(), ", "))
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(e.stderr, "prodready run %s: %v\n", job, err)
+		return exitUsage
+	}
+	sched, err := bot.ScheduleFromEnv(e.getenv)
+	if err != nil {
+		return fail(err)
+	}
+	cfg, err := bot.JobConfigFromEnv(e.getenv)
+	if err != nil {
+		return fail(err)
+	}
+	cfg.Locations = sched.Locations()
+	source, err := pickSource(e, src)
+	if err != nil {
+		return fail(err)
+	}
+	dbPath := bot.DBPath(e.getenv)
+	store, err := history.OpenSQLite(ctx, dbPath, history.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	defer store.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	deps := bot.JobDeps{Source: source, Store: store, Out: e.stdout, Log: log, Now: time.Now}
+	token := strings.TrimSpace(e.getenv("SLACK_BOT_TOKEN"))
+	if token != "" {
+		deps.Slack = bot.NewDeliveryClient(token, strings.TrimSpace(e.getenv("SLACK_API_URL")), nil)
+	}
+	jobs, err := bot.NewJobs(cfg, deps)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := jobs.Run(ctx, job, bot.RunOptions{DryRun: *dry, Force: *force})
+	for _, n := range out.Notes {
+		fmt.Fprintf(e.stderr, "prodready run %s: %s\n", job, n)
+	}
+	if token != "" && !*dry {
+		fmt.Fprintf(e.stderr, "prodready run %s (%s): %d sent, %d skipped, %d failed\n", job, out.Period, out.Sent, out.Skipped, out.Failed)
+	} else if job == bot.JobRefresh && err == nil {
+		fmt.Fprintf(e.stdout, "Stored snapshot %d in %s.\n", out.SnapshotID, dbPath)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return exitOK
 }
