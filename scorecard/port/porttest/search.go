@@ -127,7 +127,7 @@ type outEntity struct {
 	Title      *string                         `json:"title,omitempty"`
 	Icon       string                          `json:"icon,omitempty"`
 	Blueprint  string                          `json:"blueprint,omitempty"`
-	Team       []string                        `json:"team,omitempty"`
+	Team       *[]string                       `json:"team,omitempty"` // a pointer, so that an included empty team reads []
 	Properties map[string]any                  `json:"properties,omitempty"`
 	Relations  map[string]any                  `json:"relations,omitempty"`
 	CreatedAt  string                          `json:"createdAt,omitempty"`
@@ -153,10 +153,11 @@ func (s selection) entity(e *scorecard.Entity) outEntity {
 		o.Blueprint = e.Blueprint
 	}
 	if s.has("$team") {
-		o.Team = e.Team
-		if o.Team == nil {
-			o.Team = []string{}
+		team := []string(e.Team)
+		if team == nil {
+			team = []string{}
 		}
+		o.Team = &team
 	}
 	if s.has("$createdAt") {
 		o.CreatedAt = e.CreatedAt
@@ -175,11 +176,6 @@ func (s selection) entity(e *scorecard.Entity) outEntity {
 	}
 	o.Properties = s.pick(e.Properties)
 	o.Relations = s.pick(e.Relations)
-	if s.all || len(e.Properties) > 0 {
-		if o.Properties == nil {
-			o.Properties = map[string]any{} // Port always sends "properties"
-		}
-	}
 	return o
 }
 
