@@ -237,7 +237,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 		case ctx.Err() != nil:
 			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
 		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("no answer within the retry budget of %s: %w", c.cfg.RetryBudget, err)
+			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
 		}
 		return nil, status, c.scrub(e)
 	}

@@ -231,7 +231,7 @@ func TestPortDownOrSlowFailsInBoundedTime(t *testing.T) {
 		if took > 3*time.Second {
 			t.Errorf("took %s; the retry budget is 1.5 s", took)
 		}
-		if err == nil || !strings.Contains(err.Error(), `fetch scorecards of blueprint "service": GET /v1/blueprints/service/scorecards: transport error`) {
+		if err == nil || !strings.Contains(err.Error(), `fetch scorecards of blueprint "service": GET /v1/blueprints/service/scorecards: transport error`) || !strings.Contains(err.Error(), "retry budget of 1.5s ran out") {
 			t.Errorf("error %v", err)
 		}
 	})
