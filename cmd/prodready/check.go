@@ -156,7 +156,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "prodready check: --compare-port needs the Port source (set PORT_CLIENT_ID and PORT_CLIENT_SECRET); the data comes from %s\n", src.Describe())
 			return exitUsage
 		}
-		return max(code, comparePort(e, o.format, ev, entities))
+		return max(code, comparePort(e, o.format, ev, entities, b.Findings))
 	}
 	var below []string
 	for _, ei := range entities {
@@ -311,14 +311,23 @@ func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error
 
 // comparePort prints every difference between prodready's results and
 // Port's own, for the selected entities; exit 1 when there is any.
-func comparePort(e *env, format string, ev *scorecard.Evaluation, entities []int) int {
+// A scorecard the user left out (PORT_SCORECARDS, --scorecard) is not a
+// difference; one that prodready rejected is, since Port evaluates it.
+func comparePort(e *env, format string, ev *scorecard.Evaluation, entities []int, findings scorecard.Findings) int {
 	selected := make(map[string]bool, len(entities))
 	for _, i := range entities {
 		selected[ev.Catalog.Entities[i].Identifier] = true
 	}
+	compared := map[string]bool{}
+	for _, sc := range ev.Scorecards {
+		compared[sc.Identifier] = true
+	}
+	for _, f := range findings.Errors() {
+		compared[f.Scorecard] = true
+	}
 	var diffs []port.Difference
 	for _, d := range port.Compare(ev) {
-		if selected[d.Entity] {
+		if selected[d.Entity] && compared[d.Scorecard] {
 			diffs = append(diffs, d)
 		}
 	}

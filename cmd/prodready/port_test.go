@@ -100,6 +100,19 @@ func TestPortBadCredentials(t *testing.T) {
 	}
 }
 
+// A scorecard left out with --scorecard is not a difference.
+func TestComparePortIgnoresScorecardsLeftOut(t *testing.T) {
+	_, vars := portFixture(t)
+	code, out, errs := cli(t, vars, "check", "--compare-port", "--scorecard", "ownership", "payments-api")
+	if code != 0 || !strings.Contains(out, "1 entities compared with Port: 0 differences") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+	delete(vars, "PORT_CLIENT_ID")
+	if _, _, errs := cli(t, vars, "check", "payments-api"); !strings.Contains(errs, "PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not") {
+		t.Errorf("no warning for a lone secret: %s", errs)
+	}
+}
+
 func TestComparePortNeedsPort(t *testing.T) {
 	code, _, errs := cli(t, nil, "check", "--compare-port")
 	if code != 2 || !strings.Contains(errs, "--compare-port needs the Port source") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -26,7 +27,11 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 // files named by flags, else Port when PORT_CLIENT_ID is set, else
 // PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
 func pickSource(e *env, f sourceFlags) (scorecard.Source, error) {
-	if f.catalog == "" && len(f.scorecards) == 0 && strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) != "" {
+	portID := strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) != ""
+	if !portID && strings.TrimSpace(e.getenv("PORT_CLIENT_SECRET")) != "" {
+		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
+	}
+	if f.catalog == "" && len(f.scorecards) == 0 && portID {
 		c, err := portClient(e)
 		if err != nil {
 			return nil, err
