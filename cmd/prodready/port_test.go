@@ -102,8 +102,26 @@ func TestPortBadCredentials(t *testing.T) {
 
 // A scorecard left out with --scorecard is not a difference.
 func TestComparePortIgnoresScorecardsLeftOut(t *testing.T) {
-	_, vars := portFixture(t)
-	code, out, errs := cli(t, vars, "check", "--compare-port", "--scorecard", "ownership", "payments-api")
+	srv, vars := portFixture(t)
+	scs, _ := scorecard.ParseScorecards("port", []byte(portScorecards))
+	b, _ := demo.Source{}.Load(context.Background(), time.Now())
+	ents := append([]scorecard.Entity(nil), b.Catalog.Entities[:1]...)
+	ev := scorecard.Evaluate(time.Now(), scs, b.Catalog)
+	ents[0].Scorecards = map[string]scorecard.PortResult{
+		"ownership": {Level: ev.Result(0, 0).LevelName()},
+		"security":  {Level: "Gold"}, // Port holds it; PORT_SCORECARDS left it out
+	}
+	for ri, rule := range scs[0].Rules {
+		status := "SUCCESS"
+		if !ev.Result(0, 0).Pass[ri] {
+			status = "FAILURE"
+		}
+		pr := ents[0].Scorecards["ownership"]
+		pr.Rules = append(pr.Rules, scorecard.PortRuleResult{Identifier: rule.Identifier, Status: status, Level: rule.Level})
+		ents[0].Scorecards["ownership"] = pr
+	}
+	srv.SetEntities("service", ents)
+	code, out, errs := cli(t, vars, "check", "--compare-port", "--scorecard", "ownership", ents[0].Identifier)
 	if code != 0 || !strings.Contains(out, "1 entities compared with Port: 0 differences") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
