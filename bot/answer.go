@@ -158,7 +158,7 @@ func plural(n int, noun string) string {
 func unknownService(s *Snapshot, name string) Message {
 	t := "No service named " + code(name) + "."
 	fb := "No service named \"" + name + "\"."
-	if sug := s.Evaluation.Catalog.Suggest(name, 3); len(sug) > 0 {
+	if sug := s.SuggestServices(name, 3); len(sug) > 0 {
 		shown := make([]string, len(sug))
 		for i, x := range sug {
 			shown[i] = code(x)

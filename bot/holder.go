@@ -23,6 +23,8 @@ type Snapshot struct {
 
 	teams     map[string]*teamIndex // lower-case team identifier or name -> team
 	teamNames []string              // for "did you mean" only
+
+	services, teamsNear *suggester // "did you mean", the only scans
 }
 
 // teamIndex is one owning team and the entities it owns, in catalog order.
@@ -80,7 +82,23 @@ func NewSnapshot(b *scorecard.Bundle, now time.Time) *Snapshot {
 			s.teamNames = append(s.teamNames, byID[id].Name)
 		}
 	}
+	names := make([]string, 0, 2*len(b.Catalog.Entities))
+	for i := range b.Catalog.Entities {
+		e := &b.Catalog.Entities[i]
+		names = append(names, e.Identifier)
+		if e.Title != "" && !strings.EqualFold(e.Title, e.Identifier) {
+			names = append(names, e.Title)
+		}
+	}
+	s.services = newSuggester(names)
+	s.teamsNear = newSuggester(s.teamNames)
 	return s
+}
+
+// SuggestServices returns up to max service identifiers or titles close to
+// name, as Catalog.Suggest does, faster; it scans.
+func (s *Snapshot) SuggestServices(name string, max int) []string {
+	return s.services.suggest(name, max)
 }
 
 // Team finds a team by identifier or name, any case, without scanning.
@@ -94,7 +112,7 @@ func (s *Snapshot) Team(name string) (id, display string, entities []int, ok boo
 
 // SuggestTeams returns up to max team identifiers or names close to name; it scans.
 func (s *Snapshot) SuggestTeams(name string, max int) []string {
-	return scorecard.Suggest(name, s.teamNames, max)
+	return s.teamsNear.suggest(name, max)
 }
 
 // Holder holds the latest good evaluation. Readers take it with Current (an
