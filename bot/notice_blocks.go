@@ -18,6 +18,17 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		intro += " Items marked :new: are new since your last notice."
 	}
 	l.section("summary", intro)
+	// Services are packed into sections of up to 3,000 characters; what
+	// does not fit in 50 blocks is counted, not cut silently.
+	var pending strings.Builder
+	pendingN, dropped := 0, 0
+	flush := func() {
+		if pending.Len() > 0 && !l.section("services", pending.String()) {
+			dropped += pendingN
+		}
+		pending.Reset()
+		pendingN = 0
+	}
 	for i := range n.Services {
 		s := &n.Services[i]
 		var b strings.Builder
@@ -42,9 +53,24 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 				b.WriteString(line)
 			}
 		}
-		if !l.section("services", b.String()) {
+		text := dgClip(b.String(), dgMaxSectionText)
+		if pending.Len() > 0 && pending.Len()+2+len(text) > dgMaxSectionText {
+			flush()
+		}
+		// Room for this section and the "… and N more" note.
+		if !l.room(2) {
+			dropped++
 			continue
 		}
+		if pending.Len() > 0 {
+			pending.WriteString("\n\n")
+		}
+		pending.WriteString(text)
+		pendingN++
+	}
+	flush()
+	if dropped > 0 {
+		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
 	}
 	blocks = l.finish("`prodready run team-notices --dry-run` prints the full notices.")
 	var names []string

@@ -1,10 +1,17 @@
 package bot
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/prodready/prodready/bot/slackemu"
+	"github.com/prodready/prodready/report"
 )
 
 func TestParseTeamRoutes(t *testing.T) {
@@ -82,5 +89,30 @@ func TestLoadTeamRoutesMissingFile(t *testing.T) {
 	os.WriteFile(bad, []byte("team:\n  x: {}\n"), 0o644)
 	if _, err := JobConfigFromEnv(func(k string) string { return map[string]string{"PRODREADY_TEAMS": bad}[k] }); err == nil || !strings.Contains(err.Error(), bad+":1") {
 		t.Errorf("bad teams file through the environment: %v", err)
+	}
+}
+
+func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
+	n := &report.Notice{Team: "t"}
+	for i := 0; i < 2000; i++ {
+		n.Services = append(n.Services, report.NoticeService{Service: report.EntityRef{Identifier: fmt.Sprintf("svc-%04d", i)},
+			Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
+				{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
+	}
+	_, blocks := NoticeMessage(n)
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slackemu.ValidateBlocks(raw); err != nil {
+		t.Fatalf("Slack would reject the notice: %v", err)
+	}
+	shown := strings.Count(string(raw), "svc-")
+	m := regexp.MustCompile(`and (\d+) more services`).FindStringSubmatch(string(raw))
+	if m == nil {
+		t.Fatalf("the notice does not say how many services it left out")
+	}
+	if more, _ := strconv.Atoi(m[1]); shown+more != 2000 {
+		t.Errorf("%d shown + %s more != 2000", shown, m[1])
 	}
 }

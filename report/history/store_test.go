@@ -20,7 +20,11 @@ const ladderJSON = `[{"identifier":"pr","title":"Readiness",
  "rules":[
   {"identifier":"readme","title":"Has a README","level":"Bronze","query":{"combinator":"and","conditions":[{"property":"readme","operator":"isNotEmpty"}]}},
   {"identifier":"oncall","title":"Has an on-call","level":"Silver","query":{"combinator":"and","conditions":[{"property":"on_call","operator":"isNotEmpty"}]}},
-  {"identifier":"slo","title":"SLO at least 99","level":"Gold","query":{"combinator":"and","conditions":[{"property":"slo","operator":">=","value":99}]}}]}]`
+  {"identifier":"slo","title":"SLO at least 99","level":"Gold","query":{"combinator":"and","conditions":[{"property":"slo","operator":">=","value":99}]}}]},
+ {"identifier":"ops","title":"Operations","levels":[{"title":"Unready"},{"title":"Ready"}],
+ "rules":[
+  {"identifier":"oncall","title":"Has an on-call","level":"Ready","query":{"combinator":"and","conditions":[{"property":"on_call","operator":"isNotEmpty"}]}},
+  {"identifier":"readme","title":"Has a README","level":"Ready","query":{"combinator":"and","conditions":[{"property":"readme","operator":"isNotEmpty"}]}}]}]`
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
@@ -103,15 +107,15 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		level    func(int) int
 		wantRows func(n int) bool
 	}{
-		{"first is full", func(i int) int { return i % 4 }, func(n int) bool { return n == 100 }},
+		{"first is full", func(i int) int { return i % 4 }, func(n int) bool { return n == 200 }},
 		{"unchanged is an empty delta", func(i int) int { return i % 4 }, func(n int) bool { return n == 0 }},
-		{"one change is a one-row delta", func(i int) int {
+		{"one change is a delta of its rows", func(i int) int {
 			if i == 7 {
 				return 0
 			}
 			return i % 4
-		}, func(n int) bool { return n == 1 }},
-		{"big change is full", func(i int) int { return 3 - i%4 }, func(n int) bool { return n == 100 }},
+		}, func(n int) bool { return n == 2 }},
+		{"big change is full", func(i int) int { return 3 - i%4 }, func(n int) bool { return n == 200 }},
 	}
 	for k, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodready/prodready/bot/slackemu"
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// dgScale is a catalog of n services across teams teams, every team with
+// its own channel in the emulator, which allows one message per second
+// per channel as Slack does.
+type dgScale struct {
+	emu    *slackemu.Server
+	src    *dgSource
+	routes *TeamRoutes
+	report string
+}
+
+func dgNewScale(tb testing.TB, n, teams int) *dgScale {
+	tb.Helper()
+	s := &dgScale{emu: slackemu.New(tb), src: &dgSource{}}
+	s.report = s.emu.AddChannel("eng-managers")
+	var yaml strings.Builder
+	yaml.WriteString("teams:\n")
+	for t := 0; t < teams; t++ {
+		ch := s.emu.AddChannel(fmt.Sprintf("team-%03d", t))
+		s.emu.RateLimitChannel("chat.postMessage", ch, 1, time.Second)
+		fmt.Fprintf(&yaml, "  team-%03d:\n    channel: %s\n", t, ch)
+	}
+	var err error
+	if s.routes, err = ParseTeamRoutes("teams.yaml", []byte(yaml.String())); err != nil {
+		tb.Fatal(err)
+	}
+	ents := make([]scorecard.Entity, n)
+	for i := range ents {
+		// Every team has services at every level, so every team gets a notice.
+		ents[i] = dgService(fmt.Sprintf("svc-%05d", i), (i/teams)%4, fmt.Sprintf("team-%03d", i%teams))
+	}
+	s.src.set(ents...)
+	return s
+}
+
+func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time) *Jobs {
+	tb.Helper()
+	st, err := history.OpenSQLite(context.Background(), db, history.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir()},
+		JobDeps{Source: s.src, Store: st, Slack: NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return j
+}
+
+func (s *dgScale) ratelimited() int {
+	n := 0
+	for _, c := range s.emu.CallsTo("chat.postMessage") {
+		if c.Status == 429 {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkDeliver200Notices: the 200 team notices of 10,000 services, to
+// 200 channels, at one message per second per channel.
+func BenchmarkDeliver200Notices(b *testing.B) {
+	s := dgNewScale(b, 10000, 200)
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now)
+	snap, _, err := j.refresh(context.Background(), time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var msgs []*Outgoing
+	for _, n := range report.BuildNotices(snap, "", nil) {
+		route, _ := s.routes.For(n.Team)
+		text, blocks := NoticeMessage(n)
+		msgs = append(msgs, &Outgoing{Key: n.Team, Channel: route.Channel, Text: text, Blocks: blocks})
+	}
+	if len(msgs) != 200 {
+		b.Fatalf("%d notices", len(msgs))
+	}
+	d := NewDeliverer(NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, DeliveryOptions{})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		failed := 0
+		d.Deliver(context.Background(), msgs, func(r Delivered) {
+			if r.Err != nil {
+				failed++
+			}
+		})
+		if failed > 0 {
+			b.Fatalf("%d notices failed", failed)
+		}
+		b.StopTimer()
+		time.Sleep(time.Second) // the channels' one-second windows close between rounds
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(s.ratelimited()), "429s")
+}
+
+// BenchmarkTeamNoticesJob: the whole team-notices run for 10,000 services
+// across 200 teams: load, evaluate, store the snapshot, compare with the
+// last notices, render and deliver 200 notices.
+func BenchmarkTeamNoticesJob(b *testing.B) {
+	s := dgNewScale(b, 10000, 200)
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := j.Run(context.Background(), JobNotices, RunOptions{Force: true})
+		if err != nil || out.Sent != 200 {
+			b.Fatalf("sent %d: %v", out.Sent, err)
+		}
+		b.StopTimer()
+		time.Sleep(time.Second)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(s.ratelimited()), "429s")
+}
+
+// The digest of 10,000 services across 200 teams fits Slack's limits: the
+// emulator, which enforces them, accepts it.
+func TestDigestAtScaleFitsSlack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 services")
+	}
+	s := dgNewScale(t, 10000, 200)
+	j := s.jobs(t, filepath.Join(t.TempDir(), "h.db"), time.Now)
+	for _, job := range []string{JobWeekly, JobNotices} {
+		out, err := j.Run(context.Background(), job, RunOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", job, err)
+		}
+		if want := map[string]int{JobWeekly: 1, JobNotices: 200}[job]; out.Sent != want {
+			t.Errorf("%s: sent %d, want %d", job, out.Sent, want)
+		}
+	}
+	if n := s.ratelimited(); n > 0 {
+		t.Errorf("%d posts were rate limited: delivery goes faster than one per second per channel", n)
+	}
+}
