@@ -3,8 +3,6 @@ package history
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -20,7 +18,7 @@ type dialect struct {
 	autoID       string // an auto-increment primary key column type
 	blob         string // binary column type
 	withoutRowID string // suffix for tables keyed by their primary key
-	// rebind rewrites "?" placeholders for the driver.
+	// rebind rewrites "?" placeholders for the driver (Postgres: $1, $2…).
 	rebind func(string) string
 	// explain turns a driver error into one that says what went wrong with
 	// the database at where (a file, or a redacted URL).
@@ -35,22 +33,6 @@ var sqliteDialect = dialect{
 	withoutRowID: " WITHOUT ROWID",
 	rebind:       func(q string) string { return q },
 	explain:      explainSQLite,
-}
-
-// postgresRebind numbers placeholders ($1, $2, …) for a future Postgres
-// dialect; the queries contain no "?" inside string literals.
-func postgresRebind(q string) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
 }
 
 // ErrLocked means another process holds the database's write lock.
