@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -78,6 +79,7 @@ type Scheduler struct {
 	cron   *cron.Cron
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closer io.Closer // the history, when the scheduler opened it
 }
 
 // NewScheduler prepares the jobs' schedules; Start starts them.
@@ -137,6 +139,9 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}()
 	select {
 	case <-finished:
+		if s.closer != nil {
+			return s.closer.Close()
+		}
 		return nil
 	case <-ctx.Done():
 		if s.cancel != nil {

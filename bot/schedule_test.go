@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,39 @@ func TestMissedDigestSentOnce(t *testing.T) {
 	msgs := w.emu.Messages(w.reports)
 	if len(msgs) == 0 || !strings.Contains(dgText(t, msgs[0]), "2026-W48") {
 		t.Errorf("the missed digest should be the one for 2026-W48")
+	}
+}
+
+func TestNewSchedulerFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	ok := map[string]string{"PRODREADY_DB": dir + "/h.db"}
+	s, err := NewSchedulerFromEnv(context.Background(), dgEnv(ok), SchedulerDeps{Source: &dgSource{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		env         map[string]string
+		want        string
+		unavailable bool
+	}{
+		{"bad schedule", map[string]string{"PRODREADY_WEEKLY_CRON": "weekly"}, "PRODREADY_WEEKLY_CRON", false},
+		{"bad reminder", map[string]string{"PRODREADY_REMINDER_EVERY": "often"}, "PRODREADY_REMINDER_EVERY", false},
+		{"database in a missing directory", map[string]string{"PRODREADY_DB": dir + "/no/h.db"}, dir + "/no/h.db", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewSchedulerFromEnv(context.Background(), dgEnv(tt.env), SchedulerDeps{Source: &dgSource{}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v should name %s", err, tt.want)
+			}
+			if errors.Is(err, ErrHistoryUnavailable) != tt.unavailable {
+				t.Errorf("errors.Is(err, ErrHistoryUnavailable) = %v", !tt.unavailable)
+			}
+		})
 	}
 }

@@ -167,7 +167,7 @@ func (s *Store) Sent(ctx context.Context, job, period string) (map[string]Messag
 
 // LastSent returns the newest message of job to each destination.
 func (s *Store) LastSent(ctx context.Context, job string) (map[string]Message, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE job = ? ORDER BY sent_at, id`), job)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE job = ? GROUP BY destination)`), job)
 	if err != nil {
 		return nil, s.err("read sent messages", err)
 	}

@@ -1,0 +1,62 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// ErrHistoryUnavailable wraps a history database that cannot be used
+// (locked, unwritable, from a newer prodready): serve can keep answering
+// slash commands without the scheduled jobs.
+var ErrHistoryUnavailable = errors.New("scheduled digests and notices are off")
+
+// SchedulerDeps are what serve hands the scheduler.
+type SchedulerDeps struct {
+	Source scorecard.Source
+	// Slack posts digests and notices; build it with NewDeliveryClient so
+	// 429s and 5xx are retried. Nil prints them to Out (console mode).
+	Slack SlackPoster
+	Out   io.Writer
+	Log   *slog.Logger
+}
+
+// NewSchedulerFromEnv reads the schedules (PRODREADY_*_CRON) and the
+// jobs' configuration (PRODREADY_REPORT_CHANNEL, PRODREADY_TEAMS, …) from
+// the environment and opens the history at PRODREADY_DB. A bad variable or
+// teams file is an error naming it (serve should stop); a database that
+// cannot be used is an error wrapping ErrHistoryUnavailable. Stop also
+// closes the database.
+func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps SchedulerDeps) (*Scheduler, error) {
+	sched, err := ScheduleFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := JobConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Locations = sched.Locations()
+	store, err := history.OpenSQLite(ctx, DBPath(getenv), history.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHistoryUnavailable, err)
+	}
+	jobs, err := NewJobs(cfg, JobDeps{Source: deps.Source, Store: store, Slack: deps.Slack, Out: deps.Out, Log: deps.Log, Now: time.Now})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	s, err := NewScheduler(sched, jobs, deps.Log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	s.closer = store
+	return s, nil
+}
