@@ -556,3 +556,54 @@ func (s staticSource) Describe() string { return "static bundle" }
 func (s staticSource) Load(context.Context, time.Time) (*scorecard.Bundle, error) {
 	return s.b, nil
 }
+
+func TestSocketModeSurvivesReconnect(t *testing.T) {
+	emu := slackemu.New(t)
+	r := start(t, emu, Config{BotToken: emu.BotToken(), AppToken: emu.AppToken()})
+	waitReady(t, r.bot)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := emu.SendSlashCommandSocket(ctx, slackemu.SlashCommand{Text: "indexer"}); err != nil {
+		t.Fatal(err)
+	}
+	// Slack rotates connections: it asks the app to reconnect.
+	emu.Disconnect("refresh_requested")
+	for len(emu.CallsTo("apps.connections.open")) < 2 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the bot did not reconnect")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	reply, err := emu.SendSlashCommandSocket(ctx, slackemu.SlashCommand{Text: "team search"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply.Message == nil || !strings.Contains(reply.Message.Text, "Team Search (search)") {
+		t.Fatalf("after reconnecting: %s", reply.Body)
+	}
+}
+
+func TestReplayGuardForgets(t *testing.T) {
+	g := newReplayGuard()
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := 0; i < 1000; i++ {
+		if !g.first(strconv.Itoa(i), t0.Add(time.Duration(i)*time.Second)) {
+			t.Fatalf("signature %d refused the first time", i)
+		}
+	}
+	if g.first("995", t0.Add(1000*time.Second)) {
+		t.Fatal("a signature seen 5s ago was accepted again")
+	}
+	if !g.first("5", t0.Add(1000*time.Second)) {
+		t.Fatal("a signature seen 995s ago, past the verifier's window, is still refused")
+	}
+	// 10 minutes after the last one, everything is forgotten and memory is back.
+	later := t0.Add(1000*time.Second + 2*signatureWindow)
+	if !g.first("995", later) {
+		t.Fatal("an expired signature is still remembered")
+	}
+	if len(g.until) != 1 || len(g.order)-g.head != 1 {
+		t.Fatalf("memory not released: %d remembered, queue %d", len(g.until), len(g.order)-g.head)
+	}
+}

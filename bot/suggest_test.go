@@ -49,7 +49,7 @@ func FuzzWithinEdits(f *testing.F) {
 
 // The fast path must say exactly what scorecard's Catalog.Suggest says.
 func TestSuggestServicesMatchesCatalogSuggest(t *testing.T) {
-	s := NewSnapshot(hugeBundle(t, 1, 1, 400), testNow)
+	s := NewSnapshot(hugeBundle(t, 1, 1, 200), testNow)
 	demo := demoSnapshot(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	mutate := func(n string) string {
@@ -69,7 +69,7 @@ func TestSuggestServicesMatchesCatalogSuggest(t *testing.T) {
 	}
 	for _, snap := range []*Snapshot{s, demo} {
 		ents := snap.Evaluation.Catalog.Entities
-		for i := 0; i < 150; i++ {
+		for i := 0; i < 40; i++ {
 			e := ents[rng.IntN(len(ents))]
 			for _, q := range []string{mutate(e.Identifier), mutate(e.Name()), e.Identifier[:min(4, len(e.Identifier))], "x", "Service 0012", fmt.Sprint(rng.IntN(100))} {
 				want := snap.Evaluation.Catalog.Suggest(q, 3)
