@@ -36,7 +36,7 @@ func LevelMixChart(scorecards []report.ScorecardDef, mixes []report.Mix) ([]byte
 		// Legend.
 		x := left
 		for i, lv := range sc.Levels {
-			c := chartLevelColor(i, len(sc.Levels))
+			c := chartLevelColor(i)
 			chartFill(img, image.Rect(x, y0+40, x+14, y0+54), c)
 			chartDrawText(img, x+20, y0+42, 2, strings.ToUpper(lv), color.Black)
 			x += 20 + 8*len(lv) + 30
@@ -69,7 +69,7 @@ func LevelMixChart(scorecards []report.ScorecardDef, mixes []report.Mix) ([]byte
 					acc += counts[lv]
 					// Cumulative rounding keeps the stack exactly plotH tall.
 					yTop := plotBottom - plotH*acc/total
-					chartFill(img, image.Rect(bx, yTop, bx+barW, y), chartLevelColor(li, len(sc.Levels)))
+					chartFill(img, image.Rect(bx, yTop, bx+barW, y), chartLevelColor(li))
 					y = yTop
 				}
 			}
@@ -87,9 +87,10 @@ func LevelMixChart(scorecards []report.ScorecardDef, mixes []report.Mix) ([]byte
 	return buf.Bytes(), nil
 }
 
-// chartLevelColor runs from grey (the base level) through bronze and silver
-// to gold for the top, whatever the number of levels.
-func chartLevelColor(i, _ int) color.RGBA {
+// chartLevelColor runs from pale blue (the base level) through bronze and
+// silver to gold, Port's colors for the default ladder; longer ladders go on
+// in green and blue.
+func chartLevelColor(i int) color.RGBA {
 	palette := []color.RGBA{
 		{0xb0, 0xc4, 0xde, 0xff}, // base: pale blue
 		{0xcd, 0x7f, 0x32, 0xff}, // bronze

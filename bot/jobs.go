@@ -424,9 +424,8 @@ func (j *Jobs) notices(ctx context.Context, period report.Period, now time.Time,
 	var routeErrs []error
 	for _, n := range notices {
 		dest := noticeDest(n.Team)
-		if m, ok := today[dest]; ok && !opt.Force {
+		if _, ok := today[dest]; ok && !opt.Force {
 			already = append(already, n.Name())
-			_ = m
 			out.Skipped++
 			continue
 		}
