@@ -60,7 +60,10 @@ type SlackPoster interface {
 // Slack itself, or an emulator's URL.
 func NewDeliveryClient(token, apiURL string, hc *http.Client) *slack.Client {
 	opts := []slack.Option{}
-	if apiURL != "" {
+	if apiURL = strings.TrimSpace(apiURL); apiURL != "" {
+		if !strings.HasSuffix(apiURL, "/") {
+			apiURL += "/" // slack-go appends method names to it
+		}
 		opts = append(opts, slack.OptionAPIURL(apiURL))
 	}
 	if hc != nil {

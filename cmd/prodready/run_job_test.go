@@ -57,7 +57,7 @@ func TestRunWeeklyReportToSlackOncePerPeriod(t *testing.T) {
 	emu := slackemu.New(t)
 	ch := emu.AddChannel("eng-managers")
 	vars := map[string]string{
-		"PRODREADY_DB": filepath.Join(t.TempDir(), "h.db"), "SLACK_BOT_TOKEN": emu.BotToken(), "SLACK_API_URL": emu.URL(),
+		"PRODREADY_DB": filepath.Join(t.TempDir(), "h.db"), "SLACK_BOT_TOKEN": emu.BotToken(), "SLACK_API_URL": strings.TrimSuffix(emu.URL(), "/"),
 		"PRODREADY_REPORT_CHANNEL": ch,
 	}
 	steps := []struct {
