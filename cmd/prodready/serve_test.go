@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,5 +150,80 @@ func TestServeHelp(t *testing.T) {
 	}
 	if code := runServe(context.Background(), serveEnv(nil), []string{"extra"}); code != exitUsage {
 		t.Fatalf("an argument: exit %d", code)
+	}
+}
+
+// TestServeChildProcess is the child of TestServeSIGTERM: prodready serve as
+// main runs it, with the signal handling of main.
+func TestServeChildProcess(t *testing.T) {
+	if os.Getenv("PRODREADY_SERVE_CHILD") != "1" {
+		t.Skip("run by TestServeSIGTERM")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, []string{"serve"}))
+}
+
+// TestServeSIGTERM sends SIGTERM while a request is half sent: serve stops
+// accepting, still answers it, and exits 0.
+func TestServeSIGTERM(t *testing.T) {
+	emu := slackemu.New(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChildProcess$")
+	cmd.Env = append(os.Environ(),
+		"PRODREADY_SERVE_CHILD=1",
+		"SLACK_SIGNING_SECRET="+emu.SigningSecret(),
+		"PRODREADY_LISTEN_ADDR=127.0.0.1:0",
+		"SLACK_API_URL="+emu.URL(),
+		"SLACK_BOT_TOKEN=", "SLACK_APP_TOKEN=", "PORT_CLIENT_ID=", "PRODREADY_CATALOG=", "PRODREADY_SCORECARDS=",
+	)
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	addr := logs.waitFor(t, regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`))[1]
+	logs.waitFor(t, regexp.MustCompile(`msg="evaluation refreshed"`))
+
+	req, body, _, err := emu.CommandRequest(context.Background(), "http://"+addr+"/slack/commands", slackemu.SlashCommand{Text: "payments-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	req.Body = pr
+	req.ContentLength = int64(len(body))
+	answered := make(chan *slackemu.Reply, 1)
+	go func() {
+		r, err := emu.Do(req, "")
+		if err != nil {
+			t.Error(err)
+		}
+		answered <- r
+	}()
+	pw.Write(body[:10]) // the request is in flight
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, regexp.MustCompile(`shutting down`))
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Error("still accepting connections after SIGTERM")
+	}
+	pw.Write(body[10:])
+	pw.Close()
+	r := <-answered
+	if r == nil || r.Status != http.StatusOK || r.Message == nil || !strings.HasPrefix(r.Message.Text, "payments-api:") {
+		t.Fatalf("the in-flight request: %+v", r)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v:\n%s", err, logs)
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatal("serve did not exit within the grace period")
 	}
 }
