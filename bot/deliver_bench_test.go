@@ -150,3 +150,24 @@ func TestDigestAtScaleFitsSlack(t *testing.T) {
 		t.Errorf("%d posts were rate limited: delivery goes faster than one per second per channel", n)
 	}
 }
+
+// BenchmarkWeeklyReportJob: the whole weekly-report run for 10,000
+// services across 200 teams, last week's digest on record: load, evaluate,
+// store the snapshot, read last week's back, build, render and post.
+func BenchmarkWeeklyReportJob(b *testing.B) {
+	s := dgNewScale(b, 10000, 200)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	clock := &dgClock{now: now.AddDate(0, 0, -7)}
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), clock.Now)
+	if _, err := j.Run(context.Background(), JobWeekly, RunOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	clock.add(7 * 24 * time.Hour)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := j.Run(context.Background(), JobWeekly, RunOptions{Force: true})
+		if err != nil || out.Sent != 1 {
+			b.Fatalf("sent %d: %v", out.Sent, err)
+		}
+	}
+}
