@@ -296,6 +296,11 @@ type Deliverer struct {
 	perChannel time.Duration
 	workers    int
 	log        *slog.Logger
+
+	// lastPost remembers each channel's last post across Deliver calls, so
+	// two runs in a row (a digest, then notices) keep the pace too.
+	mu       sync.Mutex
+	lastPost map[string]time.Time
 }
 
 // DeliveryOptions tune a Deliverer; zero values take the defaults.
@@ -338,6 +343,7 @@ func NewDeliverer(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Deliver
 		perChannel: o.PerChannel,
 		workers:    o.Workers,
 		log:        log,
+		lastPost:   map[string]time.Time{},
 	}
 }
 
@@ -390,8 +396,10 @@ func (d *Deliverer) Deliver(ctx context.Context, msgs []*Outgoing, done func(Del
 
 // channel sends one conversation's messages in order, spaced PerChannel apart.
 func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved []Delivered, done func(Delivered)) {
-	var last time.Time
 	pace := func() error {
+		d.mu.Lock()
+		last := d.lastPost[ch]
+		d.mu.Unlock()
 		if last.IsZero() {
 			return nil
 		}
@@ -403,6 +411,11 @@ func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved 
 		case <-t.C:
 			return nil
 		}
+	}
+	posted := func() {
+		d.mu.Lock()
+		d.lastPost[ch] = time.Now()
+		d.mu.Unlock()
 	}
 	for _, i := range idx {
 		r := resolved[i]
@@ -423,7 +436,7 @@ func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved 
 			}
 			return err
 		})
-		last = time.Now()
+		posted()
 		if err != nil {
 			r.Err = fmt.Errorf("chat.postMessage to %s: %w", ch, err)
 			done(r)
@@ -435,7 +448,7 @@ func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved 
 					Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
 					Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
 				})
-				last = time.Now()
+				posted()
 				if err != nil {
 					r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, classify(err))
 				}

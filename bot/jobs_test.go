@@ -488,7 +488,9 @@ func TestDeliveryPacesEachChannel(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		msgs = append(msgs, &Outgoing{Key: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
 	}
-	d.Deliver(context.Background(), msgs, func(Delivered) {})
+	// Two messages in one run, the third in the next run right after.
+	d.Deliver(context.Background(), msgs[:2], func(Delivered) {})
+	d.Deliver(context.Background(), msgs[2:], func(Delivered) {})
 	calls := w.emu.CallsTo("chat.postMessage")
 	if len(calls) != 3 {
 		t.Fatalf("%d calls", len(calls))
