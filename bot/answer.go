@@ -94,6 +94,13 @@ func answerService(s *Snapshot, name string) Message {
 		}
 		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
 	}
+	allPass := true
+	for _, st := range svc.Scorecards {
+		allPass = allPass && st.Passed == st.Total
+	}
+	if allPass {
+		b.line(":white_check_mark: Every rule passes: nothing to fix.", false)
+	}
 	for i, st := range svc.Scorecards {
 		if i > 0 {
 			fb.WriteString(";")

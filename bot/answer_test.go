@@ -258,3 +258,13 @@ func TestCutKeepsRunes(t *testing.T) {
 		t.Fatal("cut changed a short string")
 	}
 }
+
+func TestAnswerAllPass(t *testing.T) {
+	b := hugeBundle(t, 2, 1, 1)
+	b.Catalog.Entities[0].Properties = map[string]any{"p0": "x", "p1": "y"}
+	s := NewSnapshot(b, testNow)
+	text, raw := render(t, Answer(s, ParseQuery("svc-00000")))
+	if all := blockText(raw); !strings.Contains(all, "Every rule passes") || strings.Contains(all, "Failing at") || !strings.Contains(text, "(0 failing)") {
+		t.Fatalf("all-pass answer:\n%s\n%s", all, text)
+	}
+}

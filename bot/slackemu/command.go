@@ -101,6 +101,17 @@ func (c SlashCommand) withDefaults() SlashCommand {
 	return c
 }
 
+// canCommand refuses to deliver a slash command to an app whose bot token
+// lacks the commands scope, as Slack has no command for such an app.
+func (s *Server) canCommand() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[s.botToken]; t == nil || t.revoked || !t.scopes["commands"] {
+		return fmt.Errorf("the app has no slash command: its bot token lacks the commands scope")
+	}
+	return nil
+}
+
 // newCommand registers a response_url for a command about to be sent.
 func (s *Server) newCommand() (responseURL, triggerID string) {
 	s.mu.Lock()
@@ -134,6 +145,9 @@ func (s *Server) fields(c SlashCommand, responseURL, triggerID string) [][2]stri
 // app's request URL, without sending it, so tests can tamper with or
 // replay it. body is the form body the request carries.
 func (s *Server) CommandRequest(ctx context.Context, requestURL string, c SlashCommand) (req *http.Request, body []byte, responseURL string, err error) {
+	if err := s.canCommand(); err != nil {
+		return nil, nil, "", err
+	}
 	c = c.withDefaults()
 	responseURL, trigger := s.newCommand()
 	var b strings.Builder

@@ -233,7 +233,8 @@ func (s *Server) SigningSecret() string { return s.opts.SigningSecret }
 func (s *Server) TeamID() string { return s.opts.TeamID }
 
 // AddToken adds a bot token with exactly these scopes (none: it
-// authenticates but may call only auth.test).
+// authenticates but may call only auth.test). Adding BotToken() again
+// changes the installed app's scopes.
 func (s *Server) AddToken(value string, scopes ...string) {
 	s.addToken(value, "bot", scopes...)
 }

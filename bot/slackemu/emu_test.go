@@ -496,3 +496,11 @@ func TestSocketURLIsSingleUse(t *testing.T) {
 		t.Fatalf("second use: %d", resp.StatusCode)
 	}
 }
+
+func TestSlashCommandsNeedTheCommandsScope(t *testing.T) {
+	emu := slackemu.New(t)
+	emu.AddToken(emu.BotToken(), "chat:write") // reinstalled without commands
+	if _, err := emu.SendSlashCommand(context.Background(), "http://127.0.0.1:1/", slackemu.SlashCommand{}); err == nil || !strings.Contains(err.Error(), "commands scope") {
+		t.Fatalf("SendSlashCommand: %v", err)
+	}
+}

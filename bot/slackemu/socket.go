@@ -173,6 +173,9 @@ func (s *Server) SendSlashCommandSocket(ctx context.Context, c SlashCommand) (*R
 	if err := s.WaitSocket(ctx); err != nil {
 		return nil, fmt.Errorf("no Socket Mode connection: %w", err)
 	}
+	if err := s.canCommand(); err != nil {
+		return nil, err
+	}
 	c = c.withDefaults()
 	responseURL, trigger := s.newCommand()
 	payload := map[string]any{}
