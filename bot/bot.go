@@ -359,7 +359,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("socket mode trouble; slack-go reconnects", "event", string(evt.Type), "data", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
-		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid or revoked)")
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {

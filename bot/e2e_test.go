@@ -347,15 +347,21 @@ func TestSocketModeBadAppToken(t *testing.T) {
 		t.Fatalf("New: %v", err)
 	}
 	emu := slackemu.New(t)
-	emu.RevokeToken(emu.AppToken())
-	b, err := New(Config{Source: demo.Source{}, AppToken: emu.AppToken(), APIURL: emu.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Run(ctx); err == nil || !strings.Contains(err.Error(), "invalid_auth") {
-		t.Fatalf("Run with a revoked app token: %v", err)
+	for _, c := range []struct{ token, want string }{
+		{"xapp-1-unknown", "invalid_auth"},
+		{emu.AppToken(), "token_revoked"},
+	} {
+		emu.RevokeToken(emu.AppToken())
+		b, err := New(Config{Source: demo.Source{}, AppToken: c.token, APIURL: emu.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = b.Run(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("Run with app token %s: %v, want %s", c.token, err, c.want)
+		}
 	}
 }
 

@@ -280,8 +280,11 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 		return fail("not_authed")
 	}
 	t, found := s.tokens[tok]
-	if !found || t.revoked {
+	if !found {
 		return fail("invalid_auth")
+	}
+	if t.revoked {
+		return fail("token_revoked")
 	}
 	if method == "apps.connections.open" && t.kind != "app" {
 		return fail("not_allowed_token_type")

@@ -14,7 +14,8 @@
 //
 // What it answers, as Slack does (HTTP 200 with {"ok":false,"error":...}
 // unless said otherwise):
-//   - auth: no token → not_authed; unknown or revoked token → invalid_auth;
+//   - auth: no token → not_authed; unknown token → invalid_auth; revoked
+//     token → token_revoked;
 //     a token without the method's scope → missing_scope (with "needed" and
 //     "provided"); a bot token on apps.connections.open → not_allowed_token_type.
 //     Tokens come in the "token" form field or "Authorization: Bearer".
@@ -249,7 +250,8 @@ func (s *Server) addToken(value, kind string, scopes ...string) {
 	s.mu.Unlock()
 }
 
-// RevokeToken makes a token answer invalid_auth from now on.
+// RevokeToken makes a token answer token_revoked from now on, as Slack
+// does once the app is uninstalled.
 func (s *Server) RevokeToken(value string) {
 	s.mu.Lock()
 	if t, ok := s.tokens[value]; ok {

@@ -53,7 +53,7 @@ func TestAuthAndScopes(t *testing.T) {
 	}{
 		{"no token", "", "not_authed"},
 		{"unknown token", "xoxb-nope", "invalid_auth"},
-		{"revoked token", "xoxb-revoked", "invalid_auth"},
+		{"revoked token", "xoxb-revoked", "token_revoked"},
 		{"missing scope", "xoxb-readonly", "missing_scope"},
 		{"app token on a bot method", emu.AppToken(), "not_allowed_token_type"},
 		{"good token", emu.BotToken(), ""},
