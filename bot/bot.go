@@ -235,7 +235,11 @@ func (b *Bot) answerLater(q Query, responseURL string) {
 	}
 	// Posting gets its own short deadline: it must happen even when the
 	// wait ended because of shutdown.
-	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	postFor := 5 * time.Second
+	if b.bg.Err() != nil {
+		postFor = time.Second // past the grace period already
+	}
+	pctx, pcancel := context.WithTimeout(context.Background(), postFor)
 	defer pcancel()
 	if err := b.responder.Respond(pctx, responseURL, m); err != nil {
 		b.log.Error("could not deliver a pending answer", "err", err)
@@ -258,15 +262,20 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.console {
 		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so answers that would be posted to Slack are printed instead; slash commands are still answered in the HTTP response")
 	}
+	// One grace period for everything in flight, counted from the signal.
+	var deadline time.Time
 	var err error
 	if b.cfg.AppToken != "" {
 		err = b.runSocket(ctx)
 	} else {
-		err = b.runHTTP(ctx)
+		err = b.runHTTP(ctx, &deadline)
+	}
+	if deadline.IsZero() {
+		deadline = time.Now().Add(b.cfg.ShutdownGrace)
 	}
 	// Pending answers may still be waiting for the first evaluation: let the
 	// refresh go on during the grace period.
-	b.drain()
+	b.drain(deadline)
 	stopRefresh()
 	refresher.Wait()
 	if err != nil {
@@ -276,9 +285,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	return nil
 }
 
-// drain waits for pending answers until the grace period ends, then tells
-// the rest that the bot is stopping.
-func (b *Bot) drain() {
+// drain waits for pending answers until deadline, then tells the rest
+// that the bot is stopping.
+func (b *Bot) drain(deadline time.Time) {
 	done := make(chan struct{})
 	go func() {
 		b.inflight.Wait()
@@ -286,14 +295,14 @@ func (b *Bot) drain() {
 	}()
 	select {
 	case <-done:
-	case <-time.After(b.cfg.ShutdownGrace):
+	case <-time.After(time.Until(deadline)):
 		b.stopBG()
 		<-done
 	}
 	b.stopBG()
 }
 
-func (b *Bot) runHTTP(ctx context.Context) error {
+func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time) error {
 	ln := b.cfg.Listener
 	if ln == nil {
 		var err error
@@ -319,7 +328,8 @@ func (b *Bot) runHTTP(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	b.log.Info("shutting down: no new requests, finishing those in flight", "grace", b.cfg.ShutdownGrace.String())
-	sctx, cancel := context.WithTimeout(context.Background(), b.cfg.ShutdownGrace)
+	*deadline = time.Now().Add(b.cfg.ShutdownGrace)
+	sctx, cancel := context.WithDeadline(context.Background(), *deadline)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		b.log.Warn("requests still running at the end of the grace period were cut", "err", err)
