@@ -235,8 +235,12 @@ func answerTeam(s *Snapshot, name string) Message {
 					failing++
 				}
 			}
+			sep := " "
+			if len(parts) > 0 {
+				sep = ", "
+			}
 			parts = append(parts, fmt.Sprintf("%s *%s*, %d failing", esc(sc.Name()), esc(r.LevelName()), failing))
-			fmt.Fprintf(&fb, " %s %s (%d failing)", sc.Name(), r.LevelName(), failing)
+			fmt.Fprintf(&fb, "%s%s %s (%d failing)", sep, sc.Name(), r.LevelName(), failing)
 		}
 		if len(parts) == 0 {
 			parts = append(parts, "no scorecard applies")
