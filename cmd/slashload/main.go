@@ -43,7 +43,7 @@ func main() {
 	teams := flag.Int("teams", 100, "owning teams")
 	rate := flag.Float64("rate", 200, "requests per second")
 	duration := flag.Duration("duration", 30*time.Second, "how long to send")
-	teamShare := flag.Float64("team", 0.10, "share of `team <team>` commands")
+	teamShare := flag.Float64("team", 0.10, "share of \"team <team>\" commands")
 	missShare := flag.Float64("miss", 0.02, "share of misspelt service names (the scanning \"did you mean\" path)")
 	target := flag.Duration("p99", 10*time.Millisecond, "exit 1 when the server-side p99 exceeds this")
 	flag.Parse()
