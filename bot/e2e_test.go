@@ -613,3 +613,23 @@ func TestReplayGuardForgets(t *testing.T) {
 		t.Fatalf("memory not released: %d remembered, queue %d", len(g.until), len(g.order)-g.head)
 	}
 }
+
+func TestRefreshLogsRejectedScorecards(t *testing.T) {
+	b, err := demo.Source{}.Load(context.Background(), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, findings := scorecard.ParseScorecards("bad.json", []byte(`[{"identifier":"broken","rules":[{"identifier":"r","level":"Gold","query":{"combinator":"xor","conditions":[]}}]}]`))
+	if findings.Err() == nil {
+		t.Fatal("the broken scorecard was accepted; pick another breakage")
+	}
+	b.Findings = append(b.Findings, findings...)
+	logs := &syncBuffer{}
+	h := NewHolder(staticSource{b}, nil, slog.New(slog.NewTextHandler(logs, nil)))
+	if err := h.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "scorecard definition rejected") || !strings.Contains(logs.String(), "bad.json") {
+		t.Fatalf("log:\n%s", logs)
+	}
+}

@@ -192,6 +192,15 @@ func (h *Holder) Refresh(ctx context.Context) error {
 		h.settle(err)
 		return err
 	}
+	// Rejected scorecards are left out of the answers: say so at every
+	// refresh, not only once, since whoever reads the log may come later.
+	for i, f := range b.Findings.Errors() {
+		if i == 5 {
+			h.log.Warn("more scorecard definitions rejected", "count", len(b.Findings.Errors())-5)
+			break
+		}
+		h.log.Warn("scorecard definition rejected; it is left out of the answers", "finding", f.String())
+	}
 	s := h.Store(b, start)
 	h.log.Info("evaluation refreshed", "source", h.src.Describe(), "entities", len(b.Catalog.Entities),
 		"scorecards", len(b.Scorecards), "took", time.Since(start).Round(time.Millisecond).String(),
