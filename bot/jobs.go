@@ -156,6 +156,17 @@ func (j *Jobs) Run(ctx context.Context, job string, opt RunOptions) (Outcome, er
 			return out, err
 		}
 	}
+	if runID != 0 {
+		defer func() {
+			// A panic is the scheduler's to log (cron's Recover); the run is
+			// recorded as failed first, so it is not taken for one in progress.
+			if p := recover(); p != nil {
+				j.deps.Store.FinishRun(context.WithoutCancel(ctx), history.Run{ID: runID, Job: job, Finished: j.deps.Now(),
+					Status: history.RunFailed, Detail: fmt.Sprint("panic: ", p)})
+				panic(p)
+			}
+		}()
+	}
 	var err error
 	switch job {
 	case JobRefresh:

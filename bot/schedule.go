@@ -65,7 +65,16 @@ func ScheduleFromEnv(getenv func(string) string) (ScheduleConfig, error) {
 // cronLogger adapts slog to cron's logger.
 type cronLogger struct{ log *slog.Logger }
 
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+// Info carries cron's routine chatter (wake, run), kept at debug level,
+// and its "skip" when a job is still running at its next time, which an
+// operator should see.
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		l.log.Warn("cron: job still running at its next scheduled time; this run is skipped", kv...)
+		return
+	}
+	l.log.Debug("cron: "+msg, kv...)
+}
 
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "err", err)...)

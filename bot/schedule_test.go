@@ -3,9 +3,14 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 func dgEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -137,5 +142,57 @@ func TestNewSchedulerFromEnv(t *testing.T) {
 				t.Errorf("errors.Is(err, ErrHistoryUnavailable) = %v", !tt.unavailable)
 			}
 		})
+	}
+}
+
+// dgSyncBuffer is a log sink safe for the scheduler's goroutines.
+type dgSyncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *dgSyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *dgSyncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// dgStuckSource takes longer than the schedule's interval, then panics.
+type dgStuckSource struct{ dgSource }
+
+func (s *dgStuckSource) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, error) {
+	select {
+	case <-time.After(2500 * time.Millisecond):
+	case <-ctx.Done():
+	}
+	panic("catalog exploded")
+}
+
+func TestSchedulerRecoversAndSkips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for cron ticks")
+	}
+	var logs dgSyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	env := map[string]string{"PRODREADY_DB": filepath.Join(t.TempDir(), "h.db"), "PRODREADY_REFRESH_CRON": "@every 1s"}
+	s, err := NewSchedulerFromEnv(context.Background(), dgEnv(env), SchedulerDeps{Source: &dgStuckSource{}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && !(strings.Contains(logs.String(), "catalog exploded") && strings.Contains(logs.String(), "skipped")) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Stop(ctx)
+	out := logs.String()
+	for _, want := range []string{"scheduled job", "next_run=", "env=PRODREADY_WEEKLY_CRON", "catalog exploded", "this run is skipped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }
