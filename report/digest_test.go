@@ -178,3 +178,17 @@ func TestPeriodOf(t *testing.T) {
 		t.Errorf("previous week: %s", p.Key)
 	}
 }
+
+func TestDigestNewScorecardShowsNoChanges(t *testing.T) {
+	prev := snapshotOf(t, t0.AddDate(0, 0, -7), svc("api", 3, "payments"))
+	prev.Scorecards[0].Identifier = "retired" // last week had another scorecard
+	cur := snapshotOf(t, t0, svc("api", 1, "payments"))
+	d := BuildDigest(DigestInput{Period: PeriodOf(Weekly, t0), Cur: cur, Prev: prev})
+	sd := &d.Scorecards[0]
+	if line := d.LevelLine(sd); strings.Contains(line, "(") {
+		t.Errorf("a scorecard new since last week shows changes: %s", line)
+	}
+	if len(sd.Demoted) != 0 || len(sd.NewlyFailing) != 0 {
+		t.Errorf("moves against another scorecard: %+v %+v", sd.Demoted, sd.NewlyFailing)
+	}
+}

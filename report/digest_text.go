@@ -42,12 +42,13 @@ func (d *Digest) HistoryLine() string {
 	return "Changes since " + d.Since.Format("Mon 2 Jan 2006 15:04 MST") + "."
 }
 
-// LevelLine is "Basic 3 (+1) · Bronze 5 (-1) · …", without changes on a first digest.
+// LevelLine is "Basic 3 (+1) · Bronze 5 (-1) · …", without changes on a
+// first digest or for a scorecard the previous snapshot did not have.
 func (d *Digest) LevelLine(sd *ScorecardDigest) string {
 	parts := make([]string, len(sd.Levels))
 	for i, l := range sd.Levels {
 		parts[i] = fmt.Sprintf("%s %d", l.Level, l.Count)
-		if !d.First {
+		if !d.First && sd.HasPrev {
 			parts[i] += " " + Change(l.Change)
 		}
 	}
