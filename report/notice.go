@@ -146,6 +146,7 @@ func (n *Notice) MarkSince(prev *Snapshot, prevIdx map[string]int) {
 		s := &n.Services[i]
 		pe, known := prevIdx[s.Service.Identifier]
 		s.New = true
+		compared := false // some scorecard of the service was known then
 		for j := range s.Scorecards {
 			st := &s.Scorecards[j]
 			psi := prev.ScorecardIndex(st.Scorecard)
@@ -157,6 +158,7 @@ func (n *Notice) MarkSince(prev *Snapshot, prevIdx map[string]int) {
 				continue
 			}
 			pdef := &prev.Scorecards[psi]
+			compared = true
 			if pr.Level < pdef.LevelRank(st.Target) {
 				s.New = false // it was below target then too
 			}
@@ -177,8 +179,8 @@ func (n *Notice) MarkSince(prev *Snapshot, prevIdx map[string]int) {
 				}
 			}
 		}
-		if s.New && known {
-			// Newly below target means a level dropped: a regression.
+		if s.New && compared {
+			// Newly below target on a scorecard it had: a level dropped.
 			n.Regressed = true
 		}
 	}

@@ -90,3 +90,16 @@ func TestNoticeMarkSince(t *testing.T) {
 		})
 	}
 }
+
+func TestNoticeNewScorecardIsNotARegression(t *testing.T) {
+	prev := snapshotOf(t, t0.AddDate(0, 0, -1), svc("api", 1, "payments"))
+	prev.Scorecards[0].Identifier = "retired"
+	n := BuildNotices(snapshotOf(t, t0, svc("api", 1, "payments")), "", nil)[0]
+	n.MarkSince(prev, prev.EntityIndex())
+	if n.Regressed {
+		t.Error("a service below target on a scorecard that did not exist before has not regressed")
+	}
+	if !n.Services[0].New {
+		t.Error("it is new in the notice, though")
+	}
+}
