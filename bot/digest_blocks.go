@@ -177,7 +177,8 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 	for _, sd := range d.Scorecards {
 		text += fmt.Sprintf(" %s: %s.", sd.Title, d.ShareLine(&sd))
 	}
-	return dgClip(text, dgMaxFallback), blocks
+	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
+	return dgClip(dgEsc(text), dgMaxFallback), blocks
 }
 
 func dgServiceLink(e report.EntityRef) string {

@@ -78,5 +78,6 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		names = append(names, s.Service.Name())
 	}
 	text = fmt.Sprintf("Production readiness for %s: %s: %s", n.Name(), n.Headline(), strings.Join(names, ", "))
-	return dgClip(text, dgMaxFallback), blocks
+	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
+	return dgClip(dgEsc(text), dgMaxFallback), blocks
 }

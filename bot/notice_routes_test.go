@@ -116,3 +116,18 @@ func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
 		t.Errorf("%d shown + %s more != 2000", shown, m[1])
 	}
 }
+
+func TestNoticeMessageEscapesNames(t *testing.T) {
+	n := &report.Notice{Team: "r&d", Services: []report.NoticeService{{Service: report.EntityRef{Identifier: "x", Title: "<!channel> & co"},
+		Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold"}}}}}
+	text, blocks := NoticeMessage(n)
+	raw, _ := json.Marshal(blocks)
+	for _, s := range []string{text, string(raw)} {
+		if strings.Contains(s, "<!channel>") {
+			t.Errorf("a service title reached Slack unescaped, where it pings the channel: %s", s)
+		}
+	}
+	if !strings.Contains(text, "&lt;!channel&gt; &amp; co") {
+		t.Errorf("fallback text: %s", text)
+	}
+}
