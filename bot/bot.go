@@ -56,6 +56,16 @@ type Config struct {
 	// Console receives what console mode would have posted.
 	Console io.Writer
 	Now     func() time.Time
+	// Companions run beside the bot (the digests' Scheduler) and stop with
+	// it, within the same grace period.
+	Companions []Companion
+}
+
+// Companion is work that runs as long as the bot: Start must not block,
+// Stop waits for what is running until its context ends.
+type Companion interface {
+	Start(ctx context.Context)
+	Stop(ctx context.Context) error
 }
 
 // Bot is a configured bot; Run serves it.
@@ -168,6 +178,12 @@ func New(cfg Config) (*Bot, error) {
 	return b, nil
 }
 
+// AddCompanion adds work that runs and stops with the bot, as
+// Config.Companions; call it before Run.
+func (b *Bot) AddCompanion(c Companion) {
+	b.cfg.Companions = append(b.cfg.Companions, c)
+}
+
 // Holder is the evaluation the bot answers from.
 func (b *Bot) Holder() *Holder { return b.holder }
 
@@ -259,6 +275,13 @@ func (b *Bot) Run(ctx context.Context) error {
 		defer refresher.Done()
 		b.holder.Run(refreshCtx, b.cfg.RefreshEvery)
 	}()
+	// Companions stop on the signal, or when the bot cannot serve at all.
+	companionCtx, stopCompanions := context.WithCancel(ctx)
+	companionsDone := b.startCompanions(companionCtx)
+	defer func() {
+		stopCompanions()
+		<-companionsDone
+	}()
 	if b.console {
 		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so answers that would be posted to Slack are printed instead; slash commands are still answered in the HTTP response")
 	}
@@ -283,6 +306,41 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("stopped")
 	return nil
+}
+
+// startCompanions starts the companions and stops them, all at once, when
+// ctx ends or Run returns; the channel closes when they have stopped. They
+// run under a context of their own, so that a job running at SIGTERM may
+// finish within the grace period instead of being cut at once.
+func (b *Bot) startCompanions(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	if len(b.cfg.Companions) == 0 {
+		close(done)
+		return done
+	}
+	own, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	for _, c := range b.cfg.Companions {
+		c.Start(own)
+	}
+	go func() {
+		defer close(done)
+		defer cancel()
+		<-ctx.Done()
+		sctx, stop := context.WithTimeout(context.Background(), b.cfg.ShutdownGrace)
+		defer stop()
+		var wg sync.WaitGroup
+		for _, c := range b.cfg.Companions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := c.Stop(sctx); err != nil {
+					b.log.Warn("did not stop cleanly within the grace period", "err", err)
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	return done
 }
 
 // drain waits for pending answers until deadline, then tells the rest

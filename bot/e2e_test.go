@@ -633,3 +633,68 @@ func TestRefreshLogsRejectedScorecards(t *testing.T) {
 		t.Fatalf("log:\n%s", logs)
 	}
 }
+
+// companion records its life.
+type companion struct {
+	mu              sync.Mutex
+	started         context.Context
+	stopped         bool
+	cancelledAtStop bool
+}
+
+func (c *companion) Start(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.started = ctx
+}
+
+func (c *companion) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	c.cancelledAtStop = c.started.Err() != nil
+	if _, ok := ctx.Deadline(); !ok {
+		return errors.New("Stop without a deadline")
+	}
+	return nil
+}
+
+func TestCompanionsStartAndStopWithTheBot(t *testing.T) {
+	emu := slackemu.New(t)
+	c := &companion{}
+	r := start(t, emu, Config{BotToken: emu.BotToken(), Companions: []Companion{c}})
+	waitReady(t, r.bot)
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started == nil || !c.stopped {
+		t.Fatalf("started %v, stopped %v", c.started != nil, c.stopped)
+	}
+	if c.cancelledAtStop {
+		t.Fatal("the companion's context was cancelled before Stop: running jobs would be cut without a grace period")
+	}
+	if c.started.Err() == nil {
+		t.Fatal("the companion's context outlives the bot")
+	}
+	if strings.Contains(r.log.String(), "did not stop cleanly") {
+		t.Fatalf("log:\n%s", r.log)
+	}
+
+	// A bot that cannot serve stops its companions too.
+	c2 := &companion{}
+	b, err := New(Config{Source: demo.Source{}, AppToken: "xapp-1-unknown", APIURL: emu.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCompanion(c2)
+	if err := b.Run(context.Background()); err == nil {
+		t.Fatal("Run with an unknown app token succeeded")
+	}
+	c2.mu.Lock()
+	defer c2.mu.Unlock()
+	if !c2.stopped {
+		t.Fatal("the companion was not stopped when the bot failed")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -20,6 +21,7 @@ const serveSynopsis = "prodready serve\n\n" +
 	"  PRODREADY_LISTEN_ADDR    HTTP address for POST /slack/commands (default :8080)\n" +
 	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
 	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, or the embedded demo.\n" +
+	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
 
 // runServe reads serve's configuration and runs the bot until ctx ends.
@@ -42,11 +44,37 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
+	// The scheduler opens the history database: only once the bot's own
+	// configuration is known to be good.
+	sched, err := scheduler(ctx, e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	if sched != nil {
+		b.AddCompanion(sched)
+	}
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	return exitOK
+}
+
+// scheduler builds the digests' and notices' scheduler from the
+// environment. Without a usable history database serve still answers slash
+// commands, and says the jobs are off; a bad variable stops serve.
+func scheduler(ctx context.Context, e *env, cfg bot.Config) (*bot.Scheduler, error) {
+	deps := bot.SchedulerDeps{Source: cfg.Source, Out: e.stdout, Log: cfg.Log}
+	if cfg.BotToken != "" {
+		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, nil)
+	}
+	sched, err := bot.NewSchedulerFromEnv(ctx, e.getenv, deps)
+	if errors.Is(err, bot.ErrHistoryUnavailable) {
+		cfg.Log.Error("scheduled digests and notices are off; slash commands still work", "err", err)
+		return nil, nil
+	}
+	return sched, err
 }
 
 func serveConfig(e *env) (bot.Config, error) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -50,13 +51,19 @@ func (l *lockedBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
 	return nil
 }
 
-func serveEnv(vars map[string]string) *env {
-	return &env{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, getenv: func(k string) string { return vars[k] }}
+// serveEnv is an environment of vars, with the history in a temporary
+// directory unless vars say where.
+func serveEnv(t *testing.T, vars map[string]string) *env {
+	all := map[string]string{"PRODREADY_DB": filepath.Join(t.TempDir(), "history.db")}
+	for k, v := range vars {
+		all[k] = v
+	}
+	return &env{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, getenv: func(k string) string { return all[k] }}
 }
 
 func TestServeAnswersASignedCommandAndStopsCleanly(t *testing.T) {
 	emu := slackemu.New(t)
-	e := serveEnv(map[string]string{
+	e := serveEnv(t, map[string]string{
 		"SLACK_SIGNING_SECRET":    emu.SigningSecret(),
 		"SLACK_BOT_TOKEN":         emu.BotToken(),
 		"SLACK_API_URL":           strings.TrimSuffix(emu.URL(), "/"),
@@ -96,7 +103,7 @@ func TestServeAnswersASignedCommandAndStopsCleanly(t *testing.T) {
 
 func TestServeConsoleModeIsAnnounced(t *testing.T) {
 	emu := slackemu.New(t)
-	e := serveEnv(map[string]string{"SLACK_SIGNING_SECRET": "s3cret", "PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "SLACK_API_URL": emu.URL()})
+	e := serveEnv(t, map[string]string{"SLACK_SIGNING_SECRET": "s3cret", "PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "SLACK_API_URL": emu.URL()})
 	logs := e.stderr.(*lockedBuffer)
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
@@ -120,11 +127,12 @@ func TestServeConfigurationErrors(t *testing.T) {
 		{"bad api url", map[string]string{"SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"},
 		{"user token", map[string]string{"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxp-1"}, "SLACK_BOT_TOKEN must be a bot token"},
 		{"bot token as app token", map[string]string{"SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN must be an app-level token"},
+		{"bad schedule", map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_WEEKLY_CRON": "every monday"}, "PRODREADY_WEEKLY_CRON"},
 		{"busy address", map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_LISTEN_ADDR": "256.0.0.1:1"}, "PRODREADY_LISTEN_ADDR"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := serveEnv(c.vars)
+			e := serveEnv(t, c.vars)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if code := runServe(ctx, e, nil); code != exitUsage {
@@ -138,7 +146,7 @@ func TestServeConfigurationErrors(t *testing.T) {
 }
 
 func TestServeHelp(t *testing.T) {
-	e := serveEnv(nil)
+	e := serveEnv(t, nil)
 	if code := runServe(context.Background(), e, []string{"--help"}); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -148,7 +156,7 @@ func TestServeHelp(t *testing.T) {
 			t.Errorf("help lacks %s", v)
 		}
 	}
-	if code := runServe(context.Background(), serveEnv(nil), []string{"extra"}); code != exitUsage {
+	if code := runServe(context.Background(), serveEnv(t, nil), []string{"extra"}); code != exitUsage {
 		t.Fatalf("an argument: exit %d", code)
 	}
 }
@@ -171,6 +179,7 @@ func TestServeSIGTERM(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChildProcess$")
 	cmd.Env = append(os.Environ(),
 		"PRODREADY_SERVE_CHILD=1",
+		"PRODREADY_DB="+filepath.Join(t.TempDir(), "history.db"),
 		"SLACK_SIGNING_SECRET="+emu.SigningSecret(),
 		"PRODREADY_LISTEN_ADDR=127.0.0.1:0",
 		"SLACK_API_URL="+emu.URL(),
@@ -225,5 +234,33 @@ func TestServeSIGTERM(t *testing.T) {
 		}
 	case <-time.After(12 * time.Second):
 		t.Fatal("serve did not exit within the grace period")
+	}
+}
+
+func TestServeRunsTheScheduler(t *testing.T) {
+	emu := slackemu.New(t)
+	for _, c := range []struct {
+		name, db, want string
+	}{
+		{"with a history", "", `msg="scheduled job" job=weekly-report`},
+		{"without a usable history", "/proc/no/such/dir/history.db", "scheduled digests and notices are off; slash commands still work"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vars := map[string]string{"SLACK_SIGNING_SECRET": "s", "PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "SLACK_API_URL": emu.URL(), "SLACK_BOT_TOKEN": emu.BotToken()}
+			if c.db != "" {
+				vars["PRODREADY_DB"] = c.db
+			}
+			e := serveEnv(t, vars)
+			logs := e.stderr.(*lockedBuffer)
+			ctx, cancel := context.WithCancel(context.Background())
+			code := make(chan int, 1)
+			go func() { code <- runServe(ctx, e, nil) }()
+			logs.waitFor(t, regexp.MustCompile(regexp.QuoteMeta(c.want)))
+			logs.waitFor(t, regexp.MustCompile(`serving slash commands over HTTP`))
+			cancel()
+			if got := <-code; got != exitOK {
+				t.Fatalf("exit %d:\n%s", got, logs)
+			}
+		})
 	}
 }
