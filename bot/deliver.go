@@ -19,7 +19,10 @@ import (
 // people named by email. File, when set, is uploaded to the same
 // conversation after the message.
 type Outgoing struct {
-	Key     string // the destination part of the exactly-once key
+	Key string // the destination part of the exactly-once key
+	// Origin says where the destination was configured, for errors:
+	// "PRODREADY_REPORT_CHANNEL", "teams.payments in teams.yaml".
+	Origin  string
 	Channel string
 	Emails  []string
 	Text    string // notification fallback

@@ -204,7 +204,7 @@ func (j *Jobs) Run(ctx context.Context, job string, opt RunOptions) (Outcome, er
 			err = ferr
 		}
 	}
-	j.deps.Log.Info("job run", "job", job, "period", period.Key, "sent", out.Sent, "skipped", out.Skipped, "failed", out.Failed, "err", err)
+	j.deps.Log.Info("job run", "job", job, "period", period.Key, "sent", out.Sent, "skipped", out.Skipped, "failed", out.Failed, "notes", out.Notes, "err", err)
 	return out, err
 }
 
@@ -219,6 +219,23 @@ func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *s
 		return nil, nil, err
 	}
 	return snap, b, nil
+}
+
+// checkTarget notes each scorecard that has no level named
+// PRODREADY_TARGET_LEVEL: its top level is used instead.
+func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
+	if j.cfg.TargetLevel == "" {
+		return
+	}
+	for i := range snap.Scorecards {
+		d := &snap.Scorecards[i]
+		if d.LevelRank(j.cfg.TargetLevel) >= 0 {
+			continue
+		}
+		note := fmt.Sprintf("PRODREADY_TARGET_LEVEL=%q is not a level of scorecard %q (levels: %s); its top level %q is the target",
+			j.cfg.TargetLevel, d.Identifier, strings.Join(d.Levels, ", "), d.Levels[len(d.Levels)-1])
+		out.Notes = append(out.Notes, note) // logged with the run's outcome
+	}
 }
 
 func teamNames(b *scorecard.Bundle) map[string]string {
@@ -268,6 +285,7 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 		return err
 	}
 	out.SnapshotID = snap.ID
+	j.checkTarget(snap, out)
 
 	var prev *report.Snapshot
 	since := kind.Back(period.Start, 1)
@@ -340,7 +358,7 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 	}
 
 	text, blocks := DigestMessage(d)
-	msg := &Outgoing{Key: dest, Channel: dest, Text: text, Blocks: blocks, File: file}
+	msg := &Outgoing{Key: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Text: text, Blocks: blocks, File: file}
 	copyN := 0
 	if prevCopy != nil {
 		copyN = prevCopy.Copy + 1
@@ -366,11 +384,15 @@ func (j *Jobs) settle(ctx context.Context, job string, period report.Period, run
 	}
 	if r.Err != nil {
 		out.Failed++
-		j.deps.Log.Error("delivery failed", "job", job, "destination", r.Out.Key, "err", r.Err)
-		if err := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: r.Err.Error(), At: now}); err != nil {
-			return err
+		err := r.Err
+		if r.Out.Origin != "" {
+			err = fmt.Errorf("%w (destination from %s)", err, r.Out.Origin)
 		}
-		return fmt.Errorf("%s to %s: %w", job, r.Out.Key, r.Err)
+		j.deps.Log.Error("delivery failed", "job", job, "destination", r.Out.Key, "err", err)
+		if rerr := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: err.Error(), At: now}); rerr != nil {
+			return rerr
+		}
+		return fmt.Errorf("%s to %s: %w", job, r.Out.Key, err)
 	}
 	out.Sent++
 	if err := j.deps.Store.RecordSent(ctx, history.Message{Job: job, Period: period.Key, Destination: r.Out.Key, Copy: copyN,
@@ -402,6 +424,7 @@ func (j *Jobs) notices(ctx context.Context, period report.Period, now time.Time,
 		return err
 	}
 	out.SnapshotID = snap.ID
+	j.checkTarget(snap, out)
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
 	if len(notices) == 0 {
 		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
@@ -483,7 +506,11 @@ func (j *Jobs) notices(ctx context.Context, period report.Period, now time.Time,
 			continue
 		}
 		text, blocks := NoticeMessage(n)
-		msgs = append(msgs, &Outgoing{Key: dest, Channel: route.Channel, Emails: route.DM, Text: text, Blocks: blocks})
+		origin := fmt.Sprintf("teams.%s in %s", n.Team, j.cfg.Routes.File)
+		if _, own := j.cfg.Routes.Teams[n.Team]; !own || n.Team == "" {
+			origin = "default_channel in " + j.cfg.Routes.File
+		}
+		msgs = append(msgs, &Outgoing{Key: dest, Origin: origin, Channel: route.Channel, Emails: route.DM, Text: text, Blocks: blocks})
 		byKey[dest] = n
 	}
 	if len(already) > 0 {

@@ -419,8 +419,8 @@ func TestOneTeamsFailureDoesNotStopOthers(t *testing.T) {
 	w := dgNewWorld(t)
 	w.teamsYAML = fmt.Sprintf("default_channel: %s\nteams:\n  payments:\n    channel: C0NOSUCH\n  search:\n    dm: [lead@example.com, gone@example.com]\n", w.fallback)
 	_, err := w.jobs().Run(context.Background(), JobNotices, RunOptions{})
-	if err == nil || !strings.Contains(err.Error(), "channel_not_found") {
-		t.Fatalf("error %v should name channel_not_found", err)
+	if err == nil || !strings.Contains(err.Error(), "channel_not_found") || !strings.Contains(err.Error(), "teams.payments in teams.yaml") {
+		t.Fatalf("error %v should name channel_not_found and where the channel was configured", err)
 	}
 	got := w.noticesTo()
 	if len(got[w.fallback]) != 2 {

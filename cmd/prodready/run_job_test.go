@@ -116,3 +116,24 @@ func TestRunJobErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRunTargetLevel(t *testing.T) {
+	tests := []struct {
+		target string
+		out    string // in the digest
+		note   string // on stderr
+	}{
+		{"Silver", "At or above Silver: 17 of 30", ""},
+		{"silver", "At or above Silver: 17 of 30", ""},
+		{"Platinum", "At or above Gold: 8 of 30", `PRODREADY_TARGET_LEVEL="Platinum" is not a level of scorecard "production_readiness"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			vars := map[string]string{"PRODREADY_DB": filepath.Join(t.TempDir(), "h.db"), "PRODREADY_TARGET_LEVEL": tt.target}
+			code, out, errs := runJobCLI(t, vars, "weekly-report")
+			if code != exitOK || !strings.Contains(out, tt.out) || !strings.Contains(errs, tt.note) {
+				t.Errorf("exit %d; stdout lacks %q or stderr %q lacks %q:\n%s", code, tt.out, errs, tt.note, out)
+			}
+		})
+	}
+}
