@@ -34,20 +34,20 @@ func Help(problem string) Message {
 		b.flush()
 		text = strings.ReplaceAll(problem, "`", "") + " " + text
 	}
-	b.line(usage, false)
-	return Message{Text: text, Blocks: b.finish()}
+	b.line(esc(usage), false)
+	return Message{Text: fallback(text), Blocks: b.finish()}
 }
 
 // Pending is the immediate answer when no evaluation is ready yet.
 func Pending() Message {
 	t := "Evaluating the catalog… the answer will follow here in a moment."
-	return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: "+t), nil, nil)}}
+	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: "+t), nil, nil)}}
 }
 
 // Unavailable says the catalog could not be loaded and why.
 func Unavailable(err error) Message {
 	t := cut("The catalog could not be loaded, so there is nothing to answer from yet: "+err.Error()+". prodready retries within a minute.", maxSectionText-20)
-	return Message{Text: cut(t, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
+	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
 }
 
 func answerService(s *Snapshot, name string) Message {
@@ -83,7 +83,7 @@ func answerService(s *Snapshot, name string) Message {
 	if len(svc.Scorecards) == 0 {
 		b.line("No scorecard applies to this service.", false)
 		fb.WriteString(" no scorecard applies.")
-		return Message{Text: fb.String(), Blocks: b.finish()}
+		return Message{Text: fallback(fb.String()), Blocks: b.finish()}
 	}
 	// Levels at a glance: one field per scorecard, ten per section.
 	for i := 0; i < len(svc.Scorecards); i += maxFields {
@@ -125,7 +125,7 @@ func answerService(s *Snapshot, name string) Message {
 		b.flush()
 	}
 	fb.WriteString(".")
-	return Message{Text: cut(fb.String(), maxFallback), Blocks: b.finish()}
+	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
 }
 
 // toReach is "To reach *Gold*: fix these 2 rules: A, B."
@@ -177,7 +177,7 @@ func unknownService(s *Snapshot, name string) Message {
 		t += " " + code(name) + " is a team: try " + code("/prodready team "+id) + "."
 		fb += " It is a team: try /prodready team " + id + "."
 	}
-	return Message{Text: cut(fb, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+	return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
 }
 
 func (s *Snapshot) teamName(id string) string {
@@ -200,7 +200,7 @@ func answerTeam(s *Snapshot, name string) Message {
 			t += " Did you mean " + scorecard.OrList(shown) + "?"
 			fb += " Did you mean " + scorecard.OrList(sug) + "?"
 		}
-		return Message{Text: cut(fb, maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+		return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
 	}
 	title := "Team " + display
 	if display != id {
@@ -248,5 +248,5 @@ func answerTeam(s *Snapshot, name string) Message {
 		b.line(l+" — "+strings.Join(parts, " · "), true)
 		fb.WriteString(";")
 	}
-	return Message{Text: cut(fb.String(), maxFallback), Blocks: b.finish()}
+	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
 }

@@ -164,7 +164,7 @@ func TestHelp(t *testing.T) {
 	s := demoSnapshot(t)
 	for _, in := range []string{"", "   ", "help", "HELP", "?", "team"} {
 		_, raw := render(t, Answer(s, ParseQuery(in)))
-		if all := blockText(raw); !strings.Contains(all, "/prodready team <team>") {
+		if all := blockText(raw); !strings.Contains(all, "/prodready team &lt;team&gt;") {
 			t.Fatalf("%q:\n%s", in, all)
 		}
 	}
@@ -267,4 +267,44 @@ func TestAnswerAllPass(t *testing.T) {
 	if all := blockText(raw); !strings.Contains(all, "Every rule passes") || strings.Contains(all, "Failing at") || !strings.Contains(text, "(0 failing)") {
 		t.Fatalf("all-pass answer:\n%s\n%s", all, text)
 	}
+}
+
+func TestNamesCannotPing(t *testing.T) {
+	b := hugeBundle(t, 1, 1, 1)
+	b.Catalog.Entities[0].Title = "<!channel> & <@U123>"
+	s := NewSnapshot(b, testNow)
+	for _, q := range []string{"svc-00000", "team big", "svc-0000x", "help"} {
+		m := Answer(s, ParseQuery(q))
+		text, _ := render(t, m)
+		// plain_text (the header) shows markup literally; mrkdwn parses it.
+		var mrk []string
+		for _, blk := range m.Blocks {
+			raw, _ := json.Marshal(blk)
+			var v struct {
+				Text     *textObj  `json:"text"`
+				Fields   []textObj `json:"fields"`
+				Elements []textObj `json:"elements"`
+			}
+			json.Unmarshal(raw, &v)
+			all := append(append(v.Fields, v.Elements...), textObj{})
+			if v.Text != nil {
+				all = append(all, *v.Text)
+			}
+			for _, o := range all {
+				if o.Type == "mrkdwn" {
+					mrk = append(mrk, o.Text)
+				}
+			}
+		}
+		for _, where := range append(mrk, text) {
+			if strings.Contains(where, "<!") || strings.Contains(where, "<@") || strings.Contains(where, "<service>") {
+				t.Fatalf("%s: unescaped markup in %q", q, where)
+			}
+		}
+	}
+}
+
+type textObj struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
 }

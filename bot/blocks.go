@@ -117,6 +117,10 @@ func cut(s string, max int) string {
 // esc escapes what Slack's mrkdwn treats as markup delimiters.
 var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
+// fallback is a message's plain-text fallback: Slack reads it as mrkdwn
+// too, so names like "<!channel>" are escaped, or they would ping.
+func fallback(s string) string { return esc(cut(s, maxFallback)) }
+
 // code shows a name as inline code, safely.
 func code(s string) string {
 	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"

@@ -224,6 +224,9 @@ func (b *Bot) Reply(text, responseURL string) Message {
 	if s := b.holder.Current(); s != nil {
 		return Answer(s, q)
 	}
+	if err := b.holder.LastError(); err != nil {
+		return Unavailable(err)
+	}
 	b.inflight.Add(1)
 	go func() {
 		defer b.inflight.Done()

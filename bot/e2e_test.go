@@ -698,3 +698,26 @@ func TestCompanionsStartAndStopWithTheBot(t *testing.T) {
 		t.Fatal("the companion was not stopped when the bot failed")
 	}
 }
+
+// A load that fails before anyone waits must not leave waiters hanging
+// until the next refresh.
+func TestWaitAfterAFailedLoad(t *testing.T) {
+	src := &gatedSource{gate: make(chan struct{}), err: errors.New("boom")}
+	close(src.gate)
+	h := NewHolder(src, nil, nil)
+	if err := h.Refresh(context.Background()); err == nil {
+		t.Fatal("Refresh succeeded")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := h.Wait(ctx); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("Wait = %v", err)
+	}
+	b, err := New(Config{Holder: h, SigningSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := b.Reply("payments-api", ""); !strings.Contains(m.Text, "could not be loaded") || !strings.Contains(m.Text, "boom") {
+		t.Fatalf("Reply = %s", m.Text)
+	}
+}

@@ -208,25 +208,24 @@ func (h *Holder) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Wait returns the current evaluation, waiting for the first one if there
-// is none yet. It fails with the refresh error when a refresh fails before
-// any evaluation exists, or when ctx ends.
+// Wait returns the current evaluation. With none yet, it fails at once
+// with the error of the last refresh if that failed, or else waits for the
+// outcome of the refresh under way; it also fails when ctx ends.
 func (h *Holder) Wait(ctx context.Context) (*Snapshot, error) {
 	for {
+		// The channel and the error are read together, so that an outcome
+		// settled after this point closes the channel we wait on.
 		h.mu.Lock()
-		ch := h.changed
+		ch, lastErr := h.changed, h.lastErr
 		h.mu.Unlock()
 		if s := h.Current(); s != nil {
 			return s, nil
 		}
+		if lastErr != nil {
+			return nil, lastErr
+		}
 		select {
 		case <-ch:
-			if s := h.Current(); s != nil {
-				return s, nil
-			}
-			if err := h.LastError(); err != nil {
-				return nil, err
-			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
