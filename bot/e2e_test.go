@@ -304,6 +304,21 @@ func TestHTTPRefusesBadRequests(t *testing.T) {
 			t.Fatalf("%s body: %d %s", c.ct, resp.StatusCode, msg)
 		}
 	}
+	// Far larger than any slash command.
+	big := "text=" + strings.Repeat("a", 2*maxCommandBody)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	bigReq, _ := http.NewRequest(http.MethodPost, r.url, strings.NewReader(big))
+	bigReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	bigReq.Header.Set("X-Slack-Request-Timestamp", ts)
+	bigReq.Header.Set("X-Slack-Signature", slackemu.Sign(emu.SigningSecret(), ts, []byte(big)))
+	resp, err = http.DefaultClient.Do(bigReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("huge body: %d", resp.StatusCode)
+	}
 	// GET.
 	resp, err = http.Get(r.url)
 	if err != nil {
