@@ -20,7 +20,7 @@ import (
 
 var testNow = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-func demoSnapshot(t testing.TB) *Snapshot {
+func demoBundle(t testing.TB) *scorecard.Bundle {
 	t.Helper()
 	b, err := demo.Source{}.Load(context.Background(), testNow)
 	if err != nil {
@@ -29,7 +29,12 @@ func demoSnapshot(t testing.TB) *Snapshot {
 	b.EntityURL = func(e *scorecard.Entity) string {
 		return "https://app.getport.io/serviceEntity?identifier=" + e.Identifier
 	}
-	return NewSnapshot(b, testNow)
+	return b
+}
+
+func demoSnapshot(t testing.TB) *Snapshot {
+	t.Helper()
+	return NewSnapshot(demoBundle(t), testNow)
 }
 
 // render is a message as Slack receives it: blocks as JSON, text.

@@ -1,9 +1,16 @@
 package bot
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/prodready/prodready/bot/slackemu"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -92,6 +99,48 @@ func FuzzParseQuery(f *testing.F) {
 			}
 		default:
 			t.Fatalf("unknown kind %d", q.Kind)
+		}
+	})
+}
+
+// FuzzSignedCommand sends anything, correctly signed, through the HTTP
+// handler: it must answer with a status, and any answer must be one Slack
+// accepts.
+func FuzzSignedCommand(f *testing.F) {
+	for _, s := range []string{"text=payments-api", "text=team+payments", "text=%zz", "", "text=" + strings.Repeat("%3C", 2000), "text=paymnt&text=x", "response_url=&text=help"} {
+		f.Add(s)
+	}
+	h := NewHolder(staticSource{}, nil, nil)
+	h.Store(demoBundle(f), testNow)
+	b, err := New(Config{Holder: h, SigningSecret: "fuzz"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	handler := b.Handler()
+	f.Fuzz(func(t *testing.T, body string) {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req := httptest.NewRequest(http.MethodPost, CommandPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", slackemu.Sign("fuzz", ts, []byte(body)))
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var m struct {
+				ResponseType string          `json:"response_type"`
+				Text         string          `json:"text"`
+				Blocks       json.RawMessage `json:"blocks"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || m.ResponseType != "ephemeral" || m.Text == "" {
+				t.Fatalf("answer %s (%v)", rec.Body, err)
+			}
+			if err := slackemu.ValidateBlocks(m.Blocks); err != nil {
+				t.Fatal(err)
+			}
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge:
+		default:
+			t.Fatalf("status %d for %q", rec.Code, body)
 		}
 	})
 }
