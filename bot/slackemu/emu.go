@@ -43,8 +43,11 @@
 // Socket Mode and returns the ack. Every command carries a response_url on
 // this server; posts to it are recorded (Responses, WaitResponses) and
 // validated like chat.postMessage. Socket Mode: apps.connections.open returns
-// a ws:// URL on loopback; the server sends hello, pings, envelopes, and
-// reads acks.
+// a ws:// URL on loopback, good for one connection; the server sends hello,
+// pings, envelopes, and reads acks (Acks); Disconnect asks clients to
+// reconnect. To forge, replay or delay a command, build it with
+// CommandRequest, alter it, and send it with Do. Commands reach only an app
+// whose bot token has the commands scope.
 //
 // Every state change wakes waiters: WaitMessages and WaitResponses block
 // until the condition holds or the context ends, so tests never sleep.
