@@ -286,7 +286,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		<-companionsDone
 	}()
 	if b.console {
-		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so answers that would be posted to Slack are printed instead; slash commands are still answered in the HTTP response")
+		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so what would be posted to Slack is printed instead; slash commands are still answered directly (in the HTTP response or the Socket Mode ack)")
 	}
 	// One grace period for everything in flight, counted from the signal.
 	var deadline time.Time
