@@ -20,6 +20,8 @@ type dialect struct {
 	withoutRowID string // suffix for tables keyed by their primary key
 	// rebind rewrites "?" placeholders for the driver (Postgres: $1, $2…).
 	rebind func(string) string
+	// sizeQuery returns the database's size in bytes.
+	sizeQuery string
 	// explain turns a driver error into one that says what went wrong with
 	// the database at where (a file, or a redacted URL).
 	explain func(where string, err error) error
@@ -32,6 +34,7 @@ var sqliteDialect = dialect{
 	blob:         "BLOB",
 	withoutRowID: " WITHOUT ROWID",
 	rebind:       func(q string) string { return q },
+	sizeQuery:    `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`,
 	explain:      explainSQLite,
 }
 

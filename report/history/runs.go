@@ -210,14 +210,11 @@ func (s *Store) Failures(ctx context.Context, since time.Time) ([]report.Failure
 	return out, s.err("read failed deliveries", rows.Err())
 }
 
-// Size returns the database's size in bytes as SQLite counts its pages.
+// Size returns the database's size in bytes.
 func (s *Store) Size(ctx context.Context) (int64, error) {
-	var pages, size int64
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+	var size int64
+	if err := s.db.QueryRowContext(ctx, s.d.sizeQuery).Scan(&size); err != nil {
 		return 0, s.err("size", err)
 	}
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
-		return 0, s.err("size", err)
-	}
-	return pages * size, nil
+	return size, nil
 }
