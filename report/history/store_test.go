@@ -205,6 +205,7 @@ func TestOpenErrors(t *testing.T) {
 		{"locked", locked, ErrLocked, "locked"},
 		{"missing directory", filepath.Join(dir, "nope", "h.db"), nil, "does not exist"},
 		{"not a database", notADB, nil, "not a prodready SQLite database"},
+		{"a directory", dir, ErrReadOnly, "not writable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
