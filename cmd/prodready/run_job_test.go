@@ -137,3 +137,40 @@ func TestRunTargetLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestRunTeamNoticesToSlack(t *testing.T) {
+	emu := slackemu.New(t)
+	pay := emu.AddChannel("payments")
+	def := emu.AddChannel("readiness")
+	lead := emu.AddUser("search-lead@example.com")
+	dir := t.TempDir()
+	teams := filepath.Join(dir, "teams.yaml")
+	os.WriteFile(teams, []byte("default_channel: "+def+"\nteams:\n  payments:\n    channel: "+pay+"\n  search:\n    dm: [search-lead@example.com]\n"), 0o644)
+	vars := map[string]string{
+		"PRODREADY_DB": filepath.Join(dir, "h.db"), "SLACK_BOT_TOKEN": emu.BotToken(), "SLACK_API_URL": emu.URL(),
+		"PRODREADY_TEAMS": teams,
+	}
+	code, _, errs := runJobCLI(t, vars, "team-notices")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	dm, ok := emu.IM(lead.ID)
+	if !ok {
+		t.Fatal("no DM was opened with search's lead")
+	}
+	// The demo has six teams and two services with no team: payments and
+	// search have routes; the four others and the no-team notice share the default.
+	want := map[string]int{pay: 1, dm: 1, def: 5}
+	for ch, n := range want {
+		if got := len(emu.Messages(ch)); got != n {
+			t.Errorf("%s: %d notices, want %d", ch, got, n)
+		}
+	}
+	code, _, errs = runJobCLI(t, vars, "team-notices")
+	if code != exitOK || !strings.Contains(errs, "already notified") || !strings.Contains(errs, "0 sent") {
+		t.Errorf("second run: exit %d, stderr %s", code, errs)
+	}
+	if got := len(emu.AllMessages()); got != 7 {
+		t.Errorf("%d messages after the second run, want still 7", got)
+	}
+}
