@@ -174,9 +174,6 @@ func TestPeriodOf(t *testing.T) {
 			t.Errorf("PeriodOf(%s, %s) = %+v, want key %s containing it", tt.kind, tt.at, got, tt.key)
 		}
 	}
-	if p := PeriodOf(Weekly, t0).Prev(); p.Key != "2026-W47" {
-		t.Errorf("previous week: %s", p.Key)
-	}
 }
 
 func TestDigestNewScorecardShowsNoChanges(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
-	"strconv"
 )
 
 // Notice is what one owning team hears in one run: its services below the
@@ -194,10 +193,4 @@ func (n *Notice) Counts() (services, rules int) {
 		}
 	}
 	return len(n.Services), rules
-}
-
-// Summary is a one-line description for logs and message fallbacks.
-func (n *Notice) Summary() string {
-	s, r := n.Counts()
-	return n.Name() + ": " + strconv.Itoa(s) + " service(s) below target, " + strconv.Itoa(r) + " rule(s) to fix"
 }

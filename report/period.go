@@ -41,9 +41,6 @@ func PeriodOf(k Kind, t time.Time) Period {
 	return Period{Kind: Daily, Key: day.Format("2006-01-02"), Start: day, End: day.AddDate(0, 0, 1)}
 }
 
-// Prev returns the period before p.
-func (p Period) Prev() Period { return PeriodOf(p.Kind, p.Start.Add(-time.Hour)) }
-
 // Back returns the instant one period before t: what "the previous period"
 // compares against when no earlier report was recorded.
 func (k Kind) Back(t time.Time, n int) time.Time {

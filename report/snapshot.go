@@ -67,17 +67,6 @@ func (r Result) Passes(i int) bool {
 	return i/8 < len(r.Pass) && r.Pass[i/8]&(1<<(i%8)) != 0
 }
 
-// PassBits packs rule outcomes into a Result.Pass bitmask.
-func PassBits(pass []bool) string {
-	b := make([]byte, (len(pass)+7)/8)
-	for i, p := range pass {
-		if p {
-			b[i/8] |= 1 << (i % 8)
-		}
-	}
-	return string(b)
-}
-
 // Name is the title, or the identifier when there is none.
 func (d *ScorecardDef) Name() string {
 	if d.Title != "" {
