@@ -141,3 +141,17 @@ func TestEvaluateAllocatesOnlyItsTables(t *testing.T) {
 		t.Errorf("Evaluate allocates %v times for 10 entities and %v for 1,000: something allocates per entity or condition", small, large)
 	}
 }
+
+// BenchmarkSuggest: "did you mean" over a 10,000-service catalog.
+func BenchmarkSuggest(b *testing.B) {
+	cat, err := ParseCatalog("bench.json", syntheticCatalog(10_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := cat.Suggest("service-00412", 3); len(s) == 0 {
+			b.Fatal("no suggestion")
+		}
+	}
+}

@@ -238,3 +238,23 @@ func TestTeamsShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b        string
+		limit, want int
+	}{
+		{"kitten", "sitting", -1, 3},
+		{"kitten", "sitting", 1, 2}, // gave up: more than the limit
+		{"Payments-API", "payments-api", -1, 0},
+		{"", "abc", -1, 3},
+		{"abc", "", 2, 3},
+		{"café", "cafe", -1, 1},
+		{"Café", "cAFÉ", -1, 0},
+		{strings.Repeat("a", 100), strings.Repeat("a", 99) + "b", -1, 1},
+	} {
+		if got := boundedDistance(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("boundedDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

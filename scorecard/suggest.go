@@ -6,8 +6,51 @@ import (
 )
 
 // distance is the Levenshtein distance between a and b, case-insensitively.
-func distance(a, b string) int {
-	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
+func distance(a, b string) int { return boundedDistance(a, b, -1) }
+
+// boundedDistance is distance, but gives up (returning limit+1) as soon as
+// the answer must exceed limit; a negative limit means no limit. ASCII names,
+// nearly all of them, are compared without allocating.
+func boundedDistance(a, b string, limit int) int {
+	if !isASCII(a) || !isASCII(b) {
+		return runeDistance([]rune(strings.ToLower(a)), []rune(strings.ToLower(b)), limit)
+	}
+	if limit >= 0 && abs(len(a)-len(b)) > limit {
+		return limit + 1
+	}
+	var pbuf, cbuf [64]int
+	prev, cur := pbuf[:0], cbuf[:0]
+	if len(b)+1 > len(pbuf) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := i
+		ca := lowerASCII(a[i-1])
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if ca == lowerASCII(b[j-1]) {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if limit >= 0 && best > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func runeDistance(ra, rb []rune, limit int) int {
+	if limit >= 0 && abs(len(ra)-len(rb)) > limit {
+		return limit + 1
+	}
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -25,6 +68,44 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFold and containsFold compare ASCII case-insensitively without
+// lower-casing (allocating) every candidate.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // closeEnough is how far a misspelling may be from the name it means.
@@ -53,21 +134,20 @@ func Suggest(name string, candidates []string, max int) []string {
 	var found []scored
 	seen := map[string]bool{}
 	for _, c := range candidates {
-		if seen[c] {
-			continue
-		}
-		seen[c] = true
-		lc := strings.ToLower(c)
-		d := distance(lname, lc)
+		d := boundedDistance(lname, c, closeEnough(lname))
 		switch {
 		case d <= closeEnough(lname):
-		case len(lname) >= 3 && strings.HasPrefix(lc, lname):
+		case len(lname) >= 3 && hasPrefixFold(c, lname):
 			d = closeEnough(lname) + 1
-		case len(lname) >= 4 && strings.Contains(lc, lname):
+		case len(lname) >= 4 && containsFold(c, lname):
 			d = closeEnough(lname) + 2
 		default:
 			continue
 		}
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
 		found = append(found, scored{c, d})
 	}
 	sort.SliceStable(found, func(i, j int) bool {
