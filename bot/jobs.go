@@ -389,6 +389,10 @@ func (j *Jobs) settle(ctx context.Context, job string, period report.Period, run
 			err = fmt.Errorf("%w (destination from %s)", err, r.Out.Origin)
 		}
 		j.deps.Log.Error("delivery failed", "job", job, "destination", r.Out.Key, "err", err)
+		if errors.Is(err, context.Canceled) {
+			// Stopped, not refused: the next run sends it; nothing for managers to fix.
+			return fmt.Errorf("%s to %s: %w", job, r.Out.Key, err)
+		}
 		if rerr := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: err.Error(), At: now}); rerr != nil {
 			return rerr
 		}

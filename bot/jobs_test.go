@@ -399,7 +399,11 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 	}
 	w.wrap = nil
 	w.clock.add(time.Minute)
-	out := w.run(w.jobs(), JobNotices, RunOptions{})
+	j := w.jobs()
+	if f, err := j.deps.Store.Failures(context.Background(), time.Time{}); err != nil || len(f) != 0 {
+		t.Errorf("a stopped run is not a delivery failure for managers to see: %+v %v", f, err)
+	}
+	out := w.run(j, JobNotices, RunOptions{})
 	if out.Sent != 4-first.Sent || out.Skipped != first.Sent {
 		t.Errorf("restart: sent %d, skipped %d; want the %d left sent and the %d done skipped", out.Sent, out.Skipped, 4-first.Sent, first.Sent)
 	}
