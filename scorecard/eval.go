@@ -87,6 +87,18 @@ func (c *Condition) compile() {
 // read returns the entity's value for the condition's field; absent is null.
 func (c *Condition) read(e *Entity) value { return c.field.read(e) }
 
+// readInto is read, writing in place: the hot path fills a reused buffer.
+func (f *field) readInto(e *Entity, v *value) {
+	switch f.kind {
+	case fProperty:
+		*v = fromAny(e.Properties[f.name])
+	case fRelation:
+		*v = fromAny(e.Relations[f.name])
+	default:
+		*v = f.read(e)
+	}
+}
+
 func (f field) read(e *Entity) value {
 	switch f.kind {
 	case fProperty:
@@ -94,10 +106,7 @@ func (f field) read(e *Entity) value {
 	case fRelation:
 		return fromAny(e.Relations[f.name])
 	case fTeam:
-		if len(e.Team) == 0 {
-			return value{k: kStrings}
-		}
-		return value{k: kStrings, ss: e.Team}
+		return value{k: kStrings, ss: &e.Team}
 	}
 	var s string
 	switch f.kind {
@@ -359,8 +368,8 @@ func (ev *Evaluation) evaluate(lo, hi int, vals []value) {
 				continue
 			}
 			v := vals[:len(s.fields)]
-			for i, f := range s.fields {
-				v[i] = f.read(ent)
+			for i := range s.fields {
+				s.fields[i].readInto(ent, &v[i])
 			}
 			if s.Filter != nil && !s.Filter.matchSlots(v, ev.Now) {
 				continue

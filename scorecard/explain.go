@@ -96,13 +96,10 @@ func show(v value) string {
 	case kBool:
 		return strconv.FormatBool(v.b)
 	case kStrings:
-		b, _ := json.Marshal(v.ss)
+		b, _ := json.Marshal(v.strs())
 		s = string(b)
-	case kArray:
-		b, _ := json.Marshal(v.a)
-		s = string(b)
-	case kObject:
-		b, _ := json.Marshal(v.m)
+	case kArray, kObject:
+		b, _ := json.Marshal(v.x)
 		s = string(b)
 	}
 	if len(s) > maxShown {

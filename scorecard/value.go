@@ -10,12 +10,20 @@ import (
 // not allocate: the evaluation hot path reads every condition of every entity.
 type value struct {
 	k  vkind
-	s  string
-	n  float64
 	b  bool
-	a  []any          // kArray
-	ss []string       // kStrings ($team)
-	m  map[string]any // kObject
+	n  float64
+	s  string
+	x  any    // kArray: []any; kObject: map[string]any (the decoded value itself, not re-boxed)
+	ss *Teams // kStrings: the entity's own team list
+}
+
+func (v value) arr() []any          { a, _ := v.x.([]any); return a }
+func (v value) obj() map[string]any { m, _ := v.x.(map[string]any); return m }
+func (v value) strs() []string {
+	if v.ss == nil {
+		return nil
+	}
+	return *v.ss
 }
 
 type vkind uint8
@@ -41,11 +49,12 @@ func fromAny(x any) value {
 	case bool:
 		return value{k: kBool, b: v}
 	case []any:
-		return value{k: kArray, a: v}
+		return value{k: kArray, x: v}
 	case []string:
-		return value{k: kStrings, ss: v}
+		t := Teams(v)
+		return value{k: kStrings, ss: &t}
 	case map[string]any:
-		return value{k: kObject, m: v}
+		return value{k: kObject, x: v}
 	case int:
 		return value{k: kNumber, n: float64(v)}
 	case int64:
@@ -61,22 +70,22 @@ func (v value) isArray() bool { return v.k == kArray || v.k == kStrings }
 func (v value) len() int {
 	switch v.k {
 	case kArray:
-		return len(v.a)
+		return len(v.arr())
 	case kStrings:
-		return len(v.ss)
+		return len(v.strs())
 	case kString:
 		return len(v.s)
 	case kObject:
-		return len(v.m)
+		return len(v.obj())
 	}
 	return 0
 }
 
 func (v value) elem(i int) value {
 	if v.k == kStrings {
-		return value{k: kString, s: v.ss[i]}
+		return value{k: kString, s: v.strs()[i]}
 	}
-	return fromAny(v.a[i])
+	return fromAny(v.arr()[i])
 }
 
 // empty: null, "", [] or {} (SEMANTICS, Values: the union of Port's pages).
@@ -147,11 +156,12 @@ func equal(a, b value) bool {
 		}
 		return true
 	case a.k == kObject && b.k == kObject:
-		if len(a.m) != len(b.m) {
+		am, bm := a.obj(), b.obj()
+		if len(am) != len(bm) {
 			return false
 		}
-		for k, x := range a.m {
-			y, ok := b.m[k]
+		for k, x := range am {
+			y, ok := bm[k]
 			if !ok || !equal(fromAny(x), fromAny(y)) {
 				return false
 			}
