@@ -76,7 +76,9 @@ func migrations(d dialect) [][]string {
 			at BIGINT NOT NULL,
 			run_id BIGINT NOT NULL)`,
 		`CREATE INDEX failures_at ON failures (at)`,
-	}}
+	},
+		claimsMigration(d), // version 2: claims.go
+	}
 }
 
 // SchemaVersion is the schema version this build writes.
