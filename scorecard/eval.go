@@ -275,7 +275,7 @@ func (q *Query) Match(e *Entity, now time.Time) bool {
 
 // matchSlots evaluates the query on an entity's fields read in advance.
 func (q *Query) matchSlots(vals []value, now time.Time) bool {
-	or := q.Combinator == "or"
+	or := q.or
 	for i := range q.Conditions {
 		c := &q.Conditions[i]
 		if c.test(&vals[c.slot], now) == or {
@@ -342,14 +342,14 @@ func Evaluate(now time.Time, scorecards []*Scorecard, cat *Catalog) *Evaluation 
 	ev.applies = make([]bool, n*ns)
 	workers := min(runtime.GOMAXPROCS(0), 1+n/parallelFrom)
 	if workers <= 1 {
-		ev.evaluate(0, n, make([]value, maxFields))
+		ev.evaluate(0, n, maxFields)
 		return ev
 	}
 	var wg sync.WaitGroup
 	chunk := (n + workers - 1) / workers
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		wg.Go(func() { ev.evaluate(lo, hi, make([]value, maxFields)) })
+		wg.Go(func() { ev.evaluate(lo, hi, maxFields) })
 	}
 	wg.Wait()
 	return ev
@@ -358,8 +358,15 @@ func Evaluate(now time.Time, scorecards []*Scorecard, cat *Catalog) *Evaluation 
 // parallelFrom is the catalog size from which a second core pays for itself.
 const parallelFrom = 4096
 
-// evaluate fills the result tables for entities [lo, hi).
-func (ev *Evaluation) evaluate(lo, hi int, vals []value) {
+// evaluate fills the result tables for entities [lo, hi). The fields read
+// for one entity live on the stack when they fit: storing them there needs
+// no GC write barriers.
+func (ev *Evaluation) evaluate(lo, hi, maxFields int) {
+	var stack [16]value
+	vals := stack[:]
+	if maxFields > len(stack) {
+		vals = make([]value, maxFields)
+	}
 	ns := len(ev.Scorecards)
 	for e := lo; e < hi; e++ {
 		ent := &ev.Catalog.Entities[e]

@@ -57,6 +57,8 @@ type Rule struct {
 type Query struct {
 	Combinator string // "and" or "or"
 	Conditions []Condition
+
+	or bool // Combinator == "or", for the hot path
 }
 
 // Condition compares one value of an entity with the rule's value.
@@ -187,6 +189,7 @@ func (s *Scorecard) index() {
 	}
 	slots := map[field]int{}
 	assign := func(q *Query) {
+		q.or = q.Combinator == "or"
 		for i := range q.Conditions {
 			c := &q.Conditions[i]
 			slot, ok := slots[c.field]
