@@ -48,6 +48,13 @@ func TestManifests(t *testing.T) {
 		if !slices.Equal(m.OAuth.Scopes.Bot, slackemu.BotScopes) {
 			t.Errorf("%s: scopes %v, want %v", c.file, m.OAuth.Scopes.Bot, slackemu.BotScopes)
 		}
+		// Exactly-once delivery looks a message up in the history of any
+		// kind of conversation it posts to after a crash.
+		for _, sc := range []string{"channels:history", "groups:history", "im:history", "mpim:history"} {
+			if !slices.Contains(m.OAuth.Scopes.Bot, sc) {
+				t.Errorf("%s: lacks %s, which conversations.history needs", c.file, sc)
+			}
+		}
 		if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/prodready" {
 			t.Fatalf("%s: slash commands %+v", c.file, m.Features.SlashCommands)
 		}

@@ -37,6 +37,7 @@ type Message struct {
 	User      string   // the recipient of an ephemeral message
 	Files     []string // ids of files shared with the message
 	Token     string
+	Metadata  json.RawMessage // chat.postMessage's metadata, nil when none (history.go)
 }
 
 type fault struct {
@@ -59,6 +60,7 @@ var methodScopes = map[string][]string{
 	"chat.postMessage":             {"chat:write"},
 	"chat.postEphemeral":           {"chat:write"},
 	"chat.update":                  {"chat:write"},
+	"conversations.history":        {"channels:history", "groups:history", "im:history", "mpim:history"},
 	"conversations.open":           {"im:write", "mpim:write", "channels:manage", "groups:write"},
 	"users.info":                   {"users:read"},
 	"users.lookupByEmail":          {"users:read.email"},
@@ -313,6 +315,8 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 		return s.update(req)
 	case "conversations.open":
 		return s.openConversation(req)
+	case "conversations.history":
+		return s.history(req)
 	case "users.info":
 		return s.userInfo(req)
 	case "users.lookupByEmail":
@@ -545,7 +549,11 @@ func (s *Server) postMessage(req *apiRequest, ephemeral bool) answer {
 	if !good {
 		return a
 	}
-	m := Message{Channel: c.id, TS: s.nextTS(), ThreadTS: p["thread_ts"], Text: text, Blocks: blocks, Ephemeral: ephemeral, Token: req.token.value}
+	meta, a, good := checkMetadata(p["metadata"])
+	if !good {
+		return a
+	}
+	m := Message{Channel: c.id, TS: s.nextTS(), ThreadTS: p["thread_ts"], Text: text, Blocks: blocks, Ephemeral: ephemeral, Token: req.token.value, Metadata: meta}
 	if ephemeral {
 		m.User = p["user"]
 	}
@@ -557,6 +565,9 @@ func (s *Server) postMessage(req *apiRequest, ephemeral bool) answer {
 	msg := map[string]any{"type": "message", "text": text, "ts": m.TS, "bot_id": s.botID}
 	if blocks != nil {
 		msg["blocks"] = blocks
+	}
+	if meta != nil {
+		msg["metadata"] = meta
 	}
 	return ok(map[string]any{"channel": c.id, "ts": m.TS, "message": msg})
 }

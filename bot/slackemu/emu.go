@@ -19,8 +19,9 @@
 //     a token without the method's scope → missing_scope (with "needed" and
 //     "provided"); a bot token on apps.connections.open → not_allowed_token_type.
 //     Tokens come in the "token" form field or "Authorization: Bearer".
-//   - auth.test, chat.postMessage, chat.postEphemeral, chat.update,
-//     conversations.open, users.info, users.lookupByEmail,
+//   - auth.test, chat.postMessage (with message metadata),
+//     chat.postEphemeral, chat.update, conversations.open,
+//     conversations.history (see history.go), users.info, users.lookupByEmail,
 //     files.getUploadURLExternal, the upload URL it hands out (on the same
 //     host, as slack-go requires), files.completeUploadExternal,
 //     apps.connections.open. Anything else → unknown_method.
@@ -68,7 +69,8 @@ import (
 
 // BotScopes are the scopes prodready's manifest asks for; the default bot
 // token holds all of them.
-var BotScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"}
+var BotScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write",
+	"channels:history", "groups:history", "im:history", "mpim:history"}
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
