@@ -57,8 +57,12 @@ type Config struct {
 	Console io.Writer
 	Now     func() time.Time
 	// Companions run beside the bot (the digests' Scheduler) and stop with
-	// it, within the same grace period.
+	// it, within the same grace period. A companion with a Ready method
+	// (the Scheduler: its database) is part of /readyz.
 	Companions []Companion
+	// Metrics, when set, is served on /metrics and counts refreshes and
+	// answers posted to Slack.
+	Metrics *Metrics
 }
 
 // Companion is work that runs as long as the bot: Start must not block,
@@ -166,7 +170,14 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
 	if cfg.BotToken != "" || cfg.AppToken != "" {
-		b.api = NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, answerRetries())
+		var opts []slack.Option
+		if cfg.Metrics != nil {
+			opts = append(opts, slack.OptionHTTPClient(cfg.Metrics.SlackHTTPClient()))
+		}
+		b.api = NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, append(opts, answerRetries())...)
+	}
+	if cfg.Metrics != nil {
+		cfg.Holder.SetMetrics(cfg.Metrics)
 	}
 	b.console = cfg.BotToken == ""
 	if b.console {
@@ -198,18 +209,20 @@ func (b *Bot) Client() *slack.Client {
 // Console reports whether the bot prints instead of posting (no bot token).
 func (b *Bot) Console() bool { return b.console }
 
-// Handler serves the HTTP transport: POST /slack/commands, GET /healthz.
+// Handler serves the HTTP transport: POST /slack/commands, and the
+// operations endpoints (OpsHandler).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: newReplayGuard()})
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		s := b.holder.Current()
-		if s == nil {
-			http.Error(w, "no evaluation yet", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintf(w, "ok: evaluated %s\n", s.LoadedAt.UTC().Format(time.RFC3339))
-	})
+	b.opsRoutes(mux)
+	return logPanics(b.log, mux)
+}
+
+// OpsHandler serves only GET /healthz, /readyz and /metrics: what Socket
+// Mode, which takes no HTTP requests from Slack, still listens for.
+func (b *Bot) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
+	b.opsRoutes(mux)
 	return logPanics(b.log, mux)
 }
 
@@ -292,9 +305,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	var deadline time.Time
 	var err error
 	if b.cfg.AppToken != "" {
-		err = b.runSocket(ctx)
+		err = b.runSocketWithOps(ctx, &deadline)
 	} else {
-		err = b.runHTTP(ctx, &deadline)
+		err = b.runHTTP(ctx, &deadline, b.Handler())
 	}
 	if deadline.IsZero() {
 		deadline = time.Now().Add(b.cfg.ShutdownGrace)
@@ -363,7 +376,7 @@ func (b *Bot) drain(deadline time.Time) {
 	b.stopBG()
 }
 
-func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time) error {
+func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time, h http.Handler) error {
 	ln := b.cfg.Listener
 	if ln == nil {
 		var err error
@@ -373,14 +386,18 @@ func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           b.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	b.log.Info("serving slash commands over HTTP", "addr", ln.Addr().String(), "path", CommandPath,
-		"source", b.describeSource(), "console", b.console, "slack_api", b.apiURL())
+	if b.cfg.AppToken == "" {
+		b.log.Info("serving slash commands over HTTP", "addr", ln.Addr().String(), "path", CommandPath,
+			"source", b.describeSource(), "console", b.console, "slack_api", b.apiURL())
+	} else {
+		b.log.Info("serving /healthz, /readyz and /metrics over HTTP", "addr", ln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

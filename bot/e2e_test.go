@@ -367,7 +367,7 @@ func TestSocketModeBadAppToken(t *testing.T) {
 		{emu.AppToken(), "token_revoked"},
 	} {
 		emu.RevokeToken(emu.AppToken())
-		b, err := New(Config{Source: demo.Source{}, AppToken: c.token, APIURL: emu.URL()})
+		b, err := New(Config{Source: demo.Source{}, AppToken: c.token, APIURL: emu.URL(), ListenAddr: "127.0.0.1:0"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -699,7 +699,7 @@ func TestCompanionsStartAndStopWithTheBot(t *testing.T) {
 
 	// A bot that cannot serve stops its companions too.
 	c2 := &companion{}
-	b, err := New(Config{Source: demo.Source{}, AppToken: "xapp-1-unknown", APIURL: emu.URL()})
+	b, err := New(Config{Source: demo.Source{}, AppToken: "xapp-1-unknown", APIURL: emu.URL(), ListenAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,9 +119,10 @@ func (s *Snapshot) SuggestTeams(name string, max int) []string {
 // atomic load); Refresh replaces it, and a failed refresh keeps the old one.
 // The digests' scheduler shares the same Holder.
 type Holder struct {
-	src scorecard.Source
-	now func() time.Time
-	log *slog.Logger
+	src     scorecard.Source
+	now     func() time.Time
+	log     *slog.Logger
+	metrics atomic.Pointer[Metrics]
 
 	cur     atomic.Pointer[Snapshot]
 	refresh sync.Mutex // one refresh at a time
@@ -142,6 +143,10 @@ func NewHolder(src scorecard.Source, now func() time.Time, log *slog.Logger) *Ho
 	return &Holder{src: src, now: now, log: log, changed: make(chan struct{})}
 }
 
+// SetMetrics records every refresh (and the failing rules of each new
+// evaluation) in m from now on.
+func (h *Holder) SetMetrics(m *Metrics) { h.metrics.Store(m) }
+
 // Current returns the latest evaluation, or nil before the first good load.
 func (h *Holder) Current() *Snapshot { return h.cur.Load() }
 
@@ -150,6 +155,9 @@ func (h *Holder) Store(b *scorecard.Bundle, now time.Time) *Snapshot {
 	s := NewSnapshot(b, now)
 	h.cur.Store(s)
 	h.settle(nil)
+	if m := h.metrics.Load(); m != nil {
+		m.SetFailingRules(failingPerScorecard(s.Evaluation))
+	}
 	return s
 }
 
@@ -174,6 +182,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 	h.refresh.Lock()
 	defer h.refresh.Unlock()
 	start := h.now()
+	took := time.Now()
 	b, err := h.src.Load(ctx, start)
 	if err == nil && (b == nil || b.Catalog == nil) {
 		err = errors.New("the source returned no catalog")
@@ -184,6 +193,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 	}
 	if err != nil {
 		err = fmt.Errorf("refresh from %s: %w", h.src.Describe(), err)
+		h.metrics.Load().ObserveEvaluation(time.Since(took), err)
 		if prev := h.Current(); prev != nil {
 			h.log.Error("refresh failed; still answering from the previous evaluation", "err", err, "evaluated_at", prev.LoadedAt.Format(time.RFC3339))
 		} else {
@@ -202,6 +212,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 		h.log.Warn("scorecard definition rejected; it is left out of the answers", "finding", f.String())
 	}
 	s := h.Store(b, start)
+	h.metrics.Load().ObserveEvaluation(time.Since(took), nil)
 	h.log.Info("evaluation refreshed", "source", h.src.Describe(), "entities", len(b.Catalog.Entities),
 		"scorecards", len(b.Scorecards), "took", time.Since(start).Round(time.Millisecond).String(),
 		"teams", len(s.teamNames))

@@ -1,13 +1,20 @@
 package bot
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // Metrics is what one process exposes on /metrics. Each process makes its
@@ -170,3 +177,119 @@ func outcome(err error) string {
 	}
 	return "ok"
 }
+
+// failingPerScorecard counts failing rule results per scorecard identifier:
+// one per applicable entity and failing rule.
+func failingPerScorecard(ev *scorecard.Evaluation) map[string]int {
+	out := make(map[string]int, len(ev.Scorecards))
+	if ev.Catalog == nil {
+		return out
+	}
+	for s, sc := range ev.Scorecards {
+		n := 0
+		for e := range ev.Catalog.Entities {
+			r := ev.Result(e, s)
+			if !r.Applies {
+				continue
+			}
+			for _, ok := range r.Pass {
+				if !ok {
+					n++
+				}
+			}
+		}
+		out[sc.Identifier] = n
+	}
+	return out
+}
+
+// PortTransport counts and times every HTTP exchange with Port, retries
+// included, around base (http.DefaultTransport when nil). Give it to the
+// Port client with port.WithTransport.
+func (m *Metrics) PortTransport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if m == nil {
+		return base
+	}
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		start := time.Now()
+		resp, err := base.RoundTrip(r)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		m.PortRequest(status, time.Since(start))
+		return resp, err
+	})
+}
+
+// Outcomes of a Slack post, as the delivery errors classify them.
+const (
+	PostSent        = "sent"
+	PostRateLimited = "rate_limited"
+	PostClientError = "client_error"
+	PostServerError = "server_error"
+	PostTransport   = "transport"
+)
+
+// slackAnswerLimit bounds how much of a Slack answer is read to learn its
+// outcome; chat.postMessage answers are a few KB.
+const slackAnswerLimit = 1 << 20
+
+// SlackHTTPClient returns an HTTP client for slack-go that counts posts
+// (chat.* methods and response_url answers; every attempt, retries
+// included) by outcome. Slack answers most errors with 200 and
+// {"ok": false}, so the body is read to tell them apart.
+func (m *Metrics) SlackHTTPClient() *http.Client {
+	if m == nil {
+		return nil
+	}
+	base := http.DefaultTransport
+	return &http.Client{Timeout: 30 * time.Second, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if !isPost(r) {
+			return base.RoundTrip(r)
+		}
+		resp, err := base.RoundTrip(r)
+		if err != nil {
+			m.SlackPost(PostTransport)
+			return resp, err
+		}
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			m.SlackPost(PostRateLimited)
+		case resp.StatusCode >= 500:
+			m.SlackPost(PostServerError)
+		case resp.StatusCode >= 400:
+			m.SlackPost(PostClientError)
+		default:
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, slackAnswerLimit))
+			resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			var ans struct {
+				OK *bool `json:"ok"`
+			}
+			switch {
+			case rerr != nil:
+				m.SlackPost(PostTransport)
+			case json.Unmarshal(body, &ans) == nil && ans.OK != nil && !*ans.OK:
+				m.SlackPost(PostClientError)
+			default: // {"ok": true}, or response_url's plain "ok"
+				m.SlackPost(PostSent)
+			}
+		}
+		return resp, nil
+	})}
+}
+
+// isPost reports whether r posts a message: a chat.* Web API method, or an
+// answer to a response_url (which is no Web API method).
+func isPost(r *http.Request) bool {
+	last := path.Base(r.URL.Path)
+	return strings.HasPrefix(last, "chat.") || !strings.Contains(last, ".")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

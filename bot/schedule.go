@@ -89,6 +89,19 @@ type Scheduler struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closer io.Closer // the history, when the scheduler opened it
+	// metrics counts job runs; set before Start (SetMetrics).
+	metrics *Metrics
+}
+
+// SetMetrics counts each job run, and the time of each job's last success,
+// in m; call it before Start.
+func (s *Scheduler) SetMetrics(m *Metrics) { s.metrics = m }
+
+// run runs job and records the outcome in the metrics.
+func (s *Scheduler) run(ctx context.Context, job string, opt RunOptions) error {
+	_, err := s.jobs.Run(ctx, job, opt)
+	s.metrics.JobRun(job, time.Now(), err)
+	return err
 }
 
 // NewScheduler prepares the jobs' schedules; Start starts them.
@@ -120,7 +133,7 @@ func (s *Scheduler) Start(ctx context.Context) {
 			continue
 		}
 		s.cron.Schedule(sched, cron.FuncJob(func() {
-			if _, err := s.jobs.Run(ctx, job, RunOptions{}); err != nil {
+			if err := s.run(ctx, job, RunOptions{}); err != nil {
 				s.log.Error("scheduled job failed", "job", job, "err", err)
 			}
 		}))
@@ -174,7 +187,7 @@ func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
 			continue
 		}
 		s.log.Info("sending a digest missed while prodready was down", "job", job, "scheduled", at.Format(time.RFC3339))
-		if _, err := s.jobs.Run(ctx, job, RunOptions{At: at}); err != nil {
+		if err := s.run(ctx, job, RunOptions{At: at}); err != nil {
 			s.log.Error("missed digest failed", "job", job, "err", err)
 		}
 	}

@@ -25,6 +25,8 @@ type SchedulerDeps struct {
 	Slack SlackPoster
 	Out   io.Writer
 	Log   *slog.Logger
+	// Metrics, when set, counts job runs and their last success.
+	Metrics *Metrics
 }
 
 // NewSchedulerFromEnv reads the schedules (PRODREADY_*_CRON) and the
@@ -58,5 +60,6 @@ func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps S
 		return nil, err
 	}
 	s.closer = store
+	s.SetMetrics(deps.Metrics)
 	return s, nil
 }
