@@ -84,17 +84,30 @@ func migrations(d dialect) [][]string {
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return len(migrations(sqliteDialect)) }
 
+const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`
+
 func (s *Store) migrate(ctx context.Context) error {
-	// The first statement writes, so a read-only or locked file fails here,
-	// at open, with the file's name.
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return s.err("open", err)
+	if s.d.migrateLock == "" {
+		// The first statement writes, so a read-only or locked file fails
+		// here, at open, with the file's name.
+		if _, err := s.db.ExecContext(ctx, createVersionTable); err != nil {
+			return s.err("open", err)
+		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.err("migrate", err)
 	}
 	defer tx.Rollback()
+	if s.d.migrateLock != "" {
+		// Held until commit: a replica that waited finds the schema done.
+		if _, err := tx.ExecContext(ctx, s.q(s.d.migrateLock), s.lockKey("migrate")); err != nil {
+			return s.err("lock for migration", err)
+		}
+		if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
+			return s.err("open", err)
+		}
+	}
 	var v sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
 		return s.err("read schema version", err)

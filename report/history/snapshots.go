@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -113,8 +114,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		id, ok := s.scs[h]
 		if !ok {
 			if id, ok = newScs[h]; !ok {
-				err := tx.QueryRowContext(ctx, s.q(`INSERT INTO scorecard_versions (identifier, hash, definition) VALUES (?, ?, ?) RETURNING id`),
+				// Another process may have stored the same version since
+				// this one loaded its cache: then use that row.
+				err := tx.QueryRowContext(ctx, s.q(`INSERT INTO scorecard_versions (identifier, hash, definition) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id`),
 					snap.Scorecards[i].Identifier, h, string(js)).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) {
+					err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM scorecard_versions WHERE hash = ?`), h).Scan(&id)
+				}
 				if err != nil {
 					return 0, s.err("store scorecard "+snap.Scorecards[i].Identifier, err)
 				}
@@ -134,13 +140,17 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		if !ok {
 			if id, ok = newEnts[k]; !ok {
 				if insEnt == nil {
-					insEnt, err = tx.PrepareContext(ctx, s.q(`INSERT INTO entity_versions (identifier, title, teams) VALUES (?, ?, ?) RETURNING id`))
+					insEnt, err = tx.PrepareContext(ctx, s.q(`INSERT INTO entity_versions (identifier, title, teams) VALUES (?, ?, ?) ON CONFLICT (identifier, title, teams) DO NOTHING RETURNING id`))
 					if err != nil {
 						return 0, s.err("store entities", err)
 					}
 					defer insEnt.Close()
 				}
-				if err := insEnt.QueryRowContext(ctx, k.identifier, k.title, k.teams).Scan(&id); err != nil {
+				err := insEnt.QueryRowContext(ctx, k.identifier, k.title, k.teams).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) { // stored by another process meanwhile
+					err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM entity_versions WHERE identifier = ? AND title = ? AND teams = ?`), k.identifier, k.title, k.teams).Scan(&id)
+				}
+				if err != nil {
 					return 0, s.err("store entity "+e.Identifier, err)
 				}
 				newEnts[k] = id
@@ -160,6 +170,17 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		}
 	}
 	// Rows to write: the delta from the base when it is small, else all.
+	// The base is cached; another process sharing the database may have
+	// pruned it since, and a delta of a deleted base would be unreadable.
+	if s.base != nil {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM snapshots WHERE id = ?`), s.base.id).Scan(&n); err != nil {
+			return 0, s.err("store snapshot", err)
+		}
+		if n == 0 {
+			s.base = nil
+		}
+	}
 	var write map[pairKey]rowVal
 	var baseID sql.NullInt64
 	if s.base != nil {

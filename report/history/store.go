@@ -1,7 +1,11 @@
 // Package history is prodready's memory: every snapshot of the catalog's
 // standing, every job run, every message sent with its exactly-once key,
 // and every failed delivery. It runs on SQLite (modernc.org/sqlite, pure
-// Go) through database/sql; what differs between databases is in dialect.go.
+// Go) or PostgreSQL (pgx), both through database/sql; what differs between
+// them is in dialect.go. Open picks the database from PRODREADY_DB's form.
+//
+// Processes sharing a database coordinate through named locks (TryLock):
+// Postgres session advisory locks, or lock files next to a SQLite database.
 package history
 
 import (
@@ -9,11 +13,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // DefaultRetention is how long history is kept unless PRODREADY_RETENTION says otherwise.
@@ -23,7 +32,10 @@ const DefaultRetention = 400 * 24 * time.Hour
 type Store struct {
 	db    *sql.DB
 	d     dialect
-	where string // the file, for messages
+	where string // the file, or the URL without its password, for messages
+	// path is the SQLite file (lock files go next to it); schema is the
+	// Postgres schema the tables live in (lock keys include it).
+	path, schema string
 
 	mu       sync.Mutex
 	entities map[entityKey]int64 // entity_versions, loaded on first snapshot
@@ -31,11 +43,102 @@ type Store struct {
 	base     *baseRows           // the last full snapshot's rows
 }
 
-// Options tune OpenSQLite.
+// Options tune Open.
 type Options struct {
 	// BusyTimeout is how long a write waits for another process's lock
-	// before failing with ErrLocked. Default 5s.
+	// before failing with ErrLocked (SQLite). Default 5s.
 	BusyTimeout time.Duration
+	// MaxConns caps the Postgres connections of the pool, besides those
+	// holding locks. Default 8.
+	MaxConns int
+	// ConnectTimeout bounds each Postgres connection attempt unless the
+	// URL sets connect_timeout. Default 5s.
+	ConnectTimeout time.Duration
+}
+
+// IsPostgres reports whether dsn (PRODREADY_DB) names a PostgreSQL
+// database: a postgres:// or postgresql:// URL.
+func IsPostgres(dsn string) bool {
+	d := strings.ToLower(strings.TrimSpace(dsn))
+	return strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://")
+}
+
+// Open opens the history PRODREADY_DB names: a postgres:// or
+// postgresql:// URL is PostgreSQL, anything else a SQLite file path. The
+// schema is created or brought up to date either way.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	dsn = strings.TrimSpace(dsn)
+	switch {
+	case dsn == "":
+		return nil, errors.New("history database: PRODREADY_DB is empty; give a file path or a postgres:// URL")
+	case IsPostgres(dsn):
+		return OpenPostgres(ctx, dsn, opt)
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("history database %s: unknown kind of URL; PRODREADY_DB takes a SQLite file path or a postgres:// URL", Redact(dsn))
+	}
+	return OpenSQLite(ctx, dsn, opt)
+}
+
+// Redact returns dsn with any password masked, for messages.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		if IsPostgres(dsn) {
+			return "postgres://(unparsable URL)"
+		}
+		return dsn
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.Redacted()
+}
+
+// OpenPostgres opens the history in the PostgreSQL database at url, in the
+// first schema of its search_path (add ?search_path=name to use another
+// than public), and brings the schema up to date. Replicas opening an
+// empty database together migrate it once.
+func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	where := Redact(dsn)
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 8
+	}
+	if opt.ConnectTimeout <= 0 {
+		opt.ConnectTimeout = 5 * time.Second
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: PRODREADY_DB is not a usable postgres:// URL: %w", where, err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = opt.ConnectTimeout
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(min(opt.MaxConns, 4))
+	// A server restart or a failover leaves dead connections in the pool;
+	// recycling them bounds how long an unlucky one lingers.
+	db.SetConnMaxLifetime(30 * time.Minute)
+	s := &Store{db: db, d: postgresDialect, where: where}
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		db.Close()
+		return nil, s.err("open", err)
+	}
+	if !schema.Valid {
+		db.Close()
+		return nil, fmt.Errorf("history database %s: no schema of the search_path exists; create it (CREATE SCHEMA …) or fix search_path in PRODREADY_DB", where)
+	}
+	s.schema = schema.String
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // OpenSQLite opens (creating if needed) the SQLite history at path and
@@ -63,7 +166,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and this keeps the
 	// process's own transactions from waiting on each other.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, d: sqliteDialect, where: path}
+	s := &Store{db: db, d: sqliteDialect, where: path, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -74,8 +177,25 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Where names the database for messages.
+// Where names the database for messages, without its password.
 func (s *Store) Where() string { return s.where }
+
+// Dialect names the database kind: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.err("ping", s.db.PingContext(ctx))
+}
+
+// lockKey turns a lock name into a Postgres advisory lock key. The schema
+// is part of it, so installations (and tests) sharing one database in
+// different schemas do not block each other.
+func (s *Store) lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("prodready\x00" + s.schema + "\x00" + name))
+	return int64(h.Sum64())
+}
 
 func (s *Store) q(query string) string { return s.d.rebind(query) }
 

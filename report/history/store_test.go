@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -58,14 +59,23 @@ func snapshot(tb testing.TB, now time.Time, n, teams int, level func(i int) int)
 	return report.TakeSnapshot(scorecard.Evaluate(now, scs, cat), "test", nil)
 }
 
-func open(tb testing.TB, path string) *Store {
+// open opens the history dsn names (a SQLite path or a postgres:// URL).
+func open(tb testing.TB, dsn string) *Store {
 	tb.Helper()
-	s, err := OpenSQLite(context.Background(), path, Options{BusyTimeout: 200 * time.Millisecond})
+	s, err := Open(context.Background(), dsn, Options{BusyTimeout: 200 * time.Millisecond})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// eachBackend runs f against an empty database of every backend
+// (historytest.Backends): SQLite, and Postgres when a server is reachable.
+func eachBackend(t *testing.T, f func(t *testing.T, dsn string)) {
+	for _, b := range historytest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { f(t, b.Fresh(t)) })
+	}
 }
 
 func sameResults(t *testing.T, want, got *report.Snapshot) {
@@ -92,15 +102,16 @@ func sameResults(t *testing.T, want, got *report.Snapshot) {
 
 func rowsOf(t *testing.T, s *Store, id int64) int {
 	var n int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM results WHERE snapshot_id = ?`, id).Scan(&n); err != nil {
+	if err := s.db.QueryRow(s.q(`SELECT COUNT(*) FROM results WHERE snapshot_id = ?`), id).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-func TestSnapshotRoundTrip(t *testing.T) {
+func TestSnapshotRoundTrip(t *testing.T) { eachBackend(t, testSnapshotRoundTrip) }
+
+func testSnapshotRoundTrip(t *testing.T, path string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "h.db")
 	s := open(t, path)
 	steps := []struct {
 		name     string
@@ -145,9 +156,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
-func TestExactlyOnceKey(t *testing.T) {
+func TestExactlyOnceKey(t *testing.T) { eachBackend(t, testExactlyOnceKey) }
+
+func testExactlyOnceKey(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "h.db"))
+	s := open(t, dsn)
 	m := Message{Job: "weekly-report", Period: "2026-W48", Destination: "C1", Channel: "C1", TS: "1.1", Sent: t0, RunID: 1}
 	if err := s.RecordSent(ctx, m); err != nil {
 		t.Fatal(err)
@@ -165,6 +178,8 @@ func TestExactlyOnceKey(t *testing.T) {
 	}
 }
 
+// TestOpenErrors covers SQLite's failures at open; TestOpenErrorsPostgres
+// and TestNewerSchema Postgres's.
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -240,9 +255,11 @@ func TestOpenReadOnlyFile(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+func TestPrune(t *testing.T) { eachBackend(t, testPrune) }
+
+func testPrune(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "h.db"))
+	s := open(t, dsn)
 	old := snapshot(t, t0.AddDate(-2, 0, 0), 10, 2, func(i int) int { return i % 4 })
 	if _, err := s.SaveSnapshot(ctx, old); err != nil {
 		t.Fatal(err)
