@@ -129,6 +129,18 @@ func NormalizeAPIURL(raw string) (string, error) {
 	return raw, nil
 }
 
+// CheckTokens checks the kind of each Slack token that is set (empty ones
+// are not checked); the error names the variable, never the value.
+func CheckTokens(botToken, appToken string) error {
+	switch {
+	case appToken != "" && !strings.HasPrefix(appToken, "xapp-"):
+		return errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens with the connections:write scope")
+	case botToken != "" && !strings.HasPrefix(botToken, "xoxb-"):
+		return errors.New("SLACK_BOT_TOKEN must be a bot token (xoxb-…), from OAuth & Permissions → Bot User OAuth Token")
+	}
+	return nil
+}
+
 // New checks cfg and builds the bot; nothing starts until Run.
 func New(cfg Config) (*Bot, error) {
 	if cfg.Log == nil {
@@ -160,13 +172,11 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	cfg.APIURL = apiURL
-	switch {
-	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
-		return nil, errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens with the connections:write scope")
-	case cfg.AppToken == "" && cfg.SigningSecret == "":
+	if err := CheckTokens(cfg.BotToken, cfg.AppToken); err != nil {
+		return nil, err
+	}
+	if cfg.AppToken == "" && cfg.SigningSecret == "" {
 		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
-	case cfg.BotToken != "" && !strings.HasPrefix(cfg.BotToken, "xoxb-"):
-		return nil, errors.New("SLACK_BOT_TOKEN must be a bot token (xoxb-…), from OAuth & Permissions → Bot User OAuth Token")
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
 	if cfg.BotToken != "" || cfg.AppToken != "" {
