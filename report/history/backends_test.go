@@ -12,6 +12,18 @@ import (
 	"github.com/prodready/prodready/report/history/historytest"
 )
 
+// openWait opens dsn with a SQLite busy timeout long enough for the
+// concurrent tests' writers to wait their turn even under -race.
+func openWait(tb testing.TB, dsn string) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), dsn, Options{BusyTimeout: 20 * time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestNewerSchemaIsRefused(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
@@ -67,7 +79,7 @@ func TestExactlyOnceAcrossProcesses(t *testing.T) {
 		const procs, tries = 3, 8
 		stores := make([]*Store, procs)
 		for i := range stores {
-			stores[i] = open(t, dsn)
+			stores[i] = openWait(t, dsn)
 		}
 		var mu sync.Mutex
 		won, dup := 0, 0
@@ -108,7 +120,7 @@ func TestExactlyOnceAcrossProcesses(t *testing.T) {
 func TestSnapshotsFromTwoProcesses(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		a, b := open(t, dsn), open(t, dsn)
+		a, b := openWait(t, dsn), openWait(t, dsn)
 		var wg sync.WaitGroup
 		snaps := []any{}
 		ids := make([]int64, 4)

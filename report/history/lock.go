@@ -72,12 +72,12 @@ func (s *Store) WaitLock(ctx context.Context, name string, poll time.Duration, w
 func (s *Store) tryAdvisory(ctx context.Context, name string) (*Lock, bool, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return nil, false, s.err("lock "+name, err)
+		return nil, false, s.err(fmt.Sprintf("lock %q", name), err)
 	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey(name)).Scan(&got); err != nil {
 		discard(conn)
-		return nil, false, s.err("lock "+name, err)
+		return nil, false, s.err(fmt.Sprintf("lock %q", name), err)
 	}
 	if !got {
 		conn.Close()
@@ -141,7 +141,7 @@ func (l *Lock) Alive(ctx context.Context) error {
 	}
 	var one int
 	if err := l.conn.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return l.store.err("check lock "+l.name, err)
+		return l.store.err(fmt.Sprintf("check lock %q", l.name), err)
 	}
 	return nil
 }
@@ -152,7 +152,13 @@ func (l *Lock) Release() error {
 	defer l.mu.Unlock()
 	var err error
 	if l.conn != nil {
-		// Ending the session frees the lock whatever state it is in.
+		// Unlocked first, because the server ends a closed session a
+		// moment after the socket closes, and another process trying at
+		// once would still find the lock held. Then the session is ended,
+		// which frees the lock whatever happened to the unlock.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, l.store.lockKey(l.name))
+		cancel()
 		discard(l.conn)
 		l.conn = nil
 	}
