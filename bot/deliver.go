@@ -28,6 +28,11 @@ type Outgoing struct {
 	Text    string // notification fallback
 	Blocks  []slack.Block
 	File    *OutFile
+	// DeliveryKey, when set, is the message's whole exactly-once key. It is
+	// attached to the message as metadata (event type DeliveryEventType),
+	// so that a later attempt can find the message in the conversation's
+	// history when the attempt that posted it died before recording it.
+	DeliveryKey string
 }
 
 // OutFile is a file to upload with a message.
@@ -47,6 +52,16 @@ type Delivered struct {
 	// Warnings are problems that did not stop delivery (an unknown email
 	// among several).
 	Warnings []string
+	// Skipped says why the message was not posted although nothing failed
+	// (the Gate found it sent, or being sent, by another run).
+	Skipped string
+	// Recovered means an earlier attempt had posted the message: it was
+	// found in the conversation's history (TS is its timestamp) and not
+	// posted again.
+	Recovered bool
+	// Claimed means the Gate let the message through: the caller holds its
+	// claim and settles it.
+	Claimed bool
 }
 
 // SlackPoster is what delivery needs of Slack; *slack.Client has it.
@@ -55,6 +70,7 @@ type SlackPoster interface {
 	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 }
 
 // NewDeliveryClient returns a Slack client whose HTTP layer waits out 429s
@@ -355,6 +371,12 @@ func NewDeliverer(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Deliver
 // done may be called from several goroutines at once. One message's
 // failure does not stop the others.
 func (d *Deliverer) Deliver(ctx context.Context, msgs []*Outgoing, done func(Delivered)) {
+	d.DeliverGated(ctx, msgs, nil, done)
+}
+
+// DeliverGated is Deliver with gate asked before each message is posted
+// (nil: none).
+func (d *Deliverer) DeliverGated(ctx context.Context, msgs []*Outgoing, gate Gate, done func(Delivered)) {
 	// Resolve DMs first, in parallel, so messages can be grouped by channel.
 	resolved := make([]Delivered, len(msgs))
 	sem := make(chan struct{}, d.workers)
@@ -391,74 +413,130 @@ func (d *Deliverer) Deliver(ctx context.Context, msgs []*Outgoing, done func(Del
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			d.channel(ctx, ch, byChannel[ch], resolved, done)
+			d.channel(ctx, ch, byChannel[ch], resolved, gate, done)
 		}()
 	}
 	wg.Wait()
 }
 
 // channel sends one conversation's messages in order, spaced PerChannel apart.
-func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved []Delivered, done func(Delivered)) {
-	pace := func() error {
-		d.mu.Lock()
-		last := d.lastPost[ch]
-		d.mu.Unlock()
-		if last.IsZero() {
-			return nil
-		}
-		t := time.NewTimer(time.Until(last.Add(d.perChannel)))
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
-	}
-	posted := func() {
-		d.mu.Lock()
-		d.lastPost[ch] = time.Now()
-		d.mu.Unlock()
-	}
+func (d *Deliverer) channel(ctx context.Context, ch string, idx []int, resolved []Delivered, gate Gate, done func(Delivered)) {
 	for _, i := range idx {
-		r := resolved[i]
-		if err := pace(); err != nil {
-			r.Err = classify(err)
-			done(r)
-			continue
-		}
-		m := r.Out
-		opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
-		if len(m.Blocks) > 0 {
-			opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
-		}
-		err := d.retry.do(ctx, func() error {
-			c, ts, err := d.api.PostMessageContext(ctx, ch, opts...)
-			if err == nil {
-				r.Channel, r.TS = c, ts
-			}
-			return err
-		})
-		posted()
-		if err != nil {
-			r.Err = fmt.Errorf("chat.postMessage to %s: %w", ch, err)
-			done(r)
-			continue
-		}
-		if m.File != nil {
-			if err := pace(); err == nil {
-				_, err = d.api.UploadFileContext(ctx, slack.UploadFileParameters{
-					Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
-					Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
-				})
-				posted()
-				if err != nil {
-					r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, classify(err))
-				}
-			} else {
-				r.FileErr = err
-			}
-		}
-		done(r)
+		done(d.one(ctx, ch, resolved[i], gate))
 	}
+}
+
+// pace waits until ch may take another message.
+func (d *Deliverer) pace(ctx context.Context, ch string) error {
+	d.mu.Lock()
+	last := d.lastPost[ch]
+	d.mu.Unlock()
+	if last.IsZero() {
+		return nil
+	}
+	t := time.NewTimer(time.Until(last.Add(d.perChannel)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (d *Deliverer) posted(ch string) {
+	d.mu.Lock()
+	d.lastPost[ch] = time.Now()
+	d.mu.Unlock()
+}
+
+// one sends one message: through the gate, then posted with its key, then
+// its file.
+func (d *Deliverer) one(ctx context.Context, ch string, r Delivered, gate Gate) Delivered {
+	if err := d.pace(ctx, ch); err != nil {
+		r.Err = classify(err)
+		return r
+	}
+	m := r.Out
+	postCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if gate != nil {
+		dec, err := gate.Before(ctx, m, ch)
+		if err != nil {
+			r.Err = err
+			return r
+		}
+		if dec.Skip != "" {
+			r.Skipped = dec.Skip
+			return r
+		}
+		r.Claimed = true
+		if dec.Lost != nil {
+			// The claim was taken over by another process: stop posting.
+			stop := context.AfterFunc(dec.Lost, cancel)
+			defer stop()
+		}
+		if dec.Verify {
+			ts, warn, err := d.findPosted(postCtx, dec.Channel, m.DeliveryKey, dec.Since)
+			if warn != "" {
+				r.Warnings = append(r.Warnings, warn)
+			}
+			if err != nil {
+				r.Err = err
+				return r
+			}
+			if ts != "" {
+				r.Channel, r.TS, r.Recovered = dec.Channel, ts, true
+				return r
+			}
+		}
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	if m.DeliveryKey != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{"key": m.DeliveryKey}}))
+	}
+	attempt := 0
+	start := time.Now()
+	err := d.retry.do(postCtx, func() error {
+		attempt++
+		if attempt > 1 && m.DeliveryKey != "" {
+			// The failed attempt may have reached Slack all the same
+			// (an answer lost on the way back).
+			if ts, _, err := d.findPosted(postCtx, ch, m.DeliveryKey, start); err == nil && ts != "" {
+				r.TS = ts
+				return nil
+			}
+		}
+		c, ts, err := d.api.PostMessageContext(postCtx, ch, opts...)
+		if err == nil {
+			r.Channel, r.TS = c, ts
+		}
+		return err
+	})
+	d.posted(ch)
+	if err != nil {
+		if ctx.Err() == nil && postCtx.Err() != nil {
+			err = fmt.Errorf("%w: another process took over the message's claim", err)
+		}
+		r.Err = fmt.Errorf("chat.postMessage to %s: %w", ch, err)
+		return r
+	}
+	if m.File != nil {
+		if err := d.pace(postCtx, ch); err == nil {
+			_, err = d.api.UploadFileContext(postCtx, slack.UploadFileParameters{
+				Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
+				Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
+			})
+			d.posted(ch)
+			if err != nil {
+				r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, classify(err))
+			}
+		} else {
+			r.FileErr = err
+		}
+	}
+	return r
 }

@@ -103,6 +103,9 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 	var l dgLayout
 	l.header(d.Title())
 	l.context(dgEsc(fmt.Sprintf("Source: %s · taken %s", d.Origin, d.Now.Format("Mon 2 Jan 2006 15:04 MST"))))
+	if s := d.StaleLine(); s != "" {
+		l.section("stale", ":warning: *"+dgEsc(s)+"*")
+	}
 	l.section("history", "_"+dgEsc(d.HistoryLine())+"_")
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]

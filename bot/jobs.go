@@ -44,6 +44,9 @@ type JobConfig struct {
 	// the schedules' CRON_TZ); time.Local when absent.
 	Locations map[string]*time.Location
 	Delivery  DeliveryOptions
+	// DeliveryLease (PRODREADY_DELIVERY_LEASE) is how long a message's
+	// claim lasts unless renewed; default DefaultDeliveryLease.
+	DeliveryLease time.Duration
 }
 
 // JobDeps are what the jobs work with.
@@ -64,6 +67,8 @@ type Jobs struct {
 	deps    JobDeps
 	deliver *Deliverer
 	mu      sync.Mutex // one job at a time: they share the snapshot tables
+	claimer string     // this process in the claims it takes (jobs_claims.go)
+	lease   time.Duration
 }
 
 // RunOptions change one run.
@@ -108,7 +113,10 @@ func NewJobs(cfg JobConfig, deps JobDeps) (*Jobs, error) {
 	if cfg.ChartDir == "" {
 		cfg.ChartDir = os.TempDir()
 	}
-	j := &Jobs{cfg: cfg, deps: deps}
+	if cfg.DeliveryLease <= 0 {
+		cfg.DeliveryLease = DefaultDeliveryLease
+	}
+	j := &Jobs{cfg: cfg, deps: deps, claimer: claimerID(), lease: cfg.DeliveryLease}
 	if deps.Slack != nil {
 		j.deliver = NewDeliverer(deps.Slack, deps.Log, cfg.Delivery)
 	}
@@ -177,6 +185,9 @@ func (j *Jobs) Run(ctx context.Context, job string, opt RunOptions) (Outcome, er
 			if _, perr := j.deps.Store.Prune(ctx, now, j.cfg.Retention); perr != nil {
 				j.deps.Log.Warn("prune history", "err", perr)
 			}
+			if _, perr := j.deps.Store.PruneClaims(ctx, now.Add(-j.cfg.Retention)); perr != nil {
+				j.deps.Log.Warn("prune history", "err", perr)
+			}
 		}
 	case JobWeekly, JobMonthly:
 		err = j.digest(ctx, job, period, now, opt, runID, &out)
@@ -221,6 +232,38 @@ func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *s
 	return snap, b, nil
 }
 
+// refreshOrLast is refresh for digests: when the catalog cannot be loaded
+// (Port down, slow, refusing the credentials), the digest is not skipped
+// but reports the last stored snapshot, and says how old it is. The bundle
+// is nil then.
+func (j *Jobs) refreshOrLast(ctx context.Context, now time.Time) (*report.Snapshot, *scorecard.Bundle, *report.Staleness, error) {
+	b, err := j.deps.Source.Load(ctx, now)
+	if err == nil {
+		snap := report.TakeSnapshot(b.Evaluate(now), b.Origin, b.EntityURL)
+		if _, err := j.deps.Store.SaveSnapshot(ctx, snap); err != nil {
+			return nil, nil, nil, err
+		}
+		return snap, b, nil, nil
+	}
+	loadErr := fmt.Errorf("load catalog from %s: %w", j.deps.Source.Describe(), err)
+	if ctx.Err() != nil {
+		return nil, nil, nil, loadErr
+	}
+	info, ok, serr := j.deps.Store.LatestSnapshot(ctx, now)
+	if serr != nil {
+		return nil, nil, nil, fmt.Errorf("%w; and no stored snapshot could be read instead: %w", loadErr, serr)
+	}
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("%w; and there is no stored snapshot to report instead", loadErr)
+	}
+	snap, serr := j.deps.Store.LoadSnapshot(ctx, info.ID)
+	if serr != nil {
+		return nil, nil, nil, fmt.Errorf("%w; and the last stored snapshot could not be read instead: %w", loadErr, serr)
+	}
+	j.deps.Log.Warn("catalog could not be loaded; the digest reports the last stored snapshot", "err", loadErr, "snapshot_taken", snap.Taken)
+	return snap, nil, &report.Staleness{At: now, Reason: loadErr.Error()}, nil
+}
+
 // checkTarget notes each scorecard that has no level named
 // PRODREADY_TARGET_LEVEL: its top level is used instead.
 func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
@@ -239,6 +282,9 @@ func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
 }
 
 func teamNames(b *scorecard.Bundle) map[string]string {
+	if b == nil {
+		return nil
+	}
 	m := make(map[string]string, len(b.Teams))
 	for _, t := range b.Teams {
 		if t.Name != "" {
@@ -280,12 +326,16 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 			prevCopy = &m
 		}
 	}
-	snap, b, err := j.refresh(ctx, now)
+	snap, b, stale, err := j.refreshOrLast(ctx, now)
 	if err != nil {
 		return err
 	}
 	out.SnapshotID = snap.ID
 	j.checkTarget(snap, out)
+	if stale != nil {
+		out.Notes = append(out.Notes, fmt.Sprintf("the catalog could not be loaded (%s): the digest reports the last stored snapshot, taken %s, %s old",
+			stale.Reason, snap.Taken.Format(time.RFC3339), report.Age(stale.At.Sub(snap.Taken))))
+	}
 
 	var prev *report.Snapshot
 	since := kind.Back(period.Start, 1)
@@ -328,7 +378,7 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 		return err
 	}
 	d := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: mixes,
-		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures})
+		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale})
 
 	var file *OutFile
 	if kind == report.Monthly {
@@ -363,9 +413,11 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 	if prevCopy != nil {
 		copyN = prevCopy.Copy + 1
 	}
+	gate := j.newGate(job, period)
+	gate.prepare(msg, copyN)
 	var derr error
-	j.deliver.Deliver(ctx, []*Outgoing{msg}, func(r Delivered) {
-		derr = j.settle(ctx, job, period, runID, snap.ID, copyN, "", r, out)
+	j.deliver.DeliverGated(ctx, []*Outgoing{msg}, gate, func(r Delivered) {
+		derr = j.settle(ctx, gate, runID, snap.ID, copyN, "", r, out)
 	})
 	return derr
 }
@@ -373,13 +425,28 @@ func (j *Jobs) digest(ctx context.Context, job string, period report.Period, now
 // settle records one delivery: the exactly-once key when Slack accepted
 // the message, a failure otherwise. It runs as each message is settled, so
 // a crash later in the run does not lose the record.
-func (j *Jobs) settle(ctx context.Context, job string, period report.Period, runID, snapID int64, copyN int, hash string, r Delivered, out *Outcome) error {
+func (j *Jobs) settle(ctx context.Context, gate *claimGate, runID, snapID int64, copyN int, hash string, r Delivered, out *Outcome) error {
 	ctx = context.WithoutCancel(ctx) // what Slack accepted must be recorded
 	now := j.deps.Now()
+	job, period := gate.job, gate.period
+	claim, held := gate.release(r.Out)
+	if r.Skipped != "" {
+		out.Skipped++
+		out.Notes = append(out.Notes, fmt.Sprintf("%s %s to %s: %s; not posted again", job, period.Key, r.Out.Key, r.Skipped))
+		return nil
+	}
 	for _, w := range r.Warnings {
 		j.deps.Log.Warn("delivery", "job", job, "destination", r.Out.Key, "warning", w)
 		if err := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: w, At: now}); err != nil {
 			return err
+		}
+	}
+	if r.Err != nil && held {
+		// Refused by Slack: nothing was posted, the next run tries again.
+		// Otherwise it may have been: the next attempt looks first.
+		unsure := classify(r.Err).Reason != ReasonClient
+		if rerr := j.deps.Store.ReleaseClaim(ctx, claim, now, unsure); rerr != nil {
+			j.deps.Log.Warn("could not release a message's claim; it expires by itself", "key", claim.Key(), "err", rerr)
 		}
 	}
 	if r.Err != nil {
@@ -398,10 +465,18 @@ func (j *Jobs) settle(ctx context.Context, job string, period report.Period, run
 		}
 		return fmt.Errorf("%s to %s: %w", job, r.Out.Key, err)
 	}
-	out.Sent++
-	if err := j.deps.Store.RecordSent(ctx, history.Message{Job: job, Period: period.Key, Destination: r.Out.Key, Copy: copyN,
+	if r.Recovered {
+		out.Skipped++
+		out.Notes = append(out.Notes, fmt.Sprintf("%s %s to %s: found in Slack (ts %s), posted by an earlier attempt that did not record it; recorded now, not posted again", job, period.Key, r.Out.Key, r.TS))
+		j.deps.Log.Warn("message found in Slack, posted by an earlier attempt that did not record it; not posted again", "key", r.Out.DeliveryKey, "channel", r.Channel, "ts", r.TS)
+	} else {
+		out.Sent++
+	}
+	if err := j.deps.Store.RecordClaimedSent(ctx, history.Message{Job: job, Period: period.Key, Destination: r.Out.Key, Copy: copyN,
 		Channel: r.Channel, TS: r.TS, Sent: now, RunID: runID, SnapshotID: snapID, ContentHash: hash}); err != nil {
-		return err
+		// Its claim stays pending: the next attempt finds the message in
+		// Slack instead of posting it again.
+		return fmt.Errorf("%s to %s was posted (ts %s) but could not be recorded; the next run will find it in Slack: %w", job, r.Out.Key, r.TS, err)
 	}
 	if r.FileErr != nil {
 		out.Failed++
@@ -526,14 +601,20 @@ func (j *Jobs) notices(ctx context.Context, period report.Period, now time.Time,
 	var mu sync.Mutex
 	var errs []error
 	if len(msgs) > 0 {
-		j.deliver.Deliver(ctx, msgs, func(r Delivered) {
+		gate := j.newGate(JobNotices, period)
+		copyOf := func(key string) int {
+			if m, ok := today[key]; ok {
+				return m.Copy + 1
+			}
+			return 0
+		}
+		for _, m := range msgs {
+			gate.prepare(m, copyOf(m.Key))
+		}
+		j.deliver.DeliverGated(ctx, msgs, gate, func(r Delivered) {
 			mu.Lock()
 			defer mu.Unlock()
-			copyN := 0
-			if m, ok := today[r.Out.Key]; ok {
-				copyN = m.Copy + 1
-			}
-			if err := j.settle(ctx, JobNotices, period, runID, snap.ID, copyN, byKey[r.Out.Key].Hash, r, out); err != nil {
+			if err := j.settle(ctx, gate, runID, snap.ID, copyOf(r.Out.Key), byKey[r.Out.Key].Hash, r, out); err != nil {
 				errs = append(errs, err)
 			}
 		})

@@ -33,6 +33,13 @@ func JobConfigFromEnv(getenv func(string) string) (JobConfig, error) {
 	if cfg.Retention, err = envDays(getenv, "PRODREADY_RETENTION", 400); err != nil {
 		return cfg, err
 	}
+	if v := strings.TrimSpace(getenv("PRODREADY_DELIVERY_LEASE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("PRODREADY_DELIVERY_LEASE=%q: want a duration of at least 1s (\"30s\"), how long a message being posted stays reserved to one process", v)
+		}
+		cfg.DeliveryLease = d
+	}
 	if path := strings.TrimSpace(getenv("PRODREADY_TEAMS")); path != "" {
 		if cfg.Routes, err = LoadTeamRoutes(path); err != nil {
 			return cfg, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -94,6 +95,11 @@ type dgWorld struct {
 	teamsYAML                   string
 	wrap                        func(SlackPoster) SlackPoster
 	workers                     int
+	lease                       time.Duration    // claims' lease; default DefaultDeliveryLease
+	now                         func() time.Time // overrides clock
+	source                      scorecard.Source // overrides src
+	storeOpts                   history.Options
+	log                         *slog.Logger
 }
 
 func dgNewWorld(t *testing.T) *dgWorld {
@@ -118,7 +124,7 @@ func dgNewWorld(t *testing.T) *dgWorld {
 // jobs returns fresh jobs over a freshly opened store, as after a restart.
 func (w *dgWorld) jobs() *Jobs {
 	w.t.Helper()
-	st, err := history.OpenSQLite(context.Background(), w.db, history.Options{})
+	st, err := history.OpenSQLite(context.Background(), w.db, w.storeOpts)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -128,13 +134,21 @@ func (w *dgWorld) jobs() *Jobs {
 		w.t.Fatal(err)
 	}
 	var poster SlackPoster = NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil)
+	var src scorecard.Source = w.src
+	if w.source != nil {
+		src = w.source
+	}
+	now := w.clock.Now
+	if w.now != nil {
+		now = w.now
+	}
 	if w.wrap != nil {
 		poster = w.wrap(poster)
 	}
 	j, err := NewJobs(JobConfig{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
 		Locations: map[string]*time.Location{JobWeekly: time.UTC, JobMonthly: time.UTC, JobNotices: time.UTC},
-		Delivery:  DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}},
-		JobDeps{Source: w.src, Store: st, Slack: poster, Out: &w.out, Now: w.clock.Now})
+		Delivery:  DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}, DeliveryLease: w.lease},
+		JobDeps{Source: src, Store: st, Slack: poster, Out: &w.out, Now: now, Log: w.log})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -59,6 +59,9 @@ type DigestInput struct {
 	Target    string
 	TeamNames map[string]string // team identifier -> display name
 	Failures  []Failure
+	// Stale is set when the catalog could not be loaded: Cur is the last
+	// stored snapshot, and the digest says how old it is.
+	Stale *Staleness
 }
 
 // Digest is the manager digest for one period, as data.
@@ -71,6 +74,7 @@ type Digest struct {
 	Scorecards []ScorecardDigest
 	NoTeam     []EntityRef // services with no owning team
 	Failures   []Failure
+	Stale      *Staleness // see StaleLine
 }
 
 // ScorecardDigest is the digest of one scorecard.
@@ -133,7 +137,7 @@ type Move struct {
 // so it can run for any period the history holds.
 func BuildDigest(in DigestInput) *Digest {
 	cur := in.Cur
-	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Failures: in.Failures}
+	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Failures: in.Failures, Stale: in.Stale}
 	var prevIdx map[string]int
 	if in.Prev != nil {
 		d.Since = in.Prev.Taken

@@ -123,6 +123,9 @@ func (d *Digest) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s\n", d.Title(), strings.Repeat("=", len([]rune(d.Title()))))
 	fmt.Fprintf(&b, "Source: %s. Taken %s.\n", d.Origin, d.Now.Format("Mon 2 Jan 2006 15:04 MST"))
+	if s := d.StaleLine(); s != "" {
+		b.WriteString(s + "\n")
+	}
 	b.WriteString(d.HistoryLine() + "\n")
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]
