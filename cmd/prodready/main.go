@@ -5,16 +5,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
-
-	"github.com/joho/godotenv"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -32,6 +28,7 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	dotenv         map[string]bool // variables whose value came from .env
 }
 
 type command struct {
@@ -46,17 +43,19 @@ func commands() map[string]command {
 		"version":  {"print the version", runVersion},
 		"serve":    {"run the Slack bot", runServe},
 		"run":      {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
+		"config":   {"print the effective configuration, where each value came from, secrets masked", runConfig},
 	}
 }
 
 func main() {
 	// .env fills in what the environment does not set; a real variable wins.
-	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(os.Stderr, "prodready: read .env: %v\n", err)
+	fromDotenv, err := loadDotenv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "prodready: %v\n", err)
 		os.Exit(exitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, dotenv: fromDotenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
@@ -75,6 +74,14 @@ func run(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready: unknown command %q\n", args[0])
 		usage(e.stderr, cmds)
 		return exitUsage
+	}
+	// Every variable is checked before anything runs; `config` shows them
+	// all, bad ones included, and `version` needs none.
+	if args[0] != "config" && args[0] != "version" {
+		if err := checkConfig(e.getenv); err != nil {
+			fmt.Fprintf(e.stderr, "prodready: bad configuration (see 'prodready config'):\n%v\n", err)
+			return exitUsage
+		}
 	}
 	return c.run(ctx, e, args[1:])
 }

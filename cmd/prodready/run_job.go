@@ -76,7 +76,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return fail(err)
 	}
 	defer store.Close()
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := newLoggerAt(e, slog.LevelWarn)
 	deps := bot.JobDeps{Source: source, Store: store, Out: e.stdout, Log: log, Now: time.Now}
 	token := strings.TrimSpace(e.getenv("SLACK_BOT_TOKEN"))
 	if token != "" {

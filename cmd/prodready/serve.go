@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/scorecard/port"
 )
 
 const serveSynopsis = "prodready serve\n\n" +
@@ -18,10 +17,11 @@ const serveSynopsis = "prodready serve\n\n" +
 	"  SLACK_BOT_TOKEN          xoxb-… bot token; without it, console mode: answers are printed, not posted\n" +
 	"  SLACK_APP_TOKEN          xapp-… app-level token; when set, Socket Mode instead of HTTP\n" +
 	"  SLACK_API_URL            Slack's Web API base (default https://slack.com/api/)\n" +
-	"  PRODREADY_LISTEN_ADDR    HTTP address for POST /slack/commands (default :8080)\n" +
+	"  PRODREADY_LISTEN_ADDR    HTTP address for POST /slack/commands, /healthz, /readyz, /metrics (default :8080)\n" +
 	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
 	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, or the embedded demo.\n" +
 	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
+	"Logs go to stderr as text, or JSON with PRODREADY_LOG_FORMAT=json. 'prodready config' lists every variable.\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
 
 // runServe reads serve's configuration and runs the bot until ctx ends.
@@ -65,9 +65,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 // environment. Without a usable history database serve still answers slash
 // commands, and says the jobs are off; a bad variable stops serve.
 func scheduler(ctx context.Context, e *env, cfg bot.Config) (*bot.Scheduler, error) {
-	deps := bot.SchedulerDeps{Source: cfg.Source, Out: e.stdout, Log: cfg.Log}
+	deps := bot.SchedulerDeps{Source: cfg.Source, Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
 	if cfg.BotToken != "" {
-		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, nil)
+		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, cfg.Metrics.SlackHTTPClient())
 	}
 	sched, err := bot.NewSchedulerFromEnv(ctx, e.getenv, deps)
 	if errors.Is(err, bot.ErrHistoryUnavailable) {
@@ -79,7 +79,8 @@ func scheduler(ctx context.Context, e *env, cfg bot.Config) (*bot.Scheduler, err
 
 func serveConfig(e *env) (bot.Config, error) {
 	get := func(k string) string { return strings.TrimSpace(e.getenv(k)) }
-	src, err := pickSource(e, sourceFlags{})
+	metrics := bot.NewMetrics()
+	src, err := pickSource(e, sourceFlags{}, port.WithTransport(metrics.PortTransport(nil)))
 	if err != nil {
 		return bot.Config{}, err
 	}
@@ -90,15 +91,14 @@ func serveConfig(e *env) (bot.Config, error) {
 		AppToken:      get("SLACK_APP_TOKEN"),
 		APIURL:        get("SLACK_API_URL"),
 		Source:        src,
-		Log:           slog.New(slog.NewTextHandler(e.stderr, nil)),
+		Log:           newLogger(e),
 		Console:       e.stdout,
+		Metrics:       metrics,
 	}
 	if v := get("PRODREADY_REFRESH_EVERY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return bot.Config{}, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is not a positive duration like 15m or 1h", v)
+		if cfg.RefreshEvery, err = parseRefreshEvery(v); err != nil {
+			return bot.Config{}, err
 		}
-		cfg.RefreshEvery = d
 	}
 	return cfg, nil
 }

@@ -26,13 +26,14 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 // pickSource chooses where data comes from, the same way for every command:
 // files named by flags, else Port when PORT_CLIENT_ID is set, else
 // PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
-func pickSource(e *env, f sourceFlags) (scorecard.Source, error) {
+// Options, if any, go to the Port client (metrics of its requests).
+func pickSource(e *env, f sourceFlags, opts ...port.Option) (scorecard.Source, error) {
 	portID := strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) != ""
 	if !portID && strings.TrimSpace(e.getenv("PORT_CLIENT_SECRET")) != "" {
 		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
 	}
 	if f.catalog == "" && len(f.scorecards) == 0 && portID {
-		c, err := portClient(e)
+		c, err := portClient(e, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -53,14 +54,14 @@ func pickSource(e *env, f sourceFlags) (scorecard.Source, error) {
 }
 
 // portClient builds a Port client from PORT_* variables; retries and
-// failures are logged on stderr, never with a secret.
-func portClient(e *env) (*port.Client, error) {
+// failures are logged on stderr (from warnings up, unless
+// PRODREADY_LOG_LEVEL says otherwise), never with a secret.
+func portClient(e *env, opts ...port.Option) (*port.Client, error) {
 	cfg, err := port.ConfigFromEnv(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return port.New(cfg, port.WithLogger(log)), nil
+	return port.New(cfg, append([]port.Option{port.WithLogger(newLoggerAt(e, slog.LevelWarn))}, opts...)...), nil
 }
 
 // stringList is a repeatable string flag.
