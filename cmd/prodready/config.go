@@ -74,7 +74,7 @@ func variables() []variable {
 		{name: "SLACK_API_URL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
 			check: func(v string) error { _, err := bot.NormalizeAPIURL(v); return err }},
 		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)", check: listenCheck},
-		{name: "PRODREADY_REFRESH_EVERY", def: bot.DefaultRefreshEvery.String(), help: "how often serve reloads and re-evaluates the catalog",
+		{name: "PRODREADY_REFRESH_EVERY", def: "15m", help: "how often serve reloads and re-evaluates the catalog",
 			check: func(v string) error { _, err := parseRefreshEvery(v); return err }},
 
 		{name: "PRODREADY_REFRESH_CRON", def: "*/15 * * * *", help: "when the refresh job stores a snapshot (cron; CRON_TZ=Zone/City prefix allowed)", check: cronCheck("PRODREADY_REFRESH_CRON")},
@@ -90,6 +90,7 @@ func variables() []variable {
 		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica", check: jobCheck("PRODREADY_DELIVERY_LEASE")},
 
 		{name: "PRODREADY_DB", def: bot.DefaultDBPath, help: "history: a SQLite file, or postgres://user:password@host/db for replicas", secret: true, check: dbCheck},
+		{name: "PRODREADY_LEADER_POLL", def: "5s", help: "how often a replica tries for the lead and the leader confirms it (at most 30s)"},
 		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept", check: jobCheck("PRODREADY_RETENTION")},
 
 		{name: "PRODREADY_LOG_FORMAT", def: "text", help: "log format on stderr: text or json", check: oneOf("PRODREADY_LOG_FORMAT", "text", "json")},
