@@ -210,6 +210,10 @@ func (r retryStage) do(ctx context.Context, f func() error) error {
 			wait = min(2*wait, r.max)
 		}
 		err = classify(f())
+		if err != nil && err.Reason == ReasonCanceled && ctx.Err() == nil {
+			// The HTTP client's own timeout, not the run's end.
+			err = &DeliveryError{Reason: ReasonNetwork, Err: err.Err}
+		}
 		if err == nil || !err.retryable() {
 			break
 		}
