@@ -60,7 +60,9 @@ func TestFaultPort(t *testing.T) {
 		{"429 with Retry-After", func(srv *porttest.Server) {
 			srv.Inject(porttest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Times: 2})
 		}, false},
-		{"500", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Status: http.StatusInternalServerError, Times: 2}) }, false},
+		{"500", func(srv *porttest.Server) {
+			srv.Inject(porttest.Fault{Status: http.StatusInternalServerError, Times: 2})
+		}, false},
 		{"slow, within the timeout", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Delay: 150 * time.Millisecond, Times: 4}) }, false},
 		{"expired token", func(srv *porttest.Server) { srv.Inject(porttest.Fault{ExpireToken: true, Times: 1}) }, false},
 		{"slower than the timeout", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Delay: 2 * time.Second, Times: -1}) }, true},
