@@ -89,6 +89,8 @@ type Scheduler struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closer io.Closer // the history, when the scheduler opened it
+	// leader, when set, runs the jobs only while this replica leads.
+	leader *Leader
 	// metrics counts job runs; set before Start (SetMetrics).
 	metrics *Metrics
 }
@@ -99,7 +101,7 @@ func (s *Scheduler) SetMetrics(m *Metrics) { s.metrics = m }
 
 // run runs job and records the outcome in the metrics.
 func (s *Scheduler) run(ctx context.Context, job string, opt RunOptions) error {
-	_, err := s.jobs.Run(ctx, job, opt)
+	_, err := s.jobs.RunExclusive(ctx, job, opt)
 	s.metrics.JobRun(job, time.Now(), err)
 	return err
 }
@@ -112,18 +114,30 @@ func NewScheduler(cfg ScheduleConfig, jobs *Jobs, log *slog.Logger) (*Scheduler,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cl := cronLogger{log}
-	s := &Scheduler{cfg: cfg, jobs: jobs, log: log}
-	// A job that panics is logged and the others keep running; a job still
-	// running when its next time comes is skipped, not stacked.
-	s.cron = cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
-	return s, nil
+	return &Scheduler{cfg: cfg, jobs: jobs, log: log}, nil
 }
+
+// Leader is the leader election the jobs run under (nil: they always run).
+func (s *Scheduler) Leader() *Leader { return s.leader }
 
 // Start schedules the jobs, logs each one's next run, and sends, once, a
 // digest whose time passed while prodready was down. Jobs stop when ctx
-// ends or Stop is called.
+// ends or Stop is called. Under a Leader, all that happens only while this
+// replica leads, again each time it takes the lead.
 func (s *Scheduler) Start(ctx context.Context) {
+	if s.leader != nil {
+		s.leader.Start(ctx)
+		return
+	}
+	s.startJobs(ctx)
+}
+
+func (s *Scheduler) startJobs(ctx context.Context) {
+	cl := cronLogger{s.log}
+	// A job that panics is logged and the others keep running; a job still
+	// running when its next time comes is skipped, not stacked. A new cron
+	// each time: a replica may lead, lose the lead and lead again.
+	s.cron = cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
 	ctx, s.cancel = context.WithCancel(ctx)
 	now := s.jobs.deps.Now()
 	for _, v := range scheduleVars {
@@ -147,8 +161,25 @@ func (s *Scheduler) Start(ctx context.Context) {
 	}()
 }
 
-// Stop stops scheduling and waits, until ctx ends, for running jobs.
+// Stop stops scheduling and waits, until ctx ends, for running jobs; then
+// it gives up the lead and closes the history it opened.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	var err error
+	if s.leader != nil {
+		err = s.leader.Stop(ctx)
+	} else {
+		err = s.stopJobs(ctx)
+	}
+	if err == nil && s.closer != nil {
+		return s.closer.Close()
+	}
+	return err
+}
+
+func (s *Scheduler) stopJobs(ctx context.Context) error {
+	if s.cron == nil {
+		return nil
+	}
 	done := s.cron.Stop()
 	if s.cancel != nil {
 		defer s.cancel()
@@ -161,9 +192,6 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}()
 	select {
 	case <-finished:
-		if s.closer != nil {
-			return s.closer.Close()
-		}
 		return nil
 	case <-ctx.Done():
 		if s.cancel != nil {

@@ -33,8 +33,10 @@ type SchedulerDeps struct {
 // jobs' configuration (PRODREADY_REPORT_CHANNEL, PRODREADY_TEAMS, …) from
 // the environment and opens the history at PRODREADY_DB. A bad variable or
 // teams file is an error naming it (serve should stop); a database that
-// cannot be used is an error wrapping ErrHistoryUnavailable. Stop also
-// closes the database.
+// cannot be used is an error wrapping ErrHistoryUnavailable. The jobs run
+// only while this replica leads (see Leader; PRODREADY_LEADER_POLL); on
+// SQLite, a database another serve uses is an error wrapping
+// ErrAnotherServe. Stop also closes the database.
 func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps SchedulerDeps) (*Scheduler, error) {
 	sched, err := ScheduleFromEnv(getenv)
 	if err != nil {
@@ -45,7 +47,11 @@ func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps S
 		return nil, err
 	}
 	cfg.Locations = sched.Locations()
-	store, err := history.OpenSQLite(ctx, DBPath(getenv), history.Options{})
+	poll, err := LeaderPollFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	store, err := history.Open(ctx, DBPath(getenv), history.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHistoryUnavailable, err)
 	}
@@ -61,5 +67,9 @@ func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps S
 	}
 	s.closer = store
 	s.SetMetrics(deps.Metrics)
+	if err := s.lead(ctx, store, poll, deps); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return s, nil
 }

@@ -1,0 +1,278 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prodready/prodready/report/history"
+)
+
+// DefaultLeaderPoll is how often a replica that is not the leader tries to
+// take the lead, and how often the leader checks it still holds it: a dead
+// leader is replaced within about this long.
+const DefaultLeaderPoll = 5 * time.Second
+
+// ErrAnotherServe means another serve already runs on the SQLite database.
+var ErrAnotherServe = errors.New("another prodready serve uses this database")
+
+// LeaderOptions tune a Leader.
+type LeaderOptions struct {
+	// Poll is how often to try for the lead, and to check it is still
+	// held. Default DefaultLeaderPoll.
+	Poll time.Duration
+	// StopGrace bounds how long the work may take to stop when the lead is
+	// lost (another replica may be leader already). Default 2s.
+	StopGrace time.Duration
+	Log       *slog.Logger
+	// OnChange is told when this replica becomes the leader (true) and
+	// when it stops being the leader (false): Metrics.SetLeader.
+	OnChange func(leader bool)
+	// Identity names this replica in the logs. Default "host/pid".
+	Identity string
+}
+
+// Leader runs work (the scheduler) only while this process holds the
+// history's leader lock (history.LockLeader), so that of several serve
+// replicas sharing one Postgres exactly one runs the scheduled jobs. The
+// others try again every Poll; when the leader dies its database session
+// ends, the lock is free, and one of them takes over within Poll. A leader
+// that finds its session gone stops its work at once: for a moment (at
+// most Poll) two replicas may run jobs, which the messages' exactly-once
+// keys keep from sending anything twice.
+//
+// On SQLite the lock is a file lock next to the database, taken by serve
+// at start (TryLead): a second serve on the same file is refused.
+type Leader struct {
+	store *history.Store
+	work  Companion
+	opt   LeaderOptions
+
+	mu      sync.Mutex
+	lock    *history.Lock // held while leading
+	leading bool
+	workCtx context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// NewLeader makes work run only while this process leads through store.
+func NewLeader(store *history.Store, work Companion, opt LeaderOptions) *Leader {
+	if opt.Poll <= 0 {
+		opt.Poll = DefaultLeaderPoll
+	}
+	if opt.StopGrace <= 0 {
+		opt.StopGrace = 2 * time.Second
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Identity == "" {
+		host, _ := os.Hostname()
+		opt.Identity = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
+	return &Leader{store: store, work: work, opt: opt}
+}
+
+// IsLeader reports whether this replica leads now.
+func (l *Leader) IsLeader() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.leading
+}
+
+// Identity is the name this replica goes by in the logs.
+func (l *Leader) Identity() string { return l.opt.Identity }
+
+// TryLead takes the lead if it is free, without starting the work (Start
+// does): serve calls it at start so that on SQLite a second serve is
+// refused before it does anything. ok is false when another process leads.
+func (l *Leader) TryLead(ctx context.Context) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lock != nil {
+		return true, nil
+	}
+	lock, ok, err := l.store.TryLock(ctx, history.LockLeader)
+	if err != nil || !ok {
+		return false, err
+	}
+	l.lock = lock
+	return true, nil
+}
+
+// Start campaigns for the lead in the background and runs the work while
+// leading. It returns at once.
+func (l *Leader) Start(ctx context.Context) {
+	l.mu.Lock()
+	l.workCtx = ctx
+	ctx, l.cancel = context.WithCancel(ctx)
+	l.done = make(chan struct{})
+	held := l.lock != nil
+	l.mu.Unlock()
+	if held { // taken by TryLead: the work starts now, not a moment later
+		l.become(ctx)
+	}
+	go l.loop(ctx)
+}
+
+// Stop ends the campaign, stops the work (waiting for running jobs until
+// ctx ends) and gives the lead up for another replica to take.
+func (l *Leader) Stop(ctx context.Context) error {
+	l.mu.Lock()
+	cancel, done := l.cancel, l.done
+	l.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	return l.stepDown(ctx, "stopping")
+}
+
+func (l *Leader) loop(ctx context.Context) {
+	defer close(l.done)
+	warned := false
+	for {
+		err := l.tick(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !warned:
+			l.opt.Log.Warn("leader election: the database does not answer; trying again", "replica", l.opt.Identity, "every", l.opt.Poll.String(), "err", err)
+			warned = true
+		case err == nil:
+			warned = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(l.opt.Poll):
+		}
+	}
+}
+
+// tick takes the lead when it is free, or checks that it still holds it.
+func (l *Leader) tick(ctx context.Context) error {
+	l.mu.Lock()
+	lock, leading := l.lock, l.leading
+	l.mu.Unlock()
+	check, cancel := context.WithTimeout(ctx, max(l.opt.Poll, time.Second))
+	defer cancel()
+	if lock == nil {
+		ok, err := l.TryLead(check)
+		if err != nil || !ok {
+			return err
+		}
+	} else if leading {
+		if err := lock.Alive(check); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			l.opt.Log.Error("leader: lost the lead (its database session ended); scheduled jobs stop on this replica", "replica", l.opt.Identity, "err", err)
+			stop, cancel := context.WithTimeout(context.Background(), l.opt.StopGrace)
+			defer cancel()
+			l.stepDown(stop, "lost")
+			return nil
+		}
+		return nil
+	}
+	l.become(ctx)
+	return nil
+}
+
+// become starts the work, unless already leading or stopping.
+func (l *Leader) become(ctx context.Context) {
+	l.mu.Lock()
+	if l.leading || l.lock == nil || ctx.Err() != nil {
+		l.mu.Unlock()
+		return
+	}
+	l.leading = true
+	workCtx := l.workCtx
+	l.mu.Unlock()
+	l.opt.Log.Info("leader: this replica now runs the scheduled jobs", "replica", l.opt.Identity, "database", l.store.Where())
+	if l.opt.OnChange != nil {
+		l.opt.OnChange(true)
+	}
+	l.work.Start(workCtx)
+}
+
+// stepDown stops the work if it runs and releases the lock.
+func (l *Leader) stepDown(ctx context.Context, why string) error {
+	l.mu.Lock()
+	lock, leading := l.lock, l.leading
+	l.lock, l.leading = nil, false
+	l.mu.Unlock()
+	var err error
+	if leading {
+		err = l.work.Stop(ctx)
+		if why != "lost" {
+			l.opt.Log.Info("leader: giving up the lead", "replica", l.opt.Identity, "why", why)
+		}
+		if l.opt.OnChange != nil {
+			l.opt.OnChange(false)
+		}
+	}
+	if lock != nil {
+		if rerr := lock.Release(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// jobsCompanion starts and stops the scheduler's jobs for its Leader.
+type jobsCompanion struct{ s *Scheduler }
+
+func (c jobsCompanion) Start(ctx context.Context)      { c.s.startJobs(ctx) }
+func (c jobsCompanion) Stop(ctx context.Context) error { return c.s.stopJobs(ctx) }
+
+// LeaderPollFromEnv reads PRODREADY_LEADER_POLL: how often a replica tries
+// for the lead and the leader checks it holds it (default 5s).
+func LeaderPollFromEnv(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("PRODREADY_LEADER_POLL"))
+	if v == "" {
+		return DefaultLeaderPoll, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > 30*time.Second {
+		return 0, fmt.Errorf("PRODREADY_LEADER_POLL=%q: want a duration above 0 and at most 30s, like 5s (a dead leader is replaced within about this long)", v)
+	}
+	return d, nil
+}
+
+// lead puts the scheduler's jobs under a Leader on store, and takes the
+// lead now if it is free. On SQLite the lead is the database's lock file:
+// held by another serve, it is refused, since SQLite cannot be shared by
+// replicas.
+func (s *Scheduler) lead(ctx context.Context, store *history.Store, poll time.Duration, deps SchedulerDeps) error {
+	opt := LeaderOptions{Poll: poll, Log: s.log}
+	if deps.Metrics != nil {
+		opt.OnChange = deps.Metrics.SetLeader
+	}
+	s.leader = NewLeader(store, jobsCompanion{s}, opt)
+	ok, err := s.leader.TryLead(ctx)
+	if err != nil {
+		if store.Dialect() == "sqlite" {
+			return fmt.Errorf("history database %s: %w", store.Where(), err)
+		}
+		// Postgres may come back: the campaign tries again.
+		s.log.Warn("leader election: first attempt failed; trying again", "every", poll.String(), "err", err)
+		return nil
+	}
+	if ok || store.Dialect() != "sqlite" {
+		if !ok {
+			s.log.Info("leader: another replica runs the scheduled jobs; this one answers slash commands and takes over if it goes", "database", store.Where(), "poll", poll.String())
+		}
+		return nil
+	}
+	holder := store.LockHolder(history.LockLeader)
+	if holder == "" {
+		holder = "another process"
+	}
+	return fmt.Errorf("history database %s: %w (%s holds %s): SQLite cannot be shared by several serve processes; stop the other one, or give each its own PRODREADY_DB, or use Postgres (PRODREADY_DB=postgres://…) to run replicas",
+		store.Where(), ErrAnotherServe, holder, store.LockFile(history.LockLeader))
+}

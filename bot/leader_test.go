@@ -1,0 +1,264 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/report/history/historytest"
+)
+
+// workLog is the work a Leader runs: it records which replicas run it.
+type workLog struct {
+	mu      sync.Mutex
+	running map[string]bool
+	starts  map[string]int
+}
+
+type replicaWork struct {
+	w    *workLog
+	name string
+}
+
+func (r replicaWork) Start(ctx context.Context) {
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
+	r.w.running[r.name] = true
+	r.w.starts[r.name]++
+}
+
+func (r replicaWork) Stop(ctx context.Context) error {
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
+	r.w.running[r.name] = false
+	return nil
+}
+
+// runners lists the replicas running the work now.
+func (w *workLog) runners() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for name, on := range w.running {
+		if on {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// waitOneRunner waits until exactly one replica other than not runs the
+// work, and returns it.
+func (w *workLog) waitOneRunner(t *testing.T, within time.Duration, not string) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < within {
+		if r := w.runners(); len(r) == 1 && r[0] != not {
+			return r[0], time.Since(start)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("after %v the work runs on %v; want exactly one replica other than %q", within, w.runners(), not)
+	return "", 0
+}
+
+// TestLeaderTakeover: three replicas on one Postgres schema; one runs the
+// work. Its database sessions are ended abruptly, as when its process is
+// killed; another replica takes over within the poll interval, and the
+// old leader stops its work.
+func TestLeaderTakeover(t *testing.T) {
+	dsn := historytest.PostgresDSN(t)
+	ctx := context.Background()
+	const poll = 300 * time.Millisecond
+	w := &workLog{running: map[string]bool{}, starts: map[string]int{}}
+	var logs dgSyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	changes := map[string][]bool{}
+	var chMu sync.Mutex
+	leaders := map[string]*Leader{}
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("replica-%d", i)
+		// Each replica has its own pool, named so its sessions can be found.
+		st, err := history.Open(ctx, historytest.WithParam(t, dsn, "application_name", name), history.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		l := NewLeader(st, replicaWork{w, name}, LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
+			chMu.Lock()
+			changes[name] = append(changes[name], on)
+			chMu.Unlock()
+		}})
+		l.Start(ctx)
+		t.Cleanup(func() { l.Stop(ctx) })
+		leaders[name] = l
+	}
+	first, _ := w.waitOneRunner(t, 5*time.Second, "")
+	// A few polls later, still only the one.
+	time.Sleep(3 * poll)
+	if r := w.runners(); len(r) != 1 || r[0] != first {
+		t.Fatalf("the work runs on %v; want only %s", r, first)
+	}
+	for name, l := range leaders {
+		if l.IsLeader() != (name == first) {
+			t.Errorf("%s: IsLeader() = %v", name, l.IsLeader())
+		}
+	}
+
+	// The leader's process dies: the server ends its sessions.
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var killed int
+	if err := admin.QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, first).Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("ending %s's sessions: %d ended, %v", first, killed, err)
+	}
+	second, took := w.waitOneRunner(t, 3*poll+2*time.Second, first)
+	t.Logf("%s's sessions ended (%d); %s took over in %v (poll %v)", first, killed, second, took.Round(time.Millisecond), poll)
+	if took > 2*poll+time.Second {
+		t.Errorf("takeover took %v; want within about one poll (%v)", took, poll)
+	}
+	time.Sleep(3 * poll)
+	if r := w.runners(); len(r) != 1 || r[0] != second {
+		t.Fatalf("after the takeover the work runs on %v; want only %s", r, second)
+	}
+	if leaders[first].IsLeader() {
+		t.Errorf("%s still believes it leads", first)
+	}
+	chMu.Lock()
+	if got := changes[first]; len(got) != 2 || !got[0] || got[1] {
+		t.Errorf("%s's leadership changes: %v, want [true false]", first, got)
+	}
+	if got := changes[second]; len(got) != 1 || !got[0] {
+		t.Errorf("%s's leadership changes: %v, want [true]", second, got)
+	}
+	chMu.Unlock()
+	out := logs.String()
+	for _, want := range []string{"replica=" + first, "lost the lead", "replica=" + second + " ", "now runs the scheduled jobs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A leader that stops hands over too.
+	if err := leaders[second].Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	third, took := w.waitOneRunner(t, 3*poll+2*time.Second, second)
+	t.Logf("%s stopped; %s took over in %v", second, third, took.Round(time.Millisecond))
+}
+
+// TestSecondServeOnSQLiteIsRefused: SQLite cannot be shared by replicas;
+// a second serve on the same file is refused and told why, and may start
+// once the first has stopped.
+func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "h.db")
+	env := dgEnv(map[string]string{"PRODREADY_DB": db})
+	first, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Start(ctx)
+	if !first.Leader().IsLeader() {
+		t.Error("the only serve on a SQLite file does not run the jobs")
+	}
+	_, err = NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	if !errors.Is(err, ErrAnotherServe) {
+		t.Fatalf("second serve on %s: %v, want ErrAnotherServe", db, err)
+	}
+	if errors.Is(err, ErrHistoryUnavailable) {
+		t.Error("a refused second serve must stop, not run on without its jobs")
+	}
+	for _, want := range []string{db, db + ".leader.lock", "pid ", "Postgres"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q should say %q", err, want)
+		}
+	}
+	if err := first.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	again.Stop(ctx)
+}
+
+func TestLeaderPollFromEnv(t *testing.T) {
+	for v, want := range map[string]string{"": "", "2s": "", "0s": "PRODREADY_LEADER_POLL", "soon": "PRODREADY_LEADER_POLL", "1m": "at most 30s"} {
+		_, err := LeaderPollFromEnv(dgEnv(map[string]string{"PRODREADY_LEADER_POLL": v}))
+		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("PRODREADY_LEADER_POLL=%q: %v", v, err)
+		}
+	}
+}
+
+// TestRunExclusiveWaitsForTheSameJob: a job another process runs (its
+// lock is held) waits and says why; another job does not wait.
+func TestRunExclusiveWaitsForTheSameJob(t *testing.T) {
+	for _, b := range historytest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := b.Fresh(t)
+			other, err := history.Open(ctx, dsn, history.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			mine, err := history.Open(ctx, dsn, history.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mine.Close()
+			var logs dgSyncBuffer
+			jobs, err := NewJobs(JobConfig{}, JobDeps{Source: &dgSource{}, Store: mine, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			held, ok, err := other.TryLock(ctx, history.JobLock(JobRefresh))
+			if err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+			// Another job runs meanwhile.
+			if _, err := jobs.RunExclusive(ctx, JobWeekly, RunOptions{DryRun: true}); err != nil {
+				t.Fatalf("weekly-report while refresh is held elsewhere: %v", err)
+			}
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() {
+				_, err := jobs.RunExclusive(ctx, JobRefresh, RunOptions{})
+				done <- err
+			}()
+			time.Sleep(1500 * time.Millisecond)
+			select {
+			case err := <-done:
+				t.Fatalf("refresh ran while another process held it: %v", err)
+			default:
+			}
+			if !strings.Contains(logs.String(), "running in another prodready process; waiting") {
+				t.Errorf("waiting not logged:\n%s", logs.String())
+			}
+			held.Release()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("refresh waited %v for the other process", time.Since(start).Round(time.Millisecond))
+			case <-time.After(5 * time.Second):
+				t.Fatal("refresh did not run after the other process released it")
+			}
+		})
+	}
+}
