@@ -74,8 +74,12 @@ func (s *Store) tryAdvisory(ctx context.Context, name string) (*Lock, bool, erro
 	if err != nil {
 		return nil, false, s.err(fmt.Sprintf("lock %q", name), err)
 	}
+	// The server frees the lock when it notices the session is gone: at
+	// once when the process dies (its socket closes), and, with these
+	// keepalives, within about 25s when its host or network does.
 	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey(name)).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false), pg_try_advisory_lock($1)`,
+		s.lockKey(name)).Scan(new(string), new(string), new(string), &got); err != nil {
 		discard(conn)
 		return nil, false, s.err(fmt.Sprintf("lock %q", name), err)
 	}
