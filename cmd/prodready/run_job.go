@@ -71,7 +71,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return fail(err)
 	}
 	dbPath := bot.DBPath(e.getenv)
-	store, err := history.OpenSQLite(ctx, dbPath, history.Options{})
+	store, err := history.Open(ctx, dbPath, history.Options{})
 	if err != nil {
 		return fail(err)
 	}
@@ -86,14 +86,16 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	out, err := jobs.Run(ctx, job, bot.RunOptions{DryRun: *dry, Force: *force})
+	// The same job in serve's leader (or another run) is waited for, not
+	// run alongside: what it sent is then skipped here.
+	out, err := jobs.RunExclusive(ctx, job, bot.RunOptions{DryRun: *dry, Force: *force})
 	for _, n := range out.Notes {
 		fmt.Fprintf(e.stderr, "prodready run %s: %s\n", job, n)
 	}
 	if token != "" && !*dry {
 		fmt.Fprintf(e.stderr, "prodready run %s (%s): %d sent, %d skipped, %d failed\n", job, out.Period, out.Sent, out.Skipped, out.Failed)
 	} else if job == bot.JobRefresh && err == nil {
-		fmt.Fprintf(e.stdout, "Stored snapshot %d in %s.\n", out.SnapshotID, dbPath)
+		fmt.Fprintf(e.stdout, "Stored snapshot %d in %s.\n", out.SnapshotID, store.Where())
 	}
 	if err != nil {
 		return fail(err)
