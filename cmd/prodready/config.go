@@ -90,7 +90,11 @@ func variables() []variable {
 		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica", check: jobCheck("PRODREADY_DELIVERY_LEASE")},
 
 		{name: "PRODREADY_DB", def: bot.DefaultDBPath, help: "history: a SQLite file, or postgres://user:password@host/db for replicas", secret: true, check: dbCheck},
-		{name: "PRODREADY_LEADER_POLL", def: "5s", help: "how often a replica tries for the lead and the leader confirms it (at most 30s)"},
+		{name: "PRODREADY_LEADER_POLL", def: "5s", help: "how often a replica tries for the lead and the leader confirms it (at most 30s)",
+			check: func(v string) error {
+				_, err := bot.LeaderPollFromEnv(only("PRODREADY_LEADER_POLL", v, nil))
+				return err
+			}},
 		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept", check: jobCheck("PRODREADY_RETENTION")},
 
 		{name: "PRODREADY_LOG_FORMAT", def: "text", help: "log format on stderr: text or json", check: oneOf("PRODREADY_LOG_FORMAT", "text", "json")},

@@ -169,6 +169,8 @@ func TestBadValueStopsEveryCommand(t *testing.T) {
 		{"PRODREADY_TEAMS", "/nonexistent/teams.yaml"},
 		{"PRODREADY_REMINDER_EVERY", "soon"},
 		{"PRODREADY_RETENTION", "0"},
+		{"PRODREADY_LEADER_POLL", "2m"},
+		{"PRODREADY_DELIVERY_LEASE", "1ms"},
 		{"PRODREADY_LOG_FORMAT", "xml"},
 		{"PRODREADY_LOG_LEVEL", "loud"},
 		{"PRODREADY_DB", "postgres://user:hunter2-db-pass@[::1"},
