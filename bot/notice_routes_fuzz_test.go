@@ -56,7 +56,7 @@ func FuzzParseTeamRoutes(f *testing.F) {
 			if got, ok := r.For(name); name != "" && (!ok || !reflect.DeepEqual(got, route)) {
 				t.Fatalf("For(%q) = %+v, %v; want the team's own route %+v", name, got, ok, route)
 			}
-			out.Teams[name] = teamRouteYAML{Channel: route.Channel, DM: route.DM}
+			out.Teams[name] = teamRouteYAML(route)
 		}
 		if def, ok := r.For("no team at all \x00"); ok != (r.DefaultChannel != "") || (ok && def.Channel != r.DefaultChannel) {
 			t.Fatalf("unrouted team: %+v, %v with default channel %q", def, ok, r.DefaultChannel)
