@@ -40,6 +40,13 @@ func JobConfigFromEnv(getenv func(string) string) (JobConfig, error) {
 		}
 		cfg.DeliveryLease = d
 	}
+	if v := strings.TrimSpace(getenv("PRODREADY_TEST_DIGEST_PERIOD")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("PRODREADY_TEST_DIGEST_PERIOD=%q: want a duration of at least 1s; for tests and demos only, it replaces the digests' weeks and months with periods this long", v)
+		}
+		cfg.DigestPeriod = d
+	}
 	if path := strings.TrimSpace(getenv("PRODREADY_TEAMS")); path != "" {
 		if cfg.Routes, err = LoadTeamRoutes(path); err != nil {
 			return cfg, err

@@ -228,7 +228,7 @@ func (s *Scheduler) Missed(ctx context.Context, job string, now time.Time) (time
 	if sched == nil {
 		return time.Time{}, false, nil
 	}
-	prev, ok := lastActivation(sched, now, kindOf(job))
+	prev, ok := lastActivation(sched, now, s.jobs.kindOf(job))
 	if !ok {
 		return time.Time{}, false, nil
 	}
@@ -237,7 +237,7 @@ func (s *Scheduler) Missed(ctx context.Context, job string, now time.Time) (time
 	if err != nil || !known || !first.Before(prev) {
 		return time.Time{}, false, err
 	}
-	period := report.PeriodOf(kindOf(job), prev.In(s.jobs.location(job)))
+	period := report.PeriodOf(s.jobs.kindOf(job), prev.In(s.jobs.location(job)))
 	runs, err := st.Runs(ctx, job, period.Key)
 	if err != nil {
 		return time.Time{}, false, err

@@ -25,6 +25,9 @@ type Period struct {
 
 // PeriodOf returns the period of kind k that contains t, in t's location.
 func PeriodOf(k Kind, t time.Time) Period {
+	if d, ok := k.every(); ok {
+		return everyPeriod(k, d, t)
+	}
 	y, m, d := t.Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 	switch k {
@@ -44,6 +47,9 @@ func PeriodOf(k Kind, t time.Time) Period {
 // Back returns the instant one period before t: what "the previous period"
 // compares against when no earlier report was recorded.
 func (k Kind) Back(t time.Time, n int) time.Time {
+	if d, ok := k.every(); ok {
+		return t.Add(-time.Duration(n) * d)
+	}
 	switch k {
 	case Weekly:
 		return t.AddDate(0, 0, -7*n)

@@ -3,15 +3,16 @@ package history
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 )
 
-func TestClaims(t *testing.T) {
+func TestClaims(t *testing.T) { eachBackend(t, testClaims) }
+
+func testClaims(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "h.db"))
+	s := open(t, dsn)
 	lease := time.Minute
 	key := Claim{Job: "team-notices", Period: "2026-11-23", Destination: "team:payments", Channel: "C1"}
 	a, b := key, key
@@ -87,10 +88,11 @@ func TestClaims(t *testing.T) {
 }
 
 // Of many claimers racing for one key, exactly one gets it.
-func TestClaimRace(t *testing.T) {
+func TestClaimRace(t *testing.T) { eachBackend(t, testClaimRace) }
+
+func testClaimRace(t *testing.T, dsn string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "h.db")
-	stores := []*Store{open(t, path), open(t, path), open(t, path)}
+	stores := []*Store{openWait(t, dsn), openWait(t, dsn), openWait(t, dsn)}
 	var mu sync.Mutex
 	won := 0
 	var wg sync.WaitGroup
