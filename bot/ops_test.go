@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +290,40 @@ func TestSocketModeServesOps(t *testing.T) {
 	}
 	if cmdCode != http.StatusNotFound {
 		t.Errorf("Socket Mode: POST %s answered %d, want 404 (commands come over the socket)", CommandPath, cmdCode)
+	}
+}
+
+func TestReadyzFollowsTheHistoryDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	sched, err := NewSchedulerFromEnv(ctx, func(k string) string {
+		if k == "PRODREADY_DB" {
+			return db
+		}
+		return ""
+	}, SchedulerDeps{Source: demo.Source{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Config{Source: demo.Source{}, SigningSecret: "s", Companions: []Companion{sched}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Holder().Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := b.OpsHandler()
+	if code, body := get(t, h, "/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with the database open: %d %q", code, body)
+	}
+	// Stop closes the database: from then on it does not answer.
+	if err := sched.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, h, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "history database does not answer") {
+		t.Fatalf("/readyz with the database closed: %d %q", code, body)
+	}
+	if code, _ := get(t, h, "/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz follows the database: %d", code)
 	}
 }
