@@ -284,10 +284,10 @@ func (m *Metrics) SlackHTTPClient() *http.Client {
 }
 
 // isPost reports whether r posts a message: a chat.* Web API method, or an
-// answer to a response_url (which is no Web API method).
+// answer to a response_url (https://hooks.slack.com/commands/T…/…); file
+// uploads and lookups are not posts.
 func isPost(r *http.Request) bool {
-	last := path.Base(r.URL.Path)
-	return strings.HasPrefix(last, "chat.") || !strings.Contains(last, ".")
+	return strings.HasPrefix(path.Base(r.URL.Path), "chat.") || strings.Contains(r.URL.Path, "/commands/")
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -167,7 +167,7 @@ func TestSlackPostOutcomes(t *testing.T) {
 	var hijackNext bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case strings.HasSuffix(r.URL.Path, "/rate"):
+		case strings.HasPrefix(r.URL.Path, "/rate/"):
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 		case strings.HasSuffix(r.URL.Path, "/boom"):
@@ -189,7 +189,7 @@ func TestSlackPostOutcomes(t *testing.T) {
 	hijackNext = true
 	for _, p := range []string{
 		"/api/chat.postMessage", "/api/chat.postMessage?bad=1", "/api/conversations.open",
-		"/commands/T1/1/abc", "/api/chat.postMessage/rate", "/commands/boom", "/commands/drop",
+		"/commands/T1/1/abc", "/rate/chat.postMessage", "/commands/boom", "/commands/drop", "/upload/v1/F123",
 	} {
 		resp, err := hc.Post(srv.URL+p, "application/json", strings.NewReader(`{}`))
 		if err == nil {
