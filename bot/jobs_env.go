@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+
+	"github.com/robfig/cron/v3"
 	"strconv"
 	"strings"
 	"time"
@@ -73,4 +75,32 @@ func envDays(getenv func(string) string, name string, def int) (time.Duration, e
 		return 0, fmt.Errorf("%s=%q: want a number of days (\"7d\") or a duration (\"36h\")", name, v)
 	}
 	return d, nil
+}
+
+// everyPeriod is a schedule at the start of every period of length d, as
+// report.Every counts them.
+type everyPeriod time.Duration
+
+func (e everyPeriod) Next(t time.Time) time.Time {
+	d := time.Duration(e)
+	return t.Truncate(d).Add(d)
+}
+
+// testSchedules: with PRODREADY_TEST_DIGEST_PERIOD, the weekly digest runs
+// at the start of every such period instead of on its cron schedule.
+func (j *Jobs) testSchedules(c ScheduleConfig) ScheduleConfig {
+	d := j.cfg.DigestPeriod
+	if d <= 0 {
+		return c
+	}
+	specs, scheds := map[string]string{}, map[string]cron.Schedule{}
+	for k, v := range c.Specs {
+		specs[k] = v
+	}
+	for k, v := range c.Schedules {
+		scheds[k] = v
+	}
+	specs[JobWeekly] = fmt.Sprintf("every %s (PRODREADY_TEST_DIGEST_PERIOD)", d)
+	scheds[JobWeekly] = everyPeriod(d)
+	return ScheduleConfig{Specs: specs, Schedules: scheds}
 }

@@ -114,7 +114,7 @@ func NewScheduler(cfg ScheduleConfig, jobs *Jobs, log *slog.Logger) (*Scheduler,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{cfg: cfg, jobs: jobs, log: log}, nil
+	return &Scheduler{cfg: jobs.testSchedules(cfg), jobs: jobs, log: log}, nil
 }
 
 // Leader is the leader election the jobs run under (nil: they always run).
