@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -19,6 +20,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
@@ -328,4 +330,121 @@ func TestFaultDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// cuttableTCP forwards 127.0.0.1 connections to target until cut: then it
+// drops every open connection and resets new ones, as a database host
+// that went away, until restored.
+type cuttableTCP struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+}
+
+func newCuttableTCP(t *testing.T, target string) *cuttableTCP {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cuttableTCP{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			down := p.down
+			p.mu.Unlock()
+			if down {
+				c.Close()
+				continue
+			}
+			go p.pipe(c)
+		}
+	}()
+	return p
+}
+
+func (p *cuttableTCP) pipe(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	go func() { io.Copy(up, c); up.Close() }()
+	io.Copy(c, up)
+	c.Close()
+}
+
+func (p *cuttableTCP) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for c := range p.conns {
+		c.Close()
+	}
+	p.conns = map[net.Conn]bool{}
+}
+
+func (p *cuttableTCP) restore() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+}
+
+// The Postgres server goes away at start, then in the middle of a run,
+// after Slack took a message and before it was recorded.
+func TestFaultPostgresUnreachable(t *testing.T) {
+	ctx := context.Background()
+	dsn := historytest.PostgresDSN(t) // skips, saying why, with no server
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCuttableTCP(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	viaProxy := u.String()
+
+	w := dgNewWorld(t)
+	w.db = viaProxy
+	w.workers = 1
+	w.now = time.Now
+	w.lease = time.Second
+
+	proxy.cut()
+	if _, err := history.Open(ctx, viaProxy, history.Options{}); err == nil || !strings.Contains(err.Error(), proxy.ln.Addr().String()) {
+		t.Fatalf("open with the server unreachable: %v; want an error naming it", err)
+	}
+	proxy.restore()
+
+	hook := &dgAfterPost{at: 2, hook: proxy.cut}
+	w.wrap = func(p SlackPoster) SlackPoster { hook.SlackPoster = p; return hook }
+	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	if err == nil {
+		t.Fatal("a run that lost its database reported no error")
+	}
+	t.Logf("first run, database lost after 2 posts: sent %d, failed %d: %v", first.Sent, first.Failed, err)
+	if n := len(w.emu.AllMessages()); n != 2 {
+		t.Errorf("%d messages went out, want 2: without the database nothing is claimed, so nothing is posted", n)
+	}
+	proxy.restore()
+	w.wrap = nil
+	again, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(again.Notes, "\n"), "found in Slack") {
+		t.Errorf("the message posted but not recorded should have been found in Slack: %q", again.Notes)
+	}
+	if posted, _, _ := tally(t, w.emu, w.noticeKeys(time.Now())); posted != 4 {
+		t.Errorf("posted %d, want 4", posted)
+	}
 }

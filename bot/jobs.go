@@ -466,7 +466,7 @@ func (j *Jobs) settle(ctx context.Context, gate *claimGate, runID, snapID int64,
 			return fmt.Errorf("%s to %s: %w", job, r.Out.Key, err)
 		}
 		if rerr := j.deps.Store.RecordFailure(ctx, runID, report.Failure{Job: job, Period: period.Key, Destination: r.Out.Key, Reason: err.Error(), At: now}); rerr != nil {
-			return rerr
+			return fmt.Errorf("%s to %s: %w; and the failure could not be recorded: %w", job, r.Out.Key, err, rerr)
 		}
 		return fmt.Errorf("%s to %s: %w", job, r.Out.Key, err)
 	}

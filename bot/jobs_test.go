@@ -124,7 +124,7 @@ func dgNewWorld(t *testing.T) *dgWorld {
 // jobs returns fresh jobs over a freshly opened store, as after a restart.
 func (w *dgWorld) jobs() *Jobs {
 	w.t.Helper()
-	st, err := history.OpenSQLite(context.Background(), w.db, w.storeOpts)
+	st, err := history.Open(context.Background(), w.db, w.storeOpts)
 	if err != nil {
 		w.t.Fatal(err)
 	}
