@@ -266,7 +266,13 @@ func TestCutKeepsRunes(t *testing.T) {
 
 func TestAnswerAllPass(t *testing.T) {
 	b := hugeBundle(t, 2, 1, 1)
-	b.Catalog.Entities[0].Properties = map[string]any{"p0": "x", "p1": "y"}
+	ents := b.Catalog.Entities
+	ents[0].Properties = map[string]any{"p0": "x", "p1": "y"}
+	cat, err := scorecard.NewCatalog(ents) // a catalog's entities do not change after NewCatalog
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Catalog = cat
 	s := NewSnapshot(b, testNow)
 	text, raw := render(t, Answer(s, ParseQuery("svc-00000")))
 	if all := blockText(raw); !strings.Contains(all, "Every rule passes") || strings.Contains(all, "Failing at") || !strings.Contains(text, "(0 failing)") {

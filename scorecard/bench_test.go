@@ -155,3 +155,46 @@ func BenchmarkSuggest(b *testing.B) {
 		}
 	}
 }
+
+// TestColumnsAgreeWithMaps: evaluation through the catalog's columns gives
+// exactly what reading each entity's map gives, for common and rare
+// properties alike, on one core and on several.
+func TestColumnsAgreeWithMaps(t *testing.T) {
+	scs, fs := ParseScorecards("pr.json", []byte(productionReadiness))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	rare, fs := ParseScorecards("rare.json", []byte(`{"identifier":"rare","rules":[{"identifier":"r","title":"Rare","level":"Gold","query":{"combinator":"or","conditions":[{"property":"rare","operator":"=","value":1},{"property":"coverage","operator":">","value":50}]}}]}`))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	scs = append(scs, rare...)
+	for _, n := range []int{100, 9000} {
+		cat, err := ParseCatalog("c.json", syntheticCatalog(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat.Entities[7].Properties["rare"] = 1.0 // after NewCatalog: only a map has it...
+		cat, err = NewCatalog(cat.Entities)      // ...until the catalog is rebuilt
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cat.column("rare") != nil || cat.column("freshness") == nil {
+			t.Fatalf("columns: rare %v, freshness %v", cat.column("rare") != nil, cat.column("freshness") != nil)
+		}
+		ev := Evaluate(now, scs, cat)
+		for e := range cat.Entities {
+			for si, sc := range scs {
+				r := ev.Result(e, si)
+				for ri := range sc.Rules {
+					if want := sc.Rules[ri].Query.Match(&cat.Entities[e], now); r.Pass[ri] != want {
+						t.Fatalf("n=%d entity %d rule %s: columns say %v, the map says %v", n, e, sc.Rules[ri].Identifier, r.Pass[ri], want)
+					}
+				}
+			}
+		}
+		if !ev.Result(7, len(scs)-1).Pass[0] {
+			t.Error("the rare property was not read")
+		}
+	}
+}

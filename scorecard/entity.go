@@ -122,7 +122,20 @@ type Catalog struct {
 	Entities []Entity
 	byID     map[string]int // exact identifier -> index
 	byKey    map[string]int // lower-case identifier and title -> index
+	// columns holds the catalog's common properties column by column, in
+	// entity order: evaluation then reads memory in sequence instead of
+	// chasing each entity's map. A Catalog's entities must not change after
+	// NewCatalog.
+	columns map[string][]any
 }
+
+// Columns are kept for at most maxColumns properties, each present in at
+// least one entity in minColumnShare: a rare property is read from its map,
+// so the columns' memory stays a bounded multiple of the catalog's size.
+const (
+	maxColumns     = 64
+	minColumnShare = 4
+)
 
 // NewCatalog indexes entities. It fails on a missing or duplicate identifier.
 func NewCatalog(entities []Entity) (*Catalog, error) {
@@ -150,8 +163,35 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 	for i := range entities {
 		c.byKey[strings.ToLower(entities[i].Identifier)] = i
 	}
+	c.buildColumns()
 	return c, nil
 }
+
+func (c *Catalog) buildColumns() {
+	counts := map[string]int{}
+	for i := range c.Entities {
+		for k := range c.Entities[i].Properties {
+			counts[k]++
+		}
+	}
+	c.columns = map[string][]any{}
+	for k, n := range counts {
+		if n*minColumnShare >= len(c.Entities) && len(c.columns) < maxColumns {
+			c.columns[k] = make([]any, len(c.Entities))
+		}
+	}
+	for i := range c.Entities {
+		for k, v := range c.Entities[i].Properties {
+			if col, ok := c.columns[k]; ok {
+				col[i] = v
+			}
+		}
+	}
+}
+
+// column returns property name for every entity, or nil when the catalog
+// keeps no column for it.
+func (c *Catalog) column(name string) []any { return c.columns[name] }
 
 // Find returns the index of the entity whose identifier or title is name,
 // case-insensitively, without scanning the catalog.

@@ -367,6 +367,16 @@ func (ev *Evaluation) evaluate(lo, hi, maxFields int) {
 	if maxFields > len(stack) {
 		vals = make([]value, maxFields)
 	}
+	// Each field's column, where the catalog keeps one; nil reads the map.
+	cols := make([][][]any, len(ev.Scorecards))
+	for si, s := range ev.Scorecards {
+		cols[si] = make([][]any, len(s.fields))
+		for i, f := range s.fields {
+			if f.kind == fProperty {
+				cols[si][i] = ev.Catalog.column(f.name)
+			}
+		}
+	}
 	ns := len(ev.Scorecards)
 	for e := lo; e < hi; e++ {
 		ent := &ev.Catalog.Entities[e]
@@ -376,7 +386,11 @@ func (ev *Evaluation) evaluate(lo, hi, maxFields int) {
 			}
 			v := vals[:len(s.fields)]
 			for i := range s.fields {
-				s.fields[i].readInto(ent, &v[i])
+				if col := cols[si][i]; col != nil {
+					v[i] = fromAny(col[e])
+				} else {
+					s.fields[i].readInto(ent, &v[i])
+				}
 			}
 			if s.Filter != nil && !s.Filter.matchSlots(v, ev.Now) {
 				continue
