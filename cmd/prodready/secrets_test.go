@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/scorecard/port/porttest"
@@ -91,6 +92,46 @@ func TestFullCycleLeaksNoSecret(t *testing.T) {
 	if c := <-code; c != exitOK {
 		t.Fatalf("serve exit %d:\n%s", c, stderr)
 	}
+
+	// serve again in Socket Mode: the app-level token is configured too, and
+	// the operations endpoints still listen.
+	vars["SLACK_APP_TOKEN"] = emu.AppToken()
+	secrets = append(secrets, emu.AppToken())
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	mark := len(stderr.String())
+	go func() { code <- run(ctx, e, []string{"serve"}) }()
+	since := func(re string) []string {
+		t.Helper()
+		r := regexp.MustCompile(re)
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if m := r.FindStringSubmatch(stderr.String()[mark:]); m != nil {
+				return m
+			}
+		}
+		t.Fatalf("no %s in the log of serve in Socket Mode:\n%s", re, stderr.String()[mark:])
+		return nil
+	}
+	opsAddr := since(`"msg":"serving /healthz, /readyz and /metrics over HTTP","addr":"(127\.0\.0\.1:\d+)"`)[1]
+	since(`"msg":"socket mode connected"`)
+	since(`"msg":"evaluation refreshed"`)
+	sr, err := emu.SendSlashCommandSocket(ctx, slackemu.SlashCommand{Text: "payments-api"})
+	if err != nil || sr.Message == nil || !strings.Contains(sr.Message.Text, "payments-api") {
+		t.Fatalf("slash command over Socket Mode: %v %+v", err, sr)
+	}
+	seen = append(seen, string(sr.Body))
+	resp, err := http.Get("http://" + opsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	seen = append(seen, string(body))
+	cancel()
+	if c := <-code; c != exitOK {
+		t.Fatalf("serve (Socket Mode) exit %d:\n%s", c, stderr)
+	}
+	delete(vars, "SLACK_APP_TOKEN")
 
 	// The jobs, one Slack post refused.
 	emu.FailNextWith("chat.postMessage", "invalid_auth")
