@@ -35,6 +35,9 @@ type LeaderOptions struct {
 	OnChange func(leader bool)
 	// Identity names this replica in the logs. Default "host/pid".
 	Identity string
+	// Open opens the history when NewLeader got none (the database could
+	// not be reached at start): the campaign tries it every Poll first.
+	Open func(ctx context.Context) (*history.Store, error)
 }
 
 // Leader runs work (the scheduler) only while this process holds the
@@ -61,7 +64,8 @@ type Leader struct {
 	done    chan struct{}
 }
 
-// NewLeader makes work run only while this process leads through store.
+// NewLeader makes work run only while this process leads through store;
+// store may be nil when opt.Open is set.
 func NewLeader(store *history.Store, work Companion, opt LeaderOptions) *Leader {
 	if opt.Poll <= 0 {
 		opt.Poll = DefaultLeaderPoll
@@ -86,6 +90,15 @@ func (l *Leader) IsLeader() bool {
 	return l.leading
 }
 
+func (l *Leader) storeWhere() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.store == nil {
+		return ""
+	}
+	return l.store.Where()
+}
+
 // Identity is the name this replica goes by in the logs.
 func (l *Leader) Identity() string { return l.opt.Identity }
 
@@ -97,6 +110,17 @@ func (l *Leader) TryLead(ctx context.Context) (bool, error) {
 	defer l.mu.Unlock()
 	if l.lock != nil {
 		return true, nil
+	}
+	if l.store == nil {
+		if l.opt.Open == nil {
+			return false, errors.New("leader election: no history database")
+		}
+		st, err := l.opt.Open(ctx)
+		if err != nil {
+			return false, err
+		}
+		l.store = st
+		l.opt.Log.Info("leader election: the history database answers now; campaigning", "replica", l.opt.Identity, "database", st.Where())
 	}
 	lock, ok, err := l.store.TryLock(ctx, history.LockLeader)
 	if err != nil || !ok {
@@ -193,7 +217,7 @@ func (l *Leader) become(ctx context.Context) {
 	l.leading = true
 	workCtx := l.workCtx
 	l.mu.Unlock()
-	l.opt.Log.Info("leader: this replica now runs the scheduled jobs", "replica", l.opt.Identity, "database", l.store.Where())
+	l.opt.Log.Info("leader: this replica now runs the scheduled jobs", "replica", l.opt.Identity, "database", l.storeWhere())
 	if l.opt.OnChange != nil {
 		l.opt.OnChange(true)
 	}
@@ -242,6 +266,41 @@ func LeaderPollFromEnv(getenv func(string) string) (time.Duration, error) {
 		return 0, fmt.Errorf("PRODREADY_LEADER_POLL=%q: want a duration above 0 and at most 30s, like 5s (a dead leader is replaced within about this long)", v)
 	}
 	return d, nil
+}
+
+// waitForDatabase is NewSchedulerFromEnv's way when the Postgres history
+// cannot be reached at start: serve starts anyway (slash commands need no
+// database), and the scheduler's campaign opens the history every poll;
+// once it can, it builds the jobs and campaigns for the lead as usual.
+func waitForDatabase(dsn string, sched ScheduleConfig, cfg JobConfig, poll time.Duration, deps SchedulerDeps, openErr error) *Scheduler {
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Scheduler{cfg: sched, log: log}
+	s.SetMetrics(deps.Metrics)
+	open := func(ctx context.Context) (*history.Store, error) {
+		store, err := history.Open(ctx, dsn, history.Options{})
+		if err != nil {
+			return nil, err
+		}
+		jobs, err := NewJobs(cfg, JobDeps{Source: deps.Source, Store: store, Slack: deps.Slack, Out: deps.Out, Log: log, Now: time.Now})
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		// The campaign's goroutine sets these before it starts the jobs;
+		// Stop reads them after it has ended.
+		s.jobs, s.closer = jobs, store
+		return store, nil
+	}
+	opt := LeaderOptions{Poll: poll, Log: log, Open: open}
+	if deps.Metrics != nil {
+		opt.OnChange = deps.Metrics.SetLeader
+	}
+	s.leader = NewLeader(nil, jobsCompanion{s}, opt)
+	log.Error("the history database cannot be reached; slash commands work, and the scheduled jobs start once it answers", "every", poll.String(), "err", openErr)
+	return s
 }
 
 // lead puts the scheduler's jobs under a Leader on store, and takes the

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -260,5 +263,84 @@ func TestRunExclusiveWaitsForTheSameJob(t *testing.T) {
 				t.Fatal("refresh did not run after the other process released it")
 			}
 		})
+	}
+}
+
+// tcpProxy forwards connections on addr to target once started.
+func tcpProxy(t *testing.T, addr, target string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				io.Copy(c, u)
+			}()
+		}
+	}()
+}
+
+// TestSchedulerWaitsForPostgres: serve starting while Postgres does not
+// answer keeps its scheduler waiting, says so, and runs the jobs as leader
+// once the database answers.
+func TestSchedulerWaitsForPostgres(t *testing.T) {
+	dsn := historytest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := u.Host
+	// A port nothing listens on yet.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	u.Host = addr
+	var logs dgSyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	env := dgEnv(map[string]string{"PRODREADY_DB": u.String(), "PRODREADY_LEADER_POLL": "200ms"})
+	ctx := context.Background()
+	s, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}, Log: log})
+	if err != nil {
+		t.Fatalf("a Postgres that does not answer yet must not stop serve: %v", err)
+	}
+	s.Start(ctx)
+	defer s.Stop(ctx)
+	time.Sleep(600 * time.Millisecond)
+	if s.Leader().IsLeader() {
+		t.Fatal("leads without a database")
+	}
+	out := logs.String()
+	if !strings.Contains(out, "cannot be reached") || !strings.Contains(out, addr) {
+		t.Errorf("the wait is not explained:\n%s", out)
+	}
+	tcpProxy(t, addr, target)
+	deadline := time.Now().Add(10 * time.Second)
+	for !(s.Leader().IsLeader() && strings.Contains(logs.String(), "job=team-notices")) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !s.Leader().IsLeader() {
+		t.Fatalf("did not lead once the database answered:\n%s", logs.String())
+	}
+	for _, want := range []string{"answers now", "now runs the scheduled jobs", `msg="scheduled job" job=refresh`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }

@@ -33,7 +33,8 @@ type SchedulerDeps struct {
 // jobs' configuration (PRODREADY_REPORT_CHANNEL, PRODREADY_TEAMS, …) from
 // the environment and opens the history at PRODREADY_DB. A bad variable or
 // teams file is an error naming it (serve should stop); a database that
-// cannot be used is an error wrapping ErrHistoryUnavailable. The jobs run
+// cannot be used is an error wrapping ErrHistoryUnavailable, except a
+// Postgres server that does not answer yet: then the jobs wait for it. The jobs run
 // only while this replica leads (see Leader; PRODREADY_LEADER_POLL); on
 // SQLite, a database another serve uses is an error wrapping
 // ErrAnotherServe. Stop also closes the database.
@@ -51,7 +52,11 @@ func NewSchedulerFromEnv(ctx context.Context, getenv func(string) string, deps S
 	if err != nil {
 		return nil, err
 	}
-	store, err := history.Open(ctx, DBPath(getenv), history.Options{})
+	dsn := DBPath(getenv)
+	store, err := history.Open(ctx, dsn, history.Options{})
+	if history.IsPostgres(dsn) && errors.Is(err, history.ErrUnreachable) {
+		return waitForDatabase(dsn, sched, cfg, poll, deps, err), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHistoryUnavailable, err)
 	}
