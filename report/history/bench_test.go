@@ -2,19 +2,25 @@ package history
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history/historytest"
 )
 
-// benchmarkSave stores snapshots of 10,000 services across 200 teams and
-// reports how much the database grows per snapshot. level picks service
-// i's level in snapshot k.
+// benchmarkSave stores snapshots of 10,000 services across 200 teams on
+// each backend (historytest.Backends) and reports how much the database
+// grows per snapshot. level picks service i's level in snapshot k.
 func benchmarkSave(b *testing.B, level func(k, i int) int) {
+	for _, be := range historytest.Backends() {
+		b.Run(be.Name, func(b *testing.B) { benchmarkSaveOn(b, be.Fresh(b), level) })
+	}
+}
+
+func benchmarkSaveOn(b *testing.B, dsn string, level func(k, i int) int) {
 	ctx := context.Background()
-	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	s := open(b, dsn)
 	// The first snapshot is the base; the timed ones are made beforehand.
 	first := snapshot(b, t0, 10000, 200, func(i int) int { return level(0, i) })
 	if _, err := s.SaveSnapshot(ctx, first); err != nil {
@@ -37,8 +43,10 @@ func benchmarkSave(b *testing.B, level func(k, i int) int) {
 		}
 	}
 	b.StopTimer()
-	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		b.Fatal(err)
+	if s.Dialect() == "sqlite" {
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			b.Fatal(err)
+		}
 	}
 	size1, err := s.Size(ctx)
 	if err != nil {
