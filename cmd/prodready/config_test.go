@@ -285,3 +285,42 @@ func TestMaskAndPassword(t *testing.T) {
 		t.Errorf("mask shows the token: %q", got)
 	}
 }
+
+// TestDotenvOrigin: .env fills in what the environment lacks, the
+// environment wins, and `prodready config` says which is which.
+func TestDotenvOrigin(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dotenv := []byte("PRODREADY_REPORT_CHANNEL=C0FROMFILE\nPRODREADY_TARGET_LEVEL=Gold\n")
+	if err := os.WriteFile(".env", dotenv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PRODREADY_TARGET_LEVEL", "Silver")
+	t.Setenv("PRODREADY_REPORT_CHANNEL", "") // restored after the test
+	os.Unsetenv("PRODREADY_REPORT_CHANNEL")
+	from, err := loadDotenv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("PRODREADY_REPORT_CHANNEL") != "C0FROMFILE" || os.Getenv("PRODREADY_TARGET_LEVEL") != "Silver" {
+		t.Fatalf("after .env: channel %q, level %q", os.Getenv("PRODREADY_REPORT_CHANNEL"), os.Getenv("PRODREADY_TARGET_LEVEL"))
+	}
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out, getenv: os.Getenv, dotenv: from}
+	if code := run(context.Background(), e, []string{"config"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^PRODREADY_REPORT_CHANNEL +C0FROMFILE +\.env `),
+		regexp.MustCompile(`(?m)^PRODREADY_TARGET_LEVEL +Silver +environment `),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("config output lacks %s:\n%s", want, out.String())
+		}
+	}
+	if err := os.WriteFile(".env", []byte("NOT A LINE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadDotenv(); err == nil || !strings.Contains(err.Error(), ".env") {
+		t.Errorf("a broken .env: %v", err)
+	}
+}
