@@ -327,3 +327,39 @@ func TestReadyzFollowsTheHistoryDatabase(t *testing.T) {
 		t.Fatalf("/healthz follows the database: %d", code)
 	}
 }
+
+func TestSchedulerCountsJobRuns(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	m := NewMetrics()
+	ctx := context.Background()
+	sched, err := NewSchedulerFromEnv(ctx, func(k string) string {
+		if k == "PRODREADY_DB" {
+			return db
+		}
+		return ""
+	}, SchedulerDeps{Source: demo.Source{}, Out: io.Discard, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sched.Stop(ctx)
+	before := time.Now()
+	if err := sched.run(ctx, JobRefresh, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.run(ctx, "no-such-job", RunOptions{}); err == nil {
+		t.Fatal("an unknown job ran")
+	}
+	if got, _ := metricValue(t, m, "prodready_job_runs_total", map[string]string{"job": JobRefresh, "outcome": "ok"}); got != 1 {
+		t.Errorf("refresh runs ok = %v, want 1", got)
+	}
+	if got, _ := metricValue(t, m, "prodready_job_runs_total", map[string]string{"job": "no-such-job", "outcome": "error"}); got != 1 {
+		t.Errorf("failed runs = %v, want 1", got)
+	}
+	last, ok := metricValue(t, m, "prodready_job_last_success_timestamp_seconds", map[string]string{"job": JobRefresh})
+	if !ok || last < float64(before.Unix()) || last > float64(time.Now().Unix()+1) {
+		t.Errorf("last success of refresh = %v (present %v), want about now", last, ok)
+	}
+	if _, ok := metricValue(t, m, "prodready_job_last_success_timestamp_seconds", map[string]string{"job": "no-such-job"}); ok {
+		t.Error("a failed job has a last success")
+	}
+}
