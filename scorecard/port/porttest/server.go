@@ -295,7 +295,6 @@ type recorder struct {
 	req    *http.Request
 	status int
 	body   bytes.Buffer
-	fault  string
 }
 
 func (w *recorder) WriteHeader(code int) { w.status = code }
