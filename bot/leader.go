@@ -99,6 +99,28 @@ func (l *Leader) storeWhere() string {
 	return l.store.Where()
 }
 
+// Store is the history the lead is taken in; nil while Open has not
+// succeeded yet.
+func (l *Leader) Store() *history.Store {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.store
+}
+
+// historyStore is the scheduler's history, safe to call from any
+// goroutine; waiting is true while the database has not answered yet
+// (waitForDatabase), when the jobs do not exist yet either.
+func (s *Scheduler) historyStore() (st *history.Store, waiting bool) {
+	if s.leader != nil {
+		st = s.leader.Store()
+		return st, st == nil
+	}
+	if s.jobs == nil {
+		return nil, false
+	}
+	return s.jobs.deps.Store, false
+}
+
 // Identity is the name this replica goes by in the logs.
 func (l *Leader) Identity() string { return l.opt.Identity }
 

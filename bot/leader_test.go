@@ -326,6 +326,9 @@ func TestSchedulerWaitsForPostgres(t *testing.T) {
 	if s.Leader().IsLeader() {
 		t.Fatal("leads without a database")
 	}
+	if err := s.Ready(ctx); err == nil || !strings.Contains(err.Error(), "cannot be reached") {
+		t.Errorf("/readyz while the database does not answer: %v", err)
+	}
 	out := logs.String()
 	if !strings.Contains(out, "cannot be reached") || !strings.Contains(out, addr) {
 		t.Errorf("the wait is not explained:\n%s", out)
@@ -337,6 +340,9 @@ func TestSchedulerWaitsForPostgres(t *testing.T) {
 	}
 	if !s.Leader().IsLeader() {
 		t.Fatalf("did not lead once the database answered:\n%s", logs.String())
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("/readyz once the database answers: %v", err)
 	}
 	for _, want := range []string{"answers now", "now runs the scheduled jobs", `msg="scheduled job" job=refresh`} {
 		if !strings.Contains(logs.String(), want) {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -82,10 +83,14 @@ func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time) error {
 
 // Ready reports whether the scheduler's history database answers.
 func (s *Scheduler) Ready(ctx context.Context) error {
-	if s.jobs == nil || s.jobs.deps.Store == nil {
+	st, waiting := s.historyStore()
+	if waiting {
+		return errors.New("history database cannot be reached yet")
+	}
+	if st == nil {
 		return nil
 	}
-	if _, _, err := s.jobs.deps.Store.FirstRun(ctx); err != nil {
+	if _, _, err := st.FirstRun(ctx); err != nil {
 		return fmt.Errorf("history database does not answer: %w", err)
 	}
 	return nil
