@@ -128,7 +128,7 @@ func TestLeaderTakeover(t *testing.T) {
 	}
 	second, took := w.waitOneRunner(t, 3*poll+2*time.Second, first)
 	t.Logf("%s's sessions ended (%d); %s took over in %v (poll %v)", first, killed, second, took.Round(time.Millisecond), poll)
-	if took > 2*poll+time.Second {
+	if took > poll+3*time.Second { // one poll, plus room for a loaded machine
 		t.Errorf("takeover took %v; want within about one poll (%v)", took, poll)
 	}
 	time.Sleep(3 * poll)

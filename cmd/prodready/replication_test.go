@@ -136,7 +136,8 @@ func TestServeReplicasOneLeader(t *testing.T) {
 		t.Fatalf("no replica took over within 30s of the leader's SIGKILL")
 	}
 	t.Logf("replica %d killed with SIGKILL; replica %d took over in %v (PRODREADY_LEADER_POLL=%v)", old, next[0], took.Round(time.Millisecond), poll)
-	if took > 2*poll+2*time.Second {
+	// One poll, plus room for a loaded CI machine running -race.
+	if took > poll+5*time.Second {
 		t.Errorf("takeover took %v; want about one poll (%v)", took, poll)
 	}
 	time.Sleep(3 * poll)
