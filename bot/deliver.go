@@ -509,7 +509,11 @@ func (d *Deliverer) one(ctx context.Context, ch string, r Delivered, gate Gate) 
 		if attempt > 1 && m.DeliveryKey != "" {
 			// The failed attempt may have reached Slack all the same
 			// (an answer lost on the way back).
-			if ts, _, err := d.findPosted(postCtx, ch, m.DeliveryKey, start); err == nil && ts != "" {
+			ts, warn, err := d.findPosted(postCtx, ch, m.DeliveryKey, start)
+			if warn != "" {
+				r.Warnings = append(r.Warnings, warn)
+			}
+			if err == nil && ts != "" {
 				r.TS = ts
 				return nil
 			}

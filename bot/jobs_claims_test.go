@@ -253,3 +253,30 @@ func TestLostClaimStopsPosting(t *testing.T) {
 		t.Errorf("error %v should be a canceled delivery", err)
 	}
 }
+
+// An app installed before the history scopes: an unfinished attempt cannot
+// be checked, so the message is posted, and the warning that it may show
+// twice is recorded for the next digest, naming the scopes to add.
+func TestUncheckableAttemptIsPostedWithAWarning(t *testing.T) {
+	w := dgNewWorld(t)
+	w.now = time.Now
+	old := "xoxb-installed-before-history-scopes"
+	w.emu.AddToken(old, "chat:write", "im:write", "users:read", "users:read.email", "files:write")
+	w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient(old, w.emu.URL(), nil) }
+	j := w.jobs()
+	ctx := context.Background()
+	gone := history.Claim{Job: JobNotices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: noticeDest("payments"),
+		Claimer: "gone-host/1/dead", Channel: w.payments}
+	if r, _, err := j.deps.Store.Claim(ctx, gone, time.Now().Add(-time.Hour), time.Minute); r != history.ClaimedNew || err != nil {
+		t.Fatal(r, err)
+	}
+	out, err := j.Run(ctx, JobNotices, RunOptions{})
+	if err != nil || out.Sent != 4 {
+		t.Fatalf("sent %d, %v; want all 4", out.Sent, err)
+	}
+	tally(t, w.emu, w.noticeKeys(time.Now()))
+	fs, err := j.deps.Store.Failures(ctx, time.Time{})
+	if err != nil || len(fs) != 1 || !strings.Contains(fs[0].Reason, "may show twice") || !strings.Contains(fs[0].Reason, "channels:history") {
+		t.Errorf("recorded for the next digest: %+v %v", fs, err)
+	}
+}
