@@ -96,9 +96,7 @@ func TestFaultPort(t *testing.T) {
 					t.Errorf("notices with Port down: sent %d, err %v; want none sent and an error", notices.Sent, err)
 				}
 				srv.Close()
-				srv2, src2 := faultPort(t, w)
-				_ = srv2
-				w.source = src2
+				_, w.source = faultPort(t, w)
 				w.clock.add(time.Minute)
 				if notices, err = w.jobs().Run(context.Background(), JobNotices, RunOptions{}); err != nil {
 					t.Fatalf("notices once Port is back: %v", err)
@@ -446,5 +444,32 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 	}
 	if posted, _, _ := tally(t, w.emu, w.noticeKeys(time.Now())); posted != 4 {
 		t.Errorf("posted %d, want 4", posted)
+	}
+}
+
+// Port down at the very first digest, with no snapshot to fall back on:
+// the run fails and says why (recorded and logged), rather than posting
+// nothing silently; the next run, with Port back, sends the digest.
+func TestFaultPortDownWithNoSnapshotYet(t *testing.T) {
+	w := dgNewWorld(t)
+	srv, src := faultPort(t, w)
+	w.source = src
+	srv.Inject(porttest.Fault{Status: http.StatusServiceUnavailable, Times: -1})
+	ctx := context.Background()
+	j := w.jobs()
+	out, err := j.Run(ctx, JobWeekly, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no stored snapshot") || out.Sent != 0 {
+		t.Fatalf("sent %d, err %v; want an error saying there is no snapshot to report", out.Sent, err)
+	}
+	runs, _ := j.deps.Store.Runs(ctx, JobWeekly, out.Period)
+	if len(runs) != 1 || runs[0].Status != history.RunFailed || !strings.Contains(runs[0].Detail, "no stored snapshot") {
+		t.Errorf("the failed digest is not recorded as such: %+v", runs)
+	}
+	srv.Close()
+	_, w.source = faultPort(t, w)
+	w.clock.add(time.Minute)
+	w.run(w.jobs(), JobWeekly, RunOptions{})
+	if posted, _, _ := tally(t, w.emu, []string{w.weeklyKey(w.clock.Now())}); posted != 1 {
+		t.Errorf("posted %d, want 1", posted)
 	}
 }
