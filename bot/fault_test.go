@@ -108,8 +108,15 @@ func TestFaultPort(t *testing.T) {
 			if posted != 5 {
 				t.Errorf("posted %d, want 5", posted)
 			}
-			if srv.Requests() == nil {
-				t.Error("Port was never asked")
+			faults := 0
+			for _, r := range srv.Requests() {
+				if r.Fault != "" {
+					faults++
+				}
+			}
+			t.Logf("Port answered %d requests with the fault", faults)
+			if faults == 0 {
+				t.Error("the fault never happened")
 			}
 		})
 	}
@@ -204,6 +211,16 @@ func TestFaultSlack(t *testing.T) {
 			posted, _, _ := tally(t, w.emu, append(w.noticeKeys(w.clock.Now()), w.weeklyKey(w.clock.Now())))
 			if posted != 5 {
 				t.Errorf("posted %d, want 5", posted)
+			}
+			faulted := 0
+			for _, c := range w.emu.CallsTo("chat.postMessage") {
+				if c.Status != http.StatusOK || c.Error != "" {
+					faulted++
+				}
+			}
+			t.Logf("Slack answered %d chat.postMessage calls with the fault", faulted)
+			if faulted == 0 && (tt.name == "429 with Retry-After" || tt.name == "500" || tt.broken) {
+				t.Error("the fault never happened")
 			}
 			if tt.name == "answers lost after Slack took the message" {
 				posts, looks := len(w.emu.CallsTo("chat.postMessage")), len(w.emu.CallsTo("conversations.history"))
