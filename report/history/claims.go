@@ -246,10 +246,10 @@ func (s *Store) Claims(ctx context.Context, job string) ([]Claim, error) {
 	return out, s.err("read claims", rows.Err())
 }
 
-// PruneClaims deletes sent claims taken before cut; pending ones stay
-// until resolved.
+// PruneClaims deletes the claims taken before cut (the retention): sent
+// ones, and pending ones of periods long gone that no run will resolve.
 func (s *Store) PruneClaims(ctx context.Context, cut time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM claims WHERE status = ? AND claimed_at < ?`), ClaimSent, millis(cut))
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM claims WHERE claimed_at < ?`), millis(cut))
 	if err != nil {
 		return 0, s.err("prune claims", err)
 	}

@@ -82,8 +82,11 @@ func testClaims(t *testing.T, dsn string) {
 	if r, _, err := s.Claim(ctx, other, t0, lease); r != ClaimedNew || err != nil {
 		t.Errorf("after a refused release: %v %v, want a new claim", r, err)
 	}
-	if n, err := s.PruneClaims(ctx, t0.Add(time.Hour)); n != 1 || err != nil {
-		t.Errorf("pruned %d sent claims (%v), want 1; pending ones stay", n, err)
+	if n, err := s.PruneClaims(ctx, t0.Add(time.Minute)); n != 1 || err != nil {
+		t.Errorf("pruned %d claims taken before the cut (%v), want the pending one", n, err)
+	}
+	if cs, err := s.Claims(ctx, ""); err != nil || len(cs) != 1 || cs[0].Status != ClaimSent {
+		t.Errorf("after pruning: %+v %v; want the sent claim, taken later, kept", cs, err)
 	}
 }
 
