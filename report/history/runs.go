@@ -149,25 +149,18 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 // Sent returns the messages recorded under job and period, by destination;
 // for each destination the newest copy.
 func (s *Store) Sent(ctx context.Context, job, period string) (map[string]Message, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE job = ? AND period = ? ORDER BY copy`), job, period)
-	if err != nil {
-		return nil, s.err("read sent messages", err)
-	}
-	defer rows.Close()
-	out := map[string]Message{}
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, s.err("read sent messages", err)
-		}
-		out[m.Destination] = m
-	}
-	return out, s.err("read sent messages", rows.Err())
+	return s.messagesByDestination(ctx, `SELECT `+msgCols+` FROM messages WHERE job = ? AND period = ? ORDER BY copy`, job, period)
 }
 
 // LastSent returns the newest message of job to each destination.
 func (s *Store) LastSent(ctx context.Context, job string) (map[string]Message, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE job = ? GROUP BY destination)`), job)
+	return s.messagesByDestination(ctx, `SELECT `+msgCols+` FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE job = ? GROUP BY destination)`, job)
+}
+
+// messagesByDestination runs a query of messages; a later row for the same
+// destination replaces an earlier one.
+func (s *Store) messagesByDestination(ctx context.Context, query string, args ...any) (map[string]Message, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, s.err("read sent messages", err)
 	}
