@@ -5,16 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,24 +54,9 @@ func childEnv(vars map[string]string) []string {
 // message: a process killed meanwhile has had its message accepted by
 // Slack and not recorded it.
 func holdingProxy(t *testing.T, emu *slackemu.Server, hold time.Duration) string {
-	t.Helper()
-	base, err := url.Parse(emu.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(base)
-	rp.ModifyResponse = func(res *http.Response) error {
-		if strings.HasSuffix(res.Request.URL.Path, "/chat.postMessage") {
-			select {
-			case <-time.After(hold):
-			case <-res.Request.Context().Done():
-			}
-		}
-		return nil
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/api/"
+	var always atomic.Bool
+	always.Store(true)
+	return switchProxy(t, emu, &always, hold)
 }
 
 // keysInSlack counts the emulator's messages by their exactly-once key.
