@@ -148,16 +148,12 @@ func (j *Jobs) Run(ctx context.Context, job string, opt RunOptions) (Outcome, er
 		at = now
 	}
 	at = at.In(j.location(job))
-	var kind report.Kind
 	switch job {
-	case JobRefresh, JobNotices:
-		kind = report.Daily
-	case JobWeekly, JobMonthly:
-		kind = j.kindOf(job)
+	case JobRefresh, JobNotices, JobWeekly, JobMonthly:
 	default:
 		return Outcome{Job: job}, fmt.Errorf("unknown job %q (known: %s)", job, scorecard.OrList(JobNames()))
 	}
-	period := report.PeriodOf(kind, at)
+	period := report.PeriodOf(j.kindOf(job), at)
 	out := Outcome{Job: job, Period: period.Key}
 	var runID int64
 	if !opt.DryRun {
@@ -297,10 +293,12 @@ func teamNames(b *scorecard.Bundle) map[string]string {
 }
 
 func (j *Jobs) kindOf(job string) report.Kind {
-	if d := j.cfg.DigestPeriod; d > 0 && (job == JobWeekly || job == JobMonthly) {
-		return report.Every(d)
-	}
-	if job == JobMonthly {
+	switch {
+	case job == JobRefresh || job == JobNotices:
+		return report.Daily
+	case j.cfg.DigestPeriod > 0:
+		return report.Every(j.cfg.DigestPeriod)
+	case job == JobMonthly:
 		return report.Monthly
 	}
 	return report.Weekly

@@ -201,28 +201,31 @@ func (s *Scheduler) stopJobs(ctx context.Context) error {
 	}
 }
 
-// catchUp sends the weekly and monthly digests whose last scheduled time
-// passed with no run, if prodready had run before then: once, for the
-// latest missed period only.
+// catchUp runs, once, the weekly and monthly digests and the team notices
+// whose last scheduled time passed while no prodready ran them, or whose
+// run was cut short (a leader killed half-way through the teams): for the
+// latest period only. Exactly-once keys make a resumed run send only what
+// had not gone out.
 func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
-	for _, job := range []string{JobWeekly, JobMonthly} {
+	for _, job := range []string{JobWeekly, JobMonthly, JobNotices} {
 		at, missed, err := s.Missed(ctx, job, now)
 		if err != nil {
-			s.log.Error("check for a missed digest", "job", job, "err", err)
+			s.log.Error("check for a missed run", "job", job, "err", err)
 			continue
 		}
 		if !missed {
 			continue
 		}
-		s.log.Info("sending a digest missed while prodready was down", "job", job, "scheduled", at.Format(time.RFC3339))
+		s.log.Info("running a job missed or cut short while prodready was down", "job", job, "scheduled", at.Format(time.RFC3339))
 		if err := s.run(ctx, job, RunOptions{At: at}); err != nil {
-			s.log.Error("missed digest failed", "job", job, "err", err)
+			s.log.Error("missed run failed", "job", job, "err", err)
 		}
 	}
 }
 
 // Missed reports whether job's latest scheduled time before now passed
-// without a run for its period, while this database was already in use.
+// without a run for its period, while this database was already in use, or
+// (for team notices) with only a run that never finished.
 func (s *Scheduler) Missed(ctx context.Context, job string, now time.Time) (time.Time, bool, error) {
 	sched := s.cfg.Schedules[job]
 	if sched == nil {
@@ -242,14 +245,21 @@ func (s *Scheduler) Missed(ctx context.Context, job string, now time.Time) (time
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	// A digest is one message: anything sent means it went out. Notices go
+	// to many teams: only a run that finished is done; one cut short (its
+	// process killed) still owes the teams it had not reached.
+	manyDestinations := job == JobNotices
 	for _, r := range runs {
-		if r.Status != "failed" && !r.Finished.IsZero() || r.Sent > 0 {
+		finished := !r.Finished.IsZero()
+		if manyDestinations && finished || !manyDestinations && (r.Status != "failed" && finished || r.Sent > 0) {
 			return time.Time{}, false, nil
 		}
 	}
-	sent, err := st.Sent(ctx, job, period.Key)
-	if err != nil || len(sent) > 0 {
-		return time.Time{}, false, err
+	if !manyDestinations {
+		sent, err := st.Sent(ctx, job, period.Key)
+		if err != nil || len(sent) > 0 {
+			return time.Time{}, false, err
+		}
 	}
 	return prev, true, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -109,6 +111,56 @@ func TestMissedDigestSentOnce(t *testing.T) {
 	if len(msgs) == 0 || !strings.Contains(dgText(t, msgs[0]), "2026-W48") {
 		t.Errorf("the missed digest should be the one for 2026-W48")
 	}
+}
+
+// A leader killed half-way through the team notices: the replica (or the
+// restart) that takes over sends the rest at start, once.
+func TestNoticesCutShortResumeOnStart(t *testing.T) {
+	w := dgNewWorld(t)
+	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	w.run(w.jobs(), JobRefresh, RunOptions{})
+	// Tuesday 10:00 UTC: the notice run started and died before finishing.
+	w.clock.now = time.Date(2026, 11, 24, 10, 20, 0, 0, time.UTC)
+	st, err := history.Open(context.Background(), w.db, w.storeOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := report.PeriodOf(report.Daily, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)).Key
+	if _, err := st.StartRun(context.Background(), JobNotices, day, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cfg, err := ScheduleFromEnv(dgEnv(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for round := 0; round < 2; round++ {
+		s, err := NewScheduler(cfg, w.jobs(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, missed, err := s.Missed(context.Background(), JobNotices, w.clock.Now())
+		if err != nil || missed != (round == 0) {
+			t.Errorf("start %d: notices missed=%v (err %v); want %v", round+1, missed, err, round == 0)
+		}
+		s.Start(context.Background())
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, msgs := range w.noticesTo() {
+			n += len(msgs)
+		}
+		if round == 0 && n == 0 {
+			t.Fatal("the notices cut short were not resumed")
+		}
+		if round == 1 && n != sent {
+			t.Errorf("second start sent %d more notices; want none", n-sent)
+		}
+		sent = n
+	}
+	t.Logf("notices resumed at start: %d, then 0 on the next start", sent)
 }
 
 func TestNewSchedulerFromEnv(t *testing.T) {
