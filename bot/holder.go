@@ -249,7 +249,11 @@ func (h *Holder) Wait(ctx context.Context) (*Snapshot, error) {
 func (h *Holder) Run(ctx context.Context, every time.Duration) {
 	for {
 		wait := every
-		if err := h.Refresh(ctx); err != nil && wait > time.Minute {
+		if s := h.Current(); s != nil && h.now().Sub(s.LoadedAt) < every/2 {
+			// Fed by the scheduled refresh job (see Feeding): loading the
+			// catalog again now would only double the calls to its source.
+			wait = every - h.now().Sub(s.LoadedAt)
+		} else if err := h.Refresh(ctx); err != nil && wait > time.Minute {
 			wait = time.Minute
 		}
 		t := time.NewTimer(wait)
@@ -260,4 +264,23 @@ func (h *Holder) Run(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// Feeding wraps src so that every catalog it loads successfully also becomes
+// the holder's evaluation. serve gives it to the scheduler: on the leader,
+// the scheduled refresh job's load then serves slash commands too, and the
+// holder's own timer finds its evaluation fresh and does not load again.
+func (h *Holder) Feeding(src scorecard.Source) scorecard.Source { return feedingSource{src, h} }
+
+type feedingSource struct {
+	scorecard.Source
+	h *Holder
+}
+
+func (f feedingSource) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, error) {
+	b, err := f.Source.Load(ctx, now)
+	if err == nil && b != nil && b.Catalog != nil {
+		f.h.Store(b, now)
+	}
+	return b, err
 }

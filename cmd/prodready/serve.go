@@ -46,7 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	// The scheduler opens the history database: only once the bot's own
 	// configuration is known to be good.
-	sched, err := scheduler(ctx, e, cfg)
+	sched, err := scheduler(ctx, e, cfg, b.Holder())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
@@ -64,8 +64,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 // scheduler builds the digests' and notices' scheduler from the
 // environment. Without a usable history database serve still answers slash
 // commands, and says the jobs are off; a bad variable stops serve.
-func scheduler(ctx context.Context, e *env, cfg bot.Config) (*bot.Scheduler, error) {
-	deps := bot.SchedulerDeps{Source: cfg.Source, Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
+// The scheduled refresh feeds the bot's holder, so the leader loads the
+// catalog once per refresh, not twice.
+func scheduler(ctx context.Context, e *env, cfg bot.Config, holder *bot.Holder) (*bot.Scheduler, error) {
+	deps := bot.SchedulerDeps{Source: holder.Feeding(cfg.Source), Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
 	if cfg.BotToken != "" {
 		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, cfg.Metrics.SlackHTTPClient())
 	}
