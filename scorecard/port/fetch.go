@@ -175,6 +175,13 @@ func (c *Client) FetchEntities(ctx context.Context, scs []*scorecard.Scorecard) 
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
 		body, err := c.do(ctx, request{method: http.MethodPost, path: path, body: req, auth: true})
+		if pe, ok := AsError(err); ok && page == 1 && req.Include != nil && (pe.Status == http.StatusBadRequest || pe.Status == http.StatusUnprocessableEntity) {
+			// The include list is built from the scorecards; should Port
+			// refuse a name in it, whole entities still give a right answer.
+			c.log.Warn("port: the entity search refused the include list; fetching whole entities", "blueprint", bp, "status", pe.Status, "message", pe.Message)
+			req.Include = nil
+			body, err = c.do(ctx, request{method: http.MethodPost, path: path, body: req, auth: true})
+		}
 		if err != nil {
 			return nil, fmt.Errorf("fetch entities of blueprint %q (page %d): %w", bp, page, err)
 		}
