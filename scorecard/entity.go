@@ -144,7 +144,7 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 	c.byID = ids
 	for i := range entities {
 		e := &entities[i]
-		if e.Identifier == "" {
+		if strings.TrimSpace(e.Identifier) == "" {
 			return nil, fmt.Errorf("entity #%d (title %q) has no identifier", i+1, e.Title)
 		}
 		if j, dup := ids[e.Identifier]; dup {
@@ -198,6 +198,9 @@ func (c *Catalog) column(name string) []any { return c.columns[name] }
 // An exact identifier wins, since Port's identifiers are case-sensitive
 // ("B" and "b" are two entities).
 func (c *Catalog) Find(name string) (int, bool) {
+	if i, ok := c.byID[name]; ok {
+		return i, true
+	}
 	name = strings.TrimSpace(name)
 	if i, ok := c.byID[name]; ok {
 		return i, true
@@ -475,7 +478,7 @@ func kindName(k string) string {
 func (p *catalogParser) index(ents []Entity) (*Catalog, error) {
 	ids := make(map[string]int, len(ents))
 	for i := range ents {
-		if ents[i].Identifier == "" {
+		if strings.TrimSpace(ents[i].Identifier) == "" {
 			return nil, p.errAt(p.offs[i], fmt.Sprintf("entity #%d has no \"identifier\"", i+1), "every entity needs a unique identifier")
 		}
 		if j, dup := ids[ents[i].Identifier]; dup {

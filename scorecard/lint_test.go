@@ -154,6 +154,7 @@ func TestCatalogBadInput(t *testing.T) {
 		{"wrong type identifier", `[{"identifier": 5}]`, `entity #1: field "identifier" must be a string, not number`},
 		{"team wrong type", `[{"identifier": "a", "team": 5}]`, `team must be a string or an array of strings`},
 		{"no identifier", "[\n{\"identifier\": \"a\"},\n{\"title\": \"B\"}]", `c.json:3:1: entity #2 has no "identifier"`},
+		{"blank identifier", "[\n{\"identifier\": \"a\"},\n{\"identifier\": \"  \"}]", `c.json:3:1: entity #2 has no "identifier"`},
 		{"duplicate identifier", "[\n{\"identifier\": \"a\"},\n{\"identifier\": \"a\"}]", `c.json:3:1: entity #2 has the identifier "a", like entity #1 at line 2`},
 		{"empty array", `[]`, "c.json: the catalog has no entities"},
 		{"empty port response", `{"ok": true, "entities": []}`, "c.json: the catalog has no entities"},
