@@ -167,25 +167,38 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 	return c, nil
 }
 
+// buildColumns fills the columns in one pass over the entities' maps: a
+// column is made when its property is first seen (at most 2*maxColumns),
+// and the sparse ones are dropped at the end.
 func (c *Catalog) buildColumns() {
-	counts := map[string]int{}
-	for i := range c.Entities {
-		for k := range c.Entities[i].Properties {
-			counts[k]++
-		}
-	}
+	n := len(c.Entities)
 	c.columns = map[string][]any{}
-	for k, n := range counts {
-		if n*minColumnShare >= len(c.Entities) && len(c.columns) < maxColumns {
-			c.columns[k] = make([]any, len(c.Entities))
-		}
-	}
 	for i := range c.Entities {
 		for k, v := range c.Entities[i].Properties {
-			if col, ok := c.columns[k]; ok {
-				col[i] = v
+			col, ok := c.columns[k]
+			if !ok {
+				if len(c.columns) >= 2*maxColumns {
+					continue
+				}
+				col = make([]any, n)
+				c.columns[k] = col
+			}
+			col[i] = v
+		}
+	}
+	kept := 0
+	for k, col := range c.columns {
+		set := 0
+		for _, v := range col {
+			if v != nil {
+				set++
 			}
 		}
+		if set*minColumnShare < n || kept == maxColumns {
+			delete(c.columns, k)
+			continue
+		}
+		kept++
 	}
 }
 
@@ -249,6 +262,15 @@ type entityJSON struct {
 	Levels json.RawMessage `json:"levels"`
 }
 
+// looksLikeScorecard: the entity has a "rules" key, or "levels" and no
+// properties. Only those exact keys count, as in the fast path's check
+// (encoding/json would also match "Rules").
+func (e *entityJSON) looksLikeScorecard(raw []byte) bool {
+	rules := e.Rules != nil && bytes.Contains(raw, []byte(`"rules"`))
+	levels := e.Levels != nil && bytes.Contains(raw, []byte(`"levels"`))
+	return rules || (levels && e.Properties == nil)
+}
+
 // ParseCatalog reads a JSON array of Port entities, Port's
 // {"ok": true, "entities": [...]} search response, or {"entity": {...}}.
 // file names the input in errors. An empty catalog is an error: an empty
@@ -275,7 +297,7 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 // answers false for anything unusual, which the careful parser then explains
 // with positions; that parser is slower, but runs only on the error path.
 func fastCatalog(data []byte) ([]Entity, bool) {
-	if bytes.Contains(data, []byte(`"rules"`)) {
+	if bytes.Contains(data, []byte(`"rules"`)) || bytes.Contains(data, []byte(`"levels"`)) {
 		return nil, false // maybe scorecard definitions: let the careful parser decide
 	}
 	start := skipSpace(data, 0)
@@ -360,7 +382,8 @@ func (p *catalogParser) object(dec *json.Decoder) ([]Entity, error) {
 		}
 		key, _ := tok.(string)
 		keys = append(keys, key)
-		switch key {
+		// encoding/json, which the fast path uses, matches keys ignoring case.
+		switch strings.ToLower(key) {
 		case "entities":
 			if found {
 				return nil, p.errAt(keyOff, `"entities" appears twice`, "")
@@ -431,7 +454,7 @@ func (p *catalogParser) array(dec *json.Decoder) ([]Entity, error) {
 		if err := dec.Decode(&e); err != nil {
 			return nil, p.jsonErr(err, dec)
 		}
-		if e.Rules != nil || (e.Levels != nil && e.Properties == nil) {
+		if e.looksLikeScorecard(p.data[off:dec.InputOffset()]) {
 			return nil, p.errAt(off, fmt.Sprintf("entity #%d has \"rules\": this is scorecard definitions, not a catalog", len(ents)+1), "pass it with --scorecards")
 		}
 		p.offs = append(p.offs, off)
