@@ -162,17 +162,24 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func unknownService(s *Snapshot, name string) Message {
-	t := "No service named " + code(name) + "."
-	fb := "No service named \"" + name + "\"."
-	if sug := s.SuggestServices(name, 3); len(sug) > 0 {
-		shown := make([]string, len(sug))
-		for i, x := range sug {
+// notFound says "No <what> named X. Did you mean a, b or c?" in mrkdwn
+// and in the plain-text fallback.
+func notFound(what, name string, suggestions []string) (text, plain string) {
+	text = "No " + what + " named " + code(name) + "."
+	plain = "No " + what + " named \"" + name + "\"."
+	if len(suggestions) > 0 {
+		shown := make([]string, len(suggestions))
+		for i, x := range suggestions {
 			shown[i] = code(x)
 		}
-		t += " Did you mean " + scorecard.OrList(shown) + "?"
-		fb += " Did you mean " + scorecard.OrList(sug) + "?"
+		text += " Did you mean " + scorecard.OrList(shown) + "?"
+		plain += " Did you mean " + scorecard.OrList(suggestions) + "?"
 	}
+	return text, plain
+}
+
+func unknownService(s *Snapshot, name string) Message {
+	t, fb := notFound("service", name, s.SuggestServices(name, 3))
 	if id, _, _, ok := s.Team(name); ok {
 		t += " " + code(name) + " is a team: try " + code("/prodready team "+id) + "."
 		fb += " It is a team: try /prodready team " + id + "."
@@ -190,16 +197,7 @@ func (s *Snapshot) teamName(id string) string {
 func answerTeam(s *Snapshot, name string) Message {
 	id, display, ents, ok := s.Team(name)
 	if !ok {
-		t := "No team named " + code(name) + "."
-		fb := "No team named \"" + name + "\"."
-		if sug := s.SuggestTeams(name, 3); len(sug) > 0 {
-			shown := make([]string, len(sug))
-			for i, x := range sug {
-				shown[i] = code(x)
-			}
-			t += " Did you mean " + scorecard.OrList(shown) + "?"
-			fb += " Did you mean " + scorecard.OrList(sug) + "?"
-		}
+		t, fb := notFound("team", name, s.SuggestTeams(name, 3))
 		return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
 	}
 	title := "Team " + display
