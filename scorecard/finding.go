@@ -1,7 +1,6 @@
 package scorecard
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -80,11 +79,4 @@ func (e *DefinitionError) Error() string {
 		lines[i] = f.String()
 	}
 	return strings.Join(lines, "\n")
-}
-
-// AsDefinitionError unwraps err into its findings, if it carries them.
-func AsDefinitionError(err error) (*DefinitionError, bool) {
-	var de *DefinitionError
-	ok := errors.As(err, &de)
-	return de, ok
 }

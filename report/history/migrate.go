@@ -81,9 +81,6 @@ func migrations(d dialect) [][]string {
 	}
 }
 
-// SchemaVersion is the schema version this build writes.
-func SchemaVersion() int { return len(migrations(sqliteDialect)) }
-
 const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`
 
 func (s *Store) migrate(ctx context.Context) error {

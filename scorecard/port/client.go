@@ -51,9 +51,6 @@ type Option func(*Client)
 // WithLogger sends the client's debug lines (one per request) to l.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
 
-// WithClock replaces time.Now for token expiry, so that tests can age tokens.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
-
 // WithTransport replaces the HTTP transport (proxies, custom TLS).
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *Client) { c.rc.SetTransport(rt) }

@@ -1,0 +1,554 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// Job is one scheduled job. A new job is one file: a type with these
+// methods, listed in allJobs. Everything else (`prodready run`, its cron
+// variable in the configuration, the scheduler, catching up a missed run,
+// the run's record in the history) follows from it.
+type Job interface {
+	Name() string
+	// Cron is the variable that schedules the job, and its default spec.
+	Cron() (variable, spec string)
+	// Period is the span one run stands for (the exactly-once keys and the
+	// history count runs per period).
+	Period(cfg JobConfig) report.Kind
+	// CatchUp says how a run missed while no prodready ran is made up.
+	CatchUp() CatchUp
+	// Posts says whether the job delivers messages: a run that delivered
+	// none is recorded as having had nothing to do.
+	Posts() bool
+	// Run does one run's work.
+	Run(ctx context.Context, j *Jobs, r *jobRun) error
+}
+
+// CatchUp is how a missed run of a job is made up at start.
+type CatchUp int
+
+// The ways of catching up.
+const (
+	// CatchUpNever: the next scheduled run will do.
+	CatchUpNever CatchUp = iota
+	// CatchUpOnce: one message; anything sent means the run happened.
+	CatchUpOnce
+	// CatchUpEach: a message per destination; only a run that finished
+	// is done, one cut short still owes the destinations it had not reached.
+	CatchUpEach
+)
+
+// The scheduled jobs, by the names `prodready run` takes.
+const (
+	JobRefresh = "refresh"
+	JobWeekly  = "weekly-report"
+	JobMonthly = "monthly-report"
+	JobNotices = "team-notices"
+)
+
+// allJobs lists the jobs in the order they are documented.
+func allJobs() []Job {
+	return []Job{
+		refreshJob{},
+		digestJob{name: JobWeekly, kind: report.Weekly, cronVar: "PRODREADY_WEEKLY_CRON", spec: "0 9 * * MON", testEvery: true},
+		digestJob{name: JobMonthly, kind: report.Monthly, cronVar: "PRODREADY_MONTHLY_CRON", spec: "0 9 1 * *", chart: true},
+		noticesJob{},
+	}
+}
+
+// Jobs lists every job, for the configuration and `prodready run`.
+func AllJobs() []Job { return allJobs() }
+
+// JobNames lists the jobs' names in the order they are documented.
+func JobNames() []string {
+	var names []string
+	for _, job := range allJobs() {
+		names = append(names, job.Name())
+	}
+	return names
+}
+
+func jobNamed(name string) (Job, bool) {
+	for _, job := range allJobs() {
+		if job.Name() == name {
+			return job, true
+		}
+	}
+	return nil, false
+}
+
+// JobConfig is the jobs' configuration.
+type JobConfig struct {
+	ReportChannel string        // PRODREADY_REPORT_CHANNEL: where manager digests go
+	TargetLevel   string        // PRODREADY_TARGET_LEVEL; "" means each scorecard's top level
+	Routes        *TeamRoutes   // PRODREADY_TEAMS; nil when not set
+	ReminderEvery time.Duration // PRODREADY_REMINDER_EVERY: quiet period for unchanged notices
+	Retention     time.Duration // PRODREADY_RETENTION
+	ChartDir      string        // where console and dry-run charts are written
+	// Locations are the time zones periods are counted in, per job (from
+	// the schedules' CRON_TZ); time.Local when absent.
+	Locations map[string]*time.Location
+	Delivery  DeliveryOptions
+	// DeliveryLease (PRODREADY_DELIVERY_LEASE) is how long a message's
+	// claim lasts unless renewed; default DefaultDeliveryLease.
+	DeliveryLease time.Duration
+	// DigestPeriod (PRODREADY_TEST_DIGEST_PERIOD), for tests and demos,
+	// replaces the digests' calendar periods with periods this long
+	// (report.Every); 0 keeps weeks and months.
+	DigestPeriod time.Duration
+}
+
+// JobDeps are what the jobs work with.
+type JobDeps struct {
+	Source scorecard.Source
+	Store  *history.Store
+	// Slack posts the messages; nil is console mode: messages are printed
+	// to Out and nothing is recorded as sent.
+	Slack SlackPoster
+	Out   io.Writer
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Jobs runs the scheduled jobs, from the scheduler or `prodready run`.
+type Jobs struct {
+	cfg  JobConfig
+	deps JobDeps
+	// slack delivers to Slack; nil in console mode. console prints.
+	slack   *SlackNotifier
+	console *ConsoleNotifier
+	mu      sync.Mutex // one job at a time: they share the snapshot tables
+	claimer string     // this process in the claims it takes (job_claims.go)
+	lease   time.Duration
+}
+
+// RunOptions change one run.
+type RunOptions struct {
+	DryRun bool      // print instead of posting; record nothing as sent
+	Force  bool      // send even what was sent in this period, or is unchanged
+	At     time.Time // the scheduled time the run stands for; zero: now
+}
+
+// Outcome is what a run did, for logs and the `run` command.
+type Outcome struct {
+	Job        string
+	Period     string
+	SnapshotID int64
+	Sent       int
+	Skipped    int
+	Failed     int
+	Notes      []string // why something was not sent, and other remarks
+	Files      []string // charts written to disk
+}
+
+// jobRun is one run of a job.
+type jobRun struct {
+	period report.Period
+	now    time.Time
+	opt    RunOptions
+	id     int64 // the run in the history; 0 for a dry run
+	out    *Outcome
+}
+
+// NewJobs checks the configuration and returns the jobs.
+func NewJobs(cfg JobConfig, deps JobDeps) (*Jobs, error) {
+	if deps.Source == nil || deps.Store == nil {
+		return nil, errors.New("jobs need a catalog source and a history store")
+	}
+	if deps.Out == nil {
+		deps.Out = io.Discard
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if cfg.ReminderEvery <= 0 {
+		cfg.ReminderEvery = 7 * 24 * time.Hour
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = history.DefaultRetention
+	}
+	if cfg.ChartDir == "" {
+		cfg.ChartDir = os.TempDir()
+	}
+	if cfg.DeliveryLease <= 0 {
+		cfg.DeliveryLease = DefaultDeliveryLease
+	}
+	j := &Jobs{cfg: cfg, deps: deps, claimer: claimerID(), lease: cfg.DeliveryLease,
+		console: &ConsoleNotifier{W: deps.Out, ChartDir: cfg.ChartDir}}
+	if deps.Slack != nil {
+		j.slack = NewSlackNotifier(deps.Slack, deps.Log, cfg.Delivery)
+	}
+	return j, nil
+}
+
+func (j *Jobs) location(job string) *time.Location {
+	if l := j.cfg.Locations[job]; l != nil {
+		return l
+	}
+	return time.Local
+}
+
+// notifier is where a run's messages go: Slack, or the console in console
+// mode and for a dry run.
+func (j *Jobs) notifier(opt RunOptions) Notifier {
+	if j.slack == nil || opt.DryRun {
+		return j.console
+	}
+	return j.slack
+}
+
+// Run runs one job now. A failed delivery to one destination does not
+// stop the others; it is recorded, listed in the next digest, and makes
+// the error returned.
+func (j *Jobs) Run(ctx context.Context, name string, opt RunOptions) (Outcome, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	job, ok := jobNamed(name)
+	if !ok {
+		return Outcome{Job: name}, fmt.Errorf("unknown job %q (known: %s)", name, scorecard.OrList(JobNames()))
+	}
+	now := j.deps.Now()
+	at := opt.At
+	if at.IsZero() {
+		at = now
+	}
+	at = at.In(j.location(name))
+	period := report.PeriodOf(job.Period(j.cfg), at)
+	out := Outcome{Job: name, Period: period.Key}
+	r := &jobRun{period: period, now: now, opt: opt, out: &out}
+	if !opt.DryRun {
+		var err error
+		if r.id, err = j.deps.Store.StartRun(ctx, name, period.Key, now); err != nil {
+			return out, err
+		}
+		defer func() {
+			// A panic is the scheduler's to log (cron's Recover); the run is
+			// recorded as failed first, so it is not taken for one in progress.
+			if p := recover(); p != nil {
+				j.deps.Store.FinishRun(context.WithoutCancel(ctx), history.Run{ID: r.id, Job: name, Finished: j.deps.Now(),
+					Status: history.RunFailed, Detail: fmt.Sprint("panic: ", p)})
+				panic(p)
+			}
+		}()
+	}
+	err := job.Run(ctx, j, r)
+	if r.id != 0 {
+		status := history.RunOK
+		switch {
+		case err != nil && out.Sent == 0:
+			status = history.RunFailed
+		case err != nil || out.Failed > 0:
+			status = history.RunPartial
+		case out.Sent == 0 && job.Posts() && j.notifier(opt).Records():
+			status = history.RunNothing
+		}
+		detail := strings.Join(out.Notes, "; ")
+		if err != nil {
+			detail = err.Error()
+		}
+		// Record the end even when the run's context was canceled.
+		ferr := j.deps.Store.FinishRun(context.WithoutCancel(ctx), history.Run{ID: r.id, Job: name, Finished: j.deps.Now(), Status: status,
+			SnapshotID: out.SnapshotID, Sent: out.Sent, Skipped: out.Skipped, Failed: out.Failed, Detail: detail})
+		if err == nil {
+			err = ferr
+		}
+	}
+	j.deps.Log.Info("job run", "job", name, "period", period.Key, "sent", out.Sent, "skipped", out.Skipped, "failed", out.Failed, "notes", out.Notes, "err", err)
+	return out, err
+}
+
+// Runner is the jobs as the scheduler runs them: each run holds the job's
+// lock (RunExclusive).
+func (j *Jobs) Runner() schedule.Runner { return scheduledJobs{j} }
+
+type scheduledJobs struct{ j *Jobs }
+
+func (s scheduledJobs) Run(ctx context.Context, job string, at time.Time) error {
+	_, err := s.j.RunExclusive(ctx, job, RunOptions{At: at})
+	return err
+}
+
+func (s scheduledJobs) Missed(ctx context.Context, job string, sched cron.Schedule, now time.Time) (time.Time, bool, error) {
+	return s.j.Missed(ctx, job, sched, now)
+}
+
+// entries are the scheduler's entries for the jobs: the schedules given,
+// with PRODREADY_TEST_DIGEST_PERIOD's every-period schedule for the weekly
+// digest, and each job's way of catching up.
+func (j *Jobs) entries(given []schedule.Entry) []schedule.Entry {
+	out := make([]schedule.Entry, 0, len(given))
+	for _, e := range given {
+		job, ok := jobNamed(e.Job)
+		if !ok {
+			continue
+		}
+		e.CatchUp = job.CatchUp() != CatchUpNever
+		if d, ok := job.(digestJob); ok && d.testEvery && j.cfg.DigestPeriod > 0 {
+			e.Spec = fmt.Sprintf("every %s (PRODREADY_TEST_DIGEST_PERIOD)", j.cfg.DigestPeriod)
+			e.Schedule = everyPeriod(j.cfg.DigestPeriod)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// everyPeriod is a schedule at the start of every period of length d, as
+// report.Every counts them.
+type everyPeriod time.Duration
+
+func (e everyPeriod) Next(t time.Time) time.Time {
+	d := time.Duration(e)
+	return t.Truncate(d).Add(d)
+}
+
+// Missed reports whether job's latest scheduled time before now passed
+// without a run for its period, while this database was already in use, or
+// (for a job whose run has many destinations) with only a run that never
+// finished.
+func (j *Jobs) Missed(ctx context.Context, name string, sched cron.Schedule, now time.Time) (time.Time, bool, error) {
+	job, ok := jobNamed(name)
+	if !ok || sched == nil || job.CatchUp() == CatchUpNever {
+		return time.Time{}, false, nil
+	}
+	kind := job.Period(j.cfg)
+	prev, ok := lastActivation(sched, now, kind)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	st := j.deps.Store
+	first, known, err := st.FirstRun(ctx)
+	if err != nil || !known || !first.Before(prev) {
+		return time.Time{}, false, err
+	}
+	period := report.PeriodOf(kind, prev.In(j.location(name)))
+	runs, err := st.Runs(ctx, name, period.Key)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	each := job.CatchUp() == CatchUpEach
+	for _, r := range runs {
+		finished := !r.Finished.IsZero()
+		if each && finished || !each && (r.Status != "failed" && finished || r.Sent > 0) {
+			return time.Time{}, false, nil
+		}
+	}
+	if !each {
+		sent, err := st.Sent(ctx, name, period.Key)
+		if err != nil || len(sent) > 0 {
+			return time.Time{}, false, err
+		}
+	}
+	return prev, true, nil
+}
+
+// lastActivation finds the schedule's latest time at or before now,
+// looking back a little more than one period of kind.
+func lastActivation(s cron.Schedule, now time.Time, k report.Kind) (time.Time, bool) {
+	t := k.Back(now, 1).Add(-24 * time.Hour)
+	var last time.Time
+	for i := 0; i < 100000; i++ {
+		next := s.Next(t)
+		if next.IsZero() || next.After(now) {
+			break
+		}
+		last, t = next, next
+	}
+	return last, !last.IsZero()
+}
+
+// refresh loads the catalog, evaluates it and stores a snapshot.
+func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *scorecard.Bundle, error) {
+	b, err := j.deps.Source.Load(ctx, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load catalog from %s: %w", j.deps.Source.Describe(), err)
+	}
+	snap := report.TakeSnapshot(b.Evaluate(now), b.Origin, b.EntityURL)
+	if _, err := j.deps.Store.SaveSnapshot(ctx, snap); err != nil {
+		return nil, b, err // the bundle tells the catalog did load
+	}
+	return snap, b, nil
+}
+
+// checkTarget notes each scorecard that has no level named
+// PRODREADY_TARGET_LEVEL: its top level is used instead.
+func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
+	if j.cfg.TargetLevel == "" {
+		return
+	}
+	for i := range snap.Scorecards {
+		d := &snap.Scorecards[i]
+		if d.LevelRank(j.cfg.TargetLevel) >= 0 {
+			continue
+		}
+		note := fmt.Sprintf("PRODREADY_TARGET_LEVEL=%q is not a level of scorecard %q (levels: %s); its top level %q is the target",
+			j.cfg.TargetLevel, d.Identifier, strings.Join(d.Levels, ", "), d.Levels[len(d.Levels)-1])
+		out.Notes = append(out.Notes, note) // logged with the run's outcome
+	}
+}
+
+func teamNames(b *scorecard.Bundle) map[string]string {
+	if b == nil {
+		return nil
+	}
+	m := make(map[string]string, len(b.Teams))
+	for _, t := range b.Teams {
+		if t.Name != "" {
+			m[t.Identifier] = t.Name
+		}
+	}
+	return m
+}
+
+// settle records one delivery: the exactly-once key when the message was
+// accepted, a failure otherwise. It runs as each message is settled, so a
+// crash later in the run does not lose the record.
+func (j *Jobs) settle(ctx context.Context, gate *claimGate, r *jobRun, copyN int, hash string, d Delivered) error {
+	ctx = context.WithoutCancel(ctx) // what Slack accepted must be recorded
+	now := j.deps.Now()
+	job, period, out := gate.job, gate.period, r.out
+	claim, held := gate.release(d.Out)
+	if d.Skipped != "" {
+		out.Skipped++
+		out.Notes = append(out.Notes, fmt.Sprintf("%s %s to %s: %s; not posted again", job, period.Key, d.Out.Destination, d.Skipped))
+		return nil
+	}
+	for _, w := range d.Warnings {
+		j.deps.Log.Warn("delivery", "job", job, "destination", d.Out.Destination, "warning", w)
+		if err := j.deps.Store.RecordFailure(ctx, r.id, report.Failure{Job: job, Period: period.Key, Destination: d.Out.Destination, Reason: w, At: now}); err != nil {
+			return err
+		}
+	}
+	if d.Err != nil && held {
+		// Refused by Slack: nothing was posted, the next run tries again.
+		// Otherwise it may have been: the next attempt looks first.
+		unsure := classify(d.Err).Reason != ReasonClient
+		if rerr := j.deps.Store.ReleaseClaim(ctx, claim, now, unsure); rerr != nil {
+			j.deps.Log.Warn("could not release a message's claim; it expires by itself", "key", claim.Key(), "err", rerr)
+		}
+	}
+	if d.Err != nil {
+		out.Failed++
+		err := d.Err
+		if d.Out.Origin != "" {
+			err = fmt.Errorf("%w (destination from %s)", err, d.Out.Origin)
+		}
+		j.deps.Log.Error("delivery failed", "job", job, "destination", d.Out.Destination, "err", err)
+		if errors.Is(err, context.Canceled) {
+			// Stopped, not refused: the next run sends it; nothing for managers to fix.
+			return fmt.Errorf("%s to %s: %w", job, d.Out.Destination, err)
+		}
+		if rerr := j.deps.Store.RecordFailure(ctx, r.id, report.Failure{Job: job, Period: period.Key, Destination: d.Out.Destination, Reason: err.Error(), At: now}); rerr != nil {
+			return fmt.Errorf("%s to %s: %w; and the failure could not be recorded: %w", job, d.Out.Destination, err, rerr)
+		}
+		return fmt.Errorf("%s to %s: %w", job, d.Out.Destination, err)
+	}
+	if d.Recovered {
+		out.Skipped++
+		out.Notes = append(out.Notes, fmt.Sprintf("%s %s to %s: found in Slack (ts %s), posted by an earlier attempt that did not record it; recorded now, not posted again", job, period.Key, d.Out.Destination, d.TS))
+		j.deps.Log.Warn("message found in Slack, posted by an earlier attempt that did not record it; not posted again", "key", d.Out.DeliveryKey, "channel", d.Channel, "ts", d.TS)
+	} else {
+		out.Sent++
+	}
+	if err := j.deps.Store.RecordClaimedSent(ctx, history.Message{Job: job, Period: period.Key, Destination: d.Out.Destination, Copy: copyN,
+		Channel: d.Channel, TS: d.TS, Sent: now, RunID: r.id, SnapshotID: out.SnapshotID, ContentHash: hash}); err != nil {
+		// Its claim stays pending: the next attempt finds the message in
+		// Slack instead of posting it again.
+		return fmt.Errorf("%s to %s was posted (ts %s) but could not be recorded; the next run will find it in Slack: %w", job, d.Out.Destination, d.TS, err)
+	}
+	if d.FileErr != nil {
+		out.Failed++
+		j.deps.Log.Error("upload failed", "job", job, "destination", d.Out.Destination, "err", d.FileErr)
+		if err := j.deps.Store.RecordFailure(ctx, r.id, report.Failure{Job: job, Period: period.Key, Destination: d.Out.Destination, Reason: d.FileErr.Error(), At: now}); err != nil {
+			return err
+		}
+		return d.FileErr
+	}
+	return nil
+}
+
+// deliver sends a run's messages through the run's notifier. To Slack,
+// each goes through the exactly-once gate and is settled (recorded) as
+// soon as its fate is known; printed, nothing is recorded.
+func (j *Jobs) deliver(ctx context.Context, job string, r *jobRun, msgs []*Outgoing, copyOf func(dest string) int, hashOf func(dest string) string) []error {
+	n := j.notifier(r.opt)
+	var mu sync.Mutex
+	var errs []error
+	if !n.Records() {
+		n.Notify(ctx, msgs, nil, func(d Delivered) {
+			mu.Lock()
+			defer mu.Unlock()
+			if d.FilePath != "" {
+				r.out.Files = append(r.out.Files, d.FilePath)
+			}
+			if d.Err != nil {
+				errs = append(errs, d.Err)
+			}
+		})
+		return errs
+	}
+	gate := j.newGate(job, r.period)
+	for _, m := range msgs {
+		gate.prepare(m, copyOf(m.Destination))
+	}
+	n.Notify(ctx, msgs, gate, func(d Delivered) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := j.settle(ctx, gate, r, copyOf(d.Out.Destination), hashOf(d.Out.Destination), d); err != nil {
+			errs = append(errs, err)
+		}
+	})
+	return errs
+}
+
+// joinSorted joins errs in a stable order: deliveries finish in any order.
+func joinSorted(errs []error) error {
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(errs...)
+}
+
+// Schedules parses each job's cron spec. specs maps a job's variable
+// (PRODREADY_WEEKLY_CRON) to its spec; a job whose spec is absent or empty
+// takes its default. An error names the variable.
+func Schedules(specs map[string]string) ([]schedule.Entry, error) {
+	var out []schedule.Entry
+	for _, job := range allJobs() {
+		variable, spec := job.Cron()
+		if s := strings.TrimSpace(specs[variable]); s != "" {
+			spec = s
+		}
+		sched, err := schedule.Parse(variable, spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, schedule.Entry{Job: job.Name(), Spec: spec, Env: variable, Schedule: sched})
+	}
+	return out, nil
+}
+
+// Locations maps each job to its schedule's time zone, for JobConfig.
+func Locations(entries []schedule.Entry) map[string]*time.Location {
+	m := map[string]*time.Location{}
+	for _, e := range entries {
+		m[e.Job] = schedule.Location(e.Schedule)
+	}
+	return m
+}
