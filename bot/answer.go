@@ -11,7 +11,7 @@ import (
 )
 
 // Answer answers a parsed /prodready command from an evaluation.
-func Answer(s *Snapshot, q Query) Message {
+func Answer(s *Evaluated, q Query) Message {
 	switch q.Kind {
 	case QueryService:
 		return answerService(s, q.Arg)
@@ -50,7 +50,7 @@ func Unavailable(err error) Message {
 	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
 }
 
-func answerService(s *Snapshot, name string) Message {
+func answerService(s *Evaluated, name string) Message {
 	cat := s.Evaluation.Catalog
 	e, ok := cat.Find(name)
 	if !ok {
@@ -178,7 +178,7 @@ func notFound(what, name string, suggestions []string) (text, plain string) {
 	return text, plain
 }
 
-func unknownService(s *Snapshot, name string) Message {
+func unknownService(s *Evaluated, name string) Message {
 	t, fb := notFound("service", name, s.SuggestServices(name, 3))
 	if id, _, _, ok := s.Team(name); ok {
 		t += " " + code(name) + " is a team: try " + code("/prodready team "+id) + "."
@@ -187,14 +187,14 @@ func unknownService(s *Snapshot, name string) Message {
 	return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
 }
 
-func (s *Snapshot) teamName(id string) string {
+func (s *Evaluated) teamName(id string) string {
 	if t, ok := s.teams[strings.ToLower(id)]; ok && t.ID == id {
 		return t.Name
 	}
 	return id
 }
 
-func answerTeam(s *Snapshot, name string) Message {
+func answerTeam(s *Evaluated, name string) Message {
 	id, display, ents, ok := s.Team(name)
 	if !ok {
 		t, fb := notFound("team", name, s.SuggestTeams(name, 3))

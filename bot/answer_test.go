@@ -32,9 +32,9 @@ func demoBundle(t testing.TB) *scorecard.Bundle {
 	return b
 }
 
-func demoSnapshot(t testing.TB) *Snapshot {
+func demoEvaluated(t testing.TB) *Evaluated {
 	t.Helper()
-	return NewSnapshot(demoBundle(t), testNow)
+	return NewEvaluated(demoBundle(t), testNow)
 }
 
 // render is a message as Slack receives it: blocks as JSON, text.
@@ -82,7 +82,7 @@ func blockText(raw json.RawMessage) string {
 }
 
 func TestAnswerService(t *testing.T) {
-	s := demoSnapshot(t)
+	s := demoEvaluated(t)
 	e, _ := s.Evaluation.Catalog.Find("payments-api")
 	want := report.ForService(s.Evaluation, e, nil)
 	for _, name := range []string{"payments-api", "  PAYMENTS-API ", "Payments API", "*payments-api*", "<@U123> payments-api :rocket:"} {
@@ -115,7 +115,7 @@ func TestAnswerService(t *testing.T) {
 }
 
 func TestAnswerUnknownServiceSuggests(t *testing.T) {
-	s := demoSnapshot(t)
+	s := demoEvaluated(t)
 	cases := []struct{ in, want string }{
 		{"payment-api", "Did you mean `payments-api`"},
 		{"serch-api", "`search-api`"},
@@ -135,7 +135,7 @@ func TestAnswerUnknownServiceSuggests(t *testing.T) {
 }
 
 func TestAnswerTeam(t *testing.T) {
-	s := demoSnapshot(t)
+	s := demoEvaluated(t)
 	for _, in := range []string{"team payments", "TEAM Payments", "team *payments*"} {
 		text, raw := render(t, Answer(s, ParseQuery(in)))
 		all := blockText(raw)
@@ -166,7 +166,7 @@ func TestAnswerTeam(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	s := demoSnapshot(t)
+	s := demoEvaluated(t)
 	for _, in := range []string{"", "   ", "help", "HELP", "?", "team"} {
 		_, raw := render(t, Answer(s, ParseQuery(in)))
 		if all := blockText(raw); !strings.Contains(all, "/prodready team &lt;team&gt;") {
@@ -217,7 +217,7 @@ func hugeBundle(t testing.TB, rules, scorecards, services int) *scorecard.Bundle
 var andMore = regexp.MustCompile(`…and (\d+) more (failing rules|services)`)
 
 func TestHugeAnswersStayWithinSlackLimits(t *testing.T) {
-	s := NewSnapshot(hugeBundle(t, 120, 12, 2000), testNow)
+	s := NewEvaluated(hugeBundle(t, 120, 12, 2000), testNow)
 	cases := []struct {
 		q     string
 		total int
@@ -273,7 +273,7 @@ func TestAnswerAllPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Catalog = cat
-	s := NewSnapshot(b, testNow)
+	s := NewEvaluated(b, testNow)
 	text, raw := render(t, Answer(s, ParseQuery("svc-00000")))
 	if all := blockText(raw); !strings.Contains(all, "Every rule passes") || strings.Contains(all, "Failing at") || !strings.Contains(text, "(0 failing)") {
 		t.Fatalf("all-pass answer:\n%s\n%s", all, text)
@@ -283,7 +283,7 @@ func TestAnswerAllPass(t *testing.T) {
 func TestNamesCannotPing(t *testing.T) {
 	b := hugeBundle(t, 1, 1, 1)
 	b.Catalog.Entities[0].Title = "<!channel> & <@U123>"
-	s := NewSnapshot(b, testNow)
+	s := NewEvaluated(b, testNow)
 	for _, q := range []string{"svc-00000", "team big", "svc-0000x", "help"} {
 		m := Answer(s, ParseQuery(q))
 		text, _ := render(t, m)

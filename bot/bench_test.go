@@ -32,7 +32,7 @@ func BenchmarkSignedCommand10k(b *testing.B) {
 					bundle.Catalog.Entities[i].Team = []string{fmt.Sprintf("team-%02d", i%100)}
 				}
 			}
-			h.Store(bundle, time.Now())
+			h.Set(bundle, time.Now())
 			bt, err := New(Config{Holder: h, SigningSecret: "bench-secret"})
 			if err != nil {
 				b.Fatal(err)

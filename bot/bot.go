@@ -17,14 +17,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -62,7 +61,7 @@ type Config struct {
 	Companions []Companion
 	// Metrics, when set, is served on /metrics and counts refreshes and
 	// answers posted to Slack.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 }
 
 // Companion is work that runs as long as the bot: Start must not block,
@@ -84,61 +83,6 @@ type Bot struct {
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
 	inflight sync.WaitGroup
-}
-
-// NewClient makes the slack-go client the bot and the digests share: the
-// bot token, the app-level token for Socket Mode, and SLACK_API_URL (already
-// normalized). Callers add their own options, such as a retry policy
-// (slack.OptionRetryConfig), so that retries live in one place per use.
-func NewClient(botToken, appToken, apiURL string, extra ...slack.Option) *slack.Client {
-	var opts []slack.Option
-	if apiURL != "" {
-		opts = append(opts, slack.OptionAPIURL(apiURL))
-	}
-	if appToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(appToken))
-	}
-	return slack.New(botToken, append(opts, extra...)...)
-}
-
-// answerRetries is the bot's own policy for posting answers: a 429 is
-// retried after its Retry-After, a 5xx or a dropped connection with backoff.
-func answerRetries() slack.Option {
-	cfg := slack.DefaultRetryConfig()
-	cfg.MaxRetries = 2
-	cfg.RetryAfterDuration = 2 * time.Second
-	cfg.BackoffMax = 2 * time.Second
-	cfg.Handlers = slack.AllBuiltinRetryHandlers(cfg)
-	return slack.OptionRetryConfig(cfg)
-}
-
-// NormalizeAPIURL checks SLACK_API_URL and gives it the trailing slash
-// slack-go expects ("https://slack.com/api/").
-func NormalizeAPIURL(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("SLACK_API_URL %q is not an http(s) URL like https://slack.com/api/", raw)
-	}
-	if !strings.HasSuffix(raw, "/") {
-		raw += "/"
-	}
-	return raw, nil
-}
-
-// CheckTokens checks the kind of each Slack token that is set (empty ones
-// are not checked); the error names the variable, never the value.
-func CheckTokens(botToken, appToken string) error {
-	switch {
-	case appToken != "" && !strings.HasPrefix(appToken, "xapp-"):
-		return errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens with the connections:write scope")
-	case botToken != "" && !strings.HasPrefix(botToken, "xoxb-"):
-		return errors.New("SLACK_BOT_TOKEN must be a bot token (xoxb-…), from OAuth & Permissions → Bot User OAuth Token")
-	}
-	return nil
 }
 
 // New checks cfg and builds the bot; nothing starts until Run.
@@ -182,7 +126,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.BotToken != "" || cfg.AppToken != "" {
 		var opts []slack.Option
 		if cfg.Metrics != nil {
-			opts = append(opts, slack.OptionHTTPClient(cfg.Metrics.SlackHTTPClient()))
+			opts = append(opts, slack.OptionHTTPClient(SlackHTTPClient(cfg.Metrics)))
 		}
 		b.api = NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, append(opts, answerRetries())...)
 	}

@@ -85,17 +85,16 @@ func BenchmarkDeliver200Notices(b *testing.B) {
 	var msgs []*Outgoing
 	for _, n := range report.BuildNotices(snap, "", nil) {
 		route, _ := s.routes.For(n.Team)
-		text, blocks := NoticeMessage(n)
-		msgs = append(msgs, &Outgoing{Key: n.Team, Channel: route.Channel, Text: text, Blocks: blocks})
+		msgs = append(msgs, &Outgoing{Destination: n.Team, Channel: route.Channel, Notice: n})
 	}
 	if len(msgs) != 200 {
 		b.Fatalf("%d notices", len(msgs))
 	}
-	d := NewDeliverer(NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, DeliveryOptions{})
+	d := NewSlackNotifier(NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, DeliveryOptions{})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		failed := 0
-		d.Deliver(context.Background(), msgs, func(r Delivered) {
+		d.Notify(context.Background(), msgs, nil, func(r Delivered) {
 			if r.Err != nil {
 				failed++
 			}

@@ -175,7 +175,7 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		}
 		l.section("delivery failures", dgLines("*Messages that could not be delivered since the last digest*", lines, "failures"))
 	}
-	blocks = l.finish("`prodready run " + string(digestJob(d.Period.Kind)) + " --dry-run` prints everything.")
+	blocks = l.finish("`prodready run " + digestJobOf(d.Period.Kind) + " --dry-run` prints everything.")
 	text = d.Title() + ". " + d.HistoryLine()
 	for _, sd := range d.Scorecards {
 		text += fmt.Sprintf(" %s: %s.", sd.Title, d.ShareLine(&sd))
@@ -191,7 +191,7 @@ func dgServiceLink(e report.EntityRef) string {
 	return dgEsc(e.Name())
 }
 
-func digestJob(k report.Kind) string {
+func digestJobOf(k report.Kind) string {
 	if k == report.Monthly {
 		return JobMonthly
 	}

@@ -117,7 +117,7 @@ func start(t *testing.T, emu *slackemu.Server, cfg Config) *running {
 	return &running{bot: b, url: "http://" + ln.Addr().String() + CommandPath, log: logs, stop: stop}
 }
 
-func waitReady(t *testing.T, b *Bot) *Snapshot {
+func waitReady(t *testing.T, b *Bot) *Evaluated {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -11,12 +11,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard"
 )
 
-// Snapshot is one evaluation of the catalog and the indexes the bot answers
+// Evaluated is one evaluation of the catalog and the indexes the bot answers
 // from. It is immutable once built, so readers need no lock.
-type Snapshot struct {
+type Evaluated struct {
 	Bundle     *scorecard.Bundle
 	Evaluation *scorecard.Evaluation
 	LoadedAt   time.Time
@@ -35,8 +36,8 @@ type teamIndex struct {
 
 // NewSnapshot evaluates bundle at now and indexes teams to their entities,
 // once, so that answering `team <team>` never scans the catalog.
-func NewSnapshot(b *scorecard.Bundle, now time.Time) *Snapshot {
-	s := &Snapshot{Bundle: b, Evaluation: b.Evaluate(now), LoadedAt: now, teams: map[string]*teamIndex{}}
+func NewEvaluated(b *scorecard.Bundle, now time.Time) *Evaluated {
+	s := &Evaluated{Bundle: b, Evaluation: b.Evaluate(now), LoadedAt: now, teams: map[string]*teamIndex{}}
 	byID := map[string]*teamIndex{}
 	get := func(id string) *teamIndex {
 		t, ok := byID[id]
@@ -97,12 +98,12 @@ func NewSnapshot(b *scorecard.Bundle, now time.Time) *Snapshot {
 
 // SuggestServices returns up to max service identifiers or titles close to
 // name, as Catalog.Suggest does, faster; it scans.
-func (s *Snapshot) SuggestServices(name string, max int) []string {
+func (s *Evaluated) SuggestServices(name string, max int) []string {
 	return s.services.suggest(name, max)
 }
 
 // Team finds a team by identifier or name, any case, without scanning.
-func (s *Snapshot) Team(name string) (id, display string, entities []int, ok bool) {
+func (s *Evaluated) Team(name string) (id, display string, entities []int, ok bool) {
 	t, ok := s.teams[strings.ToLower(strings.TrimSpace(name))]
 	if !ok {
 		return "", "", nil, false
@@ -111,7 +112,7 @@ func (s *Snapshot) Team(name string) (id, display string, entities []int, ok boo
 }
 
 // SuggestTeams returns up to max team identifiers or names close to name; it scans.
-func (s *Snapshot) SuggestTeams(name string, max int) []string {
+func (s *Evaluated) SuggestTeams(name string, max int) []string {
 	return s.teamsNear.suggest(name, max)
 }
 
@@ -122,9 +123,9 @@ type Holder struct {
 	src     scorecard.Source
 	now     func() time.Time
 	log     *slog.Logger
-	metrics atomic.Pointer[Metrics]
+	metrics atomic.Pointer[metrics.Metrics]
 
-	cur     atomic.Pointer[Snapshot]
+	cur     atomic.Pointer[Evaluated]
 	refresh sync.Mutex // one refresh at a time
 
 	mu      sync.Mutex
@@ -145,16 +146,16 @@ func NewHolder(src scorecard.Source, now func() time.Time, log *slog.Logger) *Ho
 
 // SetMetrics records every refresh (and the failing rules of each new
 // evaluation) in m from now on.
-func (h *Holder) SetMetrics(m *Metrics) { h.metrics.Store(m) }
+func (h *Holder) SetMetrics(m *metrics.Metrics) { h.metrics.Store(m) }
 
 // Current returns the latest evaluation, or nil before the first good load.
-func (h *Holder) Current() *Snapshot { return h.cur.Load() }
+func (h *Holder) Current() *Evaluated { return h.cur.Load() }
 
-// Store makes b, evaluated at now, the current evaluation.
-func (h *Holder) Store(b *scorecard.Bundle, now time.Time) *Snapshot {
-	s := NewSnapshot(b, now)
+// Set makes b, evaluated at now, the current evaluation.
+func (h *Holder) Set(b *scorecard.Bundle, now time.Time) *Evaluated {
+	s := NewEvaluated(b, now)
 	h.cur.Store(s)
-	h.settle(nil)
+	h.announce(nil)
 	if m := h.metrics.Load(); m != nil {
 		m.SetFailingRules(failingPerScorecard(s.Evaluation))
 	}
@@ -168,7 +169,8 @@ func (h *Holder) LastError() error {
 	return h.lastErr
 }
 
-func (h *Holder) settle(err error) {
+// announce records the outcome of a load and wakes those waiting for one.
+func (h *Holder) announce(err error) {
 	h.mu.Lock()
 	h.lastErr = err
 	close(h.changed)
@@ -199,7 +201,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 		} else {
 			h.log.Error("refresh failed; no evaluation to answer from yet", "err", err)
 		}
-		h.settle(err)
+		h.announce(err)
 		return err
 	}
 	// Rejected scorecards are left out of the answers: say so at every
@@ -211,7 +213,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 		}
 		h.log.Warn("scorecard definition rejected; it is left out of the answers", "finding", f.String())
 	}
-	s := h.Store(b, start)
+	s := h.Set(b, start)
 	h.metrics.Load().ObserveEvaluation(time.Since(took), nil)
 	h.log.Info("evaluation refreshed", "source", h.src.Describe(), "entities", len(b.Catalog.Entities),
 		"scorecards", len(b.Scorecards), "took", time.Since(start).Round(time.Millisecond).String(),
@@ -222,7 +224,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 // Wait returns the current evaluation. With none yet, it fails at once
 // with the error of the last refresh if that failed, or else waits for the
 // outcome of the refresh under way; it also fails when ctx ends.
-func (h *Holder) Wait(ctx context.Context) (*Snapshot, error) {
+func (h *Holder) Wait(ctx context.Context) (*Evaluated, error) {
 	for {
 		// The channel and the error are read together, so that an outcome
 		// settled after this point closes the channel we wait on.
@@ -248,15 +250,7 @@ func (h *Holder) Wait(ctx context.Context) (*Snapshot, error) {
 // data is worse than an extra load.
 func (h *Holder) Run(ctx context.Context, every time.Duration) {
 	for {
-		wait := every
-		if s := h.Current(); s != nil && h.now().Sub(s.LoadedAt) < every/2 {
-			// Fed by the scheduled refresh job (see Feeding): loading the
-			// catalog again now would only double the calls to its source.
-			wait = every - h.now().Sub(s.LoadedAt)
-		} else if err := h.Refresh(ctx); err != nil && wait > time.Minute {
-			wait = time.Minute
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(h.tick(ctx, every))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -264,6 +258,20 @@ func (h *Holder) Run(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// tick refreshes unless the evaluation is fresh, and says how long to wait
+// before the next tick.
+func (h *Holder) tick(ctx context.Context, every time.Duration) time.Duration {
+	if s := h.Current(); s != nil && h.now().Sub(s.LoadedAt) < every/2 {
+		// Fed by the scheduled refresh job (see Feeding): loading the
+		// catalog again now would only double the calls to its source.
+		return every - h.now().Sub(s.LoadedAt)
+	}
+	if err := h.Refresh(ctx); err != nil && every > time.Minute {
+		return time.Minute
+	}
+	return every
 }
 
 // Feeding wraps src so that every catalog it loads successfully also becomes
@@ -280,7 +288,32 @@ type feedingSource struct {
 func (f feedingSource) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, error) {
 	b, err := f.Source.Load(ctx, now)
 	if err == nil && b != nil && b.Catalog != nil {
-		f.h.Store(b, now)
+		f.h.Set(b, now)
 	}
 	return b, err
+}
+
+// failingPerScorecard counts failing rule results per scorecard identifier:
+// one per applicable entity and failing rule.
+func failingPerScorecard(ev *scorecard.Evaluation) map[string]int {
+	out := make(map[string]int, len(ev.Scorecards))
+	if ev.Catalog == nil {
+		return out
+	}
+	for s, sc := range ev.Scorecards {
+		n := 0
+		for e := range ev.Catalog.Entities {
+			r := ev.Result(e, s)
+			if !r.Applies {
+				continue
+			}
+			for _, ok := range r.Pass {
+				if !ok {
+					n++
+				}
+			}
+		}
+		out[sc.Identifier] = n
+	}
+	return out
 }

@@ -287,6 +287,8 @@ func (s scheduledJobs) Run(ctx context.Context, job string, at time.Time) error 
 	return err
 }
 
+func (s scheduledJobs) Now() time.Time { return s.j.deps.Now() }
+
 func (s scheduledJobs) Missed(ctx context.Context, job string, sched cron.Schedule, now time.Time) (time.Time, bool, error) {
 	return s.j.Missed(ctx, job, sched, now)
 }

@@ -472,12 +472,12 @@ func TestDeliveryRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := dgNewWorld(t)
 			tt.fault(w)
-			d := NewDeliverer(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{Backoff: 10 * time.Millisecond})
+			d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{Backoff: 10 * time.Millisecond})
 			var mu sync.Mutex
 			var errs []error
-			d.Deliver(context.Background(), []*Outgoing{
-				{Key: "a", Channel: w.payments, Text: "one"}, {Key: "b", Channel: w.fallback, Text: "two"},
-			}, func(r Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
+			d.Notify(context.Background(), []*Outgoing{
+				{Destination: "a", Channel: w.payments, Text: "one"}, {Destination: "b", Channel: w.fallback, Text: "two"},
+			}, nil, func(r Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
 			for _, err := range errs {
 				if err != nil {
 					t.Errorf("delivery failed: %v", err)
@@ -501,14 +501,14 @@ func TestDeliveryRetries(t *testing.T) {
 
 func TestDeliveryPacesEachChannel(t *testing.T) {
 	w := dgNewWorld(t)
-	d := NewDeliverer(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{PerChannel: 200 * time.Millisecond})
+	d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{PerChannel: 200 * time.Millisecond})
 	var msgs []*Outgoing
 	for i := 0; i < 3; i++ {
-		msgs = append(msgs, &Outgoing{Key: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
+		msgs = append(msgs, &Outgoing{Destination: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
 	}
 	// Two messages in one run, the third in the next run right after.
-	d.Deliver(context.Background(), msgs[:2], func(Delivered) {})
-	d.Deliver(context.Background(), msgs[2:], func(Delivered) {})
+	d.Notify(context.Background(), msgs[:2], nil, func(Delivered) {})
+	d.Notify(context.Background(), msgs[2:], nil, func(Delivered) {})
 	calls := w.emu.CallsTo("chat.postMessage")
 	if len(calls) != 3 {
 		t.Fatalf("%d calls", len(calls))

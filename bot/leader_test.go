@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 )
@@ -86,7 +87,7 @@ func TestLeaderTakeover(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	changes := map[string][]bool{}
 	var chMu sync.Mutex
-	leaders := map[string]*Leader{}
+	leaders := map[string]*schedule.Leader{}
 	for i := 1; i <= 3; i++ {
 		name := fmt.Sprintf("replica-%d", i)
 		// Each replica has its own pool, named so its sessions can be found.
@@ -95,7 +96,7 @@ func TestLeaderTakeover(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		l := NewLeader(st, replicaWork{w, name}, LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
+		l := schedule.NewLeader(st, replicaWork{w, name}, schedule.LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
 			chMu.Lock()
 			changes[name] = append(changes[name], on)
 			chMu.Unlock()
@@ -106,7 +107,7 @@ func TestLeaderTakeover(t *testing.T) {
 	}
 	first, _ := w.waitOneRunner(t, 5*time.Second, "")
 	// A few polls later, still only the one.
-	time.Sleep(3 * poll)
+	waitPolls(t, leaders, 3, "")
 	if r := w.runners(); len(r) != 1 || r[0] != first {
 		t.Fatalf("the work runs on %v; want only %s", r, first)
 	}
@@ -131,7 +132,7 @@ func TestLeaderTakeover(t *testing.T) {
 	if took > poll+3*time.Second { // one poll, plus room for a loaded machine
 		t.Errorf("takeover took %v; want within about one poll (%v)", took, poll)
 	}
-	time.Sleep(3 * poll)
+	waitPolls(t, leaders, 3, first)
 	if r := w.runners(); len(r) != 1 || r[0] != second {
 		t.Fatalf("after the takeover the work runs on %v; want only %s", r, second)
 	}
@@ -161,14 +162,33 @@ func TestLeaderTakeover(t *testing.T) {
 	t.Logf("%s stopped; %s took over in %v", second, third, took.Round(time.Millisecond))
 }
 
+// waitPolls waits until every leader but skip has taken n more turns of
+// its campaign: time enough for a second leader to appear, if one could.
+func waitPolls(t *testing.T, leaders map[string]*schedule.Leader, n int64, skip string) {
+	t.Helper()
+	start := map[string]int64{}
+	for name, l := range leaders {
+		start[name] = l.Polls()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for name, l := range leaders {
+		for name != skip && l.Polls() < start[name]+n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s took %d turns in 30s; want %d", name, l.Polls()-start[name], n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
 // TestSecondServeOnSQLiteIsRefused: SQLite cannot be shared by replicas;
 // a second serve on the same file is refused and told why, and may start
 // once the first has stopped.
 func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "h.db")
-	env := dgEnv(map[string]string{"PRODREADY_DB": db})
-	first, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	env := map[string]string{"PRODREADY_DB": db}
+	first, err := dgScheduled(ctx, env, SchedulerDeps{Source: &dgSource{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +196,8 @@ func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 	if !first.Leader().IsLeader() {
 		t.Error("the only serve on a SQLite file does not run the jobs")
 	}
-	_, err = NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
-	if !errors.Is(err, ErrAnotherServe) {
+	_, err = dgScheduled(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	if !errors.Is(err, schedule.ErrAnotherServe) {
 		t.Fatalf("second serve on %s: %v, want ErrAnotherServe", db, err)
 	}
 	if errors.Is(err, ErrHistoryUnavailable) {
@@ -191,20 +211,11 @@ func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 	if err := first.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	again, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}})
+	again, err := dgScheduled(ctx, env, SchedulerDeps{Source: &dgSource{}})
 	if err != nil {
 		t.Fatalf("after the first stopped: %v", err)
 	}
 	again.Stop(ctx)
-}
-
-func TestLeaderPollFromEnv(t *testing.T) {
-	for v, want := range map[string]string{"": "", "2s": "", "0s": "PRODREADY_LEADER_POLL", "soon": "PRODREADY_LEADER_POLL", "1m": "at most 30s"} {
-		_, err := LeaderPollFromEnv(dgEnv(map[string]string{"PRODREADY_LEADER_POLL": v}))
-		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
-			t.Errorf("PRODREADY_LEADER_POLL=%q: %v", v, err)
-		}
-	}
 }
 
 // TestRunExclusiveWaitsForTheSameJob: a job another process runs (its
@@ -314,15 +325,15 @@ func TestSchedulerWaitsForPostgres(t *testing.T) {
 	u.Host = addr
 	var logs dgSyncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	env := dgEnv(map[string]string{"PRODREADY_DB": u.String(), "PRODREADY_LEADER_POLL": "200ms"})
+	env := map[string]string{"PRODREADY_DB": u.String(), "PRODREADY_LEADER_POLL": "200ms"}
 	ctx := context.Background()
-	s, err := NewSchedulerFromEnv(ctx, env, SchedulerDeps{Source: &dgSource{}, Log: log})
+	s, err := dgScheduled(ctx, env, SchedulerDeps{Source: &dgSource{}, Log: log})
 	if err != nil {
 		t.Fatalf("a Postgres that does not answer yet must not stop serve: %v", err)
 	}
 	s.Start(ctx)
 	defer s.Stop(ctx)
-	time.Sleep(600 * time.Millisecond)
+	waitPolls(t, map[string]*schedule.Leader{"the replica": s.Leader()}, 3, "")
 	if s.Leader().IsLeader() {
 		t.Fatal("leads without a database")
 	}

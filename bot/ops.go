@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -79,19 +78,4 @@ func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time) error {
 		<-socketErr
 		return err
 	}
-}
-
-// Ready reports whether the scheduler's history database answers.
-func (s *Scheduler) Ready(ctx context.Context) error {
-	st, waiting := s.historyStore()
-	if waiting {
-		return errors.New("history database cannot be reached yet")
-	}
-	if st == nil {
-		return nil
-	}
-	if _, _, err := st.FirstRun(ctx); err != nil {
-		return fmt.Errorf("history database does not answer: %w", err)
-	}
-	return nil
 }

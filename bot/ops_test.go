@@ -14,12 +14,13 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard/demo"
 )
 
 // metricValue reads one sample from m's registry: the counter, gauge or
 // histogram count whose labels include want. ok is false when none matches.
-func metricValue(t *testing.T, m *Metrics, name string, want map[string]string) (float64, bool) {
+func metricValue(t *testing.T, m *metrics.Metrics, name string, want map[string]string) (float64, bool) {
 	t.Helper()
 	fams, err := m.Registry().Gather()
 	if err != nil {
@@ -72,7 +73,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	m := NewMetrics()
+	m := metrics.New()
 	src := &gatedSource{gate: make(chan struct{})}
 	dbDown := failingReady{}
 	b, err := New(Config{Source: src, SigningSecret: "s", Metrics: m})
@@ -147,18 +148,18 @@ func TestHealthReadyMetrics(t *testing.T) {
 }
 
 func TestMetricsPerProcess(t *testing.T) {
-	a, b := NewMetrics(), NewMetrics()
-	a.SlackPost(PostSent)
+	a, b := metrics.New(), metrics.New()
+	a.SlackPost(metrics.PostSent)
 	if v, _ := metricValue(t, b, "prodready_slack_posts_total", nil); v != 0 {
 		t.Fatalf("two processes share a counter: %v", v)
 	}
-	var none *Metrics // every method is a no-op on nil
+	var none *metrics.Metrics // every method is a no-op on nil
 	none.SetLeader(true)
 	none.JobRun("refresh", time.Now(), nil)
-	none.SlackPost(PostSent)
+	none.SlackPost(metrics.PostSent)
 	none.PortRequest(200, time.Second)
 	none.ObserveEvaluation(time.Second, nil)
-	if none.SlackHTTPClient() != nil || none.PortTransport(nil) != http.DefaultTransport {
+	if SlackHTTPClient(none) != nil || none.PortTransport(nil) != http.DefaultTransport {
 		t.Fatal("nil metrics wrap transports")
 	}
 }
@@ -184,8 +185,8 @@ func TestSlackPostOutcomes(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	m := NewMetrics()
-	hc := m.SlackHTTPClient()
+	m := metrics.New()
+	hc := SlackHTTPClient(m)
 	hijackNext = true
 	for _, p := range []string{
 		"/api/chat.postMessage", "/api/chat.postMessage?bad=1", "/api/conversations.open",
@@ -200,7 +201,7 @@ func TestSlackPostOutcomes(t *testing.T) {
 			}
 		}
 	}
-	for outcome, want := range map[string]float64{PostSent: 2, PostClientError: 1, PostRateLimited: 1, PostServerError: 1, PostTransport: 1} {
+	for outcome, want := range map[string]float64{metrics.PostSent: 2, metrics.PostClientError: 1, metrics.PostRateLimited: 1, metrics.PostServerError: 1, metrics.PostTransport: 1} {
 		if got, _ := metricValue(t, m, "prodready_slack_posts_total", map[string]string{"outcome": outcome}); got != want {
 			t.Errorf("slack posts %s = %v, want %v", outcome, got, want)
 		}
@@ -217,7 +218,7 @@ func TestPortTransportAndJobRuns(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	m := NewMetrics()
+	m := metrics.New()
 	hc := &http.Client{Transport: m.PortTransport(nil)}
 	for _, p := range []string{"/a", "/slow", "/limited"} {
 		resp, err := hc.Get(srv.URL + p)
@@ -259,7 +260,7 @@ func TestSocketModeServesOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(Config{Source: demo.Source{}, AppToken: "xapp-1-x", APIURL: "http://127.0.0.1:1/", Listener: ln, Metrics: NewMetrics()})
+	b, err := New(Config{Source: demo.Source{}, AppToken: "xapp-1-x", APIURL: "http://127.0.0.1:1/", Listener: ln, Metrics: metrics.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,12 +297,7 @@ func TestSocketModeServesOps(t *testing.T) {
 func TestReadyzFollowsTheHistoryDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "h.db")
 	ctx := context.Background()
-	sched, err := NewSchedulerFromEnv(ctx, func(k string) string {
-		if k == "PRODREADY_DB" {
-			return db
-		}
-		return ""
-	}, SchedulerDeps{Source: demo.Source{}})
+	sched, err := dgScheduled(ctx, map[string]string{"PRODREADY_DB": db}, SchedulerDeps{Source: demo.Source{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,23 +326,18 @@ func TestReadyzFollowsTheHistoryDatabase(t *testing.T) {
 
 func TestSchedulerCountsJobRuns(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "h.db")
-	m := NewMetrics()
+	m := metrics.New()
 	ctx := context.Background()
-	sched, err := NewSchedulerFromEnv(ctx, func(k string) string {
-		if k == "PRODREADY_DB" {
-			return db
-		}
-		return ""
-	}, SchedulerDeps{Source: demo.Source{}, Out: io.Discard, Metrics: m})
+	sched, err := dgScheduled(ctx, map[string]string{"PRODREADY_DB": db}, SchedulerDeps{Source: demo.Source{}, Out: io.Discard, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sched.Stop(ctx)
 	before := time.Now()
-	if err := sched.run(ctx, JobRefresh, RunOptions{}); err != nil {
+	if err := sched.Run(ctx, JobRefresh); err != nil {
 		t.Fatal(err)
 	}
-	if err := sched.run(ctx, "no-such-job", RunOptions{}); err == nil {
+	if err := sched.Run(ctx, "no-such-job"); err == nil {
 		t.Fatal("an unknown job ran")
 	}
 	if got, _ := metricValue(t, m, "prodready_job_runs_total", map[string]string{"job": JobRefresh, "outcome": "ok"}); got != 1 {

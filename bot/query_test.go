@@ -111,7 +111,7 @@ func FuzzSignedCommand(f *testing.F) {
 		f.Add(s)
 	}
 	h := NewHolder(staticSource{}, nil, nil)
-	h.Store(demoBundle(f), testNow)
+	h.Set(demoBundle(f), testNow)
 	b, err := New(Config{Holder: h, SigningSecret: "fuzz"})
 	if err != nil {
 		f.Fatal(err)

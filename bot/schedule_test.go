@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -17,66 +18,32 @@ import (
 
 func dgEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestScheduleFromEnv(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		err  string
-		job  string
-		next string // the job's next run after Monday 2026-11-23 07:30 UTC
-	}{
-		{"defaults", nil, "", JobWeekly, "2026-11-23T09:00:00Z"},
-		{"default refresh", nil, "", JobRefresh, "2026-11-23T07:45:00Z"},
-		{"default notices", nil, "", JobNotices, "2026-11-23T10:00:00Z"},
-		{"default monthly", nil, "", JobMonthly, "2026-12-01T09:00:00Z"},
-		{"CRON_TZ", map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=Europe/Paris 0 9 * * MON"}, "", JobWeekly, "2026-11-23T08:00:00Z"},
-		{"bad spec names the variable", map[string]string{"PRODREADY_NOTICE_CRON": "0 10 * * FUNDAY"}, "PRODREADY_NOTICE_CRON=\"0 10 * * FUNDAY\"", "", ""},
-		{"six fields", map[string]string{"PRODREADY_REFRESH_CRON": "0 */15 * * * *"}, "PRODREADY_REFRESH_CRON", "", ""},
-		{"bad zone", map[string]string{"PRODREADY_MONTHLY_CRON": "CRON_TZ=Mars/Olympus 0 9 1 * *"}, "PRODREADY_MONTHLY_CRON", "", ""},
+// scheduleOf is the entry of job in entries.
+func scheduleOf(t *testing.T, entries []schedule.Entry, job string) schedule.Entry {
+	t.Helper()
+	for _, e := range entries {
+		if e.Job == job {
+			return e
+		}
 	}
-	from := time.Date(2026, 11, 23, 7, 30, 0, 0, time.UTC)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("TZ", "UTC")
-			cfg, err := ScheduleFromEnv(dgEnv(tt.env))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want it to name %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := cfg.Schedules[tt.job].Next(from).UTC().Format(time.RFC3339); got != tt.next {
-				t.Errorf("next %s run: %s, want %s", tt.job, got, tt.next)
-			}
-		})
-	}
+	t.Fatalf("no schedule for %s", job)
+	return schedule.Entry{}
 }
 
-func TestEnvDays(t *testing.T) {
-	tests := []struct {
-		v    string
-		want time.Duration
-		err  bool
-	}{
-		{"", 7 * 24 * time.Hour, false},
-		{"3", 3 * 24 * time.Hour, false},
-		{"10d", 10 * 24 * time.Hour, false},
-		{"36h", 36 * time.Hour, false},
-		{"0", 0, true},
-		{"soon", 0, true},
+// dgScheduled is serve's scheduled jobs as cmd builds them, from the
+// settings tests use: PRODREADY_DB, the cron variables, PRODREADY_LEADER_POLL.
+func dgScheduled(ctx context.Context, env map[string]string, deps SchedulerDeps) (*Scheduled, error) {
+	entries, err := Schedules(env)
+	if err != nil {
+		return nil, err
 	}
-	for _, tt := range tests {
-		got, err := envDays(dgEnv(map[string]string{"X": tt.v}), "X", 7)
-		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("%q: %v, %v", tt.v, got, err)
-		}
-		if err != nil && !strings.Contains(err.Error(), "X=") {
-			t.Errorf("error %q does not name the variable", err)
+	cfg := ScheduledConfig{Schedules: entries, DB: env["PRODREADY_DB"], Jobs: JobConfig{Locations: Locations(entries)}}
+	if v := env["PRODREADY_LEADER_POLL"]; v != "" {
+		if cfg.LeaderPoll, err = time.ParseDuration(v); err != nil {
+			return nil, err
 		}
 	}
+	return NewScheduled(ctx, cfg, deps)
 }
 
 func TestMissedDigestSentOnce(t *testing.T) {
@@ -86,16 +53,14 @@ func TestMissedDigestSentOnce(t *testing.T) {
 	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	w.run(w.jobs(), JobRefresh, RunOptions{})
 	w.clock.now = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	cfg, err := ScheduleFromEnv(dgEnv(map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"}))
+	cfg, err := Schedules(map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for round := 0; round < 2; round++ {
-		s, err := NewScheduler(cfg, w.jobs(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at, missed, err := s.Missed(context.Background(), JobMonthly, w.clock.Now())
+		jobs := w.jobs()
+		s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
+		at, missed, err := jobs.Missed(context.Background(), JobMonthly, scheduleOf(t, cfg, JobMonthly).Schedule, w.clock.Now())
 		if err != nil || missed {
 			t.Errorf("monthly digest of 1 Nov predates the first run; missed=%v at %v err %v", missed, at, err)
 		}
@@ -130,17 +95,15 @@ func TestNoticesCutShortResumeOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	cfg, err := ScheduleFromEnv(dgEnv(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"}))
+	cfg, err := Schedules(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sent := 0
 	for round := 0; round < 2; round++ {
-		s, err := NewScheduler(cfg, w.jobs(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, missed, err := s.Missed(context.Background(), JobNotices, w.clock.Now())
+		jobs := w.jobs()
+		s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
+		_, missed, err := jobs.Missed(context.Background(), JobNotices, scheduleOf(t, cfg, JobNotices).Schedule, w.clock.Now())
 		if err != nil || missed != (round == 0) {
 			t.Errorf("start %d: notices missed=%v (err %v); want %v", round+1, missed, err, round == 0)
 		}
@@ -163,10 +126,10 @@ func TestNoticesCutShortResumeOnStart(t *testing.T) {
 	t.Logf("notices resumed at start: %d, then 0 on the next start", sent)
 }
 
-func TestNewSchedulerFromEnv(t *testing.T) {
+func TestNewScheduled(t *testing.T) {
 	dir := t.TempDir()
 	ok := map[string]string{"PRODREADY_DB": dir + "/h.db"}
-	s, err := NewSchedulerFromEnv(context.Background(), dgEnv(ok), SchedulerDeps{Source: &dgSource{}})
+	s, err := dgScheduled(context.Background(), ok, SchedulerDeps{Source: &dgSource{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,12 +144,11 @@ func TestNewSchedulerFromEnv(t *testing.T) {
 		unavailable bool
 	}{
 		{"bad schedule", map[string]string{"PRODREADY_WEEKLY_CRON": "weekly"}, "PRODREADY_WEEKLY_CRON", false},
-		{"bad reminder", map[string]string{"PRODREADY_REMINDER_EVERY": "often"}, "PRODREADY_REMINDER_EVERY", false},
 		{"database in a missing directory", map[string]string{"PRODREADY_DB": dir + "/no/h.db"}, dir + "/no/h.db", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewSchedulerFromEnv(context.Background(), dgEnv(tt.env), SchedulerDeps{Source: &dgSource{}})
+			_, err := dgScheduled(context.Background(), tt.env, SchedulerDeps{Source: &dgSource{}})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v should name %s", err, tt.want)
 			}
@@ -229,7 +191,7 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 	var logs dgSyncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	env := map[string]string{"PRODREADY_DB": filepath.Join(t.TempDir(), "h.db"), "PRODREADY_REFRESH_CRON": "@every 1s"}
-	s, err := NewSchedulerFromEnv(context.Background(), dgEnv(env), SchedulerDeps{Source: &dgStuckSource{}, Log: log})
+	s, err := dgScheduled(context.Background(), env, SchedulerDeps{Source: &dgStuckSource{}, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

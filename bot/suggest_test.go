@@ -49,8 +49,8 @@ func FuzzWithinEdits(f *testing.F) {
 
 // The fast path must say exactly what scorecard's Catalog.Suggest says.
 func TestSuggestServicesMatchesCatalogSuggest(t *testing.T) {
-	s := NewSnapshot(hugeBundle(t, 1, 1, 200), testNow)
-	demo := demoSnapshot(t)
+	s := NewEvaluated(hugeBundle(t, 1, 1, 200), testNow)
+	demo := demoEvaluated(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	mutate := func(n string) string {
 		r := []rune(strings.ToLower(n))
@@ -67,7 +67,7 @@ func TestSuggestServicesMatchesCatalogSuggest(t *testing.T) {
 		}
 		return string(r)
 	}
-	for _, snap := range []*Snapshot{s, demo} {
+	for _, snap := range []*Evaluated{s, demo} {
 		ents := snap.Evaluation.Catalog.Entities
 		for i := 0; i < 40; i++ {
 			e := ents[rng.IntN(len(ents))]
@@ -82,7 +82,7 @@ func TestSuggestServicesMatchesCatalogSuggest(t *testing.T) {
 }
 
 func BenchmarkSuggestServices10k(b *testing.B) {
-	s := NewSnapshot(hugeBundle(b, 1, 1, 10000), testNow)
+	s := NewEvaluated(hugeBundle(b, 1, 1, 10000), testNow)
 	for b.Loop() {
 		s.SuggestServices("svc-0123x", 3)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prodready/prodready/report/history"
@@ -62,6 +63,10 @@ type Leader struct {
 	store *history.Store
 	work  Work
 	opt   LeaderOptions
+
+	// polls counts the campaign's turns, so that a caller can wait for a
+	// few of them instead of for a guessed time.
+	polls atomic.Int64
 
 	mu      sync.Mutex
 	lock    *history.Lock // held while leading
@@ -178,6 +183,7 @@ func (l *Leader) loop(ctx context.Context) {
 	warned := false
 	for {
 		err := l.tick(ctx)
+		l.polls.Add(1)
 		switch {
 		case err != nil && ctx.Err() == nil && !warned:
 			l.opt.Log.Warn("leader election: the database does not answer; trying again", "replica", l.opt.Identity, "every", l.opt.Poll.String(), "err", err)
@@ -280,6 +286,10 @@ func (l *Leader) Ready(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Polls is how many turns the campaign has taken: tries for the lead, or
+// checks that it still holds it.
+func (l *Leader) Polls() int64 { return l.polls.Load() }
 
 // Poll is how often the lead is tried for and checked.
 func (l *Leader) Poll() time.Duration { return l.opt.Poll }

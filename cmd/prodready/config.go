@@ -19,6 +19,8 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -28,89 +30,262 @@ type variable struct {
 	def    string // as shown in `prodready config` and .env.example; "" for none
 	help   string // one line
 	secret bool   // never printed, logged or put in an error
-	// check validates a value that is set (trimmed, not empty); its error
-	// names the variable. nil: any value is good.
-	check func(v string) error
+	// set parses a value (trimmed; the default when unset) into the
+	// settings; its error names the variable. nil: the value is not needed
+	// by any command beyond being shown.
+	set func(s *settings, v string) error
 }
 
-// variables is every setting prodready reads, in .env.example's order.
-// The checks reuse the parsers of the packages that read the values, fed
-// one variable at a time, so that a value is judged the same way here and
-// where it is used.
+// settings is every value prodready reads from the environment, parsed
+// once from the table of variables; commands copy from it what their
+// packages need.
+type settings struct {
+	port       port.Config // ClientID empty: the catalog does not come from Port
+	portRegion string
+	portAPIURL string
+	catalog    string
+	scorecards []string
+
+	signingSecret, botToken, appToken, slackAPIURL string
+	listenAddr                                     string
+	refreshEvery                                   time.Duration
+
+	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
+	schedules []schedule.Entry
+	jobs      bot.JobConfig
+
+	db         string
+	leaderPoll time.Duration
+	logFormat  string
+	logLevel   string
+	// set holds the variables given a value (not left to their default).
+	set map[string]bool
+}
+
+// Defaults that more than one place needs.
+const (
+	defaultDB           = "./prodready.db"
+	defaultRefreshEvery = "15m"
+	defaultLeaderPoll   = "5s"
+)
+
+// variables is every setting prodready reads, in .env.example's order:
+// the one place a variable, its default and its check are written.
 func variables() []variable {
-	portCheck := func(name string) func(string) error {
-		return func(v string) error {
-			_, err := port.ConfigFromEnv(only(name, v, map[string]string{"PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "secret"}))
-			return err
-		}
+	str := func(field func(s *settings) *string) func(*settings, string) error {
+		return func(s *settings, v string) error { *field(s) = v; return nil }
 	}
-	cronCheck := func(name string) func(string) error {
-		return func(v string) error {
-			_, err := bot.ScheduleFromEnv(only(name, v, nil))
-			return err
-		}
-	}
-	jobCheck := func(name string) func(string) error {
-		return func(v string) error {
-			_, err := bot.JobConfigFromEnv(only(name, v, nil))
-			return err
-		}
-	}
-	return []variable{
-		{name: "PORT_CLIENT_ID", help: "Port API client ID (Port > Credentials); when set, the catalog comes from Port"},
-		{name: "PORT_CLIENT_SECRET", help: "Port API client secret, paired with PORT_CLIENT_ID", secret: true},
-		{name: "PORT_API_URL", help: "Port API base URL (default " + port.BaseURLEU + ", or PORT_REGION's); overrides PORT_REGION", check: portCheck("PORT_API_URL")},
-		{name: "PORT_REGION", def: "eu", help: "Port region: eu (api.port.io) or us (api.us.port.io)", check: portCheck("PORT_REGION")},
-		{name: "PORT_BLUEPRINT", def: "service", help: "blueprint whose entities are evaluated"},
-		{name: "PORT_SCORECARDS", help: "comma-separated scorecard identifiers to evaluate (default: all of the blueprint's)", check: portCheck("PORT_SCORECARDS")},
-		{name: "PRODREADY_CATALOG", help: "catalog file (JSON array of entities, or Port's {\"entities\": [...]}) instead of Port", check: fileCheck("PRODREADY_CATALOG")},
-		{name: "PRODREADY_SCORECARDS", help: "comma-separated scorecard definition files instead of Port", check: filesCheck("PRODREADY_SCORECARDS")},
+	vars := []variable{
+		{name: "PORT_CLIENT_ID", help: "Port API client ID (Port > Credentials); when set, the catalog comes from Port",
+			set: str(func(s *settings) *string { return &s.port.ClientID })},
+		{name: "PORT_CLIENT_SECRET", help: "Port API client secret, paired with PORT_CLIENT_ID", secret: true,
+			set: str(func(s *settings) *string { return &s.port.ClientSecret })},
+		{name: "PORT_API_URL", help: "Port API base URL (default " + port.BaseURLEU + ", or PORT_REGION's); overrides PORT_REGION", set: setPortAPIURL},
+		{name: "PORT_REGION", def: "eu", help: "Port region: eu (api.port.io) or us (api.us.port.io)", set: setPortRegion},
+		{name: "PORT_BLUEPRINT", def: "service", help: "blueprint whose entities are evaluated",
+			set: str(func(s *settings) *string { return &s.port.Blueprint })},
+		{name: "PORT_SCORECARDS", help: "comma-separated scorecard identifiers to evaluate (default: all of the blueprint's)", set: setPortScorecards},
+		{name: "PRODREADY_CATALOG", help: "catalog file (JSON array of entities, or Port's {\"entities\": [...]}) instead of Port",
+			set: func(s *settings, v string) error { s.catalog = v; return fileCheck("PRODREADY_CATALOG")(v) }},
+		{name: "PRODREADY_SCORECARDS", help: "comma-separated scorecard definition files instead of Port",
+			set: func(s *settings, v string) error {
+				s.scorecards = splitList(v)
+				return filesCheck("PRODREADY_SCORECARDS")(v)
+			}},
 
 		{name: "SLACK_BOT_TOKEN", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
-			check: func(v string) error { return bot.CheckTokens(v, "") }},
-		{name: "SLACK_SIGNING_SECRET", help: "Slack app signing secret; required for slash commands over HTTP", secret: true},
+			set: func(s *settings, v string) error { s.botToken = v; return bot.CheckTokens(v, "") }},
+		{name: "SLACK_SIGNING_SECRET", help: "Slack app signing secret; required for slash commands over HTTP", secret: true,
+			set: str(func(s *settings) *string { return &s.signingSecret })},
 		{name: "SLACK_APP_TOKEN", help: "app-level token (xapp-...) with connections:write; when set, Socket Mode replaces HTTP", secret: true,
-			check: func(v string) error { return bot.CheckTokens("", v) }},
+			set: func(s *settings, v string) error { s.appToken = v; return bot.CheckTokens("", v) }},
 		{name: "SLACK_API_URL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
-			check: func(v string) error { _, err := bot.NormalizeAPIURL(v); return err }},
-		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)", check: listenCheck},
-		{name: "PRODREADY_REFRESH_EVERY", def: "15m", help: "how often serve reloads and re-evaluates the catalog",
-			check: func(v string) error { _, err := parseRefreshEvery(v); return err }},
-
-		{name: "PRODREADY_REFRESH_CRON", def: "*/15 * * * *", help: "when the refresh job stores a snapshot (cron; CRON_TZ=Zone/City prefix allowed)", check: cronCheck("PRODREADY_REFRESH_CRON")},
-		{name: "PRODREADY_WEEKLY_CRON", def: "0 9 * * MON", help: "when the weekly manager digest goes out", check: cronCheck("PRODREADY_WEEKLY_CRON")},
-		{name: "PRODREADY_MONTHLY_CRON", def: "0 9 1 * *", help: "when the monthly manager digest goes out", check: cronCheck("PRODREADY_MONTHLY_CRON")},
-		{name: "PRODREADY_NOTICE_CRON", def: "0 10 * * MON-FRI", help: "when team notices go out", check: cronCheck("PRODREADY_NOTICE_CRON")},
-
-		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests"},
-		{name: "PRODREADY_TARGET_LEVEL", help: "level counted as at target (default: each scorecard's top level)"},
-		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs", check: jobCheck("PRODREADY_TEAMS")},
-		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this", check: jobCheck("PRODREADY_REMINDER_EVERY")},
-		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: none)"},
-		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica", check: jobCheck("PRODREADY_DELIVERY_LEASE")},
-
-		{name: "PRODREADY_DB", def: bot.DefaultDBPath, help: "history: a SQLite file, or postgres://user:password@host/db for replicas", secret: true, check: dbCheck},
-		{name: "PRODREADY_LEADER_POLL", def: "5s", help: "how often a replica tries for the lead and the leader confirms it (at most 30s)",
-			check: func(v string) error {
-				_, err := bot.LeaderPollFromEnv(only("PRODREADY_LEADER_POLL", v, nil))
+			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = bot.NormalizeAPIURL(v); return err }},
+		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
+			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
+		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog",
+			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
+	}
+	// Each job's schedule: a new job brings its variable with it.
+	for _, job := range bot.AllJobs() {
+		name, spec := job.Cron()
+		vars = append(vars, variable{name: name, def: spec,
+			help: fmt.Sprintf("when the %s job runs (cron; CRON_TZ=Zone/City prefix allowed)", job.Name()),
+			set: func(s *settings, v string) error {
+				s.cronSpecs[name] = v
+				_, err := schedule.Parse(name, v)
+				return err
+			}})
+	}
+	return append(vars, []variable{
+		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests",
+			set: str(func(s *settings) *string { return &s.jobs.ReportChannel })},
+		{name: "PRODREADY_TARGET_LEVEL", help: "level counted as at target (default: each scorecard's top level)",
+			set: str(func(s *settings) *string { return &s.jobs.TargetLevel })},
+		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
+			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = bot.LoadTeamRoutes(v); return err }},
+		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this",
+			set: func(s *settings, v string) (err error) {
+				s.jobs.ReminderEvery, err = parseDays("PRODREADY_REMINDER_EVERY", v)
 				return err
 			}},
-		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept", check: jobCheck("PRODREADY_RETENTION")},
+		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: the system's temporary directory)",
+			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
+		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica",
+			set: func(s *settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < time.Second {
+					return fmt.Errorf("PRODREADY_DELIVERY_LEASE=%q: want a duration of at least 1s (\"30s\"), how long a message being posted stays reserved to one process", v)
+				}
+				s.jobs.DeliveryLease = d
+				return nil
+			}},
 
-		{name: "PRODREADY_LOG_FORMAT", def: "text", help: "log format on stderr: text or json", check: oneOf("PRODREADY_LOG_FORMAT", "text", "json")},
-		{name: "PRODREADY_LOG_LEVEL", def: "info", help: "least severe log level written: debug, info, warn or error", check: oneOf("PRODREADY_LOG_LEVEL", "debug", "info", "warn", "error")},
-	}
+		{name: "PRODREADY_DB", def: defaultDB, help: "history: a SQLite file, or postgres://user:password@host/db for replicas", secret: true,
+			set: func(s *settings, v string) error { s.db = v; return dbCheck(v) }},
+		{name: "PRODREADY_LEADER_POLL", def: defaultLeaderPoll, help: "how often a replica tries for the lead and the leader confirms it (at most 30s)",
+			set: func(s *settings, v string) (err error) { s.leaderPoll, err = parseLeaderPoll(v); return err }},
+		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept",
+			set: func(s *settings, v string) (err error) {
+				s.jobs.Retention, err = parseDays("PRODREADY_RETENTION", v)
+				return err
+			}},
+
+		{name: "PRODREADY_LOG_FORMAT", def: "text", help: "log format on stderr: text or json",
+			set: func(s *settings, v string) error {
+				s.logFormat = strings.ToLower(v)
+				return oneOf("PRODREADY_LOG_FORMAT", "text", "json")(v)
+			}},
+		{name: "PRODREADY_LOG_LEVEL", def: "info", help: "least severe log level written: debug, info, warn or error",
+			set: func(s *settings, v string) error {
+				s.logLevel = strings.ToLower(v)
+				return oneOf("PRODREADY_LOG_LEVEL", "debug", "info", "warn", "error")(v)
+			}},
+	}...)
 }
 
-// only is a getenv that sees name=v and the given fallbacks, nothing else:
-// a package's parser then judges one variable, with defaults for the rest.
-func only(name, v string, fallback map[string]string) func(string) string {
-	return func(k string) string {
-		if k == name {
-			return v
+// testVariables are read only by tests and demos; they are not listed.
+const testDigestPeriod = "PRODREADY_TEST_DIGEST_PERIOD"
+
+// loadSettings parses every variable of the table (its default when
+// unset) and checks how they go together; the error lists each bad one,
+// by name.
+func loadSettings(getenv func(string) string) (*settings, error) {
+	s := &settings{cronSpecs: map[string]string{}, set: map[string]bool{}}
+	var errs []error
+	for _, v := range variables() {
+		val := strings.TrimSpace(getenv(v.name))
+		s.set[v.name] = val != ""
+		if val == "" {
+			val = v.def
 		}
-		return fallback[k]
+		if val == "" || v.set == nil {
+			continue
+		}
+		if err := v.set(s, val); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	if v := strings.TrimSpace(getenv(testDigestPeriod)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least 1s; for tests and demos only, it replaces the digests' weeks and months with periods this long", testDigestPeriod, v))
+		}
+		s.jobs.DigestPeriod = d
+	}
+	if err := s.finishPort(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	var err error
+	if s.schedules, err = bot.Schedules(s.cronSpecs); err != nil {
+		return nil, err
+	}
+	s.jobs.Locations = bot.Locations(s.schedules)
+	return s, nil
+}
+
+func setPortRegion(s *settings, v string) error {
+	switch strings.ToLower(v) {
+	case "eu", "us":
+		s.portRegion = strings.ToLower(v)
+		return nil
+	}
+	return fmt.Errorf("PORT_REGION is %q; it must be \"eu\" (the default) or \"us\"", v)
+}
+
+func setPortAPIURL(s *settings, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("PORT_API_URL is %q; it must be an http(s) URL such as %s", raw, port.BaseURLEU)
+	}
+	if u.User != nil {
+		return errors.New("PORT_API_URL must not carry credentials; use PORT_CLIENT_ID and PORT_CLIENT_SECRET")
+	}
+	s.portAPIURL = strings.TrimRight(raw, "/")
+	return nil
+}
+
+func setPortScorecards(s *settings, raw string) error {
+	seen := map[string]bool{}
+	for _, id := range strings.Split(raw, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return fmt.Errorf("PORT_SCORECARDS is %q: it has an empty identifier (write identifiers separated by commas)", raw)
+		}
+		if !seen[id] {
+			seen[id] = true
+			s.port.Scorecards = append(s.port.Scorecards, id)
+		}
+	}
+	return nil
+}
+
+// finishPort sets Port's URLs from the region and PORT_API_URL, and checks
+// the credentials come in pairs.
+func (s *settings) finishPort() error {
+	s.port.BaseURL, s.port.AppURL = port.BaseURLEU, "https://app.port.io"
+	if s.portRegion == "us" {
+		s.port.BaseURL, s.port.AppURL = port.BaseURLUS, "https://app.us.port.io"
+	}
+	if s.portAPIURL != "" {
+		s.port.BaseURL = s.portAPIURL
+		if u, err := url.Parse(s.portAPIURL); err == nil && strings.Contains(u.Host, ".us.") {
+			s.port.AppURL = "https://app.us.port.io"
+		}
+	}
+	if s.port.ClientID != "" && s.port.ClientSecret == "" {
+		return errors.New("PORT_CLIENT_SECRET is not set, but PORT_CLIENT_ID is (both come from Port's Credentials page)")
+	}
+	return nil
+}
+
+// parseDays reads a duration: days as a bare number or with "d" ("7",
+// "7d"), or a Go duration ("36h").
+func parseDays(name, v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(strings.TrimSuffix(v, "d")); err == nil {
+		if n <= 0 {
+			return 0, fmt.Errorf("%s=%q: must be more than 0 days", name, v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a number of days (\"7d\") or a duration (\"36h\")", name, v)
+	}
+	return d, nil
+}
+
+// parseLeaderPoll reads PRODREADY_LEADER_POLL: how often a replica tries
+// for the lead and the leader checks it holds it.
+func parseLeaderPoll(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > 30*time.Second {
+		return 0, fmt.Errorf("PRODREADY_LEADER_POLL=%q: want a duration above 0 and at most 30s, like 5s (a dead leader is replaced within about this long)", v)
+	}
+	return d, nil
 }
 
 func oneOf(name string, allowed ...string) func(string) error {
@@ -168,15 +343,9 @@ func parseRefreshEvery(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// isPostgres reports whether PRODREADY_DB names a Postgres server rather
-// than a SQLite file.
-func isPostgres(v string) bool {
-	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
-}
-
 // dbCheck never quotes the value: it may hold the database password.
 func dbCheck(v string) error {
-	if !isPostgres(v) {
+	if !history.IsPostgres(v) {
 		return nil
 	}
 	u, err := url.Parse(v)
@@ -188,7 +357,7 @@ func dbCheck(v string) error {
 
 // dbPassword is the password inside a Postgres PRODREADY_DB, if any.
 func dbPassword(v string) string {
-	if isPostgres(v) {
+	if history.IsPostgres(v) {
 		if u, err := url.Parse(v); err == nil && u.User != nil {
 			p, _ := u.User.Password()
 			return p
@@ -234,27 +403,6 @@ func secrets(getenv func(string) string) []string {
 		}
 	}
 	return out
-}
-
-// checkConfig validates every variable that is set, before any command
-// runs; the error lists each bad one, by name.
-func checkConfig(getenv func(string) string) error {
-	var errs []error
-	for _, v := range variables() {
-		val := strings.TrimSpace(getenv(v.name))
-		if val == "" || v.check == nil {
-			continue
-		}
-		if err := v.check(val); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if id := strings.TrimSpace(getenv("PORT_CLIENT_ID")); id != "" {
-		if _, err := port.ConfigFromEnv(getenv); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // loadDotenv fills in from .env what the environment does not set and
@@ -303,18 +451,15 @@ func newLogger(e *env) *slog.Logger {
 // output is for a person at a terminal.
 func newLoggerAt(e *env, def slog.Level) *slog.Logger {
 	level := def
-	switch strings.ToLower(strings.TrimSpace(e.getenv("PRODREADY_LOG_LEVEL"))) {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	case "warn":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
+	s, _ := e.settings() // a bad value stopped the command before
+	if s == nil {
+		s = &settings{}
+	}
+	if s.set["PRODREADY_LOG_LEVEL"] {
+		level = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[s.logLevel]
 	}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactor(secrets(e.getenv))}
-	if strings.EqualFold(strings.TrimSpace(e.getenv("PRODREADY_LOG_FORMAT")), "json") {
+	if s.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(e.stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
@@ -376,7 +521,7 @@ func runConfig(_ context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	printConfig(e.stdout, e)
-	if err := checkConfig(e.getenv); err != nil {
+	if _, err := loadSettings(e.getenv); err != nil {
 		fmt.Fprintf(e.stderr, "prodready config: %v\n", err)
 		return exitUsage
 	}

@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -99,8 +101,9 @@ func TestTableHasEveryVariableTheCodeReads(t *testing.T) {
 // applies when the variable is unset, and each passes its own check.
 func TestDefaultsAreTheEffectiveOnes(t *testing.T) {
 	for _, v := range variables() {
-		if v.def != "" && v.check != nil {
-			if err := v.check(v.def); err != nil {
+		if v.def != "" && v.set != nil {
+			s := &settings{cronSpecs: map[string]string{}}
+			if err := v.set(s, v.def); err != nil {
 				t.Errorf("%s: its default %q is refused: %v", v.name, v.def, err)
 			}
 		}
@@ -112,38 +115,38 @@ func TestDefaultsAreTheEffectiveOnes(t *testing.T) {
 	if d, _ := parseRefreshEvery(defs["PRODREADY_REFRESH_EVERY"]); d != bot.DefaultRefreshEvery {
 		t.Errorf("PRODREADY_REFRESH_EVERY default %s, serve uses %s", d, bot.DefaultRefreshEvery)
 	}
-	if defs["PRODREADY_LISTEN_ADDR"] != bot.DefaultListenAddr || defs["PRODREADY_DB"] != bot.DefaultDBPath {
-		t.Error("listen address or database default differs from the code's")
+	if defs["PRODREADY_LISTEN_ADDR"] != bot.DefaultListenAddr {
+		t.Error("listen address default differs from the code's")
 	}
-	unset := func(string) string { return "" }
-	sched, err := bot.ScheduleFromEnv(unset)
+	if d, _ := parseLeaderPoll(defs["PRODREADY_LEADER_POLL"]); d != schedule.DefaultLeaderPoll {
+		t.Errorf("PRODREADY_LEADER_POLL default %s, the leader uses %s", d, schedule.DefaultLeaderPoll)
+	}
+	unset, err := loadSettings(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	for job, env := range map[string]string{bot.JobRefresh: "PRODREADY_REFRESH_CRON", bot.JobWeekly: "PRODREADY_WEEKLY_CRON", bot.JobMonthly: "PRODREADY_MONTHLY_CRON", bot.JobNotices: "PRODREADY_NOTICE_CRON"} {
-		if sched.Specs[job] != defs[env] {
-			t.Errorf("%s default %q, the scheduler uses %q", env, defs[env], sched.Specs[job])
+	for _, job := range bot.AllJobs() {
+		env, spec := job.Cron()
+		if defs[env] != spec {
+			t.Errorf("%s default %q, the %s job's is %q", env, defs[env], job.Name(), spec)
+		}
+		for _, e := range unset.schedules {
+			if e.Job == job.Name() && e.Spec != spec {
+				t.Errorf("%s unset: the scheduler uses %q, want %q", env, e.Spec, spec)
+			}
 		}
 	}
-	jc, err := bot.JobConfigFromEnv(unset)
-	if err != nil {
-		t.Fatal(err)
+	if unset.jobs.ReminderEvery != 7*24*time.Hour || unset.jobs.Retention != 400*24*time.Hour || unset.db != defaultDB {
+		t.Errorf("reminder/retention/db defaults: %s/%s/%s", unset.jobs.ReminderEvery, unset.jobs.Retention, unset.db)
 	}
-	withDefaults, err := bot.JobConfigFromEnv(func(k string) string { return defs[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if jc.ReminderEvery != withDefaults.ReminderEvery || jc.Retention != withDefaults.Retention {
-		t.Errorf("reminder/retention defaults: unset gives %s/%s, the table's %s/%s", jc.ReminderEvery, jc.Retention, withDefaults.ReminderEvery, withDefaults.Retention)
-	}
-	pc, err := port.ConfigFromEnv(func(k string) string {
+	withPort, err := loadSettings(func(k string) string {
 		if k == "PORT_CLIENT_ID" || k == "PORT_CLIENT_SECRET" {
 			return "x"
 		}
-		return defs[k]
+		return ""
 	})
-	if err != nil || pc.BaseURL != port.BaseURLEU || pc.Blueprint != "service" {
-		t.Errorf("Port defaults: %+v %v", pc, err)
+	if err != nil || withPort.port.BaseURL != port.BaseURLEU || withPort.port.Blueprint != "service" {
+		t.Errorf("Port defaults: %+v %v", withPort.port, err)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard/demo"
 )
 
@@ -110,7 +111,7 @@ func TestKubernetesExample(t *testing.T) {
 		if e.Name == "PRODREADY_LISTEN_ADDR" {
 			listen = e.Value
 		}
-		if err := checkConfig(func(k string) string {
+		if _, err := loadSettings(func(k string) string {
 			if k == e.Name {
 				return e.Value
 			}
@@ -151,7 +152,7 @@ func TestKubernetesExample(t *testing.T) {
 		}
 	}
 	// The probe paths are the server's: a bot answers them (not 404).
-	b, err := bot.New(bot.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: bot.NewMetrics()})
+	b, err := bot.New(bot.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: metrics.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

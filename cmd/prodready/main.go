@@ -29,6 +29,20 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	dotenv         map[string]bool // variables whose value came from .env
+
+	loaded bool
+	cfg    *settings // the environment, parsed once (settings)
+	cfgErr error
+}
+
+// settings is the environment parsed by the table of variables, once per
+// process; the error names every bad variable.
+func (e *env) settings() (*settings, error) {
+	if !e.loaded {
+		e.cfg, e.cfgErr = loadSettings(e.getenv)
+		e.loaded = true
+	}
+	return e.cfg, e.cfgErr
 }
 
 type command struct {
@@ -75,10 +89,12 @@ func run(ctx context.Context, e *env, args []string) int {
 		usage(e.stderr, cmds)
 		return exitUsage
 	}
-	// Every variable is checked before anything runs; `config` shows them
-	// all, bad ones included, and `version` needs none.
+	// The environment is parsed afresh for each command (tests run several
+	// on one env). Every variable is checked before anything runs; `config`
+	// shows them all, bad ones included, and `version` needs none.
+	e.loaded = false
 	if args[0] != "config" && args[0] != "version" {
-		if err := checkConfig(e.getenv); err != nil {
+		if _, err := e.settings(); err != nil {
 			fmt.Fprintf(e.stderr, "prodready: bad configuration (see 'prodready config'):\n%v\n", err)
 			return exitUsage
 		}

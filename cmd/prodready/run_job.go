@@ -57,31 +57,26 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready run %s: %v\n", job, err)
 		return exitUsage
 	}
-	sched, err := bot.ScheduleFromEnv(e.getenv)
+	s, err := e.settings()
 	if err != nil {
 		return fail(err)
 	}
-	cfg, err := bot.JobConfigFromEnv(e.getenv)
-	if err != nil {
-		return fail(err)
-	}
-	cfg.Locations = sched.Locations()
 	source, err := pickSource(e, src)
 	if err != nil {
 		return fail(err)
 	}
-	dbPath := bot.DBPath(e.getenv)
-	store, err := history.Open(ctx, dbPath, history.Options{})
+	store, err := history.Open(ctx, s.db, history.Options{})
 	if err != nil {
 		return fail(err)
 	}
 	defer store.Close()
 	log := newLoggerAt(e, slog.LevelWarn)
 	deps := bot.JobDeps{Source: source, Store: store, Out: e.stdout, Log: log, Now: time.Now}
-	token := strings.TrimSpace(e.getenv("SLACK_BOT_TOKEN"))
+	token := s.botToken
 	if token != "" {
-		deps.Slack = bot.NewDeliveryClient(token, strings.TrimSpace(e.getenv("SLACK_API_URL")), nil)
+		deps.Slack = bot.NewDeliveryClient(token, s.slackAPIURL, nil)
 	}
+	cfg := s.jobs
 	jobs, err := bot.NewJobs(cfg, deps)
 	if err != nil {
 		return fail(err)

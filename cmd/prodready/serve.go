@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -24,7 +24,8 @@ const serveSynopsis = "prodready serve\n\n" +
 	"Logs go to stderr as text, or JSON with PRODREADY_LOG_FORMAT=json. 'prodready config' lists every variable.\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
 
-// runServe reads serve's configuration and runs the bot until ctx ends.
+// runServe builds the bot and its scheduled jobs from the settings and
+// runs them until ctx ends.
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "serve", serveSynopsis)
 	if err := fs.Parse(args); err != nil {
@@ -34,7 +35,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: unexpected argument %q; serve is configured by the environment (see --help)\n", fs.Arg(0))
 		return exitUsage
 	}
-	cfg, err := serveConfig(e)
+	s, err := e.settings()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	cfg, err := serveConfig(e, s)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
@@ -44,15 +50,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
-	// The scheduler opens the history database: only once the bot's own
+	// The scheduled jobs open the history database: only once the bot's own
 	// configuration is known to be good.
-	sched, err := scheduler(ctx, e, cfg, b.Holder())
+	jobs, err := scheduled(ctx, e, s, cfg, b.Holder())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
-	if sched != nil {
-		b.AddCompanion(sched)
+	if jobs != nil {
+		b.AddCompanion(jobs)
 	}
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
@@ -61,46 +67,39 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// scheduler builds the digests' and notices' scheduler from the
-// environment. Without a usable history database serve still answers slash
-// commands, and says the jobs are off; a bad variable stops serve.
-// The scheduled refresh feeds the bot's holder, so the leader loads the
-// catalog once per refresh, not twice.
-func scheduler(ctx context.Context, e *env, cfg bot.Config, holder *bot.Holder) (*bot.Scheduler, error) {
+// scheduled builds the digests' and notices' schedule. Without a usable
+// history database serve still answers slash commands, and says the jobs
+// are off. The scheduled refresh feeds the bot's holder, so the leader
+// loads the catalog once per refresh, not twice.
+func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder *bot.Holder) (*bot.Scheduled, error) {
 	deps := bot.SchedulerDeps{Source: holder.Feeding(cfg.Source), Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
 	if cfg.BotToken != "" {
-		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, cfg.Metrics.SlackHTTPClient())
+		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, bot.SlackHTTPClient(cfg.Metrics))
 	}
-	sched, err := bot.NewSchedulerFromEnv(ctx, e.getenv, deps)
+	jobs, err := bot.NewScheduled(ctx, bot.ScheduledConfig{Jobs: s.jobs, Schedules: s.schedules, DB: s.db, LeaderPoll: s.leaderPoll}, deps)
 	if errors.Is(err, bot.ErrHistoryUnavailable) {
 		cfg.Log.Error("scheduled digests and notices are off; slash commands still work", "err", err)
 		return nil, nil
 	}
-	return sched, err
+	return jobs, err
 }
 
-func serveConfig(e *env) (bot.Config, error) {
-	get := func(k string) string { return strings.TrimSpace(e.getenv(k)) }
-	metrics := bot.NewMetrics()
-	src, err := pickSource(e, sourceFlags{}, port.WithTransport(metrics.PortTransport(nil)))
+func serveConfig(e *env, s *settings) (bot.Config, error) {
+	m := metrics.New()
+	src, err := pickSource(e, sourceFlags{}, port.WithTransport(m.PortTransport(nil)))
 	if err != nil {
 		return bot.Config{}, err
 	}
-	cfg := bot.Config{
-		ListenAddr:    get("PRODREADY_LISTEN_ADDR"),
-		SigningSecret: get("SLACK_SIGNING_SECRET"),
-		BotToken:      get("SLACK_BOT_TOKEN"),
-		AppToken:      get("SLACK_APP_TOKEN"),
-		APIURL:        get("SLACK_API_URL"),
+	return bot.Config{
+		ListenAddr:    s.listenAddr,
+		SigningSecret: s.signingSecret,
+		BotToken:      s.botToken,
+		AppToken:      s.appToken,
+		APIURL:        s.slackAPIURL,
+		RefreshEvery:  s.refreshEvery,
 		Source:        src,
 		Log:           newLogger(e),
 		Console:       e.stdout,
-		Metrics:       metrics,
-	}
-	if v := get("PRODREADY_REFRESH_EVERY"); v != "" {
-		if cfg.RefreshEvery, err = parseRefreshEvery(v); err != nil {
-			return bot.Config{}, err
-		}
-	}
-	return cfg, nil
+		Metrics:       m,
+	}, nil
 }

@@ -28,24 +28,24 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 // PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
 // Options, if any, go to the Port client (metrics of its requests).
 func pickSource(e *env, f sourceFlags, opts ...port.Option) (scorecard.Source, error) {
-	portID := strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) != ""
-	if !portID && strings.TrimSpace(e.getenv("PORT_CLIENT_SECRET")) != "" {
+	s, err := e.settings()
+	if err != nil {
+		return nil, err
+	}
+	portID := s.port.ClientID != ""
+	if !portID && s.port.ClientSecret != "" {
 		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
 	}
 	if f.catalog == "" && len(f.scorecards) == 0 && portID {
-		c, err := portClient(e, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return port.Source{Client: c}, nil
+		return port.Source{Client: portClient(e, s, opts...)}, nil
 	}
 	catalog := f.catalog
 	if catalog == "" {
-		catalog = strings.TrimSpace(e.getenv("PRODREADY_CATALOG"))
+		catalog = s.catalog
 	}
 	scs := []string(f.scorecards)
 	if len(scs) == 0 {
-		scs = splitList(e.getenv("PRODREADY_SCORECARDS"))
+		scs = s.scorecards
 	}
 	if catalog == "" && len(scs) == 0 {
 		return demo.Source{}, nil
@@ -53,15 +53,11 @@ func pickSource(e *env, f sourceFlags, opts ...port.Option) (scorecard.Source, e
 	return files.Source{Catalog: catalog, Scorecards: scs, Base: demo.Source{}}, nil
 }
 
-// portClient builds a Port client from PORT_* variables; retries and
+// portClient builds a Port client from the PORT_* settings; retries and
 // failures are logged on stderr (from warnings up, unless
 // PRODREADY_LOG_LEVEL says otherwise), never with a secret.
-func portClient(e *env, opts ...port.Option) (*port.Client, error) {
-	cfg, err := port.ConfigFromEnv(e.getenv)
-	if err != nil {
-		return nil, err
-	}
-	return port.New(cfg, append([]port.Option{port.WithLogger(newLoggerAt(e, slog.LevelWarn))}, opts...)...), nil
+func portClient(e *env, s *settings, opts ...port.Option) *port.Client {
+	return port.New(s.port, append([]port.Option{port.WithLogger(newLoggerAt(e, slog.LevelWarn))}, opts...)...)
 }
 
 // stringList is a repeatable string flag.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/files"
@@ -25,16 +24,17 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if len(paths) == 0 {
-		if strings.TrimSpace(e.getenv("PORT_CLIENT_ID")) == "" {
-			fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file (or set PORT_CLIENT_ID to lint the scorecards Port holds)")
-			fs.Usage()
-			return exitUsage
-		}
-		c, err := portClient(e)
+		settings, err := e.settings()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
 			return exitUsage
 		}
+		if settings.port.ClientID == "" {
+			fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file (or set PORT_CLIENT_ID to lint the scorecards Port holds)")
+			fs.Usage()
+			return exitUsage
+		}
+		c := portClient(e, settings)
 		fmt.Fprintf(e.stderr, "prodready: reading %s\n", port.Source{Client: c}.Describe())
 		scs, findings, err := c.FetchScorecards(ctx)
 		if err != nil {

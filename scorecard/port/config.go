@@ -3,7 +3,6 @@ package port
 import (
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -52,62 +51,6 @@ const (
 	DefaultRetryBudget    = 2 * time.Minute
 	DefaultPageSize       = 1000
 )
-
-// ConfigFromEnv reads PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL,
-// PORT_REGION, PORT_BLUEPRINT and PORT_SCORECARDS. Errors name the variable.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	cfg := Config{
-		ClientID:     get("PORT_CLIENT_ID"),
-		ClientSecret: get("PORT_CLIENT_SECRET"),
-		Blueprint:    get("PORT_BLUEPRINT"),
-	}
-	if cfg.ClientID == "" {
-		return Config{}, fmt.Errorf("PORT_CLIENT_ID is not set")
-	}
-	if cfg.ClientSecret == "" {
-		return Config{}, fmt.Errorf("PORT_CLIENT_SECRET is not set, but PORT_CLIENT_ID is (both come from Port's Credentials page)")
-	}
-	if cfg.Blueprint == "" {
-		cfg.Blueprint = "service"
-	}
-	region := strings.ToLower(get("PORT_REGION"))
-	switch region {
-	case "", "eu":
-		cfg.BaseURL, cfg.AppURL = BaseURLEU, "https://app.port.io"
-	case "us":
-		cfg.BaseURL, cfg.AppURL = BaseURLUS, "https://app.us.port.io"
-	default:
-		return Config{}, fmt.Errorf("PORT_REGION is %q; it must be \"eu\" (the default) or \"us\"", getenv("PORT_REGION"))
-	}
-	if raw := get("PORT_API_URL"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Config{}, fmt.Errorf("PORT_API_URL is %q; it must be an http(s) URL such as %s", raw, BaseURLEU)
-		}
-		if u.User != nil {
-			return Config{}, fmt.Errorf("PORT_API_URL must not carry credentials; use PORT_CLIENT_ID and PORT_CLIENT_SECRET")
-		}
-		cfg.BaseURL = strings.TrimRight(raw, "/")
-		if strings.Contains(u.Host, ".us.") {
-			cfg.AppURL = "https://app.us.port.io"
-		}
-	}
-	if raw := getenv("PORT_SCORECARDS"); strings.TrimSpace(raw) != "" {
-		seen := map[string]bool{}
-		for _, id := range strings.Split(raw, ",") {
-			id = strings.TrimSpace(id)
-			if id == "" {
-				return Config{}, fmt.Errorf("PORT_SCORECARDS is %q: it has an empty identifier (write identifiers separated by commas)", raw)
-			}
-			if !seen[id] {
-				seen[id] = true
-				cfg.Scorecards = append(cfg.Scorecards, id)
-			}
-		}
-	}
-	return cfg, nil
-}
 
 // withDefaults fills the zero settings.
 func (c Config) withDefaults() Config {

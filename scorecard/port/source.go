@@ -31,7 +31,7 @@ func (s Source) Describe() string {
 func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error) {
 	c := s.Client
 	if c == nil {
-		return nil, errors.New("port.Source has no Client: build one with port.New(port.ConfigFromEnv(os.Getenv))")
+		return nil, errors.New("port.Source has no Client: build one with port.New(cfg)")
 	}
 	bp := c.cfg.Blueprint
 	scs, findings, err := c.FetchScorecards(ctx)

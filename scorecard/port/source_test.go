@@ -307,14 +307,12 @@ func TestFetchScorecardsForValidate(t *testing.T) {
 }
 
 func TestEntityURLRegions(t *testing.T) {
-	for _, tc := range []struct{ region, want string }{
+	// Which app URL a region has is the configuration's to say (cmd/prodready).
+	for _, tc := range []struct{ appURL, want string }{
 		{"", "https://app.port.io/serviceEntity?identifier=a+b%2Fc"},
-		{"us", "https://app.us.port.io/serviceEntity?identifier=a+b%2Fc"},
+		{"https://app.us.port.io", "https://app.us.port.io/serviceEntity?identifier=a+b%2Fc"},
 	} {
-		cfg, err := port.ConfigFromEnv(env(map[string]string{"PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "s", "PORT_REGION": tc.region}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := port.Config{AppURL: tc.appURL}
 		srv := newEmulator(t, 3, now)
 		cfg.BaseURL = srv.URL // the app URL stays the region's
 		b, err := port.Source{Client: port.New(withTestCreds(cfg))}.Load(context.Background(), now)
@@ -322,7 +320,7 @@ func TestEntityURLRegions(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := b.EntityURL(&scorecard.Entity{Identifier: "a b/c", Blueprint: "service"}); got != tc.want {
-			t.Errorf("region %q: %s, want %s", tc.region, got, tc.want)
+			t.Errorf("app %q: %s, want %s", tc.appURL, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,160 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// digestJob sends the weekly or monthly manager digest to
+// PRODREADY_REPORT_CHANNEL.
+type digestJob struct {
+	name          string
+	kind          report.Kind
+	cronVar, spec string
+	// chart attaches the level-mix chart of the last 12 periods.
+	chart bool
+	// testEvery: PRODREADY_TEST_DIGEST_PERIOD schedules this digest every
+	// such period instead of on its cron.
+	testEvery bool
+}
+
+func (d digestJob) Name() string           { return d.name }
+func (d digestJob) Cron() (string, string) { return d.cronVar, d.spec }
+func (digestJob) CatchUp() CatchUp         { return CatchUpOnce }
+func (digestJob) Posts() bool              { return true }
+
+func (d digestJob) Period(cfg JobConfig) report.Kind {
+	if cfg.DigestPeriod > 0 {
+		return report.Every(cfg.DigestPeriod)
+	}
+	return d.kind
+}
+
+func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
+	st := j.deps.Store
+	job, period, now, opt, out := d.name, r.period, r.now, r.opt, r.out
+	kind := d.Period(j.cfg)
+	dest := consoleDest
+	var prevCopy *history.Message
+	if j.notifier(opt).Records() {
+		if j.cfg.ReportChannel == "" {
+			return fmt.Errorf("%s: PRODREADY_REPORT_CHANNEL is not set, so the digest has nowhere to go (set it to a channel ID, or use --dry-run)", job)
+		}
+		dest = j.cfg.ReportChannel
+		sent, err := st.Sent(ctx, job, period.Key)
+		if err != nil {
+			return err
+		}
+		if m, ok := sent[dest]; ok {
+			if !opt.Force {
+				out.Skipped++
+				out.Notes = append(out.Notes, fmt.Sprintf("the %s digest for %s was already sent to %s at %s; nothing sent (--force sends it again)",
+					kind, period.Key, dest, m.Sent.In(period.Start.Location()).Format("2006-01-02 15:04 MST")))
+				return nil
+			}
+			prevCopy = &m
+		}
+	}
+	snap, b, stale, err := j.refreshOrLast(ctx, now)
+	if err != nil {
+		return err
+	}
+	out.SnapshotID = snap.ID
+	j.checkTarget(snap, out)
+	if stale != nil {
+		out.Notes = append(out.Notes, fmt.Sprintf("the catalog could not be loaded (%s): the digest reports the last stored snapshot, taken %s, %s old",
+			stale.Reason, snap.Taken.Format(time.RFC3339), report.Age(stale.At.Sub(snap.Taken))))
+	}
+
+	var prev *report.Snapshot
+	since := kind.Back(period.Start, 1)
+	if run, ok, err := st.LastRun(ctx, job, period.Key); err != nil {
+		return err
+	} else if ok {
+		since = run.Started
+		if prev, err = st.LoadSnapshot(ctx, run.SnapshotID); err != nil {
+			j.deps.Log.Warn("previous digest's snapshot is unreadable; comparing with the closest one", "job", job, "err", err)
+			prev = nil
+		}
+	}
+	if prev == nil {
+		info, ok, err := st.LatestSnapshot(ctx, kind.Back(now, 1))
+		if err != nil {
+			return err
+		}
+		if ok {
+			if prev, err = st.LoadSnapshot(ctx, info.ID); err != nil {
+				return err
+			}
+		}
+	}
+	chart := d.chart && kind == report.Monthly
+	points := 3
+	if chart {
+		points = 11 // with this period: the chart's 12 periods
+	}
+	labels := make([]string, 0, points)
+	instants := make([]time.Time, 0, points)
+	for k := points; k >= 1; k-- {
+		labels = append(labels, report.PeriodOf(kind, kind.Back(period.Start, k)).Key)
+		instants = append(instants, kind.Back(now, k))
+	}
+	mixes, err := st.Mixes(ctx, labels, instants)
+	if err != nil {
+		return err
+	}
+	failures, err := st.Failures(ctx, since)
+	if err != nil {
+		return err
+	}
+	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: mixes,
+		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale})
+
+	msg := &Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
+	if opt.DryRun && j.slack != nil {
+		msg.Heading = fmt.Sprintf("(dry run: would post to %s)", dest)
+	}
+	if chart {
+		png, err := LevelMixChart(snap.Scorecards, append(mixes, report.MixOf(snap, period.Key)))
+		if err != nil {
+			return err
+		}
+		msg.File = &OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix, last 12 months", AltText: "Stacked bars: the share of services at each level, per month", Label: "Chart of the level mix", Data: png}
+	}
+	copyN := 0
+	if prevCopy != nil {
+		copyN = prevCopy.Copy + 1
+	}
+	errs := j.deliver(ctx, job, r, []*Outgoing{msg}, func(string) int { return copyN }, func(string) string { return "" })
+	return joinSorted(errs)
+}
+
+// refreshOrLast is refresh for digests: when the catalog cannot be loaded
+// (Port down, slow, refusing the credentials), the digest is not skipped
+// but reports the last stored snapshot, and says how old it is. The bundle
+// is nil then.
+func (j *Jobs) refreshOrLast(ctx context.Context, now time.Time) (*report.Snapshot, *scorecard.Bundle, *report.Staleness, error) {
+	snap, b, err := j.refresh(ctx, now)
+	if err == nil || ctx.Err() != nil || b != nil {
+		return snap, b, nil, err
+	}
+	loadErr := err
+	info, ok, serr := j.deps.Store.LatestSnapshot(ctx, now)
+	if serr != nil {
+		return nil, nil, nil, fmt.Errorf("%w; and no stored snapshot could be read instead: %w", loadErr, serr)
+	}
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("%w; and there is no stored snapshot to report instead", loadErr)
+	}
+	snap, serr = j.deps.Store.LoadSnapshot(ctx, info.ID)
+	if serr != nil {
+		return nil, nil, nil, fmt.Errorf("%w; and the last stored snapshot could not be read instead: %w", loadErr, serr)
+	}
+	j.deps.Log.Warn("catalog could not be loaded; the digest reports the last stored snapshot", "err", loadErr, "snapshot_taken", snap.Taken)
+	return snap, nil, &report.Staleness{At: now, Reason: loadErr.Error()}, nil
+}

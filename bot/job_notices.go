@@ -1,0 +1,136 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/prodready/prodready/report"
+)
+
+// noticesJob sends each owning team one notice about its services below
+// target, unless it has nothing new to say before the reminder period ends.
+type noticesJob struct{}
+
+func (noticesJob) Name() string                 { return JobNotices }
+func (noticesJob) Cron() (string, string)       { return "PRODREADY_NOTICE_CRON", "0 10 * * MON-FRI" }
+func (noticesJob) Period(JobConfig) report.Kind { return report.Daily }
+func (noticesJob) CatchUp() CatchUp             { return CatchUpEach }
+func (noticesJob) Posts() bool                  { return true }
+
+func noticeDest(team string) string { return "team:" + team }
+
+func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
+	st := j.deps.Store
+	period, now, opt, out := r.period, r.now, r.opt, r.out
+	if j.notifier(opt).Records() && j.cfg.Routes == nil {
+		return errors.New("team-notices: PRODREADY_TEAMS is not set, so no team has a route (point it at a teams file, or use --dry-run)")
+	}
+	snap, b, err := j.refresh(ctx, now)
+	if err != nil {
+		return err
+	}
+	out.SnapshotID = snap.ID
+	j.checkTarget(snap, out)
+	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
+	if len(notices) == 0 {
+		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
+		return nil
+	}
+	if j.slack == nil {
+		// Console mode: nothing was ever sent, so everything is new.
+		msgs := make([]*Outgoing, len(notices))
+		for i, n := range notices {
+			n.MarkSince(nil, nil)
+			msgs[i] = &Outgoing{Destination: noticeDest(n.Team), Notice: n}
+		}
+		if errs := j.deliver(ctx, JobNotices, r, msgs, nil, nil); len(errs) > 0 {
+			return joinSorted(errs)
+		}
+		out.Notes = append(out.Notes, fmt.Sprintf("console mode (SLACK_BOT_TOKEN not set): printed %d notices, sent none", len(notices)))
+		return nil
+	}
+	today, err := st.Sent(ctx, JobNotices, period.Key)
+	if err != nil {
+		return err
+	}
+	last, err := st.LastSent(ctx, JobNotices)
+	if err != nil {
+		return err
+	}
+	snaps := map[int64]*report.Snapshot{}
+	idxs := map[int64]map[string]int{}
+	var msgs []*Outgoing
+	byDest := map[string]*report.Notice{}
+	var already, quiet []string
+	var errs []error
+	for _, n := range notices {
+		dest := noticeDest(n.Team)
+		if _, ok := today[dest]; ok && !opt.Force {
+			already = append(already, n.Name())
+			out.Skipped++
+			continue
+		}
+		if m, ok := last[dest]; ok && m.SnapshotID != 0 {
+			prev, ok := snaps[m.SnapshotID]
+			if !ok {
+				if prev, err = st.LoadSnapshot(ctx, m.SnapshotID); err != nil {
+					j.deps.Log.Warn("last notice's snapshot is unreadable; sending as new", "team", n.Team, "err", err)
+					prev = nil
+				}
+				snaps[m.SnapshotID] = prev
+				if prev != nil {
+					idxs[m.SnapshotID] = prev.EntityIndex()
+				}
+			}
+			n.MarkSince(prev, idxs[m.SnapshotID])
+			if !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
+				quiet = append(quiet, n.Name())
+				out.Skipped++
+				continue
+			}
+		} else {
+			n.MarkSince(nil, nil)
+		}
+		route, ok := j.cfg.Routes.For(n.Team)
+		if opt.DryRun && j.cfg.Routes == nil {
+			route, ok = TeamRoute{Channel: "(no route: PRODREADY_TEAMS not set)"}, true
+		}
+		if !ok {
+			err := fmt.Errorf("team %q has no route in %s and there is no default_channel", n.Name(), j.cfg.Routes.File)
+			errs = append(errs, err)
+			out.Failed++
+			j.deps.Log.Error("team notice", "err", err)
+			if rerr := st.RecordFailure(ctx, r.id, report.Failure{Job: JobNotices, Period: period.Key, Destination: dest, Reason: err.Error(), At: now}); rerr != nil {
+				return rerr
+			}
+			continue
+		}
+		m := &Outgoing{Destination: dest, Channel: route.Channel, Emails: route.DM, Where: route.Where(), Notice: n}
+		if !opt.DryRun {
+			m.Origin = fmt.Sprintf("teams.%s in %s", n.Team, j.cfg.Routes.File)
+			if _, own := j.cfg.Routes.Teams[n.Team]; !own || n.Team == "" {
+				m.Origin = "default_channel in " + j.cfg.Routes.File
+			}
+		}
+		msgs = append(msgs, m)
+		byDest[dest] = n
+	}
+	if len(already) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("already notified in %s, not sent again (--force sends again): %s", period.Key, strings.Join(already, ", ")))
+	}
+	if len(quiet) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("nothing new since their last notice, quiet for %s after it: %s", j.cfg.ReminderEvery, strings.Join(quiet, ", ")))
+	}
+	if len(msgs) > 0 {
+		copyOf := func(dest string) int {
+			if m, ok := today[dest]; ok {
+				return m.Copy + 1
+			}
+			return 0
+		}
+		errs = append(errs, j.deliver(ctx, JobNotices, r, msgs, copyOf, func(dest string) string { return byDest[dest].Hash })...)
+	}
+	return joinSorted(errs)
+}
