@@ -1,7 +1,8 @@
 // Package bot is prodready in Slack: the /prodready slash command over HTTP
-// or Socket Mode, answered from the latest evaluation held in memory, with
-// Block Kit rendering within Slack's limits. It also gives the scheduled
-// digests what they share with it: the evaluation Holder and the Slack client.
+// or Socket Mode, answered from the latest evaluation held in memory, and
+// the scheduled jobs that talk to Slack (job*.go: a Job per file) with their
+// delivery (notify*.go: a Notifier per target; SlackNotifier owns Block Kit
+// rendering within Slack's limits, ConsoleNotifier prints).
 //
 // Answers come from a Holder refreshed in the background, so a command costs
 // a map lookup and a render, never a catalog load. When no evaluation is

@@ -327,3 +327,37 @@ func TestDotenvOrigin(t *testing.T) {
 		t.Errorf("a broken .env: %v", err)
 	}
 }
+
+// TestReadmeListsEveryVariable: the README's configuration table has a row
+// for every variable of the table, with its default, and no other.
+func TestReadmeListsEveryVariable(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // variable -> its row
+	for _, line := range strings.Split(string(data), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]+)`").FindAllStringSubmatch(cells[1], -1) {
+			rows[m[1]] = line
+		}
+	}
+	for _, v := range variables() {
+		row, ok := rows[v.name]
+		switch {
+		case !ok:
+			t.Errorf("README's configuration table lacks %s", v.name)
+		case v.def != "" && !strings.Contains(row, "`"+v.def+"`"):
+			t.Errorf("README gives %s a default other than %q: %s", v.name, v.def, row)
+		}
+		delete(rows, v.name)
+	}
+	for name := range rows {
+		if strings.HasPrefix(name, "PRODREADY_") || strings.HasPrefix(name, "SLACK_") || strings.HasPrefix(name, "PORT_") {
+			t.Errorf("README's table lists %s, which prodready does not read", name)
+		}
+	}
+}
