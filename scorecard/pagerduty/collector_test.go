@@ -3,6 +3,8 @@ package pagerduty_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,10 +32,12 @@ func account(t *testing.T, srv *pagerdutytest.Server, extra int) {
 		{ID: "PU1", Name: "Ada", Email: "ada@example.com"},
 		{ID: "PU2", Name: "Bob", Email: "bob@example.com"},
 		{ID: "PU3", Name: "Cy", Email: "cy@example.com"},
-		{ID: "PU4", Name: "Dee"}, // no email
+		{ID: "PU4", Name: "Dee", Email: "dee@example.com"},
 		{ID: "PU5", Name: "Eve", Email: "eve@example.com"},
 	} {
-		srv.PutUser(u)
+		if err := srv.PutUser(u); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv.PutTeam(pagerdutytest.Team{ID: "PT1", Name: "Payments"})
 	srv.PutSchedule(pagerdutytest.Schedule{ID: "PS1", Name: "Primary", OnCall: []string{"PU2", "PU1"}})
@@ -80,14 +84,14 @@ func TestCollect(t *testing.T) {
 	recs := records(facts)
 	cases := []struct {
 		id     string
-		oncall any // nil: known absent; "-": left out (unknown)
+		oncall any // nil: known absent
 		status string
 	}{
 		{"PSV1", "bob@example.com", "active"},      // two on level 1: the first PagerDuty lists
 		{"PSV2", "cy@example.com", "critical"},     // nobody on level 1: the lowest level on call, as Port computes it
 		{"PSV3", "eve@example.com", "maintenance"}, // users targeted directly
-		{"PSV4", "-", "active"},                    // the on-call has no email: unknown, and warned
-		{"PSV5", nil, "active"},                    // nobody on call
+		{"PSV4", "dee@example.com", "active"},
+		{"PSV5", nil, "active"}, // nobody on call
 	}
 	for _, c := range cases {
 		r, ok := recs[c.id]
@@ -95,12 +99,7 @@ func TestCollect(t *testing.T) {
 			t.Fatalf("no record for %s", c.id)
 		}
 		got, has := r.Properties["on_call"]
-		switch {
-		case c.oncall == "-":
-			if has {
-				t.Errorf("%s on_call = %v; want it left out", c.id, got)
-			}
-		case !has || got != c.oncall:
+		if !has || got != c.oncall {
 			t.Errorf("%s on_call = %v (present %v); want %v", c.id, got, has, c.oncall)
 		}
 		if r.Properties["pagerduty_oncall"] != r.Properties["on_call"] {
@@ -118,7 +117,7 @@ func TestCollect(t *testing.T) {
 		p.Properties["pagerduty_escalation_policy"] != "Payments EP" {
 		t.Errorf("record %+v", p)
 	}
-	if len(facts.Warnings) != 1 || !strings.Contains(facts.Warnings[0], "PagerDuty sent no email for on-call users PU4") {
+	if len(facts.Warnings) != 0 {
 		t.Errorf("warnings %q", facts.Warnings)
 	}
 
@@ -147,8 +146,11 @@ func TestCollect(t *testing.T) {
 func TestOnCallsWithManyPolicies(t *testing.T) {
 	srv := pagerdutytest.NewServer()
 	defer srv.Close()
-	srv.PutUser(pagerdutytest.User{ID: "PU1", Name: "Ada", Email: "ada@example.com"})
-	srv.PutUser(pagerdutytest.User{ID: "PU2", Name: "Bob", Email: "bob@example.com"})
+	for _, u := range []pagerdutytest.User{{ID: "PU1", Name: "Ada", Email: "ada@example.com"}, {ID: "PU2", Name: "Bob", Email: "bob@example.com"}} {
+		if err := srv.PutUser(u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range 400 {
 		id := fmt.Sprintf("PPOLICY%05d", i)
 		srv.PutEscalationPolicy(pagerdutytest.EscalationPolicy{ID: id, Name: id, Rules: [][]pagerdutytest.Target{{pagerdutytest.UserTarget("PU1")}}})
@@ -280,4 +282,36 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("Describe %q", got)
 	}
 	var _ scorecard.Collector = c
+}
+
+// Should PagerDuty send an on-call's user as a reference (without the email
+// include[]=users asks for), the on-call is unknown, not absent, and said.
+func TestOnCallWithoutEmail(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/services":
+			fmt.Fprint(w, `{"services": [{"id": "P1", "type": "service", "name": "One", "status": "active", "html_url": "https://x.pagerduty.com/service-directory/P1",
+			  "escalation_policy": {"id": "PE1", "type": "escalation_policy_reference", "summary": "EP"}, "teams": []}],
+			  "limit": 100, "offset": 0, "more": false, "total": null}`)
+		case "/oncalls":
+			fmt.Fprint(w, `{"oncalls": [
+			  {"escalation_policy": {"id": "PE1", "type": "escalation_policy_reference"}, "escalation_level": 2, "user": {"id": "PU9", "type": "user", "email": "later@x.io"}},
+			  {"escalation_policy": {"id": "PE1", "type": "escalation_policy_reference"}, "escalation_level": 1, "user": {"id": "PU7", "type": "user_reference", "summary": "Ref"}}],
+			  "limit": 100, "offset": 0, "more": false, "total": null}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	facts, err := pagerduty.Collector{Client: pagerduty.New(pagerduty.Config{Token: "k", BaseURL: srv.URL})}.Collect(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, has := facts.Records[0].Properties["on_call"]; has {
+		t.Errorf("on_call = %v; want it left out (the level-2 user is not the first on call)", v)
+	}
+	if len(facts.Warnings) != 1 || !strings.Contains(facts.Warnings[0], "PagerDuty sent no email for on-call users PU7, so on_call is unknown for their services") {
+		t.Errorf("warnings %q", facts.Warnings)
+	}
 }

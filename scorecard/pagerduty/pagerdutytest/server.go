@@ -44,8 +44,7 @@ const (
 	CodeInternal     = 2000 // Internal Error
 )
 
-// User is a PagerDuty user. An empty Email is sent as absent, to test
-// clients against users PagerDuty sends without one.
+// User is a PagerDuty user. PagerDuty requires an email of every user.
 type User struct {
 	ID, Name, Email string
 }
@@ -218,7 +217,18 @@ func (s *Server) Close() {
 
 // PutUser, PutTeam, PutSchedule, PutEscalationPolicy and PutService create
 // or replace an object by id.
-func (s *Server) PutUser(u User) { s.mu.Lock(); defer s.mu.Unlock(); s.users[u.ID] = u }
+//
+// PutUser fails on a user without an email, which PagerDuty cannot have.
+func (s *Server) PutUser(u User) error {
+	if !strings.Contains(u.Email, "@") {
+		return fmt.Errorf("pagerdutytest: user %q: PagerDuty requires an email address, got %q", u.ID, u.Email)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
+	return nil
+}
+
 func (s *Server) PutTeam(t Team) { s.mu.Lock(); defer s.mu.Unlock(); s.teams[t.ID] = t }
 func (s *Server) PutSchedule(sc Schedule) {
 	s.mu.Lock()
@@ -585,10 +595,7 @@ func (s *Server) userJSON(u User, full bool) map[string]any {
 		return m
 	}
 	m["type"] = "user"
-	m["name"] = u.Name
-	if u.Email != "" {
-		m["email"] = u.Email
-	}
+	m["name"], m["email"] = u.Name, u.Email
 	m["time_zone"] = "Etc/UTC"
 	m["role"] = "user"
 	m["avatar_url"] = "https://secure.gravatar.com/avatar/0?d=mm"
