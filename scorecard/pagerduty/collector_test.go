@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/collected"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
@@ -315,3 +316,51 @@ func TestOnCallWithoutEmail(t *testing.T) {
 		t.Errorf("warnings %q", facts.Warnings)
 	}
 }
+
+// End to end: a catalog whose services name their PagerDuty service in
+// three ways gets each one's on-call, and keeps its own values.
+func TestFactsJoinACatalog(t *testing.T) {
+	srv := pagerdutytest.NewServer()
+	defer srv.Close()
+	account(t, srv, 0)
+	cat, err := scorecard.NewCatalog([]scorecard.Entity{
+		{Identifier: "payments", Properties: map[string]any{"pagerduty_service_id": "PSV1"}},
+		{Identifier: "search", Properties: map[string]any{"pagerduty.com/service-id": "PSV2", "on_call": "team-search@example.com"}},
+		{Identifier: "billing"}, // joined by name, case ignored
+		{Identifier: "web"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fixedSource{&scorecard.Bundle{Catalog: cat, Origin: "test catalog"}}
+	b, err := collected.Source{Base: base, Collectors: []scorecard.Collector{pagerduty.Collector{Client: pagerduty.New(testConfig(srv))}}}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"payments": "bob@example.com", "search": "team-search@example.com", "billing": "eve@example.com", "web": nil}
+	for id, oncall := range want {
+		i, _ := b.Catalog.Find(id)
+		if got := b.Catalog.Entities[i].Properties["on_call"]; got != oncall {
+			t.Errorf("%s on_call = %v; want %v", id, got, oncall)
+		}
+	}
+	i, _ := b.Catalog.Find("search")
+	if b.Catalog.Entities[i].Properties["pagerduty_oncall"] != "cy@example.com" || b.Provenance.Of(&b.Catalog.Entities[i], "on_call") != "catalog" {
+		t.Errorf("search %v", b.Catalog.Entities[i].Properties)
+	}
+	all := strings.Join(b.Warnings, "\n")
+	for _, w := range []string{
+		`search: on_call is "team-search@example.com" in catalog, "cy@example.com" in pagerduty; kept the catalog value`,
+		"pagerduty: 2 records match no entity (give the entity the record's key property, or the same name): Dee's service, Orphan",
+		"pagerduty: 1 entities have no facts from it; rules that read its facts fail for want of data: web",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("warnings lack %q:\n%s", w, all)
+		}
+	}
+}
+
+type fixedSource struct{ b *scorecard.Bundle }
+
+func (f fixedSource) Load(context.Context, time.Time) (*scorecard.Bundle, error) { return f.b, nil }
+func (f fixedSource) Describe() string                                           { return "test catalog" }
