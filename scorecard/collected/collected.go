@@ -101,6 +101,9 @@ func (s Source) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, err
 	if baseErr != nil {
 		return nil, baseErr
 	}
+	if s.Base != nil && (base == nil || base.Catalog == nil) {
+		return nil, fmt.Errorf("%s returned no catalog and no error", s.Base.Describe())
+	}
 
 	var warnings []string
 	var facts []*scorecard.Facts

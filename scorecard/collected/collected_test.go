@@ -154,6 +154,9 @@ func TestLoadFailures(t *testing.T) {
 		{name: "no catalog and no records", src: func(t *testing.T) collected.Source {
 			return collected.Source{Scorecards: scorecards(t), Collectors: []scorecard.Collector{fakeCollector{name: "GitHub", facts: &scorecard.Facts{Source: "github"}}}}
 		}, err: "GitHub found nothing to evaluate"},
+		{name: "a base without a catalog", src: func(*testing.T) collected.Source {
+			return collected.Source{Base: fakeSource{bundle: &scorecard.Bundle{}}}
+		}, err: "files catalog.json returned no catalog and no error"},
 		{name: "nothing at all", src: func(*testing.T) collected.Source { return collected.Source{} }, err: "neither a catalog"},
 		{name: "no catalog and no scorecards", src: func(*testing.T) collected.Source {
 			return collected.Source{Collectors: []scorecard.Collector{fakeCollector{name: "GitHub"}}}

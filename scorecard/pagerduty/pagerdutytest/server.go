@@ -387,10 +387,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if s.recordBodiesOn() {
 			rec.Response = append([]byte(nil), rw.body.Bytes()...)
 		}
+		// Recorded before the answer leaves, so that a client that has its
+		// answer finds its request counted.
+		s.record(rec)
 		w.Header().Set("Content-Length", strconv.Itoa(rw.body.Len()))
 		w.WriteHeader(rw.status)
 		_, _ = w.Write(rw.body.Bytes())
-		s.record(rec)
 	})
 }
 
@@ -580,7 +582,14 @@ func boolParam(w http.ResponseWriter, q url.Values, name string) (bool, bool) {
 
 const web = "https://pdtest.pagerduty.com"
 
-func (s *Server) api(path string) string { return s.URL + path }
+// api is an object's "self" link; Handler used without NewServer has no
+// URL of its own and links to PagerDuty's.
+func (s *Server) api(path string) string {
+	if s.URL == "" {
+		return "https://api.pagerduty.com" + path
+	}
+	return s.URL + path
+}
 
 func (s *Server) ref(kind, id, summary, htmlPath string) map[string]any {
 	return map[string]any{
