@@ -19,6 +19,19 @@ type Bundle struct {
 	Origin string
 	// EntityURL links to an entity in the source's own UI; nil when there is none.
 	EntityURL func(e *Entity) string
+	// Provenance says which collector each collected value came from; nil
+	// when no collector ran (every value is the catalog's).
+	Provenance Provenance
+	// Warnings are for the people who run prodready, said once per load:
+	// a collector that failed (its facts are missing, not failing), its own
+	// warnings, conflicts with the catalog, records and entities left unjoined.
+	Warnings []string
+	// Conflicts are collected values that differ from the catalog's (which
+	// were kept); Unjoined lists, per collector, the entities it has no facts
+	// about and its records that match no entity. Both are empty when no
+	// collector ran.
+	Conflicts []Conflict
+	Unjoined  []Unjoined
 }
 
 // Team is an owning team of entities.

@@ -1,0 +1,135 @@
+package pagerduty
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Base URLs of PagerDuty's REST API: the US service region and the EU one.
+const (
+	BaseURLUS = "https://api.pagerduty.com"
+	BaseURLEU = "https://api.eu.pagerduty.com"
+)
+
+// Config says which PagerDuty account to read and how patiently.
+type Config struct {
+	// Token is a REST API key (account or user key); read-only is enough.
+	Token string
+	// BaseURL of the REST API, without a trailing slash.
+	BaseURL string
+
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// Retries is how many times a request is retried after a 429, a 5xx or a
+	// transport error; 0 means the default, a negative number none.
+	Retries int
+	// RetryWait is the first backoff; it doubles per attempt, with jitter.
+	RetryWait time.Duration
+	// RetryMaxWait caps one wait, including one PagerDuty asks for.
+	RetryMaxWait time.Duration
+	// RetryBudget bounds one request with all its retries and waits.
+	RetryBudget time.Duration
+	// PageSize is the page size of list calls (PagerDuty allows 1 to 100).
+	PageSize int
+}
+
+// Defaults for the patience settings. PagerDuty's rate limit is per minute
+// (about 960 requests), so a limited client may have to wait most of one.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultRetries        = 5
+	DefaultRetryWait      = 250 * time.Millisecond
+	DefaultRetryMaxWait   = 65 * time.Second
+	DefaultRetryBudget    = 3 * time.Minute
+	DefaultPageSize       = 100
+)
+
+// ConfigFromEnv reads PAGERDUTY_TOKEN and PAGERDUTY_API_URL through getenv
+// (os.Getenv in cmd). Errors name the variable and never show the token.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	tok, err := ParseToken(getenv("PAGERDUTY_TOKEN"))
+	if err != nil {
+		return Config{}, err
+	}
+	base, err := ParseBaseURL(getenv("PAGERDUTY_API_URL"))
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{Token: tok, BaseURL: base}, nil
+}
+
+// ParseToken checks PAGERDUTY_TOKEN: a REST API key alone, as PagerDuty
+// shows it (Integrations > API Access Keys). The error never shows the key.
+func ParseToken(raw string) (string, error) {
+	tok := strings.TrimSpace(raw)
+	switch {
+	case tok == "":
+		return "", fmt.Errorf("PAGERDUTY_TOKEN is not set (create a read-only REST API key in PagerDuty under Integrations > API Access Keys)")
+	case strings.HasPrefix(strings.ToLower(tok), "token ") || strings.HasPrefix(strings.ToLower(tok), "bearer "):
+		return "", fmt.Errorf("PAGERDUTY_TOKEN must be the key alone, without the \"Token token=\" or \"Bearer\" prefix of the header")
+	case strings.ContainsAny(tok, " \t\r\n\"'"):
+		return "", fmt.Errorf("PAGERDUTY_TOKEN contains spaces or quotes: it must be the key alone (%d characters given)", len(tok))
+	}
+	return tok, nil
+}
+
+// ParseBaseURL checks PAGERDUTY_API_URL; empty means BaseURLUS.
+func ParseBaseURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return BaseURLUS, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("PAGERDUTY_API_URL is %q; it must be an http(s) URL such as %s (or %s for EU accounts)", raw, BaseURLUS, BaseURLEU)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("PAGERDUTY_API_URL must not carry credentials; put the key in PAGERDUTY_TOKEN")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("PAGERDUTY_API_URL is %q; it must be a base URL without a query or fragment", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// withDefaults fills the zero settings.
+func (c Config) withDefaults() Config {
+	if c.BaseURL == "" {
+		c.BaseURL = BaseURLUS
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Retries == 0 {
+		c.Retries = DefaultRetries
+	}
+	if c.RetryWait <= 0 {
+		c.RetryWait = DefaultRetryWait
+	}
+	if c.RetryMaxWait <= 0 {
+		c.RetryMaxWait = DefaultRetryMaxWait
+	}
+	if c.RetryBudget <= 0 {
+		c.RetryBudget = DefaultRetryBudget
+	}
+	if c.PageSize <= 0 || c.PageSize > 100 {
+		c.PageSize = DefaultPageSize
+	}
+	return c
+}
+
+// String describes the configuration without the token.
+func (c Config) String() string {
+	tok := "unset"
+	if c.Token != "" {
+		tok = "set"
+	}
+	return fmt.Sprintf("PagerDuty %s, token %s", c.withDefaults().BaseURL, tok)
+}
+
+// LogValue keeps the token out of structured logs.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
