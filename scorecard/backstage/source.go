@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -76,23 +77,33 @@ func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error
 		}()
 	}
 
-	ents, err := c.List(ctx, cfg.Filter, componentFields)
-	if err != nil {
+	// fail stops the teams' listing and waits for it, so that no request
+	// outlives Load.
+	fail := func(err error) (*scorecard.Bundle, error) {
 		cancel()
 		<-teamsc
 		return nil, err
 	}
+	ents, err := c.List(ctx, cfg.Filter, componentFields)
+	if err != nil {
+		return fail(err)
+	}
 	if len(ents) == 0 {
-		<-teamsc
-		return nil, fmt.Errorf("the filter %s matched no entity in Backstage (%s): there is nothing to evaluate (is BACKSTAGE_FILTER right?)", cfg.Filter, cfg.BaseURL)
+		return fail(fmt.Errorf("the filter %s matched no entity in Backstage (%s): there is nothing to evaluate (is BACKSTAGE_FILTER right?)", cfg.Filter, cfg.BaseURL))
 	}
 	mapped, refs, warnings := mapAll(ents)
 	cat, err := scorecard.NewCatalog(mapped)
 	if err != nil {
-		<-teamsc
-		return nil, fmt.Errorf("entities from Backstage (filter %s): %w", cfg.Filter, err)
+		return fail(fmt.Errorf("entities from Backstage (filter %s): %w", cfg.Filter, err))
 	}
 	tr := <-teamsc
+	if be, ok := AsError(tr.err); ok && be.Status == http.StatusForbidden {
+		// A token may read components but not groups or users (a permission
+		// policy): the services still evaluate; the teams lack emails.
+		findings = append(findings, scorecard.Finding{File: "backstage", Severity: scorecard.Warning,
+			Message: fmt.Sprintf("teams have no members' emails: %v", tr.err)})
+		tr.err = nil
+	}
 	if tr.err != nil {
 		return nil, tr.err
 	}

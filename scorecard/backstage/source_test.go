@@ -29,7 +29,7 @@ const testScorecards = `[{
      "query": {"combinator": "and", "conditions": [{"property": "$team", "operator": "isNotEmpty"}]}},
     {"identifier": "in_production", "title": "Lifecycle is production", "level": "Silver",
      "query": {"combinator": "and", "conditions": [{"property": "lifecycle", "operator": "=", "value": "production"}]}},
-    {"identifier": "paged", "title": "Has a PagerDuty service", "level": "Gold",
+    {"identifier": "has_pagerduty", "title": "Has a PagerDuty service", "level": "Gold",
      "query": {"combinator": "and", "conditions": [{"property": "pagerduty.com/service-id", "operator": "isNotEmpty"}]}}
   ]}]`
 
@@ -185,6 +185,7 @@ func TestMapping(t *testing.T) {
 		{"bare owner name", component("a", "", "payments", "", nil), "a", "a", []string{"payments"}, map[string]any{"owner": "group:default/payments"}, ""},
 		{"owner without kind, other namespace", component("a", "", "ops/payments", "", nil), "a", "a", []string{"ops/payments"}, nil, ""},
 		{"owner resolved in the entity's namespace", component("a", "ops", "payments", "", nil), "ops/a", "a", []string{"ops/payments"}, map[string]any{"owner": "group:ops/payments"}, ""},
+		{"kind without namespace", component("a", "ops", "group:payments", "", nil), "ops/a", "a", []string{"ops/payments"}, nil, ""},
 		{"explicit default namespace", component("a", "default", "Group:default/payments", "", nil), "a", "a", []string{"payments"}, nil, ""},
 		{"user owner", component("a", "", "user:jdoe", "", nil), "a", "a", nil, map[string]any{"owner": "user:default/jdoe"}, "is owned by user:default/jdoe, a user rather than a group: no team"},
 		{"no owner", component("a", "", "", "", nil), "a", "a", nil, nil, "has no spec.owner: no team"},
@@ -443,4 +444,68 @@ func TestTokenNeverInErrors(t *testing.T) {
 	if strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "[redacted]") {
 		t.Errorf("error = %v", err)
 	}
+}
+
+// Two kinds with one name, when the filter lets both through: both stay,
+// each under its full reference.
+func TestLoadSameNameTwoKinds(t *testing.T) {
+	ents := []backstage.Entity{
+		component("orders", "", "shop", "production", nil),
+		{Kind: "API", Metadata: backstage.Metadata{Name: "orders"}, Spec: map[string]any{"type": "openapi", "owner": "shop", "lifecycle": "production"}},
+		component("cart", "", "shop", "production", nil),
+	}
+	srv := newServer(t, ents)
+	cfg := fastConfig(srv, writeScorecards(t))
+	cfg.Filter, _ = backstage.ParseFilter("kind=component;kind=api")
+	cfg.SkipTeams = true
+	b, err := backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range b.Catalog.Entities {
+		ids = append(ids, e.Identifier)
+	}
+	if want := []string{"component:default/orders", "api:default/orders", "cart"}; !slices.Equal(ids, want) {
+		t.Errorf("identifiers %v, want %v", ids, want)
+	}
+	i, _ := b.Catalog.Find("api:default/orders")
+	if got := b.EntityURL(&b.Catalog.Entities[i]); got != srv.URL+"/catalog/default/api/orders" {
+		t.Errorf("EntityURL = %q", got)
+	}
+	if len(b.Findings) != 2 {
+		t.Errorf("findings: %v", b.Findings)
+	}
+}
+
+// A token that may not read groups or users still loads the services,
+// with a warning; one that may not read components fails.
+func TestLoadTeamsForbidden(t *testing.T) {
+	srv := newServer(t, append(manyComponents(5), backstage.Entity{Kind: "Group", Metadata: backstage.Metadata{Name: "team-1"}}))
+	srv.Inject(backstagetest.Fault{Filter: "kind=user", Status: 403, Times: -1})
+	cfg := fastConfig(srv, writeScorecards(t))
+	b, err := backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Catalog.Entities) != 5 || len(b.Teams) != 5 {
+		t.Errorf("%d entities, %d teams", len(b.Catalog.Entities), len(b.Teams))
+	}
+	if !strings.Contains(lines(b.Findings), "warning: teams have no members' emails: read team members: list entities (filter kind=user), page 1: GET /api/catalog/entities/by-query: HTTP 403") {
+		t.Errorf("findings:\n%s", lines(b.Findings))
+	}
+
+	srv.Inject(backstagetest.Fault{Filter: "kind=component,spec.type=service", Status: 403, Times: -1})
+	_, err = backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 403") {
+		t.Fatalf("components forbidden: err = %v", err)
+	}
+}
+
+func lines(fs scorecard.Findings) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.String() + "\n")
+	}
+	return b.String()
 }

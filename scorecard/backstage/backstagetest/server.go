@@ -37,8 +37,11 @@ const QueryPath = backstage.CatalogPath + backstage.QueryPath
 
 // Fault is a misbehaviour to inject into requests.
 type Fault struct {
-	Skip  int // let this many requests through first
-	Times int // apply to this many requests (0 means 1, negative means forever)
+	// Filter limits the fault to requests whose first filter parameter is
+	// this ("kind=user"); "" matches every request, cursor pages included.
+	Filter string
+	Skip   int // let this many matching requests through first
+	Times  int // apply to this many requests (0 means 1, negative means forever)
 
 	Status     int           // answer with this status and Backstage's error body
 	RetryAfter string        // Retry-After header sent with Status
@@ -205,10 +208,13 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-func (s *Server) fault() *Fault {
+func (s *Server) fault(r *http.Request) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
+		if f.Filter != "" && r.URL.Query().Get("filter") != f.Filter {
+			continue
+		}
 		if f.Skip > 0 {
 			f.Skip--
 			continue
@@ -300,7 +306,7 @@ func (s *Server) byQuery(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	latency, token := s.latency, s.token
 	s.mu.Unlock()
-	f := s.fault()
+	f := s.fault(r)
 	delay := latency
 	if f != nil && f.Delay > 0 {
 		delay += f.Delay
