@@ -41,7 +41,7 @@ func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error
 	}
 	cfg := c.cfg
 	if len(cfg.Scorecards) == 0 {
-		return nil, errors.New("Backstage has no scorecards of its own: give the scorecard definitions as files")
+		return nil, errors.New("no scorecard files: Backstage has no scorecards of its own, so give their definitions as files")
 	}
 	var (
 		scs      []*scorecard.Scorecard

@@ -235,11 +235,11 @@ func entitiesOf(d *node, yamlDoc bool) ([]*node, *scorecard.Finding) {
 
 // checker validates entities against the schema's entity definition.
 type checker struct {
-	root     map[string]any
+	root      map[string]any
 	entityDef map[string]any
-	known    []string        // the entity's keys
-	read     map[string]bool // properties the scorecards read
-	findings scorecard.Findings
+	known     []string        // the entity's keys
+	read      map[string]bool // properties the scorecards read
+	findings  scorecard.Findings
 }
 
 func newChecker(scs []*scorecard.Scorecard) (*checker, error) {

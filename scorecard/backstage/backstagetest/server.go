@@ -90,7 +90,6 @@ type Server struct {
 	cursorMode   CursorMode
 	requests     []Request
 	recordBodies bool
-	endless      int
 }
 
 // stored is an entity as JSON data, with its search index.
@@ -447,7 +446,7 @@ func parseFilterSet(raw string) ([]string, error) {
 		k, v, has := strings.Cut(part, "=")
 		k = strings.ToLower(strings.TrimSpace(k))
 		if k == "" {
-			return nil, fmt.Errorf("Invalid filter, %q has no key", part)
+			return nil, fmt.Errorf("invalid filter, %q has no key", part)
 		}
 		if has {
 			out = append(out, k+"="+strings.ToLower(strings.TrimSpace(v)))
