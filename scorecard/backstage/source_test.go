@@ -1,13 +1,16 @@
 package backstage_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -508,4 +511,54 @@ func lines(fs scorecard.Findings) string {
 		b.WriteString(f.String() + "\n")
 	}
 	return b.String()
+}
+
+// lockedBuffer is a log sink safe for the client's concurrent requests.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A 429 with Retry-After: 1 is waited out, said in a warning, and the load
+// succeeds; no log line, debug ones included, carries the token.
+func TestRetryAfterHonouredAndLogsClean(t *testing.T) {
+	srv := newServer(t, manyComponents(30), backstagetest.WithToken(testToken))
+	srv.Inject(backstagetest.Fault{Filter: "kind=component,spec.type=service", Status: 429, RetryAfter: "1"})
+	var logs lockedBuffer
+	cfg := fastConfig(srv, writeScorecards(t))
+	cfg.Token, cfg.RetryMaxWait = testToken, 5*time.Second
+	c := backstage.New(cfg, backstage.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	start := time.Now()
+	b, err := backstage.Source{Client: c}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("Load took %s: the Retry-After of 1 s was not honoured", took)
+	}
+	if len(b.Catalog.Entities) != 30 {
+		t.Errorf("%d entities", len(b.Catalog.Entities))
+	}
+	out := logs.String()
+	if !strings.Contains(out, `msg="backstage: request failed, retrying" method=GET path=/api/catalog/entities/by-query attempt=1 status=429 retry_after=1`) {
+		t.Errorf("no retry warning in:\n%s", out)
+	}
+	if strings.Contains(out, testToken) {
+		t.Errorf("the token is in the logs:\n%s", out)
+	}
+	if s := fmt.Sprint(cfg) + cfg.LogValue().String(); strings.Contains(s, testToken) || !strings.Contains(s, "token set") {
+		t.Errorf("Config prints as %q", s)
+	}
 }
