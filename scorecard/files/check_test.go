@@ -172,3 +172,21 @@ func TestCatalogSchema(t *testing.T) {
 		}
 	}
 }
+
+// Aliases that expand exponentially are refused, quickly.
+func TestCheckCatalogAliasBomb(t *testing.T) {
+	text := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		text += n + ": &" + n + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = n
+	}
+	p := write(t, t.TempDir(), "bomb.yaml", text)
+	fs, err := files.CheckCatalog(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "the aliases expand to far more values") {
+		t.Errorf("findings:\n%s", lines(fs))
+	}
+}

@@ -231,7 +231,10 @@ func parseYAML(file string, data []byte) ([]*node, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
-		n, err := fromYAML(file, doc.Content[0], 0)
+		// Aliases are expanded, so a small file could stand for an enormous
+		// tree ("billion laughs"): bound the nodes by the input's size.
+		b := &yamlBuilder{file: file, budget: 1000 + 10*len(data)}
+		n, err := b.build(doc.Content[0], 0)
 		if err != nil {
 			return nil, err
 		}
@@ -240,13 +243,22 @@ func parseYAML(file string, data []byte) ([]*node, error) {
 	return docs, nil
 }
 
-func fromYAML(file string, y *yaml.Node, depth int) (*node, error) {
+type yamlBuilder struct {
+	file   string
+	budget int // nodes left to make
+}
+
+func (b *yamlBuilder) build(y *yaml.Node, depth int) (*node, error) {
+	file := b.file
+	if b.budget--; b.budget < 0 {
+		return nil, &syntaxError{file, y.Line, y.Column, "the aliases expand to far more values than the file holds; write the values out"}
+	}
 	if depth > maxDepth {
 		return nil, &syntaxError{file, y.Line, y.Column, fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
 	}
 	if y.Kind == yaml.AliasNode && y.Alias != nil {
 		// An alias is its anchor's value, read at the alias's place.
-		n, err := fromYAML(file, y.Alias, depth+1)
+		n, err := b.build(y.Alias, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +274,7 @@ func fromYAML(file string, y *yaml.Node, depth int) (*node, error) {
 			if k.Tag == "!!merge" {
 				return nil, &syntaxError{file, k.Line, k.Column, "merge keys (<<) are not supported in a catalog; write the keys out"}
 			}
-			val, err := fromYAML(file, v, depth+1)
+			val, err := b.build(v, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -273,7 +285,7 @@ func fromYAML(file string, y *yaml.Node, depth int) (*node, error) {
 	case yaml.SequenceNode:
 		n.kind = kArray
 		for _, it := range y.Content {
-			val, err := fromYAML(file, it, depth+1)
+			val, err := b.build(it, depth+1)
 			if err != nil {
 				return nil, err
 			}
