@@ -160,3 +160,24 @@ func teamsOf(groups, users []Entity) ([]scorecard.Team, []string) {
 	}
 	return out, warnings
 }
+
+// mappedProperties are the fields Map fills, besides annotations.
+var mappedProperties = []string{"$identifier", "$title", "$blueprint", "$team",
+	"lifecycle", "type", "system", "owner", "description", "tags", "links"}
+
+// Provides reports whether Map can fill the field a scorecard reads: a
+// meta-property or property it maps, or an annotation (Backstage's
+// annotation keys are "prefix/name", such as "pagerduty.com/service-id").
+// Relations are never mapped. For `prodready properties`, which says where
+// each field comes from.
+func Provides(name string, relation bool) bool {
+	if relation {
+		return false
+	}
+	for _, p := range mappedProperties {
+		if p == name {
+			return true
+		}
+	}
+	return strings.Contains(name, "/") && !strings.HasPrefix(name, "$")
+}

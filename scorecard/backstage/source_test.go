@@ -562,3 +562,29 @@ func TestRetryAfterHonouredAndLogsClean(t *testing.T) {
 		t.Errorf("Config prints as %q", s)
 	}
 }
+
+func TestProvides(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		relation bool
+		want     bool
+	}{
+		{"$team", false, true}, {"lifecycle", false, true}, {"links", false, true},
+		{"pagerduty.com/service-id", false, true}, {"github.com/project-slug", false, true},
+		{"$createdAt", false, false}, {"last_deploy", false, false}, {"repository", true, false}, {"lifecycle", true, false},
+	} {
+		if got := backstage.Provides(tt.name, tt.relation); got != tt.want {
+			t.Errorf("Provides(%q, relation=%v) = %v", tt.name, tt.relation, got)
+		}
+	}
+	// Every property Map fills is one Provides names.
+	e := component("a", "", "payments", "production", map[string]string{"x.io/y": "z"})
+	e.Metadata.Description, e.Metadata.Tags, e.Metadata.Links = "d", []string{"t"}, []backstage.Link{{URL: "u"}}
+	e.Spec["system"] = "s"
+	m, _ := backstage.Map(&e)
+	for k := range m.Properties {
+		if !backstage.Provides(k, false) {
+			t.Errorf("Map fills %q, which Provides denies", k)
+		}
+	}
+}
