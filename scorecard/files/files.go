@@ -1,8 +1,10 @@
-// Package files reads a catalog and scorecard definitions from JSON files.
+// Package files reads a catalog (JSON or YAML) and scorecard definitions
+// from files, and checks a catalog against its JSON Schema.
 package files
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -87,13 +89,51 @@ func ReadScorecards(path string) ([]*scorecard.Scorecard, scorecard.Findings, er
 	return scs, findings, nil
 }
 
-// ReadCatalog reads and parses one catalog file.
+// ReadCatalog reads a catalog: a JSON file (see scorecard.ParseCatalog), a
+// YAML file (a list of entities, or one entity per document), or a
+// directory of *.yaml and *.yml files of one entity each. A YAML catalog is
+// checked against CatalogSchema as it is read; its first error is returned,
+// with its file, line and column.
 func ReadCatalog(path string) (*scorecard.Catalog, error) {
-	data, err := os.ReadFile(path)
+	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read catalog: %w", err)
 	}
-	return scorecard.ParseCatalog(path, data)
+	if !info.IsDir() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog: %w", err)
+		}
+		if !isYAML(path, data) {
+			return scorecard.ParseCatalog(path, data)
+		}
+	}
+	ents, findings, err := readEntityNodes(path)
+	if err != nil {
+		return nil, err
+	}
+	if findings, err = checkNodes(ents, findings, nil); err != nil {
+		return nil, err
+	}
+	if errs := findings.Errors(); len(errs) > 0 {
+		f := errs[0]
+		ce := &scorecard.CatalogError{File: f.File, Line: f.Line, Col: f.Col, Msg: f.Message, Hint: f.Hint}
+		if len(errs) > 1 {
+			ce.Msg += fmt.Sprintf(" (and %d more errors: check the catalog for all of them)", len(errs)-1)
+		}
+		return nil, ce
+	}
+	out := make([]scorecard.Entity, len(ents))
+	for i, n := range ents {
+		raw, err := json.Marshal(n.value())
+		if err == nil {
+			err = json.Unmarshal(raw, &out[i])
+		}
+		if err != nil {
+			return nil, &scorecard.CatalogError{File: n.file, Line: n.line, Col: n.col, Msg: fmt.Sprintf("entity #%d: %v", i+1, err)}
+		}
+	}
+	return scorecard.NewCatalog(out)
 }
 
 // teamsOf lists the teams that own entities, for sources with no team list.
