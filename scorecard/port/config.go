@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -78,7 +79,8 @@ const (
 )
 
 // ConfigFromEnv reads PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL,
-// PORT_REGION, PORT_BLUEPRINT and PORT_SCORECARDS. Errors name the variable.
+// PORT_REGION, PORT_BLUEPRINT, PORT_SCORECARDS, PORT_MAX_PAGE_MB and
+// PORT_FETCH_TIMEOUT. Errors name the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	cfg := Config{
@@ -130,7 +132,32 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	if raw := get("PORT_MAX_PAGE_MB"); raw != "" {
+		mb, err := strconv.Atoi(raw)
+		if err != nil || mb < 1 || mb > 4096 {
+			return Config{}, fmt.Errorf("PORT_MAX_PAGE_MB is %q; it must be a whole number of MiB from 1 to 4096 (default %d)", raw, DefaultMaxPageBytes>>20)
+		}
+		cfg.MaxPageBytes = int64(mb) << 20
+	}
+	if raw := get("PORT_FETCH_TIMEOUT"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("PORT_FETCH_TIMEOUT is %q; it must be a positive duration such as 15m (the default) or 1h", raw)
+		}
+		cfg.MaxFetchTime = d
+	}
 	return cfg, nil
+}
+
+// envOf names the variable that sets a Config bound, for errors; "" if none.
+func envOf(setting string) string {
+	switch setting {
+	case "MaxPageBytes":
+		return "PORT_MAX_PAGE_MB"
+	case "MaxFetchTime":
+		return "PORT_FETCH_TIMEOUT"
+	}
+	return ""
 }
 
 // withDefaults fills the zero settings.

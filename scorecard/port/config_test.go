@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -43,6 +44,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "api url with credentials", env: with("PORT_API_URL", "https://u:p@api.port.io"), err: "PORT_API_URL must not carry credentials"},
 		{name: "blueprint and scorecards", env: with("PORT_BLUEPRINT", "microservice", "PORT_SCORECARDS", " a, b ,a"), baseURL: "https://api.port.io", appURL: "https://app.port.io", blueprint: "microservice", scorecards: []string{"a", "b"}},
 		{name: "empty scorecard id", env: with("PORT_SCORECARDS", "a,,b"), err: "PORT_SCORECARDS"},
+		{name: "page limit", env: with("PORT_MAX_PAGE_MB", "0"), err: `PORT_MAX_PAGE_MB is "0"`},
+		{name: "page limit not a number", env: with("PORT_MAX_PAGE_MB", "64MB"), err: `PORT_MAX_PAGE_MB is "64MB"`},
+		{name: "fetch timeout", env: with("PORT_FETCH_TIMEOUT", "soon"), err: `PORT_FETCH_TIMEOUT is "soon"`},
+		{name: "negative fetch timeout", env: with("PORT_FETCH_TIMEOUT", "-1m"), err: `PORT_FETCH_TIMEOUT is "-1m"`},
 		{name: "no id", env: map[string]string{}, err: "PORT_CLIENT_ID is not set"},
 		{name: "id without secret", env: map[string]string{"PORT_CLIENT_ID": "id-1"}, err: "PORT_CLIENT_SECRET is not set"},
 	}
@@ -68,5 +73,17 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("printing the config shows the secret: %s", s)
 			}
 		})
+	}
+}
+
+// PORT_MAX_PAGE_MB and PORT_FETCH_TIMEOUT set the bounds of issue 13 #5 and #6.
+func TestConfigFromEnvBounds(t *testing.T) {
+	cfg, err := port.ConfigFromEnv(env(map[string]string{"PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "s",
+		"PORT_MAX_PAGE_MB": "128", "PORT_FETCH_TIMEOUT": "1h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxPageBytes != 128<<20 || cfg.MaxFetchTime != time.Hour {
+		t.Errorf("MaxPageBytes %d, MaxFetchTime %s", cfg.MaxPageBytes, cfg.MaxFetchTime)
 	}
 }

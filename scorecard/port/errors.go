@@ -114,5 +114,9 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("%s %s: %s; stopped there (bound: port.Config.%s = %s)", e.Method, e.Path, e.What, e.Setting, e.Limit)
+	s := fmt.Sprintf("%s %s: %s; stopped there (bound: port.Config.%s = %s", e.Method, e.Path, e.What, e.Setting, e.Limit)
+	if env := envOf(e.Setting); env != "" {
+		s += ", set by " + env
+	}
+	return s + ")"
 }

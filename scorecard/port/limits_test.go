@@ -78,7 +78,7 @@ func TestHugeAnswerStopsAtThePageLimit(t *testing.T) {
 			if !errors.As(err, &le) || le.Setting != "MaxPageBytes" || le.Path != searchPath {
 				t.Fatalf("error %v; want a *port.LimitError for MaxPageBytes on %s", err, searchPath)
 			}
-			for _, want := range []string{`fetch entities of blueprint "service" (page 1)`, "POST " + searchPath, "4 MiB", "port.Config.MaxPageBytes"} {
+			for _, want := range []string{`fetch entities of blueprint "service" (page 1)`, "POST " + searchPath, "4 MiB", "port.Config.MaxPageBytes", "PORT_MAX_PAGE_MB"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}
