@@ -314,6 +314,34 @@ func TestApplies(t *testing.T) {
 	}
 }
 
+// TestNotApplies says why a scorecard leaves an entity out, in words that do
+// not depend on the entity beyond its blueprint, so that a report can say
+// it once for many entities ("no scorecard applies" was printed per service).
+func TestNotApplies(t *testing.T) {
+	src := `[{"blueprint":"service","data":[{"identifier":"f","filter":{"combinator":"and","conditions":[{"property":"is_production","operator":"=","value":true}]},
+		"rules":[{"identifier":"r","title":"R","level":"Gold","query":{"combinator":"and","conditions":[{"property":"x","operator":"isNotEmpty"}]}}]}]}]`
+	scs, fs := ParseScorecards("t.json", []byte(src))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	cases := []struct {
+		entity Entity
+		want   string
+	}{
+		{Entity{Identifier: "prod", Blueprint: "service", Properties: map[string]any{"is_production": true}}, ""},
+		{Entity{Identifier: "dev", Blueprint: "service", Properties: map[string]any{"is_production": false}}, `scorecard f's filter leaves it out`},
+		{Entity{Identifier: "w", Blueprint: "workload", Properties: map[string]any{"is_production": true}}, `scorecard f is for blueprint "service", not "workload"`},
+	}
+	for _, tc := range cases {
+		if got := scs[0].NotApplies(&tc.entity, now); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.entity.Identifier, got, tc.want)
+		}
+		if applies := scs[0].Applies(&tc.entity, now); applies != (tc.want == "") {
+			t.Errorf("%s: Applies %v but NotApplies %q", tc.entity.Identifier, applies, tc.want)
+		}
+	}
+}
+
 // TestReasons: each failing condition says what the entity has and what it needs.
 func TestReasons(t *testing.T) {
 	cases := []struct {
