@@ -2,8 +2,9 @@
 // (getport.io) as a careful client does: one cached access token shared by
 // concurrent callers, paged search that asks only for what the scorecards
 // read, retries with backoff that honour Retry-After within a bounded budget,
-// and errors that name the endpoint and carry Port's own message but never a
-// secret or a token.
+// answers decoded as streams and bounded after decompression, paging bounded
+// in pages, empty pages and time, and errors that name the endpoint and
+// carry Port's own message but never a secret or a token.
 package port
 
 import (
