@@ -305,8 +305,8 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 		return status, c.scrub(e)
 	}
 	if err := c.readBody(r, resp.RawResponse, read); err != nil {
-		if pe, ok := AsError(err); ok {
-			pe.Status, pe.Attempts = status, attempts
+		if pe, ok := AsError(err); ok { // the connection failed mid-answer: a transport error, no status
+			pe.Attempts = attempts
 			if ctx.Err() != nil {
 				pe.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
 			}
