@@ -185,3 +185,19 @@ func TestTruncatedAnswerIsRetried(t *testing.T) {
 		t.Errorf("%d searches; want the cut answer asked for again", n)
 	}
 }
+
+// An answer cut off every time ends, after the retries, in a transport
+// error that says the answer was cut.
+func TestAnswerAlwaysCutFails(t *testing.T) {
+	srv := newEmulator(t, 5, now)
+	srv.Inject(porttest.Fault{Path: searchPath, Truncate: 40, Times: -1})
+	cfg := testConfig(srv)
+	_, err := port.New(cfg).FetchEntities(context.Background(), nil)
+	pe, ok := port.AsError(err)
+	if !ok || pe.Reason != port.Transport || pe.Status != 0 || !strings.Contains(err.Error(), "reading the answer") {
+		t.Fatalf("error %v", err)
+	}
+	if n := len(srv.RequestsTo("POST", searchPath)); n != cfg.Retries+1 {
+		t.Errorf("%d searches; want %d (the retries)", n, cfg.Retries+1)
+	}
+}
