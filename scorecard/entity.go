@@ -210,11 +210,52 @@ func (c *Catalog) column(name string) []any { return c.columns[name] }
 // case-insensitively, without scanning the catalog.
 // An exact identifier wins, since Port's identifiers are case-sensitive
 // ("B" and "b" are two entities).
+//
+// Chat markup around the name (*bold*, _italic_, ~strike~, `code`, or a
+// stray mark at either end) is dropped only when the name as written finds
+// nothing: "*", "~" and "`" are legal in identifiers, so "evil-4-*bold*" is
+// a name, not markup. Callers pass the name as the user typed it, of any
+// length; trimming it first loses such services.
 func (c *Catalog) Find(name string) (int, bool) {
 	if i, ok := c.byID[name]; ok {
 		return i, true
 	}
 	name = strings.TrimSpace(name)
+	if i, ok := c.lookup(name); ok {
+		return i, true
+	}
+	for {
+		inner, ok := unwrapMarkup(name)
+		if !ok {
+			break
+		}
+		name = inner
+		if i, ok := c.lookup(name); ok {
+			return i, true
+		}
+	}
+	if bare := strings.TrimSpace(strings.Trim(name, markup)); bare != name {
+		return c.lookup(bare)
+	}
+	return 0, false
+}
+
+// markup is the characters chat clients wrap a word in for style.
+const markup = "*_~`"
+
+// unwrapMarkup removes one matching pair of markup around s.
+func unwrapMarkup(s string) (string, bool) {
+	if len(s) < 2 || s[0] != s[len(s)-1] || strings.IndexByte(markup, s[0]) < 0 {
+		return s, false
+	}
+	return strings.TrimSpace(s[1 : len(s)-1]), true
+}
+
+// lookup is the exact identifier, else an identifier or title in any case.
+func (c *Catalog) lookup(name string) (int, bool) {
+	if name == "" {
+		return 0, false
+	}
 	if i, ok := c.byID[name]; ok {
 		return i, true
 	}

@@ -1,6 +1,7 @@
 package scorecard
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -292,6 +293,21 @@ func (s *Scorecard) Applies(e *Entity, now time.Time) bool {
 		return false
 	}
 	return s.Filter == nil || s.Filter.Match(e, now)
+}
+
+// NotApplies says why the scorecard leaves the entity out, or "" when it
+// applies: `scorecard X is for blueprint "service", not "workload"` or
+// `scorecard X's filter leaves it out`. The words depend only on the
+// scorecard and the entity's blueprint, so a report can group entities by
+// them and say it once rather than once per service.
+func (s *Scorecard) NotApplies(e *Entity, now time.Time) string {
+	switch {
+	case s.Blueprint != "" && e.Blueprint != "" && s.Blueprint != e.Blueprint:
+		return fmt.Sprintf("scorecard %s is for blueprint %q, not %q", s.Identifier, s.Blueprint, e.Blueprint)
+	case s.Filter != nil && !s.Filter.Match(e, now):
+		return fmt.Sprintf("scorecard %s's filter leaves it out", s.Identifier)
+	}
+	return ""
 }
 
 // levelOf applies the level rule (SEMANTICS, Levels 5) to rule outcomes.

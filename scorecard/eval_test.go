@@ -91,6 +91,14 @@ func TestOperators(t *testing.T) {
 		{"< date-time zones", `{"property":"x","operator":"<","value":"2026-01-01T00:00:00Z"}`, `{"properties":{"x":"2026-01-01T00:30:00+01:00"}}`, true},
 		{"< strings bytewise", `{"property":"x","operator":"<","value":"b"}`, `{"properties":{"x":"a"}}`, true},
 		{"< strings bytewise digits", `{"property":"x","operator":"<","value":"v9"}`, `{"properties":{"x":"v10"}}`, true},
+		// Ordering (issue 13 #13): a date-time against a string that is not one is false, either way round,
+		// with every ordering operator, even where byte order would say true.
+		{"> garbage vs date-time", `{"property":"x","operator":">","value":"2026-06-01T00:00:00Z"}`, `{"properties":{"x":"garbage"}}`, false},
+		{">= garbage vs date-time", `{"property":"x","operator":">=","value":"2026-06-01T00:00:00Z"}`, `{"properties":{"x":"garbage"}}`, false},
+		{"< garbage vs bare date", `{"property":"x","operator":"<","value":"garbage"}`, `{"properties":{"x":"2026-06-01"}}`, false},
+		{"<= date-time vs garbage rule", `{"property":"x","operator":"<=","value":"zzz"}`, `{"properties":{"x":"2026-06-01T00:00:00Z"}}`, false},
+		{"> impossible date vs date", `{"property":"x","operator":">","value":"2026-06-01"}`, `{"properties":{"x":"2026-13-45"}}`, false},
+		{"< two non-dates still bytewise", `{"property":"x","operator":"<","value":"garbage"}`, `{"properties":{"x":"apple"}}`, true},
 		// contains / doesNotContains.
 		{"contains substring", `{"property":"x","operator":"contains","value":"- [ ]"}`, `{"properties":{"x":"todo\n- [ ] a"}}`, true},
 		{"contains element", `{"property":"x","operator":"contains","value":"go"}`, `{"properties":{"x":["rust","go"]}}`, true},
@@ -306,6 +314,34 @@ func TestApplies(t *testing.T) {
 	}
 }
 
+// TestNotApplies says why a scorecard leaves an entity out, in words that do
+// not depend on the entity beyond its blueprint, so that a report can say
+// it once for many entities ("no scorecard applies" was printed per service).
+func TestNotApplies(t *testing.T) {
+	src := `[{"blueprint":"service","data":[{"identifier":"f","filter":{"combinator":"and","conditions":[{"property":"is_production","operator":"=","value":true}]},
+		"rules":[{"identifier":"r","title":"R","level":"Gold","query":{"combinator":"and","conditions":[{"property":"x","operator":"isNotEmpty"}]}}]}]}]`
+	scs, fs := ParseScorecards("t.json", []byte(src))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	cases := []struct {
+		entity Entity
+		want   string
+	}{
+		{Entity{Identifier: "prod", Blueprint: "service", Properties: map[string]any{"is_production": true}}, ""},
+		{Entity{Identifier: "dev", Blueprint: "service", Properties: map[string]any{"is_production": false}}, `scorecard f's filter leaves it out`},
+		{Entity{Identifier: "w", Blueprint: "workload", Properties: map[string]any{"is_production": true}}, `scorecard f is for blueprint "service", not "workload"`},
+	}
+	for _, tc := range cases {
+		if got := scs[0].NotApplies(&tc.entity, now); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.entity.Identifier, got, tc.want)
+		}
+		if applies := scs[0].Applies(&tc.entity, now); applies != (tc.want == "") {
+			t.Errorf("%s: Applies %v but NotApplies %q", tc.entity.Identifier, applies, tc.want)
+		}
+	}
+}
+
 // TestReasons: each failing condition says what the entity has and what it needs.
 func TestReasons(t *testing.T) {
 	cases := []struct {
@@ -321,6 +357,11 @@ func TestReasons(t *testing.T) {
 		{`{"property":"x","operator":"<","value":5}`, `{"properties":{"x":"abc"}}`, `x is "abc"; needs < 5 (a string cannot be ordered against a number)`},
 		{`{"property":"d","operator":"between","value":{"preset":"lastWeek"}}`, `{"properties":{"d":"2026-01-01T00:00:00Z"}}`, `d is "2026-01-01T00:00:00Z"; needs between 2026-11-19T12:00:00Z and 2026-11-26T12:00:00Z (lastWeek)`},
 		{`{"property":"$team","operator":"isNotEmpty"}`, `{}`, `$team is empty; needs a value`},
+		// SEMANTICS, Operators: the reason says which value is not a date.
+		{`{"property":"deployed_at","operator":">","value":"2026-06-01T00:00:00Z"}`, `{"properties":{"deployed_at":"garbage"}}`,
+			`deployed_at is "garbage"; needs > "2026-06-01T00:00:00Z" ("garbage" is not a date)`},
+		{`{"property":"deployed_at","operator":"<","value":"soon"}`, `{"properties":{"deployed_at":"2026-06-01"}}`,
+			`deployed_at is "2026-06-01"; needs < "soon" (the rule's value "soon" is not a date)`},
 	}
 	for _, tc := range cases {
 		sc := oneCondition(t, tc.cond)

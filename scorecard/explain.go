@@ -40,7 +40,14 @@ func (c *Condition) Explain(e *Entity, now time.Time) string {
 	case OpGt, OpLt, OpGte, OpLte:
 		s := want(string(c.Operator) + " " + show(c.want))
 		if _, ok := order(v, c.want); !ok && v.k != kNull {
-			s += fmt.Sprintf(" (a %s cannot be ordered against a %s)", kindWord(v), kindWord(c.want))
+			switch bad, entity, isDate := notDate(v, c.want); {
+			case isDate && entity:
+				s += fmt.Sprintf(" (%s is not a date)", show(bad))
+			case isDate:
+				s += fmt.Sprintf(" (the rule's value %s is not a date)", show(bad))
+			default:
+				s += fmt.Sprintf(" (a %s cannot be ordered against a %s)", kindWord(v), kindWord(c.want))
+			}
 		}
 		return s
 	case OpContains:

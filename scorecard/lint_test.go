@@ -214,6 +214,55 @@ func TestCatalogFind(t *testing.T) {
 	}
 }
 
+// TestCatalogFindMarkup (issue 13 #12): a name is looked up as written
+// first, so a service whose identifier carries Slack markup characters or is
+// very long is found; markup around a name is dropped only when the name as
+// written finds nothing.
+func TestCatalogFindMarkup(t *testing.T) {
+	long := strings.Repeat("very-long-service-name-", 12) + "end" // 279 characters
+	cat, err := NewCatalog([]Entity{
+		{Identifier: "payments-api", Title: "Payments API"},
+		{Identifier: "evil-4-*bold*"},
+		{Identifier: "tilde~"},
+		{Identifier: "`quoted`"},
+		{Identifier: "quoted"},
+		{Identifier: long},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		query, want string // want "" means not found
+	}{
+		{"evil-4-*bold*", "evil-4-*bold*"},
+		{"EVIL-4-*BOLD*", "evil-4-*bold*"},
+		{"*evil-4-*bold**", "evil-4-*bold*"},
+		{"tilde~", "tilde~"},
+		{"`quoted`", "`quoted`"}, // the exact name wins over the name without its markup
+		{"quoted", "quoted"},
+		{long, long},
+		{" " + long + " ", long},
+		{"*payments-api*", "payments-api"},
+		{"`payments-api`", "payments-api"},
+		{"~payments-api~", "payments-api"},
+		{"_Payments API_", "payments-api"},
+		{"* payments-api *", "payments-api"},
+		{"payments-api*", "payments-api"}, // a stray mark, as Slack leaves one mid-edit
+		{"**", ""},
+		{"*payments*", ""},
+	}
+	for _, tc := range cases {
+		i, ok := cat.Find(tc.query)
+		got := ""
+		if ok {
+			got = cat.Entities[i].Identifier
+		}
+		if got != tc.want {
+			t.Errorf("Find(%q) = %q, want %q", tc.query, got, tc.want)
+		}
+	}
+}
+
 // TestTeamsShapes: the fast reader of team lists agrees with encoding/json.
 func TestTeamsShapes(t *testing.T) {
 	for _, tc := range []struct {

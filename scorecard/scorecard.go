@@ -1,7 +1,10 @@
 // Package scorecard is prodready's domain: Port-format scorecard definitions,
 // catalog entities, their evaluation into levels, and the linter. It knows
 // nothing of Slack or HTTP and keeps no clock: every evaluation is given its
-// own "now". The contract it implements is SEMANTICS.md.
+// own "now". The contract it implements is SEMANTICS.md; docs/semantics.md
+// explains the same rules for readers (entities, levels, operators by kind of
+// value, dates, null and missing values, filters, exemptions), and the
+// code's comments cite its sections.
 package scorecard
 
 import (

@@ -183,14 +183,38 @@ func order(a, b value) (c int, ok bool) {
 		}
 		return cmpFloat(x, y), true
 	case a.k == kString && b.k == kString:
-		if ta, ok := parseTime(a.s); ok {
-			if tb, ok := parseTime(b.s); ok {
-				return ta.Compare(tb), true
-			}
+		ta, aDate := parseTime(a.s)
+		tb, bDate := parseTime(b.s)
+		switch {
+		case aDate && bDate:
+			return ta.Compare(tb), true
+		case aDate != bDate:
+			// SEMANTICS, Operators: a date-time against a string that is not
+			// one cannot be ordered. Byte order would let "garbage" pass
+			// > "2026-06-01", since 'g' sorts after '2'.
+			return 0, false
 		}
 		return strings.Compare(a.s, b.s), true
 	}
 	return 0, false
+}
+
+// notDate reports which of a and b is the string that is not a date-time
+// when the other one is one: the reason order refuses to compare them.
+// entity is true when it is a, the entity's value.
+func notDate(a, b value) (v value, entity, ok bool) {
+	if a.k != kString || b.k != kString {
+		return value{}, false, false
+	}
+	_, aDate := parseTime(a.s)
+	_, bDate := parseTime(b.s)
+	switch {
+	case aDate && !bDate:
+		return b, false, true
+	case bDate && !aDate:
+		return a, true, true
+	}
+	return value{}, false, false
 }
 
 func cmpFloat(x, y float64) int {

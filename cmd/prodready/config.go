@@ -85,6 +85,24 @@ func variables() []variable {
 		{name: "PORT_BLUEPRINT", def: "service", help: "blueprint whose entities are evaluated",
 			set: str(func(s *settings) *string { return &s.port.Blueprint })},
 		{name: "PORT_SCORECARDS", help: "comma-separated scorecard identifiers to evaluate (default: all of the blueprint's)", set: setPortScorecards},
+		{name: "PORT_MAX_PAGE_MB", def: "64", help: "largest answer read from Port (one page of entities), in MiB after decompression (1 to 4096)",
+			set: func(s *settings, v string) error {
+				mb, err := strconv.Atoi(v)
+				if err != nil || mb < 1 || mb > 4096 {
+					return fmt.Errorf("PORT_MAX_PAGE_MB is %q; it must be a whole number of MiB from 1 to 4096 (default 64)", v)
+				}
+				s.port.MaxPageBytes = int64(mb) << 20
+				return nil
+			}},
+		{name: "PORT_FETCH_TIMEOUT", def: "15m", help: "longest time to read every page of Port's entity search",
+			set: func(s *settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("PORT_FETCH_TIMEOUT is %q; it must be a positive duration such as 15m (the default) or 1h", v)
+				}
+				s.port.MaxFetchTime = d
+				return nil
+			}},
 		{name: "PRODREADY_CATALOG", help: "catalog file (JSON array of entities, or Port's {\"entities\": [...]}) instead of Port",
 			set: func(s *settings, v string) error { s.catalog = v; return fileCheck("PRODREADY_CATALOG")(v) }},
 		{name: "PRODREADY_SCORECARDS", help: "comma-separated scorecard definition files instead of Port",

@@ -136,6 +136,10 @@ func TestSettingsPort(t *testing.T) {
 		{name: "blueprint and scorecards", env: with("PORT_BLUEPRINT", "microservice", "PORT_SCORECARDS", " a, b ,a"), baseURL: "https://api.port.io", appURL: "https://app.port.io", blueprint: "microservice", scorecards: []string{"a", "b"}},
 		{name: "empty scorecard id", env: with("PORT_SCORECARDS", "a,,b"), err: "PORT_SCORECARDS"},
 		{name: "id without secret", env: map[string]string{"PORT_CLIENT_ID": "id-1"}, err: "PORT_CLIENT_SECRET is not set"},
+		{name: "page limit", env: with("PORT_MAX_PAGE_MB", "0"), err: `PORT_MAX_PAGE_MB is "0"`},
+		{name: "page limit not a number", env: with("PORT_MAX_PAGE_MB", "64MB"), err: `PORT_MAX_PAGE_MB is "64MB"`},
+		{name: "fetch timeout", env: with("PORT_FETCH_TIMEOUT", "soon"), err: `PORT_FETCH_TIMEOUT is "soon"`},
+		{name: "negative fetch timeout", env: with("PORT_FETCH_TIMEOUT", "-1m"), err: `PORT_FETCH_TIMEOUT is "-1m"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,5 +164,17 @@ func TestSettingsPort(t *testing.T) {
 				t.Errorf("printing the config shows the secret: %s", s)
 			}
 		})
+	}
+}
+
+// PORT_MAX_PAGE_MB and PORT_FETCH_TIMEOUT set the bounds on Port's answers.
+func TestSettingsPortBounds(t *testing.T) {
+	s, err := loadSettings(envOf(map[string]string{"PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "x",
+		"PORT_MAX_PAGE_MB": "128", "PORT_FETCH_TIMEOUT": "1h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.port.MaxPageBytes != 128<<20 || s.port.MaxFetchTime != time.Hour {
+		t.Errorf("MaxPageBytes %d, MaxFetchTime %s", s.port.MaxPageBytes, s.port.MaxFetchTime)
 	}
 }

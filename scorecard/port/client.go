@@ -2,15 +2,19 @@
 // (getport.io) as a careful client does: one cached access token shared by
 // concurrent callers, paged search that asks only for what the scorecards
 // read, retries with backoff that honour Retry-After within a bounded budget,
-// and errors that name the endpoint and carry Port's own message but never a
-// secret or a token.
+// answers decoded as streams and bounded after decompression, paging bounded
+// in pages, empty pages and time, and errors that name the endpoint and
+// carry Port's own message but never a secret or a token.
 package port
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -56,9 +60,6 @@ func WithTransport(rt http.RoundTripper) Option {
 	return func(c *Client) { c.rc.SetTransport(rt) }
 }
 
-// maxBody bounds one response: a page of 1000 large entities is a few MB.
-const maxBody = 256 << 20
-
 // New returns a client for cfg; zero settings take their defaults.
 func New(cfg Config, opts ...Option) *Client {
 	cfg = cfg.withDefaults()
@@ -72,7 +73,9 @@ func New(cfg Config, opts ...Option) *Client {
 		SetTimeout(cfg.RequestTimeout).
 		SetHeader("Accept", "application/json").
 		SetHeader("User-Agent", "prodready").
-		SetResponseBodyLimit(maxBody).
+		// Answers are read as streams, bounded by Config.MaxPageBytes after
+		// decompression (readBody), never buffered whole by resty.
+		SetDoNotParseResponse(true).
 		SetRetryCount(retries).
 		SetRetryWaitTime(cfg.RetryWait).
 		// resty caps every wait, Retry-After included, at 2 s unless raised.
@@ -112,10 +115,50 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 // another attempt; a 4xx is our mistake and will fail the same way again.
 func retryable(resp *resty.Response, err error) bool {
 	if err != nil {
-		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
+		return !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
+	if s < 200 || s > 299 {
+		// resty drops a retried answer without closing it; only the start
+		// of a failed answer is ever shown, so keep that and free the
+		// connection now.
+		errorBody(resp)
+	}
 	return s == http.StatusTooManyRequests || s >= 500
+}
+
+// maxErrorBody bounds what is read of a failed answer: Port's error
+// bodies are a few hundred bytes, and only their start is shown.
+const maxErrorBody = 64 << 10
+
+// bufferedBody is the start of a failed answer, read once.
+type bufferedBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (bufferedBody) Close() error { return nil }
+
+// errorBody returns the start of a failed answer, reading it and closing
+// the connection's body the first time.
+func errorBody(resp *resty.Response) []byte {
+	if resp == nil || resp.RawResponse == nil || resp.RawResponse.Body == nil {
+		return nil
+	}
+	raw := resp.RawResponse
+	if bb, ok := raw.Body.(bufferedBody); ok {
+		return bb.b
+	}
+	var r io.Reader = raw.Body
+	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
+		if zr, err := gzip.NewReader(raw.Body); err == nil {
+			r = zr
+		}
+	}
+	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody))
+	raw.Body.Close()
+	raw.Body = bufferedBody{Reader: bytes.NewReader(b), b: b}
+	return b
 }
 
 // retryAfter honours Port's Retry-After on 429 and 503. It stops the retries
@@ -166,39 +209,51 @@ type request struct {
 }
 
 // do runs the request with retries and, once, a token renewal after a 401.
-// It returns the response body of a 2xx answer.
-func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+// It hands the body of the 2xx answer to read as a stream, cut at
+// Config.MaxPageBytes after decompression; read must start afresh on each
+// call, since an answer cut off mid-body is asked for again (within
+// Config.Retries). An error from read that is not the connection's or the
+// limit's comes back as read returned it.
+func (c *Client) do(ctx context.Context, r request, read func(io.Reader) error) error {
 	var payload []byte
 	if r.body != nil {
 		var err error
 		if payload, err = json.Marshal(r.body); err != nil {
-			return nil, fmt.Errorf("%s %s: encode the request: %w", r.method, r.path, err)
+			return fmt.Errorf("%s %s: encode the request: %w", r.method, r.path, err)
 		}
 	}
-	for renewed := false; ; renewed = true {
+	renewed, cut := false, 0
+	for {
 		var tok string
 		if r.auth {
 			var err error
 			if tok, err = c.accessToken(ctx); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		body, status, err := c.once(ctx, r, payload, tok)
+		status, err := c.once(ctx, r, payload, tok, read)
 		if status == http.StatusUnauthorized && r.auth {
 			if !renewed {
 				// The token may have been revoked or expired early (Port keeps one
 				// active token per credential pair): renew once and try again.
+				renewed = true
 				c.invalidate(tok)
 				continue
 			}
-			return nil, fmt.Errorf("%w (Port refused a freshly issued token too: check the credentials' permissions)", err)
+			return fmt.Errorf("%w (Port refused a freshly issued token too: check the credentials' permissions)", err)
 		}
-		return body, err
+		if pe, ok := AsError(err); ok && pe.cut && cut < max(c.cfg.Retries, 0) && ctx.Err() == nil {
+			cut++
+			c.log.Warn("port: the answer was cut off, asking again", "method", r.method, "path", r.path, "attempt", cut, "error", c.redact(pe.Err.Error()))
+			continue
+		}
+		return err
 	}
 }
 
-// once is one request with resty's retries, bounded by the retry budget.
-func (c *Client) once(ctx context.Context, r request, payload []byte, tok string) ([]byte, int, error) {
+// once is one request with resty's retries, bounded by the retry budget,
+// and the reading of its answer.
+func (c *Client) once(ctx context.Context, r request, payload []byte, tok string, read func(io.Reader) error) (int, error) {
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
 	req := c.rc.R().SetContext(bctx)
@@ -213,6 +268,9 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 	}
 	start := time.Now()
 	resp, err := req.Execute(r.method, r.path)
+	if resp != nil && resp.RawResponse != nil && resp.RawResponse.Body != nil {
+		defer resp.RawResponse.Body.Close()
+	}
 	attempts := req.Attempt
 	status := 0
 	if resp != nil && resp.RawResponse != nil {
@@ -222,7 +280,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 	if err != nil {
 		if pe, ok := AsError(err); ok { // the retries stopped on a Retry-After
 			pe.Attempts = attempts
-			return nil, pe.Status, c.scrub(pe)
+			return pe.Status, c.scrub(pe)
 		}
 		e := &Error{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}
 		if status != 0 && (status == http.StatusTooManyRequests || status >= 500) {
@@ -236,14 +294,112 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 		case bctx.Err() != nil:
 			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
 		}
-		return nil, status, c.scrub(e)
+		return status, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
 		e := c.httpError(r.method, r.path, resp)
 		e.Attempts = attempts
-		return nil, status, c.scrub(e)
+		return status, c.scrub(e)
 	}
-	return resp.Body(), status, nil
+	if err := c.readBody(r, resp.RawResponse, read); err != nil {
+		if pe, ok := AsError(err); ok { // the connection failed mid-answer: a transport error, no status
+			pe.Attempts = attempts
+			if ctx.Err() != nil {
+				pe.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
+			}
+			return status, c.scrub(pe)
+		}
+		return status, err
+	}
+	return status, nil
+}
+
+// readBody hands a 2xx answer to read, decompressed if the transport has
+// not done it, and cut at Config.MaxPageBytes: whatever Port sends, the
+// client holds no more than that of one answer.
+func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) error) error {
+	var body io.Reader = raw.Body
+	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
+		zr, err := gzip.NewReader(raw.Body)
+		if err != nil {
+			return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the gzip answer: %w", err)}
+		}
+		defer zr.Close()
+		body = zr
+	}
+	lb := &limitedBody{r: body, limit: c.cfg.MaxPageBytes}
+	err := read(lb)
+	switch {
+	case lb.over:
+		limit := sizeWord(c.cfg.MaxPageBytes)
+		return &LimitError{Method: r.method, Path: r.path, Setting: "MaxPageBytes", Limit: limit,
+			What: "the answer is larger than " + limit + " after decompression"}
+	case lb.err != nil:
+		// The connection failed mid-body: as any transport error, worth asking again.
+		return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the answer: %w", lb.err)}
+	case err != nil:
+		return badAnswer{err}
+	}
+	return nil
+}
+
+// badAnswer is an answer that read could not decode: not the shape Port
+// sends. Callers say which shape they expected.
+type badAnswer struct{ err error }
+
+func (b badAnswer) Error() string { return b.err.Error() }
+
+// asBadAnswer returns the decoding error, if err is one.
+func asBadAnswer(err error) (error, bool) {
+	var b badAnswer
+	if errors.As(err, &b) {
+		return b.err, true
+	}
+	return nil, false
+}
+
+// errTooLarge ends the reading of an answer past Config.MaxPageBytes.
+var errTooLarge = errors.New("the answer is larger than the limit")
+
+// limitedBody reads at most limit bytes of r and one more, to tell an
+// answer of exactly limit bytes from a larger one. It records why it
+// stopped: the limit, or the first read error other than the end.
+type limitedBody struct {
+	r     io.Reader
+	limit int64
+	n     int64
+	over  bool
+	err   error
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.over {
+		return 0, errTooLarge
+	}
+	if room := l.limit + 1 - l.n; int64(len(p)) > room {
+		p = p[:room]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	if l.n > l.limit {
+		l.over = true
+		return k - int(l.n-l.limit), errTooLarge
+	}
+	if err != nil && err != io.EOF && l.err == nil {
+		l.err = err
+	}
+	return k, err
+}
+
+// sizeWord writes a byte count for people: "64 MiB", "512 KiB", "1000 bytes".
+func sizeWord(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // portError is Port's error body.
@@ -256,9 +412,10 @@ type portError struct {
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
 	var pe portError
-	if err := json.Unmarshal(resp.Body(), &pe); err == nil && (pe.Error != "" || pe.Message != "") {
+	body := errorBody(resp)
+	if err := json.Unmarshal(body, &pe); err == nil && (pe.Error != "" || pe.Message != "") {
 		e.Code, e.Message = pe.Error, pe.Message
-	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
+	} else if b := strings.TrimSpace(string(body)); b != "" {
 		// Not Port's shape (a proxy's page, say): show its start.
 		if len(b) > 200 {
 			b = b[:200] + "…"

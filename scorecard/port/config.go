@@ -39,6 +39,24 @@ type Config struct {
 	RetryBudget time.Duration
 	// PageSize is the search page size (Port allows 1 to 1000).
 	PageSize int
+
+	// Bounds on what Port may send, so that a broken or hostile answer
+	// ends in a clear error instead of exhausting memory or paging forever.
+
+	// MaxPageBytes bounds one answer after decompression. A page of 1,000
+	// entities with the properties the scorecards read is a few MB; 64 MiB
+	// leaves room for 64 KiB an entity (large markdown properties, or
+	// whole entities when Port refuses the include list) and still bounds
+	// a gzip bomb.
+	MaxPageBytes int64
+	// MaxPages bounds the pages of one entity search; 0 means enough for a
+	// million entities at PageSize.
+	MaxPages int
+	// MaxEmptyPages bounds the pages in a row that have no entities but
+	// a "next" cursor: Port sends none, so a few mean it pages forever.
+	MaxEmptyPages int
+	// MaxFetchTime bounds reading every page of one entity search.
+	MaxFetchTime time.Duration
 }
 
 // Defaults for the patience settings: one slow page must not stall a
@@ -50,7 +68,24 @@ const (
 	DefaultRetryMaxWait   = 30 * time.Second
 	DefaultRetryBudget    = 2 * time.Minute
 	DefaultPageSize       = 1000
+	DefaultMaxPageBytes   = 64 << 20
+	DefaultMaxEmptyPages  = 3
+	DefaultMaxFetchTime   = 15 * time.Minute
+	// maxEntities is what the default MaxPages allows for: Port's largest
+	// catalogs hold some 100,000 entities of a blueprint.
+	maxEntities = 1_000_000
 )
+
+// envOf names the variable that sets a Config bound, for errors; "" if none.
+func envOf(setting string) string {
+	switch setting {
+	case "MaxPageBytes":
+		return "PORT_MAX_PAGE_MB"
+	case "MaxFetchTime":
+		return "PORT_FETCH_TIMEOUT"
+	}
+	return ""
+}
 
 // withDefaults fills the zero settings.
 func (c Config) withDefaults() Config {
@@ -84,6 +119,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize <= 0 || c.PageSize > 1000 {
 		c.PageSize = DefaultPageSize
+	}
+	if c.MaxPageBytes <= 0 {
+		c.MaxPageBytes = DefaultMaxPageBytes
+	}
+	if c.MaxPages <= 0 {
+		c.MaxPages = (maxEntities + c.PageSize - 1) / c.PageSize
+	}
+	if c.MaxEmptyPages <= 0 {
+		c.MaxEmptyPages = DefaultMaxEmptyPages
+	}
+	if c.MaxFetchTime <= 0 {
+		c.MaxFetchTime = DefaultMaxFetchTime
 	}
 	return c
 }

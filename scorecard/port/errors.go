@@ -46,6 +46,9 @@ type Error struct {
 	Attempts int
 	// Err is the underlying cause for transport errors (context deadline, reset...).
 	Err error
+
+	// cut: the answer began but the connection failed before its end.
+	cut bool
 }
 
 func (e *Error) Error() string {
@@ -93,4 +96,27 @@ func reasonOf(status int) Reason {
 		return ServerError
 	}
 	return ClientError
+}
+
+// LimitError is an answer from Port that broke one of the client's bounds
+// (Config.MaxPageBytes, MaxPages, MaxEmptyPages or MaxFetchTime). It is not
+// retried: asking again would break it again.
+type LimitError struct {
+	Method string // "POST"
+	Path   string // "/v1/blueprints/service/entities/search"
+	// Setting is the Config field that holds the bound: "MaxPageBytes".
+	Setting string
+	// Limit is the bound, for people: "64 MiB", "3 pages".
+	Limit string
+	// What says what Port did: "the answer is larger than 64 MiB after
+	// decompression".
+	What string
+}
+
+func (e *LimitError) Error() string {
+	s := fmt.Sprintf("%s %s: %s; stopped there (bound: port.Config.%s = %s", e.Method, e.Path, e.What, e.Setting, e.Limit)
+	if env := envOf(e.Setting); env != "" {
+		s += ", set by " + env
+	}
+	return s + ")"
 }

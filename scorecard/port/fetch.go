@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,13 +36,16 @@ func (c *Client) FetchScorecards(ctx context.Context) ([]*scorecard.Scorecard, s
 	bp := c.cfg.Blueprint
 	wrap := func(err error) error { return fmt.Errorf("fetch scorecards of blueprint %q: %w", bp, err) }
 	path := c.bpPath("/scorecards")
-	body, err := c.do(ctx, request{method: http.MethodGet, path: path, auth: true})
+	var resp scorecardsResponse
+	err := c.do(ctx, request{method: http.MethodGet, path: path, auth: true}, func(r io.Reader) error {
+		resp = scorecardsResponse{}
+		return json.NewDecoder(r).Decode(&resp)
+	})
+	if derr, bad := asBadAnswer(err); bad {
+		return nil, nil, wrap(fmt.Errorf("GET %s: the answer is not Port's {\"ok\", \"scorecards\"}: %v", path, derr))
+	}
 	if err != nil {
 		return nil, nil, wrap(err)
-	}
-	var resp scorecardsResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, nil, wrap(fmt.Errorf("GET %s: the answer is not Port's {\"ok\", \"scorecards\"}: %v", path, err))
 	}
 	if resp.OK != nil && !*resp.OK {
 		return nil, nil, wrap(fmt.Errorf("GET %s: Port answered \"ok\": false", path))
@@ -166,31 +170,57 @@ func Include(scs []*scorecard.Scorecard) []string {
 
 // FetchEntities reads every entity of the blueprint, 1000 per page,
 // following Port's "next" cursor until it is absent, asking only for
-// Include(scs).
+// Include(scs). Each page is decoded as it arrives, bounded by
+// Config.MaxPageBytes; the paging is bounded by Config.MaxPages,
+// MaxEmptyPages and MaxFetchTime, each a *LimitError naming the bound.
 func (c *Client) FetchEntities(ctx context.Context, scs []*scorecard.Scorecard) ([]scorecard.Entity, error) {
 	bp := c.cfg.Blueprint
 	path := c.bpPath("/entities/search")
+	bound := func(setting, limit, what string) *LimitError {
+		return &LimitError{Method: http.MethodPost, Path: path, Setting: setting, Limit: limit, What: what}
+	}
+	fail := func(page int, err error) error {
+		return fmt.Errorf("fetch entities of blueprint %q (page %d): %w", bp, page, err)
+	}
+	pctx, cancel := context.WithTimeoutCause(ctx, c.cfg.MaxFetchTime, bound("MaxFetchTime", c.cfg.MaxFetchTime.String(),
+		"reading the pages took longer than "+c.cfg.MaxFetchTime.String()))
+	defer cancel()
 	req := searchRequest{Include: Include(scs), Limit: c.cfg.PageSize}
-	var all []scorecard.Entity
-	seen := map[string]bool{}
+	var (
+		all   []scorecard.Entity
+		seen  = map[string]bool{}
+		empty int // pages in a row with no entities but a cursor
+		resp  searchResponse
+	)
+	read := func(r io.Reader) error {
+		resp = searchResponse{}
+		return decodePage(r, &resp)
+	}
 	for page := 1; ; page++ {
-		body, err := c.do(ctx, request{method: http.MethodPost, path: path, body: req, auth: true})
+		if page > c.cfg.MaxPages {
+			return nil, fail(page-1, bound("MaxPages", fmt.Sprintf("%d pages", c.cfg.MaxPages),
+				fmt.Sprintf("Port sent more than %d pages, the last with a \"next\" cursor", c.cfg.MaxPages)))
+		}
+		err := c.do(pctx, request{method: http.MethodPost, path: path, body: req, auth: true}, read)
 		if pe, ok := AsError(err); ok && page == 1 && req.Include != nil && (pe.Status == http.StatusBadRequest || pe.Status == http.StatusUnprocessableEntity) {
 			// The include list is built from the scorecards; should Port
 			// refuse a name in it, whole entities still give a right answer.
 			c.log.Warn("port: the entity search refused the include list; fetching whole entities", "blueprint", bp, "status", pe.Status, "message", pe.Message)
 			req.Include = nil
-			body, err = c.do(ctx, request{method: http.MethodPost, path: path, body: req, auth: true})
+			err = c.do(pctx, request{method: http.MethodPost, path: path, body: req, auth: true}, read)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("fetch entities of blueprint %q (page %d): %w", bp, page, err)
-		}
-		var resp searchResponse
-		if err := json.Unmarshal(body, &resp); err != nil {
-			return nil, fmt.Errorf("fetch entities of blueprint %q (page %d): POST %s: the answer is not Port's {\"ok\", \"entities\", \"next\"}: %v", bp, page, path, err)
+			var le *LimitError
+			if ctx.Err() == nil && pctx.Err() != nil && errors.As(context.Cause(pctx), &le) {
+				return nil, fail(page, le) // the time ran out: say so, not "context canceled"
+			}
+			if derr, bad := asBadAnswer(err); bad {
+				return nil, fail(page, fmt.Errorf("POST %s: the answer is not Port's {\"ok\", \"entities\", \"next\"}: %v", path, derr))
+			}
+			return nil, fail(page, err)
 		}
 		if resp.OK != nil && !*resp.OK {
-			return nil, fmt.Errorf("fetch entities of blueprint %q (page %d): POST %s: Port answered \"ok\": false", bp, page, path)
+			return nil, fail(page, fmt.Errorf("POST %s: Port answered \"ok\": false", path))
 		}
 		if all == nil {
 			all = resp.Entities
@@ -201,11 +231,82 @@ func (c *Client) FetchEntities(ctx context.Context, scs []*scorecard.Scorecard) 
 			return all, nil
 		}
 		if seen[resp.Next] {
-			return nil, fmt.Errorf("fetch entities of blueprint %q (page %d): POST %s: Port returned a \"next\" cursor it had already returned; stopping rather than looping", bp, page, path)
+			return nil, fail(page, fmt.Errorf("POST %s: Port returned a \"next\" cursor it had already returned; stopping rather than looping", path))
 		}
 		seen[resp.Next] = true
+		if len(resp.Entities) == 0 {
+			if empty++; empty >= c.cfg.MaxEmptyPages {
+				return nil, fail(page, bound("MaxEmptyPages", fmt.Sprintf("%d empty pages", c.cfg.MaxEmptyPages),
+					fmt.Sprintf("%d pages in a row had no entities but a new \"next\" cursor", empty)))
+			}
+		} else {
+			empty = 0
+		}
 		req.From = resp.Next
 	}
+}
+
+// decodePage decodes one search answer entity by entity, so that no more
+// than one entity's JSON is held beside the entities decoded so far.
+func decodePage(r io.Reader, page *searchResponse) error {
+	dec := json.NewDecoder(r)
+	if err := delim(dec, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case "ok":
+			err = dec.Decode(&page.OK)
+		case "next":
+			var next *string
+			if err = dec.Decode(&next); next != nil {
+				page.Next = *next
+			}
+		case "entities":
+			err = decodeEntities(dec, page)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return delim(dec, '}')
+}
+
+func decodeEntities(dec *json.Decoder, page *searchResponse) error {
+	tok, err := dec.Token()
+	if err != nil || tok == nil { // "entities": null is no entities
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("\"entities\" is %v, not an array", tok)
+	}
+	for dec.More() {
+		var e scorecard.Entity
+		if err := dec.Decode(&e); err != nil {
+			return err
+		}
+		page.Entities = append(page.Entities, e)
+	}
+	return delim(dec, ']')
+}
+
+// delim reads the next token, which must be d.
+func delim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if got, ok := tok.(json.Delim); !ok || got != d {
+		return fmt.Errorf("found %v where %q was expected", tok, string(d))
+	}
+	return nil
 }
 
 type teamsResponse struct {
@@ -222,14 +323,17 @@ type teamsResponse struct {
 // Entities name their teams by team name, so a team's Identifier is its name.
 func (c *Client) FetchTeams(ctx context.Context) ([]scorecard.Team, error) {
 	const path = "/v1/teams"
-	body, err := c.do(ctx, request{method: http.MethodGet, path: path, auth: true,
-		query: url.Values{"fields": {"name", "users.email"}}})
+	var resp teamsResponse
+	err := c.do(ctx, request{method: http.MethodGet, path: path, auth: true,
+		query: url.Values{"fields": {"name", "users.email"}}}, func(r io.Reader) error {
+		resp = teamsResponse{}
+		return json.NewDecoder(r).Decode(&resp)
+	})
+	if derr, bad := asBadAnswer(err); bad {
+		return nil, fmt.Errorf("fetch teams: GET %s: the answer is not Port's {\"ok\", \"teams\"}: %v", path, derr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch teams: %w", err)
-	}
-	var resp teamsResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, fmt.Errorf("fetch teams: GET %s: the answer is not Port's {\"ok\", \"teams\"}: %v", path, err)
 	}
 	out := make([]scorecard.Team, 0, len(resp.Teams))
 	for _, t := range resp.Teams {

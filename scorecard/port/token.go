@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -81,18 +82,21 @@ func (c *Client) renew(ctx context.Context, r *renewal) {
 }
 
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
-	body, err := c.do(ctx, request{method: http.MethodPost, path: tokenPath, body: map[string]string{
+	var tr tokenResponse
+	err := c.do(ctx, request{method: http.MethodPost, path: tokenPath, body: map[string]string{
 		"clientId": c.cfg.ClientID, "clientSecret": c.cfg.ClientSecret,
-	}})
+	}}, func(r io.Reader) error {
+		tr = tokenResponse{}
+		return json.NewDecoder(r).Decode(&tr)
+	})
+	if derr, bad := asBadAnswer(err); bad {
+		return "", 0, fmt.Errorf("get an access token: POST %s: the answer is not JSON: %v", tokenPath, c.redact(derr.Error()))
+	}
 	if err != nil {
 		if pe, ok := AsError(err); ok && (pe.Status == http.StatusUnauthorized || pe.Status == http.StatusForbidden || pe.Status == http.StatusNotFound || pe.Status == http.StatusUnprocessableEntity) {
 			return "", 0, fmt.Errorf("get an access token (check PORT_CLIENT_ID and PORT_CLIENT_SECRET): %w", err)
 		}
 		return "", 0, fmt.Errorf("get an access token: %w", err)
-	}
-	var tr tokenResponse
-	if err := json.Unmarshal(body, &tr); err != nil {
-		return "", 0, fmt.Errorf("get an access token: POST %s: the answer is not JSON: %v", tokenPath, c.redact(err.Error()))
 	}
 	switch {
 	case tr.OK != nil && !*tr.OK:

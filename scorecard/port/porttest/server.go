@@ -3,8 +3,9 @@
 // in-memory catalog of any size. It answers as Port does — response shapes,
 // {"ok": false, "error", "message"} errors, opaque "next" cursors, access
 // tokens that expire, gzip, rate-limit headers — and injects faults on
-// demand: 429 with Retry-After, 5xx, slow answers, dropped connections and
-// expired tokens. It records every request so that tests can assert on them.
+// demand: 429 with Retry-After, 5xx, slow answers, dropped connections,
+// expired tokens, answers cut off mid-body, huge answers and gzip bombs
+// (streamed, never held in memory) and endless empty pages. It records every request so that tests can assert on them.
 // Its contract test checks it against Port's OpenAPI description.
 package porttest
 
@@ -54,6 +55,22 @@ type Fault struct {
 	// ExpireToken makes the request's bearer token expire just before it is
 	// checked, so that it gets Port's 401.
 	ExpireToken bool
+
+	// EmptyPage answers an entity search with no entities and a "next"
+	// cursor it has never sent before, as a Port that pages forever would.
+	EmptyPage bool
+	// Huge answers 200 with a well-formed entity search answer of this many
+	// bytes before compression: one entity whose "blob" property pads it
+	// out. It is written as a stream, never held whole, and stops when the
+	// client hangs up.
+	Huge int64
+	// Bomb sends the Huge answer gzip-compressed at the best ratio, even to
+	// a client that did not ask for gzip: a gzip bomb, a few hundred KB on
+	// the wire per 100 MB inflated.
+	Bomb bool
+	// Truncate sends only the first Truncate bytes of the answer, with a
+	// Content-Length for all of it, then drops the connection.
+	Truncate int
 }
 
 func (f *Fault) matches(r *http.Request) bool {
@@ -342,6 +359,36 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.mu.Unlock()
 		}
+		if f != nil && f.Huge > 0 {
+			rec.Status = http.StatusOK
+			rec.Fault, rec.Gzip = fmt.Sprintf("huge %d bytes", f.Huge), f.Bomb
+			if f.Bomb {
+				rec.Fault = fmt.Sprintf("gzip bomb of %d bytes", f.Huge)
+			}
+			s.rateHeaders(w)
+			// Recorded when the answer starts: it ends only when the client
+			// hangs up, after the client has returned.
+			s.record(rec)
+			writeHuge(w, f.Huge, f.Bomb)
+			return
+		}
+		if f != nil && f.EmptyPage {
+			rec.Fault = "empty page"
+			bp := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/blueprints/"), "/entities/search")
+			next := randomString(32)
+			s.mu.Lock()
+			s.cursors[next] = cursor{blueprint: bp}
+			s.mu.Unlock()
+			rw := &recorder{ResponseWriter: w, req: r}
+			s.reply(rw, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
+			s.rateHeaders(w)
+			rec.Status = rw.status
+			w.Header().Set("Content-Length", strconv.Itoa(rw.body.Len()))
+			w.WriteHeader(rw.status)
+			w.Write(rw.body.Bytes())
+			s.record(rec)
+			return
+		}
 		rw := &recorder{ResponseWriter: w, req: r}
 		if f != nil && f.Status != 0 {
 			rec.Fault = "status " + strconv.Itoa(f.Status)
@@ -370,6 +417,17 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if s.recordBodiesOn() {
 			rec.Response = append([]byte(nil), out...)
 		}
+		if f != nil && f.Truncate > 0 {
+			rec.Fault = fmt.Sprintf("truncate at %d bytes", f.Truncate)
+			s.record(rec)
+			w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+			w.WriteHeader(rw.status)
+			w.Write(out[:min(f.Truncate, len(out))])
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			panic(http.ErrAbortHandler) // net/http drops the connection, mid-body
+		}
 		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && len(out) > 0 {
 			rec.Gzip = true
 			w.Header().Set("Content-Encoding", "gzip")
@@ -385,6 +443,51 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		s.record(rec)
 	})
+}
+
+// writeHuge writes a well-formed entity search answer of n bytes (before
+// compression) in chunks, so that the emulator's memory stays small
+// whatever n is; it stops at the first failed write (the client hung up).
+// A bomb is a series of gzip members (RFC 1952 allows several; readers
+// join them), the padding's compressed once and repeated, so that the
+// emulator spends no time compressing.
+func writeHuge(w http.ResponseWriter, n int64, bomb bool) {
+	const head, tail = `{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":"`, `"}}]}`
+	chunk := bytes.Repeat([]byte{'x'}, 1<<20)
+	pad := n - int64(len(head)+len(tail))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	parts := [][]byte{[]byte(head), chunk, chunk[:pad%int64(len(chunk))], []byte(tail)}
+	if bomb {
+		w.Header().Set("Content-Encoding", "gzip")
+		for i, p := range parts {
+			parts[i] = gzipMember(p)
+		}
+	} else {
+		w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush() // the client gets the headers at once, as from Port
+	}
+	if _, err := w.Write(parts[0]); err != nil {
+		return
+	}
+	for range pad / int64(len(chunk)) {
+		if _, err := w.Write(parts[1]); err != nil {
+			return
+		}
+	}
+	w.Write(parts[2])
+	w.Write(parts[3])
+}
+
+// gzipMember is b as one gzip member.
+func gzipMember(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
 
 func (s *Server) recordBodiesOn() bool {

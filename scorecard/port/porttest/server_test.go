@@ -185,3 +185,36 @@ func TestEmulatorFaults(t *testing.T) {
 		t.Errorf("recorded faults %q", got)
 	}
 }
+
+// The Huge fault's answer is a well-formed search answer of exactly the
+// size asked for, plain or as a gzip bomb; EmptyPage's cursor is accepted
+// by the next search.
+func TestHugeAndEmptyPageFaults(t *testing.T) {
+	srv := porttest.NewServer()
+	defer srv.Close()
+	srv.SetEntities("service", []scorecard.Entity{{Identifier: "a"}})
+	tok := token(t, srv)
+	const path, size = "/v1/blueprints/service/entities/search", 3<<20 + 17
+	for _, bomb := range []bool{false, true} {
+		srv.Inject(porttest.Fault{Path: path, Huge: size, Bomb: bomb})
+		st, _, out := call(t, srv, "POST", path, tok, `{}`, bomb)
+		ents, _ := out["entities"].([]any)
+		if st != 200 || len(ents) != 1 {
+			t.Fatalf("bomb %v: %d %d entities", bomb, st, len(ents))
+		}
+		blob := ents[0].(map[string]any)["properties"].(map[string]any)["blob"].(string)
+		if got := len(blob) + len(`{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":""}}]}`); got != size {
+			t.Errorf("bomb %v: %d bytes; want %d", bomb, got, size)
+		}
+	}
+	srv.Inject(porttest.Fault{Path: path, EmptyPage: true})
+	st, _, out := call(t, srv, "POST", path, tok, `{}`, false)
+	next, _ := out["next"].(string)
+	if ents, _ := out["entities"].([]any); st != 200 || len(ents) != 0 || next == "" {
+		t.Fatalf("empty page: %d %v", st, out)
+	}
+	st, _, out = call(t, srv, "POST", path, tok, fmt.Sprintf(`{"from": %q}`, next), false)
+	if ents, _ := out["entities"].([]any); st != 200 || len(ents) != 1 {
+		t.Fatalf("after an empty page: %d %v", st, out)
+	}
+}
