@@ -14,7 +14,11 @@ import (
 func Answer(s *Evaluated, q Query) Message {
 	switch q.Kind {
 	case QueryService:
-		return answerService(s, q.Arg)
+		name := q.Typed
+		if name == "" {
+			name = q.Arg
+		}
+		return answerService(s, name)
 	case QueryTeam:
 		return answerTeam(s, q.Arg)
 	}

@@ -319,3 +319,27 @@ type textObj struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
 }
+
+// Services whose names end in markup characters, or run past 200
+// characters, are found by the name as typed (issue 13 #12); emphasis is
+// dropped only when no service has the name as typed.
+func TestAnswerFindsNamesAsTyped(t *testing.T) {
+	b := demoBundle(t)
+	long := strings.Repeat("very-long-service-name-", 11) // 253 characters
+	ents := append([]scorecard.Entity{}, b.Catalog.Entities...)
+	for _, id := range []string{"evil-4-*bold*", "tilde~", "tick`", long} {
+		ents = append(ents, scorecard.Entity{Identifier: id, Blueprint: "service"})
+	}
+	cat, err := scorecard.NewCatalog(ents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Catalog = cat
+	s := NewEvaluated(b, testNow)
+	for _, typed := range []string{"evil-4-*bold*", "tilde~", "tick`", long, "*payments-api*", "`payments-api`"} {
+		m := Answer(s, ParseQuery(typed))
+		if strings.Contains(m.Text, "No service named") {
+			t.Errorf("%q not found: %s", typed, m.Text)
+		}
+	}
+}

@@ -20,18 +20,19 @@ const (
 type Query struct {
 	Kind QueryKind
 	Arg  string // the service or team name, cleaned of Slack markup
+	// Typed is the name as typed, mentions and links resolved but emphasis
+	// (*x*, `x`) kept: a service whose name has such characters is found by
+	// it, and Catalog.Find drops the emphasis only when nothing has the name.
+	Typed string
 	// Problem says why a command became help ("team needs a name"); empty
 	// for a plain request for help.
 	Problem string
 }
 
-const (
-	// maxCommandText bounds what the parser reads; Slack's own limit on
-	// slash command text is about 4,000 characters.
-	maxCommandText = 4096
-	// maxName is the longest name kept; longer is not a service name.
-	maxName = 200
-)
+// maxCommandText bounds what the parser reads; Slack's own limit on slash
+// command text is about 4,000 characters, so a name of any length Slack
+// sends is kept whole.
+const maxCommandText = 4096
 
 var (
 	// <@U123>, <@U123|bob>, <!here>, <!subteam^S1|@team>: mentions carry no name.
@@ -49,7 +50,7 @@ var (
 // emoji, and never fails: anything unusable is a request for help.
 func ParseQuery(text string) Query {
 	text = clean(text)
-	words := strings.Fields(text)
+	words := strings.Fields(unwrap(text))
 	if len(words) == 0 {
 		return Query{Kind: QueryHelp}
 	}
@@ -63,7 +64,7 @@ func ParseQuery(text string) Query {
 		return Query{Kind: QueryHelp, Problem: "`team` needs a team's name, as in `/prodready team payments`."}
 	}
 	if n := name(words); n != "" {
-		return Query{Kind: QueryService, Arg: n}
+		return Query{Kind: QueryService, Arg: n, Typed: strings.Join(strings.Fields(text), " ")}
 	}
 	return Query{Kind: QueryHelp}
 }
@@ -72,12 +73,7 @@ func name(words []string) string {
 	for i, w := range words {
 		words[i] = unwrap(w)
 	}
-	n := strings.TrimSpace(strings.Join(words, " "))
-	if utf8.RuneCountInString(n) > maxName {
-		r := []rune(n)
-		n = strings.TrimSpace(string(r[:maxName]))
-	}
-	return n
+	return strings.TrimSpace(strings.Join(words, " "))
 }
 
 // clean bounds the text, drops invisible characters and Slack markup.
@@ -106,7 +102,7 @@ func clean(text string) string {
 	text = emoji.ReplaceAllString(text, " ")
 	// Slack sends & < > escaped in command text.
 	text = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(text)
-	return unwrap(strings.TrimSpace(text))
+	return strings.TrimSpace(text)
 }
 
 // unwrap strips matching markup around a word or phrase: *x*, _x_, ~x~, `x`.
@@ -118,5 +114,5 @@ func unwrap(s string) string {
 		}
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
-	return strings.Trim(s, "*~`")
+	return s
 }
