@@ -323,7 +323,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 		p[PropTopics] = append(p[PropTopics].([]any), t)
 	}
 	rec := scorecard.FactRecord{
-		Join: scorecard.JoinKeys{Property: PropRepository, Annotation: "github.com/project-slug", Value: full, Name: it.Name},
+		Join:       scorecard.JoinKeys{Property: PropRepository, Annotation: "github.com/project-slug", Value: full, Name: it.Name},
 		Identifier: it.Name, Title: it.Name, Properties: p,
 	}
 	if ctx.Err() != nil {
