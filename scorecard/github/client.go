@@ -667,3 +667,17 @@ func (l restyLogger) Warnf(format string, v ...any) {
 func (l restyLogger) Debugf(format string, v ...any) {
 	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
 }
+
+// Readme returns a repository's README text, nil when it has none. It
+// follows GitHub's 301 for a renamed repository.
+func (c *Client) Readme(ctx context.Context, owner, repo string) (*string, error) {
+	var f fileAnswer
+	_, err := c.getJSON(ctx, "/repos/"+url.PathEscape(owner)+"/"+url.PathEscape(repo)+"/readme", nil, &f)
+	if StatusOf(err) == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f.Text, nil
+}

@@ -57,9 +57,9 @@ func TestCollectProperties(t *testing.T) {
 		Files: map[string]string{"README.md": "# API\n", ".github/CODEOWNERS": owners},
 		Pulls: []githubtest.Pull{
 			{Number: 1, CreatedAt: *at(40), UpdatedAt: *at(2), MergedAt: at(9)}, // updated after merge
-			{Number: 2, CreatedAt: *at(30), UpdatedAt: *at(3), ClosedAt: at(3)},  // closed, not merged
-			{Number: 3, CreatedAt: *at(20), UpdatedAt: *at(5), MergedAt: at(5)},  // the last merge
-			{Number: 4, CreatedAt: *at(1), UpdatedAt: *at(1)},                    // open
+			{Number: 2, CreatedAt: *at(30), UpdatedAt: *at(3), ClosedAt: at(3)}, // closed, not merged
+			{Number: 3, CreatedAt: *at(20), UpdatedAt: *at(5), MergedAt: at(5)}, // the last merge
+			{Number: 4, CreatedAt: *at(1), UpdatedAt: *at(1)},                   // open
 			{Number: 5, Base: "release", CreatedAt: *at(1), UpdatedAt: *at(1), MergedAt: at(1)},
 		},
 		Protection: &githubtest.Protection{RequiredApprovals: 1},
@@ -91,9 +91,9 @@ func TestCollectProperties(t *testing.T) {
 		t.Error("fork collected by default")
 	}
 	cases := []struct {
-		repo  string
-		prop  string
-		want  any
+		repo string
+		prop string
+		want any
 	}{
 		{"api", "readme", "# API\n"},
 		{"api", "freshness", float64(5)},
