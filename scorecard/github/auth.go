@@ -126,11 +126,11 @@ func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken,
 	if err != nil {
 		switch StatusOf(err) {
 		case http.StatusUnauthorized:
-			return installationToken{}, fmt.Errorf("GitHub refused the App's credentials (check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY): %w", err)
+			return installationToken{}, &AuthError{Msg: "GitHub refused the App's credentials (check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)", Err: err}
 		case http.StatusNotFound, http.StatusForbidden:
-			return installationToken{}, fmt.Errorf("GitHub has no installation %d of App %d (check GITHUB_APP_INSTALLATION_ID): %w", c.cfg.App.InstallationID, c.cfg.App.ID, err)
+			return installationToken{}, &AuthError{Msg: fmt.Sprintf("GitHub has no installation %d of App %d (check GITHUB_APP_INSTALLATION_ID)", c.cfg.App.InstallationID, c.cfg.App.ID), Err: err}
 		}
-		return installationToken{}, fmt.Errorf("get an installation token: %w", err)
+		return installationToken{}, &AuthError{Msg: "get an installation token", Err: err}
 	}
 	var tok installationToken
 	if err := json.Unmarshal(resp.body, &tok); err != nil {

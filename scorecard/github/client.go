@@ -411,7 +411,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			c.invalidate(strings.TrimPrefix(auth, "Bearer "))
 			continue
 		case e.Status == http.StatusUnauthorized:
-			return nil, fmt.Errorf("GitHub refused the credentials (check %s): %w", c.cfg.credentialVars(), err)
+			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialVars()), Err: err}
 		case e.Reason == RateLimited && e.primary && pauses < maxLimitPauses:
 			pauses++
 			continue // the gate pauses until the reset, or gives up

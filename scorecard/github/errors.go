@@ -85,8 +85,25 @@ func AsError(err error) (*Error, bool) {
 	return ge, ok
 }
 
-// StatusOf is the HTTP status of a failed request, 0 when there was none.
+// AuthError is a failure to authenticate: credentials GitHub refused, or
+// an installation token that could not be had. It wraps the request's
+// *Error, but StatusOf does not see through it: a 404 for an installation
+// says nothing about the repository asked for.
+type AuthError struct {
+	Msg string
+	Err error
+}
+
+func (e *AuthError) Error() string { return e.Msg + ": " + e.Err.Error() }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// StatusOf is the HTTP status of a failed request, 0 when there was none
+// or when authentication failed.
 func StatusOf(err error) int {
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return 0
+	}
 	if e, ok := AsError(err); ok {
 		return e.Status
 	}
