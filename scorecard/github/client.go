@@ -49,6 +49,7 @@ type Client struct {
 	reset     time.Time
 	inflight  int
 	pausedTo  time.Time // the reset a pause was announced for, so it is said once
+	onPause   func(reset time.Time)
 
 	amu      sync.Mutex
 	token    string
@@ -167,6 +168,13 @@ func (c *Client) Rate() Rate {
 
 // --- rate limits ---
 
+// setPauseHook has fn called when the client starts pausing for a reset.
+func (c *Client) setPauseHook(fn func(reset time.Time)) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.onPause = fn
+}
+
 // gate waits until a request may be sent without spending the reserve.
 // Every caller pauses until the reset; one says so in the log.
 func (c *Client) gate(ctx context.Context) error {
@@ -193,6 +201,12 @@ func (c *Client) gate(ctx context.Context) error {
 			return &BudgetError{Remaining: left, Reset: reset, Wait: wait}
 		}
 		if announce {
+			c.rmu.Lock()
+			hook := c.onPause
+			c.rmu.Unlock()
+			if hook != nil {
+				hook(reset)
+			}
 			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "remaining", left, "reserve", c.cfg.RateReserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
 		}
 		if err := c.sleep(ctx, wait); err != nil {

@@ -43,6 +43,9 @@ type Progress struct {
 	Done, Total int
 	// Rate is GitHub's primary rate limit as last seen.
 	Rate Rate
+	// PausedUntil is set when the collection pauses until the rate limit
+	// resets (the call then reports no new repository).
+	PausedUntil time.Time
 }
 
 // Property names the collector fills, as scorecards read them.
@@ -122,6 +125,16 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 	}
 
 	records := make([]scorecard.FactRecord, len(repos))
+	var done atomic.Int64
+	var pmu sync.Mutex
+	if c.Progress != nil {
+		c.Client.setPauseHook(func(reset time.Time) {
+			pmu.Lock()
+			defer pmu.Unlock()
+			c.Progress(Progress{Done: int(done.Load()), Total: len(repos), Rate: c.Client.Rate(), PausedUntil: reset})
+		})
+		defer c.Client.setPauseHook(nil)
+	}
 	workers := c.Concurrency
 	if workers <= 0 {
 		workers = DefaultConcurrency
@@ -129,8 +142,6 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 	workers = min(workers, max(len(repos), 1))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	var done atomic.Int64
-	var pmu sync.Mutex
 	for range workers {
 		wg.Add(1)
 		go func() {

@@ -276,7 +276,17 @@ func TestRatePauseAndResume(t *testing.T) {
 	cl, _ := github.New(github.Config{BaseURL: srv.URL, Token: githubtest.DefaultToken, RateReserve: 5, MaxRateWait: 2 * time.Hour},
 		github.WithSleep(sleep), github.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	var last github.Progress
-	f := collect(t, srv, &github.Collector{Client: cl, Org: "acme", Concurrency: 2, Progress: func(p github.Progress) { last = p }})
+	paused := 0
+	f := collect(t, srv, &github.Collector{Client: cl, Org: "acme", Concurrency: 2, Progress: func(p github.Progress) {
+		if !p.PausedUntil.IsZero() {
+			paused++
+			return
+		}
+		last = p
+	}})
+	if paused == 0 {
+		t.Error("progress never said it paused")
+	}
 	if pauses == 0 || !strings.Contains(logs.String(), "pausing until it resets") {
 		t.Errorf("%d pauses; logs %s", pauses, logs.String())
 	}

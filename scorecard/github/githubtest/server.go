@@ -676,9 +676,9 @@ func (s *Server) allowed(w http.ResponseWriter, id identity, perm string) bool {
 
 func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 	inst, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	app, verr := s.verifyJWT(bearer(r))
-	if verr != nil {
-		s.fail(w, http.StatusUnauthorized, verr.Error())
+	app, refusal := s.verifyJWT(bearer(r))
+	if refusal != "" {
+		s.fail(w, http.StatusUnauthorized, refusal)
 		return
 	}
 	perms, ok := app.Installations[inst]
@@ -700,11 +700,12 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // verifyJWT checks an App's RS256 JWT as GitHub does: signature, issuer,
-// and a lifetime of at most ten minutes that includes now.
-func (s *Server) verifyJWT(tok string) (*App, error) {
+// and a lifetime of at most ten minutes that includes now. It returns
+// GitHub's refusal message, or "" for a good token.
+func (s *Server) verifyJWT(tok string) (*App, string) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
-		return nil, fmt.Errorf("A JSON web token could not be decoded")
+		return nil, "A JSON web token could not be decoded"
 	}
 	var hdr struct{ Alg string }
 	var claims struct {
@@ -715,7 +716,7 @@ func (s *Server) verifyJWT(tok string) (*App, error) {
 	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
 	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
 	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &hdr) != nil || json.Unmarshal(cb, &claims) != nil {
-		return nil, fmt.Errorf("A JSON web token could not be decoded")
+		return nil, "A JSON web token could not be decoded"
 	}
 	id, _ := strconv.ParseInt(claims.Iss, 10, 64)
 	s.mu.Lock()
@@ -723,16 +724,16 @@ func (s *Server) verifyJWT(tok string) (*App, error) {
 	now := s.now()
 	s.mu.Unlock()
 	if app == nil || hdr.Alg != "RS256" {
-		return nil, fmt.Errorf("Integration not found")
+		return nil, "Integration not found"
 	}
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if rsa.VerifyPKCS1v15(app.Key, crypto.SHA256, sum[:], sig) != nil {
-		return nil, fmt.Errorf("A JSON web token could not be decoded")
+		return nil, "A JSON web token could not be decoded"
 	}
 	if claims.Exp-claims.Iat > 600 || now.Unix() > claims.Exp || now.Unix() < claims.Iat-60 {
-		return nil, fmt.Errorf("'Expiration time' claim ('exp') is too far in the future")
+		return nil, "'Expiration time' claim ('exp') is too far in the future"
 	}
-	return app, nil
+	return app, ""
 }
 
 // --- repositories ---
