@@ -171,6 +171,9 @@ type Server struct {
 	tokenTTL     time.Duration
 	orgs         map[string]string // lower-case login -> login
 	repos        map[int64]*Repo
+	byName       map[string]*Repo // "org/name", lower-case
+	byOldName    map[string]*Repo
+	order        []int64 // repository ids in creation order, as the list answers
 	nextID       int64
 	faults       []*Fault
 	requests     []Request
@@ -232,7 +235,7 @@ func NewServer(opts ...Option) *Server {
 	s := &Server{
 		now: time.Now, tokens: map[string]bool{DefaultToken: true}, apps: map[int64]*App{},
 		installTok: map[string]installTok{}, tokenTTL: time.Hour, orgs: map[string]string{},
-		repos: map[int64]*Repo{}, limit: 5000, remaining: 5000, window: time.Hour,
+		repos: map[int64]*Repo{}, byName: map[string]*Repo{}, byOldName: map[string]*Repo{}, limit: 5000, remaining: 5000, window: time.Hour,
 	}
 	for _, o := range opts {
 		o(s)
@@ -281,10 +284,14 @@ func (s *Server) AddRepo(org string, r Repo) {
 	}
 	if old := s.find(org, r.Name); old != nil {
 		r.id, r.created, r.oldNames = old.id, old.created, old.oldNames
+		for _, n := range r.oldNames {
+			s.byOldName[nameKey(org, n)] = &r
+		}
 	} else {
 		s.nextID++
 		r.id = 1000 + s.nextID
 		r.created = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		s.order = append(s.order, r.id)
 	}
 	r.org = s.orgs[strings.ToLower(org)]
 	if r.DefaultBranch == "" && !r.NoBranch {
@@ -294,7 +301,29 @@ func (s *Server) AddRepo(org string, r Repo) {
 		r.PushedAt = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
 	}
 	s.repos[r.id] = &r
+	s.byName[nameKey(r.org, r.Name)] = &r
 }
+
+// clone copies what UpdateRepo may change, so that a handler can read it
+// without the lock.
+func (r *Repo) clone() Repo {
+	cp := *r
+	cp.Files = make(map[string]string, len(r.Files))
+	for k, v := range r.Files {
+		cp.Files[k] = v
+	}
+	cp.Topics = append([]string(nil), r.Topics...)
+	cp.Pulls = append([]Pull(nil), r.Pulls...)
+	cp.Rules = append([]Rule(nil), r.Rules...)
+	cp.Teams = append([]TeamAccess(nil), r.Teams...)
+	if r.Protection != nil {
+		p := *r.Protection
+		cp.Protection = &p
+	}
+	return cp
+}
+
+func nameKey(org, name string) string { return strings.ToLower(org + "/" + name) }
 
 // UpdateRepo changes a repository in place; false when there is none.
 func (s *Server) UpdateRepo(org, name string, fn func(*Repo)) bool {
@@ -317,31 +346,20 @@ func (s *Server) RenameRepo(org, old, name string) bool {
 		return false
 	}
 	r.oldNames = append(r.oldNames, r.Name)
+	delete(s.byName, nameKey(r.org, r.Name))
+	s.byOldName[nameKey(r.org, r.Name)] = r
 	r.Name = name
+	s.byName[nameKey(r.org, name)] = r
 	return true
 }
 
-func (s *Server) find(org, name string) *Repo {
-	for _, r := range s.repos {
-		if strings.EqualFold(r.org, org) && strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (s *Server) find(org, name string) *Repo { return s.byName[nameKey(org, name)] }
 
 func (s *Server) findOld(org, name string) *Repo {
-	for _, r := range s.repos {
-		if !strings.EqualFold(r.org, org) {
-			continue
-		}
-		for _, o := range r.oldNames {
-			if strings.EqualFold(o, name) {
-				return r
-			}
-		}
+	if s.byName[nameKey(org, name)] != nil {
+		return nil // the name was taken again
 	}
-	return nil
+	return s.byOldName[nameKey(org, name)]
 }
 
 // Inject adds a fault. The first fault that matches a request, after its
@@ -750,7 +768,7 @@ func (s *Server) repo(h func(http.ResponseWriter, *http.Request, identity, *Repo
 		}
 		var cp Repo
 		if rp != nil {
-			cp = *rp
+			cp = rp.clone()
 		}
 		s.mu.Unlock()
 		switch {
@@ -851,10 +869,10 @@ func page[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) (
 func (s *Server) listRepos(w http.ResponseWriter, r *http.Request, id identity) {
 	s.mu.Lock()
 	login, ok := s.orgs[strings.ToLower(r.PathValue("org"))]
-	var repos []Repo
-	for _, rp := range s.repos {
-		if rp.org == login {
-			repos = append(repos, *rp)
+	var repos []*Repo
+	for _, rid := range s.order {
+		if rp := s.repos[rid]; rp.org == login {
+			repos = append(repos, rp)
 		}
 	}
 	s.mu.Unlock()
@@ -862,15 +880,16 @@ func (s *Server) listRepos(w http.ResponseWriter, r *http.Request, id identity) 
 		s.fail(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	sort.Slice(repos, func(i, j int) bool { return repos[i].id < repos[j].id })
 	pg, ok := page(s, w, r, repos)
 	if !ok {
 		return
 	}
 	out := make([]map[string]any, len(pg))
-	for i := range pg {
-		out[i] = s.minimalRepo(&pg[i], id)
+	s.mu.Lock()
+	for i, rp := range pg {
+		out[i] = s.minimalRepo(rp, id)
 	}
+	s.mu.Unlock()
 	s.reply(w, http.StatusOK, out)
 }
 
