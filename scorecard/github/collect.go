@@ -38,6 +38,8 @@ type Collector struct {
 	Progress func(Progress)
 }
 
+var _ scorecard.Collector = (*Collector)(nil)
+
 // Progress is how far a collection has come.
 type Progress struct {
 	Done, Total int
@@ -300,7 +302,7 @@ type snapshot struct {
 }
 
 // step reads one fact: false when the budget is spent and it was skipped.
-func (r *run) step(ctx context.Context, repo string, fn func() error) (err error, ok bool) {
+func (r *run) step(fn func() error) (err error, ok bool) {
 	if r.spent.Load() {
 		return nil, false
 	}
@@ -375,7 +377,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 		snap = snapshot{FullName: full}
 		// README first: its 409 says the repository is empty, and then
 		// nothing else on a branch is worth asking.
-		err, ok := r.step(ctx, full, func() error {
+		err, ok := r.step(func() error {
 			var f fileAnswer
 			_, err := r.cl.getJSON(ctx, base+"/readme", nil, &f)
 			switch {
@@ -403,7 +405,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 		}
 		pullsOK = snap.Empty || it.DefaultBranch == ""
 		if !pullsOK && !partial {
-			err, ok = r.step(ctx, full, func() error {
+			err, ok = r.step(func() error {
 				m, err := r.lastMerge(ctx, base, it.DefaultBranch)
 				if errors.Is(err, errTooDeep) {
 					r.note("pulls-deep", full, nil)
@@ -423,7 +425,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 		}
 		ownersOK = snap.Empty
 		if !ownersOK && !partial {
-			err, ok = r.step(ctx, full, func() error { return r.codeowners(ctx, base, &snap) })
+			err, ok = r.step(func() error { return r.codeowners(ctx, base, &snap) })
 			switch {
 			case !ok:
 				partial = true
@@ -474,7 +476,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 	if len(snap.CatchAll) > 0 {
 		rec.Teams = snap.CatchAll
 	} else if !partial {
-		err, ok := r.step(ctx, full, func() error {
+		err, ok := r.step(func() error {
 			t, err := r.repoTeams(ctx, base)
 			rec.Teams = t
 			return err
@@ -613,7 +615,7 @@ func (r *run) reviews(ctx context.Context, base string, it repoItem, fail func(s
 	branch := url.PathEscape(it.DefaultBranch)
 	full := it.FullName
 	rulesN, rulesOwners := 0, false
-	rerr, ok := r.step(ctx, full, func() error {
+	rerr, ok := r.step(func() error {
 		u, q := base+"/rules/branches/"+branch, url.Values{"per_page": {"100"}}
 		for u != "" {
 			var rules []struct {
@@ -653,7 +655,7 @@ func (r *run) reviews(ctx context.Context, base string, it repoItem, fail func(s
 	}
 	var perr error
 	if readable {
-		perr, ok = r.step(ctx, full, func() error {
+		perr, ok = r.step(func() error {
 			var prot struct {
 				Reviews *struct {
 					Count  int  `json:"required_approving_review_count"`
