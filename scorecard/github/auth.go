@@ -1,0 +1,169 @@
+package github
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// renewal is one installation-token request in flight, shared by every
+// caller that needs a token meanwhile.
+type renewal struct {
+	done  chan struct{}
+	token string
+	err   error
+}
+
+// authorization returns the Authorization header: the token, the App's JWT
+// (jwt), or the cached installation token, renewed when it nears expiry.
+// Concurrent callers share one renewal; each waits only as long as its own
+// context allows.
+func (c *Client) authorization(ctx context.Context, jwt bool) (string, error) {
+	if c.cfg.App == nil {
+		return "Bearer " + c.cfg.Token, nil
+	}
+	if jwt {
+		tok, err := c.appJWT()
+		if err != nil {
+			return "", err
+		}
+		return "Bearer " + tok, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
+	}
+	c.amu.Lock()
+	if c.token != "" && c.now().Before(c.renewAt) {
+		t := c.token
+		c.amu.Unlock()
+		return "Bearer " + t, nil
+	}
+	r := c.renewing
+	if r == nil {
+		r = &renewal{done: make(chan struct{})}
+		c.renewing = r
+		// Detached from the first caller's context: its cancellation must
+		// not fail the renewal for the others. The retry budget bounds it.
+		go c.renew(context.WithoutCancel(ctx), r)
+	}
+	c.amu.Unlock()
+	select {
+	case <-r.done:
+		if r.err != nil {
+			return "", r.err
+		}
+		return "Bearer " + r.token, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
+	}
+}
+
+// invalidate drops tok after GitHub refused it, unless already replaced.
+func (c *Client) invalidate(tok string) {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.token == tok && tok != "" {
+		c.spent = append(c.spent, tok)
+		c.token = ""
+	}
+}
+
+// Permission is the installation token's level for a permission
+// ("administration", "contents"): "read", "write", or "" when not granted.
+// known is false for a personal token, whose permissions GitHub does not list.
+func (c *Client) Permission(name string) (level string, known bool) {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.perms == nil {
+		return "", false
+	}
+	return c.perms[name], true
+}
+
+type installationToken struct {
+	Token       string            `json:"token"`
+	ExpiresAt   time.Time         `json:"expires_at"`
+	Permissions map[string]string `json:"permissions"`
+}
+
+func (c *Client) renew(ctx context.Context, r *renewal) {
+	tok, err := c.fetchInstallationToken(ctx)
+	c.amu.Lock()
+	if err == nil {
+		if c.token != "" {
+			c.spent = append(c.spent, c.token)
+		}
+		c.token = tok.Token
+		c.perms = tok.Permissions
+		if c.perms == nil {
+			c.perms = map[string]string{}
+		}
+		// Renew five minutes early (tokens live an hour) so that no request
+		// carries a token that dies on the way.
+		c.renewAt = tok.ExpiresAt.Add(-5 * time.Minute)
+	}
+	if len(c.spent) > 16 {
+		c.spent = c.spent[len(c.spent)-16:]
+	}
+	c.renewing = nil
+	r.token, r.err = tok.Token, err
+	c.amu.Unlock()
+	close(r.done)
+}
+
+func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken, error) {
+	path := "/app/installations/" + strconv.FormatInt(c.cfg.App.InstallationID, 10) + "/access_tokens"
+	resp, err := c.do(ctx, request{method: http.MethodPost, url: path, jwt: true})
+	if err != nil {
+		switch StatusOf(err) {
+		case http.StatusUnauthorized:
+			return installationToken{}, &AuthError{Msg: "GitHub refused the App's credentials (check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)", Err: err}
+		case http.StatusNotFound, http.StatusForbidden:
+			return installationToken{}, &AuthError{Msg: fmt.Sprintf("GitHub has no installation %d of App %d (check GITHUB_APP_INSTALLATION_ID)", c.cfg.App.InstallationID, c.cfg.App.ID), Err: err}
+		}
+		return installationToken{}, &AuthError{Msg: "get an installation token", Err: err}
+	}
+	var tok installationToken
+	if err := json.Unmarshal(resp.body, &tok); err != nil {
+		return installationToken{}, fmt.Errorf("get an installation token: POST %s: the answer is not JSON: %v", path, c.redact(err.Error()))
+	}
+	if tok.Token == "" || tok.ExpiresAt.IsZero() {
+		return installationToken{}, fmt.Errorf("get an installation token: POST %s: the answer has no token or expires_at", path)
+	}
+	return tok, nil
+}
+
+// appJWT signs the App's JSON Web Token (RS256), valid ten minutes less a
+// minute of clock skew each side, as GitHub requires.
+func (c *Client) appJWT() (string, error) {
+	now := c.now()
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(map[string]any{
+		"iat": now.Add(-time.Minute).Unix(),
+		"exp": now.Add(9 * time.Minute).Unix(),
+		"iss": strconv.FormatInt(c.cfg.App.ID, 10),
+	})
+	signing := header + "." + base64.RawURLEncoding.EncodeToString(claims)
+	sum := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, c.cfg.App.Key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", errors.New("sign the GitHub App's JWT with GITHUB_APP_PRIVATE_KEY: " + err.Error())
+	}
+	tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+	c.amu.Lock()
+	c.spent = append(c.spent, tok)
+	if len(c.spent) > 16 {
+		c.spent = c.spent[len(c.spent)-16:]
+	}
+	c.amu.Unlock()
+	return tok, nil
+}

@@ -1,0 +1,697 @@
+// Package github collects facts about an organisation's repositories from
+// GitHub's REST API (api.github.com or GitHub Enterprise Server), as a
+// scorecard.Collector: README, days since the last merged pull request,
+// review requirements from branch protection and rulesets, CODEOWNERS and
+// owning teams.
+//
+// Its client is careful with GitHub's budget: conditional requests whose
+// 304s GitHub does not count, answers kept in a Cache between runs, a
+// reserve of the hourly rate limit that is never spent (it pauses until the
+// reset instead, bounded by the context), secondary limits honoured, and
+// errors that name the endpoint, the status and GitHub's message but never
+// a token.
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Client talks to one GitHub (.com or Enterprise Server). It is safe for
+// concurrent use; its rate-limit accounting is shared by every caller.
+type Client struct {
+	cfg   Config
+	rc    *resty.Client
+	log   *slog.Logger
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+	cache Cache
+	base  *url.URL
+
+	requests, notModified atomic.Int64
+
+	rmu       sync.Mutex
+	rateKnown bool
+	limit     int
+	remaining int
+	reset     time.Time
+	inflight  int
+	pausedTo  time.Time // the reset a pause was announced for, so it is said once
+	onPause   func(reset time.Time)
+
+	amu      sync.Mutex
+	token    string
+	renewAt  time.Time
+	perms    map[string]string // the installation token's permissions
+	renewing *renewal
+	spent    []string // tokens and JWTs issued and replaced, redacted too
+}
+
+// Option changes a Client.
+type Option func(*Client)
+
+// WithLogger sends the client's lines (debug per request, warnings on
+// retries and pauses) to l.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithClock replaces time.Now for token expiry and rate-limit resets.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithSleep replaces the pause until a rate-limit reset; it must return
+// early with ctx's error when ctx ends. Tests use it to skip the wait.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Client) { c.sleep = sleep }
+}
+
+// WithCache keeps ETags and parsed answers in cache (default: a MemoryCache
+// for the client's lifetime).
+func WithCache(cache Cache) Option { return func(c *Client) { c.cache = cache } }
+
+// WithTransport replaces the HTTP transport (proxies, custom TLS).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.rc.SetTransport(rt) }
+}
+
+// maxBody bounds one answer: a page of 100 repositories is under 1 MB, a
+// README at most a few.
+const maxBody = 64 << 20
+
+// New returns a client for cfg; zero settings take their defaults.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	cfg = cfg.withDefaults()
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("GITHUB_API_URL is %q: not a URL", cfg.BaseURL)
+	}
+	if cfg.App == nil && cfg.Token == "" {
+		return nil, errors.New("GITHUB_TOKEN is not set, and no GitHub App is configured")
+	}
+	if cfg.App != nil && (cfg.App.Key == nil || cfg.App.ID <= 0 || cfg.App.InstallationID <= 0) {
+		return nil, errors.New("the GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
+	}
+	c := &Client{cfg: cfg, base: base, log: slog.New(slog.DiscardHandler), now: time.Now, sleep: sleepCtx}
+	retries := max(cfg.Retries, 0)
+	c.rc = resty.New().
+		SetBaseURL(cfg.BaseURL).
+		SetTimeout(cfg.RequestTimeout).
+		SetHeader("Accept", "application/vnd.github+json").
+		SetHeader("X-GitHub-Api-Version", "2022-11-28").
+		SetHeader("User-Agent", "prodready").
+		SetResponseBodyLimit(maxBody).
+		SetRetryCount(retries).
+		SetRetryWaitTime(cfg.RetryWait).
+		SetRetryMaxWaitTime(cfg.RetryMaxWait).
+		SetRetryAfter(c.retryAfter).
+		AddRetryCondition(retryable).
+		AddRetryHook(c.logRetry)
+	for _, o := range opts {
+		o(c)
+	}
+	if c.cache == nil {
+		c.cache = NewMemoryCache()
+	}
+	c.rc.SetLogger(restyLogger{c})
+	return c, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Config returns the client's configuration, defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
+// Stats counts the client's HTTP requests (retries included) and how many
+// of them GitHub answered 304 Not Modified.
+type Stats struct {
+	Requests, NotModified int64
+}
+
+// Stats returns the counts so far.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.requests.Load(), NotModified: c.notModified.Load()}
+}
+
+// Rate is GitHub's primary rate limit as last seen.
+type Rate struct {
+	Known     bool
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
+
+// Rate returns the primary rate limit as GitHub last reported it.
+func (c *Client) Rate() Rate {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return Rate{Known: c.rateKnown, Limit: c.limit, Remaining: c.remaining, Reset: c.reset}
+}
+
+// --- rate limits ---
+
+// setPauseHook has fn called when the client starts pausing for a reset.
+func (c *Client) setPauseHook(fn func(reset time.Time)) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.onPause = fn
+}
+
+// gate waits until a request may be sent without spending the reserve.
+// Every caller pauses until the reset; one says so in the log.
+func (c *Client) gate(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		c.rmu.Lock()
+		now := c.now()
+		if c.rateKnown && !now.Before(c.reset) {
+			c.rateKnown = false // a new window: the next answer says how much is left
+		}
+		if !c.rateKnown || c.remaining-c.inflight > c.cfg.RateReserve {
+			c.inflight++
+			c.rmu.Unlock()
+			return nil
+		}
+		reset, left := c.reset, c.remaining
+		wait := reset.Sub(now) + time.Second // GitHub's reset is whole seconds
+		announce := !c.pausedTo.Equal(reset)
+		c.pausedTo = reset
+		c.rmu.Unlock()
+		if dl, ok := ctx.Deadline(); wait > c.cfg.MaxRateWait || (ok && now.Add(wait).After(dl)) {
+			return &BudgetError{Remaining: left, Reset: reset, Wait: wait}
+		}
+		if announce {
+			c.rmu.Lock()
+			hook := c.onPause
+			c.rmu.Unlock()
+			if hook != nil {
+				hook(reset)
+			}
+			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "remaining", left, "reserve", c.cfg.RateReserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("waiting for GitHub's rate limit to reset at %s: %w", reset.UTC().Format(time.RFC3339), err)
+		}
+		c.rmu.Lock()
+		if c.reset.Equal(reset) {
+			c.rateKnown = false
+		}
+		c.rmu.Unlock()
+	}
+}
+
+// observe notes the rate-limit headers of an answer and ends its flight.
+func (c *Client) observe(h http.Header) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.inflight = max(c.inflight-1, 0)
+	if h == nil {
+		return
+	}
+	if res := h.Get("x-ratelimit-resource"); res != "" && res != "core" {
+		return // search and GraphQL have budgets of their own
+	}
+	rem, err1 := strconv.Atoi(h.Get("x-ratelimit-remaining"))
+	reset, err2 := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if lim, err := strconv.Atoi(h.Get("x-ratelimit-limit")); err == nil {
+		c.limit = lim
+	}
+	rt := time.Unix(reset, 0)
+	switch {
+	case !c.rateKnown || rt.After(c.reset):
+		c.remaining, c.reset = rem, rt
+	case rt.Equal(c.reset):
+		// Within a window the count only goes down; answers arrive out of order.
+		c.remaining = min(c.remaining, rem)
+	}
+	c.rateKnown = true
+}
+
+// spentNow marks the primary limit spent after GitHub refused a request for it.
+func (c *Client) spentNow(h http.Header) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.remaining = 0
+	if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil {
+		c.reset = time.Unix(reset, 0)
+	} else if !c.reset.After(c.now()) {
+		c.reset = c.now().Add(time.Minute)
+	}
+	c.rateKnown = true
+}
+
+// githubError is GitHub's error body.
+type githubError struct {
+	Message          string `json:"message"`
+	DocumentationURL string `json:"documentation_url"`
+}
+
+func messageOf(body []byte) githubError {
+	var ge githubError
+	_ = json.Unmarshal(body, &ge)
+	return ge
+}
+
+// limitKind tells a primary limit (the hour's budget is spent) from a
+// secondary one (too fast, too many at once) in a 403 or 429.
+func limitKind(status int, h http.Header, body []byte) (primary, secondary bool) {
+	if status != http.StatusForbidden && status != http.StatusTooManyRequests {
+		return false, false
+	}
+	msg := strings.ToLower(messageOf(body).Message)
+	switch {
+	case strings.Contains(msg, "secondary rate limit") || h.Get("Retry-After") != "":
+		return false, true
+	case h.Get("x-ratelimit-remaining") == "0" || strings.Contains(msg, "api rate limit exceeded"):
+		return true, false
+	case status == http.StatusTooManyRequests:
+		return false, true
+	}
+	return false, false
+}
+
+// retryable: secondary limits, server errors and transport errors are
+// worth another attempt; other 4xx fail the same way again, and a spent
+// primary limit is the gate's business, not a retry's.
+func retryable(resp *resty.Response, err error) bool {
+	if err != nil {
+		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
+	}
+	s := resp.StatusCode()
+	if _, secondary := limitKind(s, resp.Header(), resp.Body()); secondary {
+		return true
+	}
+	return s >= 500
+}
+
+// retryAfter honours retry-after (and, for a secondary limit without one,
+// the reset or GitHub's advice to wait a minute). It stops the retries when
+// the wait exceeds what the client allows or the time left.
+func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
+	h := resp.Header()
+	wait := parseRetryAfter(h.Get("Retry-After"), c.now())
+	if _, secondary := limitKind(resp.StatusCode(), h, resp.Body()); secondary && h.Get("Retry-After") == "" {
+		wait = c.cfg.SecondaryWait
+		if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil && h.Get("x-ratelimit-remaining") == "0" {
+			wait = max(time.Unix(reset, 0).Sub(c.now()), time.Second)
+		}
+	}
+	if wait > c.cfg.RetryMaxWait {
+		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
+	}
+	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
+		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, beyond the time left", wait))
+	}
+	return wait, nil // 0: exponential backoff with jitter
+}
+
+func (c *Client) stop(resp *resty.Response, why string) error {
+	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp.StatusCode(), resp.Header(), resp.Body())
+	e.Err = errors.New(why)
+	return e
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func (c *Client) logRetry(resp *resty.Response, err error) {
+	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
+		return
+	}
+	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	if err != nil {
+		attrs = append(attrs, "error", c.redact(err.Error()))
+	} else {
+		attrs = append(attrs, "status", resp.StatusCode())
+		if m := messageOf(resp.Body()).Message; m != "" {
+			attrs = append(attrs, "message", c.redact(m))
+		}
+		if ra := resp.Header().Get("Retry-After"); ra != "" {
+			attrs = append(attrs, "retry_after", ra)
+		}
+	}
+	c.log.Warn("github: request failed, retrying", attrs...)
+}
+
+// --- requests ---
+
+// request is one call to GitHub.
+type request struct {
+	method string
+	url    string // a path under BaseURL, or an absolute URL from a Link header
+	query  url.Values
+	accept string
+	jwt    bool   // authenticate as the App itself, not an installation
+	etag   string // sent as If-None-Match
+}
+
+// response is a 2xx or 304 answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// maxLimitPauses bounds how often one request waits for a reset after
+// GitHub refused it for the primary limit.
+const maxLimitPauses = 3
+
+// do sends r: through the rate gate, with credentials, with resty's
+// retries; once more after a fresh installation token if GitHub refuses
+// one, and after a pause if GitHub says the hour's budget is spent.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	renewed, pauses := false, 0
+	for {
+		auth, err := c.authorization(ctx, r.jwt)
+		if err != nil {
+			return nil, err
+		}
+		// The App's own requests (installation tokens) have a budget of
+		// their own, not the installation's.
+		if !r.jwt {
+			if err := c.gate(ctx); err != nil {
+				return nil, err
+			}
+		}
+		resp, err := c.once(ctx, r, auth)
+		if err == nil {
+			return resp, nil
+		}
+		e, ok := AsError(err)
+		if !ok {
+			return nil, err
+		}
+		switch {
+		case e.Status == http.StatusUnauthorized && c.cfg.App != nil && !r.jwt && !renewed:
+			// The installation token may have been revoked or expired early.
+			renewed = true
+			c.invalidate(strings.TrimPrefix(auth, "Bearer "))
+			continue
+		case e.Status == http.StatusUnauthorized:
+			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialVars()), Err: err}
+		case e.Reason == RateLimited && e.primary && pauses < maxLimitPauses:
+			pauses++
+			continue // the gate pauses until the reset, or gives up
+		}
+		return nil, err
+	}
+}
+
+// once is one request with resty's retries, bounded by the retry budget.
+func (c *Client) once(ctx context.Context, r request, auth string) (*response, error) {
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
+	defer cancel()
+	target := r.url
+	req := c.rc.R().SetContext(bctx)
+	if r.query != nil {
+		req.SetQueryParamsFromValues(r.query)
+	}
+	if r.accept != "" {
+		req.SetHeader("Accept", r.accept)
+	}
+	if r.etag != "" {
+		req.SetHeader("If-None-Match", r.etag)
+	}
+	req.SetHeader("Authorization", auth)
+	start := time.Now()
+	resp, err := req.Execute(r.method, target)
+	attempts := max(req.Attempt, 1)
+	c.requests.Add(int64(attempts))
+	status := 0
+	var header http.Header
+	if resp != nil && resp.RawResponse != nil {
+		status, header = resp.StatusCode(), resp.Header()
+	}
+	if !r.jwt {
+		c.observe(header)
+	}
+	path := pathOf(target)
+	c.log.Debug("github request", "method", r.method, "path", path, "status", status, "attempts", attempts, "duration", time.Since(start))
+	if err != nil {
+		if ge, ok := AsError(err); ok { // the retries stopped on a long wait
+			ge.Attempts = attempts
+			return nil, c.scrub(ge)
+		}
+		e := &Error{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}
+		if status != 0 {
+			e = c.httpError(r.method, path, status, header, resp.Body())
+			e.Attempts, e.Err = attempts, err
+		}
+		switch {
+		case ctx.Err() != nil:
+			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
+		case bctx.Err() != nil:
+			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
+		}
+		return nil, c.scrub(e)
+	}
+	if status == http.StatusNotModified {
+		c.notModified.Add(1)
+		return &response{status: status, header: header}, nil
+	}
+	if status < 200 || status > 299 {
+		e := c.httpError(r.method, path, status, header, resp.Body())
+		e.Attempts = attempts
+		if e.primary && !r.jwt {
+			c.spentNow(header)
+		}
+		return nil, c.scrub(e)
+	}
+	return &response{status: status, header: header, body: resp.Body()}, nil
+}
+
+func (c *Client) httpError(method, path string, status int, h http.Header, body []byte) *Error {
+	primary, secondary := limitKind(status, h, body)
+	e := &Error{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary), primary: primary}
+	ge := messageOf(body)
+	if ge.Message != "" {
+		e.Message, e.DocumentationURL = ge.Message, ge.DocumentationURL
+	} else if b := strings.TrimSpace(string(body)); b != "" {
+		if len(b) > 200 {
+			b = b[:200] + "…"
+		}
+		e.Message = b
+	}
+	return e
+}
+
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Path
+}
+
+// --- conditional GETs with the cache ---
+
+// keeper is an answer that trims itself after a fresh decode, before it is
+// kept in the cache (a README decoded from base64, say).
+type keeper interface{ keep() error }
+
+// kept is what the cache holds for one GET: the collector's view of the
+// answer and the next page's link.
+type kept struct {
+	Next string          `json:"n,omitempty"`
+	V    json.RawMessage `json:"v"`
+}
+
+// getJSON GETs u (a path or a Link URL) and decodes the answer into out, a
+// struct with only the fields the collector reads. The trimmed answer is
+// kept with its ETag; the next run asks If-None-Match and, on a 304,
+// decodes the kept copy instead. It returns the Link header's next page.
+func (c *Client) getJSON(ctx context.Context, u string, q url.Values, out any) (next string, err error) {
+	key := cacheKey(u, q)
+	etag, stored, hit, cerr := c.cache.Get(ctx, key)
+	if cerr != nil {
+		c.log.Debug("github: cache read failed; asking without a validator", "key", key, "error", cerr)
+		hit = false
+	}
+	var prev kept
+	if hit {
+		if json.Unmarshal(stored, &prev) != nil {
+			hit = false
+		}
+	}
+	r := request{method: http.MethodGet, url: u, query: q}
+	if hit && etag != "" {
+		r.etag = etag
+	}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	if resp.status == http.StatusNotModified {
+		if !hit {
+			return "", &Error{Method: "GET", Path: pathOf(u), Status: http.StatusNotModified, Reason: ClientError, Message: "304 to a request without If-None-Match"}
+		}
+		if err := json.Unmarshal(prev.V, out); err != nil {
+			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", pathOf(u), err)
+		}
+		return prev.Next, nil
+	}
+	if err := json.Unmarshal(resp.body, out); err != nil {
+		return "", fmt.Errorf("GET %s: the answer is not the JSON expected: %w", pathOf(u), err)
+	}
+	if k, ok := out.(keeper); ok {
+		if err := k.keep(); err != nil {
+			return "", fmt.Errorf("GET %s: %w", pathOf(u), err)
+		}
+	}
+	next, err = c.nextLink(resp.header.Get("Link"))
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", pathOf(u), err)
+	}
+	if tag := resp.header.Get("ETag"); tag != "" {
+		v, err := json.Marshal(out)
+		if err == nil {
+			var b []byte
+			if b, err = json.Marshal(kept{Next: next, V: v}); err == nil {
+				err = c.cache.Put(ctx, key, tag, b)
+			}
+		}
+		if err != nil {
+			c.log.Debug("github: cache write failed", "key", key, "error", err)
+		}
+	}
+	return next, nil
+}
+
+func cacheKey(u string, q url.Values) string {
+	if len(q) > 0 {
+		return "GET " + u + "?" + q.Encode()
+	}
+	return "GET " + u
+}
+
+// nextLink finds rel="next" in a Link header. A link to another host is
+// refused: the client's credentials go to its own GitHub only.
+func (c *Client) nextLink(h string) (string, error) {
+	for _, part := range strings.Split(h, ",") {
+		segs := strings.Split(part, ";")
+		if len(segs) < 2 {
+			continue
+		}
+		isNext := false
+		for _, p := range segs[1:] {
+			if strings.ReplaceAll(strings.TrimSpace(p), " ", "") == `rel="next"` {
+				isNext = true
+			}
+		}
+		if !isNext {
+			continue
+		}
+		raw := strings.Trim(strings.TrimSpace(segs[0]), "<>")
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", fmt.Errorf("the Link header's next page %q is not a URL", raw)
+		}
+		if u.Host != c.base.Host || u.Scheme != c.base.Scheme {
+			return "", fmt.Errorf("the Link header's next page is on %s, not on %s; refusing to send credentials there", u.Host, c.base.Host)
+		}
+		return u.String(), nil
+	}
+	return "", nil
+}
+
+// --- secrets ---
+
+// scrub removes any token from an error's text. GitHub never echoes them,
+// but a proxy or a transport error might.
+func (c *Client) scrub(e *Error) *Error {
+	e.Message = c.redact(e.Message)
+	if e.Err != nil {
+		if s := e.Err.Error(); c.redact(s) != s {
+			e.Err = redacted{msg: c.redact(s), cause: e.Err}
+		}
+	}
+	return e
+}
+
+func (c *Client) redact(s string) string {
+	if s == "" {
+		return s
+	}
+	c.amu.Lock()
+	secrets := append([]string{c.cfg.Token, c.token}, c.spent...)
+	c.amu.Unlock()
+	for _, x := range secrets {
+		if len(x) >= 4 && strings.Contains(s, x) {
+			s = strings.ReplaceAll(s, x, "[redacted]")
+		}
+	}
+	return s
+}
+
+// redacted keeps errors.Is working on a cause whose text held a secret.
+type redacted struct {
+	msg   string
+	cause error
+}
+
+func (r redacted) Error() string { return r.msg }
+func (r redacted) Unwrap() error { return r.cause }
+
+// restyLogger sends resty's own lines to slog at debug level, redacted.
+type restyLogger struct{ c *Client }
+
+func (l restyLogger) Errorf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
+func (l restyLogger) Warnf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
+func (l restyLogger) Debugf(format string, v ...any) {
+	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+}
+
+// Readme returns a repository's README text, nil when it has none. It
+// follows GitHub's 301 for a renamed repository.
+func (c *Client) Readme(ctx context.Context, owner, repo string) (*string, error) {
+	var f fileAnswer
+	_, err := c.getJSON(ctx, "/repos/"+url.PathEscape(owner)+"/"+url.PathEscape(repo)+"/readme", nil, &f)
+	if StatusOf(err) == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f.Text, nil
+}

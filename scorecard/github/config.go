@@ -1,0 +1,355 @@
+package github
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is api.github.com; GitHub Enterprise Server answers at
+// https://HOST/api/v3.
+const DefaultBaseURL = "https://api.github.com"
+
+// Config says how to reach GitHub and how patiently.
+type Config struct {
+	// BaseURL of the REST API, without a trailing slash.
+	BaseURL string
+	// Token is a personal access token or any bearer token. Ignored when App is set.
+	Token string
+	// App authenticates as a GitHub App installation instead of a token.
+	App *App
+
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// Retries after a 5xx, a secondary rate limit or a transport error; 0
+	// means the default, a negative number none.
+	Retries int
+	// RetryWait is the first backoff; it doubles per attempt, with jitter.
+	RetryWait time.Duration
+	// RetryMaxWait caps one wait, including one GitHub asks for with retry-after.
+	RetryMaxWait time.Duration
+	// RetryBudget bounds one request with all its retries and waits.
+	RetryBudget time.Duration
+	// SecondaryWait is the pause after a secondary rate limit that names no
+	// wait: GitHub asks for at least a minute.
+	SecondaryWait time.Duration
+	// RateReserve is how many requests of the primary rate limit are never
+	// spent: other tools share the budget, and GitHub's count can run ahead
+	// of ours while requests are in flight.
+	RateReserve int
+	// MaxRateWait is the longest pause for the primary rate limit to reset;
+	// a longer one gives up on the rest of the run (its facts are null).
+	MaxRateWait time.Duration
+}
+
+// App is a GitHub App installation's credentials.
+type App struct {
+	ID             int64
+	InstallationID int64
+	Key            *rsa.PrivateKey
+}
+
+// Defaults for the patience settings.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultRetries        = 4
+	DefaultRetryWait      = 500 * time.Millisecond
+	DefaultRetryMaxWait   = 90 * time.Second
+	DefaultRetryBudget    = 5 * time.Minute
+	DefaultSecondaryWait  = 60 * time.Second
+	DefaultRateReserve    = 100
+	DefaultMaxRateWait    = 15 * time.Minute
+	DefaultEvery          = time.Hour
+	DefaultConcurrency    = 8
+)
+
+func (c Config) withDefaults() Config {
+	if c.BaseURL == "" {
+		c.BaseURL = DefaultBaseURL
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Retries == 0 {
+		c.Retries = DefaultRetries
+	}
+	if c.RetryWait <= 0 {
+		c.RetryWait = DefaultRetryWait
+	}
+	if c.RetryMaxWait <= 0 {
+		c.RetryMaxWait = DefaultRetryMaxWait
+	}
+	if c.RetryBudget <= 0 {
+		c.RetryBudget = DefaultRetryBudget
+	}
+	if c.SecondaryWait <= 0 {
+		c.SecondaryWait = DefaultSecondaryWait
+	}
+	if c.RateReserve <= 0 {
+		c.RateReserve = DefaultRateReserve
+	}
+	if c.MaxRateWait <= 0 {
+		c.MaxRateWait = DefaultMaxRateWait
+	}
+	return c
+}
+
+// credentialVars names the variables that hold the credentials in use, for
+// errors that say what to check.
+func (c Config) credentialVars() string {
+	if c.App != nil {
+		return "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) and GITHUB_APP_INSTALLATION_ID"
+	}
+	return "GITHUB_TOKEN"
+}
+
+// String describes the configuration without a secret.
+func (c Config) String() string {
+	c = c.withDefaults()
+	switch {
+	case c.App != nil:
+		return fmt.Sprintf("GitHub %s, app %d installation %d", c.BaseURL, c.App.ID, c.App.InstallationID)
+	case c.Token != "":
+		return fmt.Sprintf("GitHub %s, token set", c.BaseURL)
+	}
+	return fmt.Sprintf("GitHub %s, no credentials", c.BaseURL)
+}
+
+// LogValue keeps secrets out of structured logs.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// Settings is everything the environment says about GitHub collection.
+type Settings struct {
+	Client Config
+	Org    string
+	Repos  RepoFilter
+	// Every is how often cmd collects.
+	Every time.Duration
+}
+
+// SettingsFromEnv reads GITHUB_TOKEN, GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY,
+// GITHUB_APP_PRIVATE_KEY_FILE, GITHUB_APP_INSTALLATION_ID, GITHUB_API_URL,
+// PRODREADY_GITHUB_ORG, PRODREADY_GITHUB_REPOS and PRODREADY_GITHUB_EVERY
+// through getenv, and the key file through readFile. Errors name the
+// variable and never echo a secret.
+func SettingsFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (Settings, error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	var s Settings
+	s.Org = get("PRODREADY_GITHUB_ORG")
+	if s.Org == "" {
+		return Settings{}, errors.New("PRODREADY_GITHUB_ORG is not set: name the GitHub organisation whose repositories to read")
+	}
+	if strings.ContainsAny(s.Org, "/ ") {
+		return Settings{}, fmt.Errorf("PRODREADY_GITHUB_ORG is %q: write the organisation's login only, such as \"acme\"", s.Org)
+	}
+	var err error
+	if s.Client.BaseURL, err = ParseBaseURL(get("GITHUB_API_URL")); err != nil {
+		return Settings{}, err
+	}
+	if s.Repos, err = ParseRepos(getenv("PRODREADY_GITHUB_REPOS")); err != nil {
+		return Settings{}, err
+	}
+	if s.Every, err = ParseEvery(get("PRODREADY_GITHUB_EVERY")); err != nil {
+		return Settings{}, err
+	}
+	appID, inst := get("GITHUB_APP_ID"), get("GITHUB_APP_INSTALLATION_ID")
+	key, keyFile := getenv("GITHUB_APP_PRIVATE_KEY"), get("GITHUB_APP_PRIVATE_KEY_FILE")
+	if appID == "" && inst == "" && strings.TrimSpace(key) == "" && keyFile == "" {
+		s.Client.Token = get("GITHUB_TOKEN")
+		if s.Client.Token == "" {
+			return Settings{}, errors.New("GITHUB_TOKEN is not set: set it, or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID for a GitHub App")
+		}
+		return s, nil
+	}
+	app := &App{}
+	if app.ID, err = parseID("GITHUB_APP_ID", appID); err != nil {
+		return Settings{}, err
+	}
+	if app.InstallationID, err = parseID("GITHUB_APP_INSTALLATION_ID", inst); err != nil {
+		return Settings{}, err
+	}
+	switch {
+	case strings.TrimSpace(key) != "" && keyFile != "":
+		return Settings{}, errors.New("GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE are both set: set one")
+	case strings.TrimSpace(key) != "":
+		app.Key, err = ParsePrivateKey([]byte(key), "GITHUB_APP_PRIVATE_KEY")
+	case keyFile != "":
+		var data []byte
+		if data, err = readFile(keyFile); err != nil {
+			return Settings{}, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_FILE: %w", err)
+		}
+		app.Key, err = ParsePrivateKey(data, "GITHUB_APP_PRIVATE_KEY_FILE ("+keyFile+")")
+	default:
+		err = errors.New("GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not set, but GITHUB_APP_ID is: download a private key from the App's settings page")
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Client.App = app
+	return s, nil
+}
+
+func parseID(name, v string) (int64, error) {
+	if v == "" {
+		return 0, fmt.Errorf("%s is not set, but other GITHUB_APP_* variables are", name)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s is %q: it must be a positive number, as GitHub shows it", name, v)
+	}
+	return n, nil
+}
+
+// ParseBaseURL checks GITHUB_API_URL: empty means api.github.com; GitHub
+// Enterprise Server is https://HOST/api/v3.
+func ParseBaseURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return DefaultBaseURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("GITHUB_API_URL is %q: it must be an http(s) URL such as %s or https://github.example.com/api/v3", raw, DefaultBaseURL)
+	}
+	if u.User != nil {
+		return "", errors.New("GITHUB_API_URL must not carry credentials; use GITHUB_TOKEN or a GitHub App")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("GITHUB_API_URL is %q: it must not have a query or fragment", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// ParseEvery checks PRODREADY_GITHUB_EVERY, a Go duration ("1h", "30m");
+// empty means DefaultEvery.
+func ParseEvery(raw string) (time.Duration, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return DefaultEvery, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("PRODREADY_GITHUB_EVERY is %q: it must be a duration of at least a minute, such as 1h or 30m", raw)
+	}
+	return d, nil
+}
+
+// ParsePrivateKey reads a GitHub App's PEM private key (PKCS #1, as GitHub
+// issues it, or PKCS #8). variable names where it came from; errors name it
+// and never echo the key. Literal "\n" sequences, as some secret stores
+// flatten a PEM file, are read as newlines.
+func ParsePrivateKey(data []byte, variable string) (*rsa.PrivateKey, error) {
+	text := strings.TrimSpace(string(data))
+	if !strings.Contains(text, "\n") && strings.Contains(text, `\n`) {
+		text = strings.ReplaceAll(text, `\n`, "\n")
+	}
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil, fmt.Errorf("%s is not a PEM private key: it must start with -----BEGIN RSA PRIVATE KEY----- as the .pem file GitHub lets you download", variable)
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s holds an RSA PRIVATE KEY block that does not parse (%s): download the key again", variable, err)
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s holds a PRIVATE KEY block that does not parse (%s): download the key again", variable, err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("%s holds a %T key; GitHub Apps sign with RSA keys", variable, k)
+		}
+		return rk, nil
+	}
+	return nil, fmt.Errorf("%s holds a PEM block of type %q; want RSA PRIVATE KEY", variable, block.Type)
+}
+
+// RepoFilter narrows an organisation's repositories: exact names and glob
+// patterns (path.Match syntax: *, ?, [a-z]). The zero value keeps every one.
+type RepoFilter struct {
+	names    map[string]bool // lower-case
+	patterns []string        // lower-case
+	// raw keeps the names as written, for warnings about names not found.
+	raw []string
+}
+
+// ParseRepos checks PRODREADY_GITHUB_REPOS: names or glob patterns,
+// separated by commas or spaces; "org/name" is accepted for a name.
+// Empty means every repository.
+func ParseRepos(raw string) (RepoFilter, error) {
+	var f RepoFilter
+	for _, item := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		if i := strings.LastIndexByte(item, '/'); i >= 0 {
+			if i == len(item)-1 || strings.Count(item, "/") > 1 {
+				return RepoFilter{}, fmt.Errorf("PRODREADY_GITHUB_REPOS has %q: write a repository name or owner/name", item)
+			}
+			item = item[i+1:]
+		}
+		low := strings.ToLower(item)
+		if strings.ContainsAny(item, "*?[") {
+			if _, err := path.Match(low, ""); err != nil {
+				return RepoFilter{}, fmt.Errorf("PRODREADY_GITHUB_REPOS has the pattern %q, which is malformed: %v", item, err)
+			}
+			f.patterns = append(f.patterns, low)
+			continue
+		}
+		if f.names == nil {
+			f.names = map[string]bool{}
+		}
+		if !f.names[low] {
+			f.names[low] = true
+			f.raw = append(f.raw, item)
+		}
+	}
+	return f, nil
+}
+
+// All reports whether the filter keeps every repository.
+func (f RepoFilter) All() bool { return len(f.names) == 0 && len(f.patterns) == 0 }
+
+// Match reports whether the repository name is kept (case ignored, as GitHub does).
+func (f RepoFilter) Match(name string) bool {
+	if f.All() {
+		return true
+	}
+	low := strings.ToLower(name)
+	if f.names[low] {
+		return true
+	}
+	for _, p := range f.patterns {
+		if ok, _ := path.Match(p, low); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// String writes the filter back as PRODREADY_GITHUB_REPOS would hold it.
+func (f RepoFilter) String() string {
+	return strings.Join(append(append([]string(nil), f.raw...), f.patterns...), ",")
+}
+
+// missing lists the exact names the filter holds that are not in seen
+// (lower-case names).
+func (f RepoFilter) missing(seen map[string]bool) []string {
+	var out []string
+	for _, n := range f.raw {
+		if !seen[strings.ToLower(n)] {
+			out = append(out, n)
+		}
+	}
+	return out
+}

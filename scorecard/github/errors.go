@@ -1,0 +1,141 @@
+package github
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Reason classifies a failed request, so that callers can tell a mistake of
+// ours or a missing permission from GitHub being busy or broken.
+type Reason int
+
+// Reasons a request fails.
+const (
+	ClientError Reason = iota + 1 // 4xx other than rate limits: bad credentials, missing permission, unknown repository
+	RateLimited                   // primary or secondary rate limit
+	ServerError                   // 5xx
+	Transport                     // no HTTP answer: refused, reset, timeout, unreadable body
+)
+
+func (r Reason) String() string {
+	switch r {
+	case ClientError:
+		return "client error"
+	case RateLimited:
+		return "rate limited"
+	case ServerError:
+		return "server error"
+	case Transport:
+		return "transport error"
+	}
+	return "unknown error"
+}
+
+// Error is a request to GitHub that failed, after any retries. Its text
+// names the endpoint, the status and GitHub's own message, never a token.
+type Error struct {
+	Method string // "GET"
+	Path   string // "/repos/acme/api/readme", without the query
+	Status int    // HTTP status; 0 for transport errors
+	Reason Reason
+	// Message and DocumentationURL are GitHub's own: {"message", "documentation_url"}.
+	Message          string
+	DocumentationURL string
+	// Attempts made, retries included.
+	Attempts int
+	// Err is the underlying cause for transport errors and stopped retries.
+	Err error
+
+	// primary: GitHub refused the request because the hour's budget is spent.
+	primary bool
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "HTTP %d %s (%s)", e.Status, http.StatusText(e.Status), e.Reason)
+	} else {
+		b.WriteString(e.Reason.String())
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed.
+func (e *Error) Temporary() bool { return e.Reason != ClientError }
+
+// AsError unwraps err into a *Error, if it is one.
+func AsError(err error) (*Error, bool) {
+	var ge *Error
+	ok := errors.As(err, &ge)
+	return ge, ok
+}
+
+// AuthError is a failure to authenticate: credentials GitHub refused, or
+// an installation token that could not be had. It wraps the request's
+// *Error, but StatusOf does not see through it: a 404 for an installation
+// says nothing about the repository asked for.
+type AuthError struct {
+	Msg string
+	Err error
+}
+
+func (e *AuthError) Error() string { return e.Msg + ": " + e.Err.Error() }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// StatusOf is the HTTP status of a failed request, 0 when there was none
+// or when authentication failed.
+func StatusOf(err error) int {
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return 0
+	}
+	if e, ok := AsError(err); ok {
+		return e.Status
+	}
+	return 0
+}
+
+// BudgetError says the primary rate limit is spent (down to the reserve)
+// and its reset is further away than the client may wait.
+type BudgetError struct {
+	Remaining int
+	Reset     time.Time
+	// Wait is how long the client would have had to pause.
+	Wait time.Duration
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("GitHub's rate limit is spent (%d requests left, kept in reserve); it resets at %s, in %s, beyond the time this run may wait",
+		e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
+}
+
+// IsBudget reports whether err is a spent rate limit.
+func IsBudget(err error) bool {
+	var be *BudgetError
+	return errors.As(err, &be)
+}
+
+func reasonOf(status int, rateLimited bool) Reason {
+	switch {
+	case rateLimited || status == http.StatusTooManyRequests:
+		return RateLimited
+	case status >= 500:
+		return ServerError
+	}
+	return ClientError
+}
