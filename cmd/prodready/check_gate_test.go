@@ -9,9 +9,9 @@ import (
 // level and the rules at or below it that they fail; --verbose prints all.
 func TestCheckQuietGate(t *testing.T) {
 	cases := []struct {
-		name      string
-		args      []string
-		code      int
+		name       string
+		args       []string
+		code       int
 		has, lacks []string
 	}{
 		{"quiet", []string{"check", "--min-level", "Silver", "--now", fixedNow}, 1,
