@@ -32,7 +32,7 @@ type NameIndex struct {
 	// length l start in it.
 	byLen   []int32
 	lenFrom []int
-	other   []int32 // names with non-ASCII runes: always compared
+	other   []int32   // names with non-ASCII runes: always compared
 	trie    *nameTrie // the ASCII names
 	// words are the distinct words of the names (runs of letters and
 	// digits, with a letter), indexed in turn, and the names holding each:
