@@ -10,16 +10,11 @@ import (
 // name with every one of them. It is built once (per catalog, or per
 // evaluation for the bot's team names) and is safe for concurrent use.
 //
-// It keeps, for every trigram of the lower-cased names (padded at both
-// ends), the names that contain it. A name within k edits of the one asked
-// for shares all but at most 3k of its distinct trigrams (an edit touches
-// at most three), so it contains at least one of any 3k+1 of them: only
-// the names on the 3k+1 shortest lists are compared (the prefix filter of
-// q-gram indexes). A name the user typed that is too short for that
-// (3k trigrams or fewer) is compared with the names of a similar length
-// only. Names that start with or contain it are found on the list of its
-// rarest inner trigram. Measured against the alternatives in
-// docs/performance.md.
+// Names within k edits are found by walking a trie of the lower-cased
+// names (nameTrie); names that start with the name are a run of the
+// trie's sorted names; names that contain it are on the list of its
+// rarest trigram. Names with non-ASCII runes, rare, are compared one by
+// one. docs/performance.md has the figures and the alternatives measured.
 type NameIndex struct {
 	names []string // distinct, as given
 	lower []string // strings.ToLower(names[i])
@@ -28,12 +23,9 @@ type NameIndex struct {
 	gramSlot        map[uint32]int32
 	gramAt, gramEnd []int32
 	gramIDs         []int32
-	// byLen lists the ASCII names by length; lenFrom[l] is where names of
-	// length l start in it.
-	byLen   []int32
-	lenFrom []int
-	other   []int32   // names with non-ASCII runes: always compared
-	trie    *nameTrie // the ASCII names
+	ascii           []int32   // names with ASCII runes only
+	other           []int32   // names with non-ASCII runes: always compared
+	trie            *nameTrie // the ASCII names
 	// words are the distinct words of the names (runs of letters and
 	// digits, with a letter), indexed in turn, and the names holding each:
 	// "paymnts" is too far from "payments-api" but one edit from its word
@@ -56,7 +48,6 @@ func newNameIndex(names []string, withWords bool) *NameIndex {
 	// The slot of each trigram of each ASCII name, in order, and its name.
 	occ, occName := make([]int32, 0, size), make([]int32, 0, size)
 	seen := make(map[string]bool, len(names))
-	maxLen := 0
 	for _, n := range names {
 		if seen[n] {
 			continue
@@ -70,7 +61,6 @@ func newNameIndex(names []string, withWords bool) *NameIndex {
 			ix.other = append(ix.other, id)
 			continue
 		}
-		maxLen = max(maxLen, len(l))
 		for i := 0; i+3 <= len(l); i++ {
 			g := uint32(l[i])<<16 | uint32(l[i+1])<<8 | uint32(l[i+2])
 			slot, ok := ix.gramSlot[g]
@@ -100,21 +90,12 @@ func newNameIndex(names []string, withWords bool) *NameIndex {
 		}
 	}
 	ix.gramEnd = fill
-	ix.lenFrom = make([]int, maxLen+2)
 	for id, l := range ix.lower {
 		if isASCII(l) {
-			ix.byLen = append(ix.byLen, int32(id))
+			ix.ascii = append(ix.ascii, int32(id))
 		}
 	}
-	sort.SliceStable(ix.byLen, func(i, j int) bool { return len(ix.lower[ix.byLen[i]]) < len(ix.lower[ix.byLen[j]]) })
-	pos := 0
-	for l := range ix.lenFrom {
-		for pos < len(ix.byLen) && len(ix.lower[ix.byLen[pos]]) < l {
-			pos++
-		}
-		ix.lenFrom[l] = pos
-	}
-	ix.trie = newNameTrie(ix.lower, ix.byLen)
+	ix.trie = newNameTrie(ix.lower, ix.ascii)
 	if withWords {
 		wordID := map[string]int{}
 		var words []string
@@ -293,7 +274,7 @@ func (ix *NameIndex) within(lname string, k int, f func(id int32, d int)) {
 	}
 	if !isASCII(lname) {
 		// Rune edits are not byte trigram edits: compare with all.
-		for _, id := range ix.byLen {
+		for _, id := range ix.ascii {
 			check(id)
 		}
 		return
@@ -308,7 +289,7 @@ func (ix *NameIndex) containing(lname string, inside bool, f func(id int32)) {
 		f(id)
 	}
 	if !isASCII(lname) {
-		for _, id := range ix.byLen {
+		for _, id := range ix.ascii {
 			f(id)
 		}
 		return
