@@ -8,6 +8,9 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+
+	fastjson "github.com/goccy/go-json"
 )
 
 // Entity is one catalog entity in Port's shape.
@@ -127,6 +130,14 @@ type Catalog struct {
 	// chasing each entity's map. A Catalog's entities must not change after
 	// NewCatalog.
 	columns map[string][]any
+	// names answers Suggest; built on the first call, since most
+	// catalogs are never asked "did you mean".
+	names *lazyIndex
+}
+
+type lazyIndex struct {
+	once sync.Once
+	ix   *NameIndex
 }
 
 // Columns are kept for at most maxColumns properties, each present in at
@@ -139,7 +150,7 @@ const (
 
 // NewCatalog indexes entities. It fails on a missing or duplicate identifier.
 func NewCatalog(entities []Entity) (*Catalog, error) {
-	c := &Catalog{Entities: entities, byKey: make(map[string]int, 2*len(entities))}
+	c := &Catalog{Entities: entities, byKey: make(map[string]int, 2*len(entities)), names: &lazyIndex{}}
 	ids := make(map[string]int, len(entities))
 	c.byID = ids
 	for i := range entities {
@@ -263,8 +274,24 @@ func (c *Catalog) lookup(name string) (int, bool) {
 	return i, ok
 }
 
-// Suggest returns up to max identifiers or titles close to name; it scans.
+// Suggest returns up to max identifiers or titles close to name, as
+// scorecard.Suggest ranks them, then names holding a word close to it
+// (NameIndex). The first call indexes the catalog's names; the others do
+// not scan it.
 func (c *Catalog) Suggest(name string, max int) []string {
+	return c.NameIndex().Suggest(name, max)
+}
+
+// NameIndex is the index of the catalog's identifiers and titles that
+// Suggest uses, built on its first use.
+func (c *Catalog) NameIndex() *NameIndex {
+	c.names.once.Do(func() { c.names.ix = NewNameIndex(c.suggestNames()) })
+	return c.names.ix
+}
+
+// suggestNames are the identifiers, and the titles that differ from them
+// other than in case.
+func (c *Catalog) suggestNames() []string {
 	names := make([]string, 0, 2*len(c.Entities))
 	for i := range c.Entities {
 		names = append(names, c.Entities[i].Identifier)
@@ -272,7 +299,7 @@ func (c *Catalog) Suggest(name string, max int) []string {
 			names = append(names, c.Entities[i].Title)
 		}
 	}
-	return Suggest(name, names, max)
+	return names
 }
 
 // CatalogError is bad catalog input, with where it is when known.
@@ -334,7 +361,7 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 	return p.index(ents)
 }
 
-// fastCatalog decodes a well-formed catalog in one json.Unmarshal pass. It
+// fastCatalog decodes a well-formed catalog in one pass of a fast decoder. It
 // answers false for anything unusual, which the careful parser then explains
 // with positions; that parser is slower, but runs only on the error path.
 func fastCatalog(data []byte) ([]Entity, bool) {
@@ -347,18 +374,14 @@ func fastCatalog(data []byte) ([]Entity, bool) {
 	}
 	switch data[start] {
 	case '[':
-		var ents []Entity
-		if json.Unmarshal(data, &ents) != nil {
-			return nil, false
-		}
-		return ents, true
+		return decodeArray(data[start:], parallelDecodeFrom)
 	case '{':
 		var r struct {
 			OK         *bool           `json:"ok"`
 			Entities   []Entity        `json:"entities"`
 			Scorecards json.RawMessage `json:"scorecards"`
 		}
-		if json.Unmarshal(data, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil {
+		if fastjson.Unmarshal(data, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil {
 			return nil, false
 		}
 		return r.Entities, r.Entities != nil

@@ -5,69 +5,76 @@ import (
 	"strings"
 )
 
-// distance is the Levenshtein distance between a and b, case-insensitively.
-func distance(a, b string) int { return boundedDistance(a, b, -1) }
+// distance is the edit distance between a and b, ignoring case.
+func distance(a, b string) int { return EditDistance(a, b, -1) }
 
-// boundedDistance is distance, but gives up (returning limit+1) as soon as
-// the answer must exceed limit; a negative limit means no limit. ASCII names,
-// nearly all of them, are compared without allocating.
-func boundedDistance(a, b string, limit int) int {
-	if !isASCII(a) || !isASCII(b) {
-		return runeDistance([]rune(strings.ToLower(a)), []rune(strings.ToLower(b)), limit)
+// boundedDistance is EditDistance, named as the linter's callers know it.
+func boundedDistance(a, b string, limit int) int { return EditDistance(a, b, limit) }
+
+// EditDistance is the Levenshtein distance between a and b, ignoring case
+// (runes, not bytes). It gives up as soon as the answer must exceed limit,
+// returning limit+1; a negative limit means no limit. ASCII names, nearly
+// all of them, are compared without allocating; only the band of cells
+// that can stay within limit is computed.
+func EditDistance(a, b string, limit int) int {
+	if isASCII(a) && isASCII(b) {
+		var abuf, bbuf [64]byte
+		return levenshtein(lowerInto(abuf[:0], a), lowerInto(bbuf[:0], b), limit)
 	}
-	if limit >= 0 && abs(len(a)-len(b)) > limit {
+	return levenshtein([]rune(strings.ToLower(a)), []rune(strings.ToLower(b)), limit)
+}
+
+func lowerInto(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		dst = append(dst, lowerASCII(s[i]))
+	}
+	return dst
+}
+
+func levenshtein[T byte | rune](a, b []T, limit int) int {
+	if limit < 0 || limit > max(len(a), len(b)) {
+		limit = max(len(a), len(b))
+	}
+	if abs(len(a)-len(b)) > limit {
 		return limit + 1
 	}
-	var pbuf, cbuf [64]int
-	prev, cur := pbuf[:0], cbuf[:0]
+	const inf = 1 << 30
+	var pbuf, cbuf [65]int
+	prev, cur := pbuf[:], cbuf[:]
 	if len(b)+1 > len(pbuf) {
-		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
 	}
 	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := i
-		ca := lowerASCII(a[i-1])
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if ca == lowerASCII(b[j-1]) {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			best = min(best, cur[j])
+		// Only the band |i-j| <= limit is computed; the cells on its edges
+		// read as infinite, except the first column, which is i.
+		lo, hi := max(1, i-limit), min(len(b), i+limit)
+		cur[lo-1] = inf
+		if lo == 1 {
+			cur[0] = i
 		}
-		if limit >= 0 && best > limit {
+		if hi < len(b) {
+			cur[hi+1] = inf
+		}
+		best := cur[lo-1]
+		for j := lo; j <= hi; j++ {
+			v := prev[j-1]
+			if a[i-1] != b[j-1] {
+				v++
+			}
+			v = min(v, prev[j]+1, cur[j-1]+1)
+			cur[j] = v
+			best = min(best, v)
+		}
+		if best > limit {
 			return limit + 1
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
-}
-
-func runeDistance(ra, rb []rune, limit int) int {
-	if limit >= 0 && abs(len(ra)-len(rb)) > limit {
-		return limit + 1
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return min(prev[len(b)], limit+1)
 }
 
 func lowerASCII(c byte) byte {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,7 @@ type checkOpts struct {
 	now       string
 	format    string
 	compare   bool
+	verbose   bool
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
@@ -77,6 +79,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
 	fs.StringVar(&o.now, "now", "", "evaluate at this time (`RFC3339`) instead of the current time, to reproduce a result")
 	fs.StringVar(&o.format, "format", "text", "output `format`: text or json")
+	fs.BoolVar(&o.verbose, "verbose", false, "with --min-level over the whole catalog, print every service and rule, not only the services below the level and the rules they fail")
 	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -158,28 +161,51 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		}
 		return max(code, comparePort(e, o.format, ev, entities, b.Findings))
 	}
-	var below []string
+	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
+	stderr := bufio.NewWriterSize(e.stderr, 16<<10)
+	// A result is below when its scorecard defines the level and the
+	// service does not reach it.
+	isBelow := func(r scorecard.Result, si int) bool {
+		return r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si]
+	}
+	below := 0
 	for _, ei := range entities {
 		for si := range scs {
-			r := ev.Result(ei, si)
-			if r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si] {
-				below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
+			if isBelow(ev.Result(ei, si), si) {
+				below++
 			}
 		}
 	}
-	if err := writeCheck(e.stdout, o.format, ev, entities, b); err != nil {
-		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
+	var werr error
+	// Services named on the command line were asked about: they are printed
+	// in full. A gate over the whole catalog is quiet unless --verbose.
+	if o.minLevel != "" && !o.verbose && o.format == "text" && len(services) == 0 {
+		werr = writeGate(stdout, ev, entities, minRanks, o.minLevel)
+	} else {
+		werr = writeCheck(stdout, o.format, ev, entities, b)
+	}
+	if werr == nil {
+		werr = stdout.Flush()
+	}
+	if werr != nil {
+		stderr.Flush()
+		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", werr)
 		return exitUsage
 	}
-	if len(below) > 0 {
-		fmt.Fprintf(e.stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), o.minLevel)
-		for _, l := range below {
-			fmt.Fprintf(e.stderr, "  %s\n", l)
+	if below > 0 {
+		fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(below, "result"), o.minLevel)
+		for _, ei := range entities {
+			for si := range scs {
+				if r := ev.Result(ei, si); isBelow(r, si) {
+					fmt.Fprintf(stderr, "  %s is %s on %s, below %s\n", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title)
+				}
+			}
 		}
 		if code == exitOK {
 			code = exitBelow
 		}
 	}
+	stderr.Flush()
 	return code
 }
 
@@ -253,60 +279,6 @@ func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 		}
 	}
 	return nil
-}
-
-// The JSON output: Port's own result shape, plus titles and reasons.
-type checkJSON struct {
-	Now      string       `json:"now"`
-	Entities []entityJSON `json:"entities"`
-}
-
-type entityJSON struct {
-	Identifier string                   `json:"identifier"`
-	Title      string                   `json:"title"`
-	Team       []string                 `json:"team"`
-	Scorecards map[string]scorecardJSON `json:"scorecards"`
-}
-
-type scorecardJSON struct {
-	Level string     `json:"level"`
-	Rules []ruleJSON `json:"rules"`
-}
-
-type ruleJSON struct {
-	Identifier string   `json:"identifier"`
-	Title      string   `json:"title"`
-	Level      string   `json:"level"`
-	Status     string   `json:"status"`
-	Reasons    []string `json:"reasons"`
-}
-
-func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	out := checkJSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]entityJSON, 0, len(entities))}
-	for _, ei := range entities {
-		ent := &ev.Catalog.Entities[ei]
-		ej := entityJSON{Identifier: ent.Identifier, Title: ent.Title, Team: append([]string{}, ent.Team...), Scorecards: map[string]scorecardJSON{}}
-		for si, sc := range ev.Scorecards {
-			r := ev.Result(ei, si)
-			if !r.Applies {
-				continue
-			}
-			sj := scorecardJSON{Level: r.LevelName(), Rules: make([]ruleJSON, len(sc.Rules))}
-			for ri := range sc.Rules {
-				rule := &sc.Rules[ri]
-				status := "SUCCESS"
-				if !r.Pass[ri] {
-					status = "FAILURE"
-				}
-				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
-			}
-			ej.Scorecards[sc.Identifier] = sj
-		}
-		out.Entities = append(out.Entities, ej)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
 // comparePort prints every difference between prodready's results and

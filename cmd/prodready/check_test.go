@@ -141,7 +141,7 @@ func TestCheckFiles(t *testing.T) {
 		code     int
 		out, err string
 	}{
-		{"flags", nil, []string{"check", "--catalog", cat, "--scorecards", defs, "--min-level", "Bronze"}, 1, "a — no owning team", "b is Basic on basic, below Bronze"},
+		{"flags", nil, []string{"check", "--catalog", cat, "--scorecards", defs, "--min-level", "Bronze"}, 1, "b — no owning team\n  basic: Basic, below Bronze", "b is Basic on basic, below Bronze"},
 		{"environment", map[string]string{"PRODREADY_CATALOG": cat, "PRODREADY_SCORECARDS": defs}, []string{"check", "a", "--min-level", "Bronze"}, 0, "basic: Bronze", "files: catalog " + cat},
 		{"catalog without id", nil, []string{"check", "--catalog", bad}, 2, "", bad + `:3:1: entity #2 has no "identifier"`},
 		{"scorecards as catalog", nil, []string{"check", "--catalog", defs}, 2, "", "this is scorecard definitions"},

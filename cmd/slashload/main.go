@@ -65,7 +65,7 @@ func run(n, nteams int, rate float64, duration time.Duration, teamShare, missSha
 	}
 	ctx := context.Background()
 	now := time.Now()
-	b, err := catalog(ctx, now, n, nteams)
+	b, err := demo.Scaled(ctx, now, n, nteams)
 	if err != nil {
 		return err
 	}
@@ -208,34 +208,6 @@ func send(c *http.Client, cmdURL, secret, id, kind, text string) sample {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return sample{kind: kind, client: time.Since(t0), status: resp.StatusCode}
-}
-
-// catalog makes n services from the demo's, spread over nteams teams, so
-// that they fail the demo's scorecards in the demo's varied ways.
-func catalog(ctx context.Context, now time.Time, n, nteams int) (*scorecard.Bundle, error) {
-	d, err := demo.Source{}.Load(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	base := d.Catalog.Entities
-	ents := make([]scorecard.Entity, n)
-	teams := make([]scorecard.Team, nteams)
-	for i := range teams {
-		id := fmt.Sprintf("team-%03d", i)
-		teams[i] = scorecard.Team{Identifier: id, Name: fmt.Sprintf("Team %03d", i)}
-	}
-	for i := range ents {
-		e := base[i%len(base)]
-		e.Identifier = fmt.Sprintf("%s-%05d", e.Identifier, i)
-		e.Title = fmt.Sprintf("%s %05d", e.Title, i)
-		e.Team = scorecard.Teams{teams[i%nteams].Identifier}
-		ents[i] = e
-	}
-	cat, err := scorecard.NewCatalog(ents)
-	if err != nil {
-		return nil, err
-	}
-	return &scorecard.Bundle{Scorecards: d.Scorecards, Catalog: cat, Teams: teams, Origin: "slashload"}, nil
 }
 
 type static struct{ b *scorecard.Bundle }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/prodready/prodready/scorecard"
+)
+
+// writeGate is check's quiet output under --min-level: only the services
+// below the level, on only the scorecards where they are below it, with
+// only the failing rules at or below it (what must be fixed to pass the
+// gate), then one line of totals. A CI log then shows what blocks the
+// merge rather than every service's standing; --verbose prints that.
+func writeGate(w *bufio.Writer, ev *scorecard.Evaluation, entities []int, minRanks []int, minLevel string) error {
+	services := 0
+	for _, ei := range entities {
+		header := false
+		for si, sc := range ev.Scorecards {
+			r := ev.Result(ei, si)
+			if !r.Applies || minRanks[si] < 0 || r.Level >= minRanks[si] {
+				continue
+			}
+			if !header {
+				header = true
+				services++
+				writeServiceLine(w, r.Entity)
+			}
+			fmt.Fprintf(w, "  %s: %s, below %s\n", sc.Name(), r.LevelName(), sc.Levels[minRanks[si]].Title)
+			for rank := 1; rank <= minRanks[si]; rank++ {
+				heading := false
+				for _, ri := range sc.RulesAt(rank) {
+					if r.Pass[ri] {
+						continue
+					}
+					if !heading {
+						heading = true
+						fmt.Fprintf(w, "    %s fails:\n", sc.Levels[rank].Title)
+					}
+					rule := &sc.Rules[ri]
+					fmt.Fprintf(w, "      ✗ %s [%s]\n", rule.Name(), rule.Identifier)
+					for _, reason := range r.Reasons(ri) {
+						fmt.Fprintf(w, "          %s\n", reason)
+					}
+				}
+			}
+		}
+		if header {
+			w.WriteByte('\n')
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d of %s below %s (--verbose prints them all)\n", services, plural(len(entities), "service"), minLevel)
+	return err
+}
+
+// writeServiceLine names a service as report.WriteText does.
+func writeServiceLine(w *bufio.Writer, e *scorecard.Entity) {
+	w.WriteString(e.Identifier)
+	if title := e.Name(); title != e.Identifier {
+		fmt.Fprintf(w, " (%s)", title)
+	}
+	if len(e.Team) > 0 {
+		fmt.Fprintf(w, " — team %s", strings.Join(e.Team, ", "))
+	} else {
+		w.WriteString(" — no owning team")
+	}
+	w.WriteByte('\n')
+}

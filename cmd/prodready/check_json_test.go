@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/demo"
+)
+
+// The JSON output as encoding/json made it before it was streamed:
+// writeCheckJSON must keep writing exactly these bytes.
+type checkJSON struct {
+	Now      string       `json:"now"`
+	Entities []entityJSON `json:"entities"`
+}
+
+type entityJSON struct {
+	Identifier string                   `json:"identifier"`
+	Title      string                   `json:"title"`
+	Team       []string                 `json:"team"`
+	Scorecards map[string]scorecardJSON `json:"scorecards"`
+}
+
+type scorecardJSON struct {
+	Level string     `json:"level"`
+	Rules []ruleJSON `json:"rules"`
+}
+
+type ruleJSON struct {
+	Identifier string   `json:"identifier"`
+	Title      string   `json:"title"`
+	Level      string   `json:"level"`
+	Status     string   `json:"status"`
+	Reasons    []string `json:"reasons"`
+}
+
+func encoderCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
+	out := checkJSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]entityJSON, 0, len(entities))}
+	for _, ei := range entities {
+		ent := &ev.Catalog.Entities[ei]
+		ej := entityJSON{Identifier: ent.Identifier, Title: ent.Title, Team: append([]string{}, ent.Team...), Scorecards: map[string]scorecardJSON{}}
+		for si, sc := range ev.Scorecards {
+			r := ev.Result(ei, si)
+			if !r.Applies {
+				continue
+			}
+			sj := scorecardJSON{Level: r.LevelName(), Rules: make([]ruleJSON, len(sc.Rules))}
+			for ri := range sc.Rules {
+				rule := &sc.Rules[ri]
+				status := "SUCCESS"
+				if !r.Pass[ri] {
+					status = "FAILURE"
+				}
+				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+			}
+			ej.Scorecards[sc.Identifier] = sj
+		}
+		out.Entities = append(out.Entities, ej)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// sameJSON compares the streamed output with the Encoder's, byte for byte.
+func sameJSON(t *testing.T, name string, ev *scorecard.Evaluation, entities []int) {
+	t.Helper()
+	var want, got bytes.Buffer
+	if err := encoderCheckJSON(&want, ev, entities); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCheckJSON(&got, ev, entities); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		g, w := got.Bytes(), want.Bytes()
+		i := 0
+		for i < len(g) && i < len(w) && g[i] == w[i] {
+			i++
+		}
+		t.Fatalf("%s: the streamed JSON differs from the Encoder's at byte %d of %d:\nstreamed: %q\nencoder:  %q", name, i, len(w), g[max(0, i-80):min(len(g), i+80)], w[max(0, i-80):min(len(w), i+80)])
+	}
+}
+
+func all(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func TestCheckJSONStreamedAsEncoded(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	d, err := demo.Source{}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := demo.Scaled(context.Background(), now, 10_000, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd, err := scorecard.NewCatalog([]scorecard.Entity{
+		{Identifier: "html<&>\"\\", Title: "tab\there\nline\r\b\f\x01 \u2028\u2029 é 😀 \xff\xfe bad", Team: scorecard.Teams{"a", "b<c>"}},
+		{Identifier: "no-team", Properties: map[string]any{"readme": "x", "freshness": 3.0}},
+		{Identifier: "other-blueprint", Blueprint: "database"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs, fs := scorecard.ParseScorecards("odd.json", []byte(`[
+{"identifier":"z","title":"Z <&>","blueprint":"service","rules":[{"identifier":"r\u2028","title":"R \"q\"","level":"Gold","query":{"combinator":"and","conditions":[{"property":"readme","operator":"isNotEmpty"},{"property":"freshness","operator":"<","value":2}]}}]},
+{"identifier":"a","rules":[{"identifier":"x","title":"X","level":"Bronze","query":{"combinator":"and","conditions":[{"property":"freshness","operator":">","value":1}]}}]},
+{"identifier":"a","blueprint":"service","rules":[{"identifier":"y","title":"Y","level":"Silver","query":{"combinator":"and","conditions":[{"property":"readme","operator":"isNotEmpty"}]}}]}]`))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	oddEv := scorecard.Evaluate(now, scs, odd)
+	cases := []struct {
+		name     string
+		ev       *scorecard.Evaluation
+		entities []int
+	}{
+		{"demo", scorecard.Evaluate(now, d.Scorecards, d.Catalog), all(len(d.Catalog.Entities))},
+		{"demo, some entities in another order", scorecard.Evaluate(now, d.Scorecards, d.Catalog), []int{5, 0, 3}},
+		{"no entity", scorecard.Evaluate(now, d.Scorecards, d.Catalog), nil},
+		{"10,000 services", scorecard.Evaluate(now, big.Scorecards, big.Catalog), all(len(big.Catalog.Entities))},
+		{"escapes, empty teams, duplicate scorecard identifiers, no scorecard applies", oddEv, all(len(odd.Entities))},
+		{"no scorecard", scorecard.Evaluate(now, nil, odd), all(len(odd.Entities))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { sameJSON(t, tc.name, tc.ev, tc.entities) })
+	}
+}
+
+// TestJSONStringAsEncoded: every byte value and the runes encoding/json
+// treats specially are quoted as json.Marshal quotes them.
+func TestJSONStringAsEncoded(t *testing.T) {
+	var inputs []string
+	for c := range 256 {
+		inputs = append(inputs, string([]byte{byte(c)}), "a"+string([]byte{byte(c)})+"z")
+	}
+	inputs = append(inputs, "", "\u2028", "x\u2029y", "é", "\xe2\x80", "😀", "\xf0\x9f\x98", "<script>&amp;</script>")
+	for _, s := range inputs {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
+	}
+}
+
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	return len(p), nil
+}
+
+// TestCheckJSONWriteError: a failing stdout stops the encoding and is
+// reported, whichever chunk fails.
+func TestCheckJSONWriteError(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	big, err := demo.Scaled(context.Background(), now, 3_000, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := scorecard.Evaluate(now, big.Scorecards, big.Catalog)
+	for _, n := range []int{0, 1, 5} {
+		if err := writeCheckJSON(&failAfter{n: n}, ev, all(3_000)); err == nil || err.Error() != "disk full" {
+			t.Errorf("after %d writes: error %v", n, err)
+		}
+	}
+	if err := writeCheckJSON(io.Discard, ev, all(3_000)); err != nil {
+		t.Fatal(err)
+	}
+}
