@@ -25,7 +25,7 @@ type Evaluated struct {
 	teams     map[string]*teamIndex // lower-case team identifier or name -> team
 	teamNames []string              // for "did you mean" only
 
-	services, teamsNear *suggester // "did you mean", the only scans
+	teamsNear *scorecard.NameIndex // "did you mean" over teams
 }
 
 // teamIndex is one owning team and the entities it owns, in catalog order.
@@ -83,23 +83,16 @@ func NewEvaluated(b *scorecard.Bundle, now time.Time) *Evaluated {
 			s.teamNames = append(s.teamNames, byID[id].Name)
 		}
 	}
-	names := make([]string, 0, 2*len(b.Catalog.Entities))
-	for i := range b.Catalog.Entities {
-		e := &b.Catalog.Entities[i]
-		names = append(names, e.Identifier)
-		if e.Title != "" && !strings.EqualFold(e.Title, e.Identifier) {
-			names = append(names, e.Title)
-		}
-	}
-	s.services = newSuggester(names)
-	s.teamsNear = newSuggester(s.teamNames)
+	// Built now rather than on the first misspelling, so no answer waits for it.
+	b.Catalog.NameIndex()
+	s.teamsNear = scorecard.NewNameIndex(s.teamNames)
 	return s
 }
 
 // SuggestServices returns up to max service identifiers or titles close to
-// name, as Catalog.Suggest does, faster; it scans.
+// name (Catalog.Suggest, through the catalog's index).
 func (s *Evaluated) SuggestServices(name string, max int) []string {
-	return s.services.suggest(name, max)
+	return s.Evaluation.Catalog.Suggest(name, max)
 }
 
 // Team finds a team by identifier or name, any case, without scanning.
@@ -111,9 +104,9 @@ func (s *Evaluated) Team(name string) (id, display string, entities []int, ok bo
 	return t.ID, t.Name, t.Entities, true
 }
 
-// SuggestTeams returns up to max team identifiers or names close to name; it scans.
+// SuggestTeams returns up to max team identifiers or names close to name.
 func (s *Evaluated) SuggestTeams(name string, max int) []string {
-	return s.teamsNear.suggest(name, max)
+	return s.teamsNear.Suggest(name, max)
 }
 
 // Holder holds the latest good evaluation. Readers take it with Current (an
