@@ -64,26 +64,30 @@ type checkOpts struct {
 	now       string
 	format    string
 	compare   bool
+	ci        checkCI // check_format.go
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
 	var o checkOpts
-	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json]\n\n"+
+	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json|github|junit|markdown]\n"+
+		"       [--repository OWNER/NAME] [--baseline FILE] [--write-baseline FILE] [--summary FILE] [--github-output FILE]\n\n"+
 		"Evaluates every scorecard over the catalog (or over the named services: identifier or title, any case)\n"+
 		"and prints each service's level, its failing rules with reasons, and what to fix for the next level.\n"+
-		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.")
+		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.\n"+
+		"With --baseline: 1 only when a level dropped or a rule that passed now fails (listed).")
 	o.src.register(fs)
 	fs.StringVar(&o.scorecard, "scorecard", "", "evaluate only the scorecard with this `ID`")
 	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
 	fs.StringVar(&o.now, "now", "", "evaluate at this time (`RFC3339`) instead of the current time, to reproduce a result")
-	fs.StringVar(&o.format, "format", "text", "output `format`: text or json")
+	fs.StringVar(&o.format, "format", "text", "output `format`: text, json, github (workflow annotations), junit (XML) or markdown (a job summary)")
 	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
+	o.ci.register(fs)
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(e, fs, err)
 	}
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json, not %q\n", o.format)
+	if !validCheckFormat(o.format) {
+		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json (or, for CI, github, junit or markdown), not %q\n", o.format)
 		return exitUsage
 	}
 	now := time.Now().UTC()
@@ -129,6 +133,13 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
 	entities, ok := selectEntities(e, b.Catalog, services)
+	if o.ci.repository != "" && ok {
+		if len(services) > 0 {
+			fmt.Fprintln(e.stderr, "prodready check: give SERVICE arguments or --repository, not both")
+			return exitUsage
+		}
+		entities, ok = selectRepository(e, b.Catalog, o.ci.repository)
+	}
 	if !ok {
 		return exitUsage
 	}
@@ -167,11 +178,23 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	}
-	if err := writeCheck(e.stdout, o.format, ev, entities, b); err != nil {
+	ci, err := newCheckRun(&o.ci, ev, entities, b, o.minLevel, minRanks)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		err = ci.writeFormat(e.stdout, o.format)
+	} else {
+		err = writeCheck(e.stdout, o.format, ev, entities, b)
+	}
+	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
 		return exitUsage
 	}
-	if len(below) > 0 {
+	if ci.base != nil {
+		code = max(code, ci.gateOnBaseline(e, below))
+	} else if len(below) > 0 {
 		fmt.Fprintf(e.stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), o.minLevel)
 		for _, l := range below {
 			fmt.Fprintf(e.stderr, "  %s\n", l)
@@ -180,7 +203,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			code = exitBelow
 		}
 	}
-	return code
+	return ci.finish(e, &o.ci, code)
 }
 
 // selectEntities resolves SERVICE arguments; none means every entity.
