@@ -317,6 +317,51 @@ func TestActionMetadata(t *testing.T) {
 			}
 		}
 	}
+	// The example workflow uses the action with inputs it has, and its outputs.
+	examples, _ := filepath.Glob("../../examples/workflows/*.yml")
+	if len(examples) == 0 {
+		t.Error("no example workflow in examples/workflows")
+	}
+	for _, ex := range examples {
+		data, err := os.ReadFile(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					ID   string
+					Uses string
+					With map[string]string
+				}
+			}
+		}
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatalf("%s: %v", ex, err)
+		}
+		used := false
+		for _, job := range wf.Jobs {
+			for _, st := range job.Steps {
+				if !strings.HasPrefix(st.Uses, "prodready/prodready@") {
+					continue
+				}
+				used = true
+				for k := range st.With {
+					if _, ok := action.Inputs[k]; !ok {
+						t.Errorf("%s: input %q is not in action.yml", ex, k)
+					}
+				}
+				for _, m := range regexp.MustCompile(`steps\.`+st.ID+`\.outputs\.([a-z]+)`).FindAllStringSubmatch(string(data), -1) {
+					if _, ok := action.Outputs[m[1]]; !ok {
+						t.Errorf("%s: output %q is not in action.yml", ex, m[1])
+					}
+				}
+			}
+		}
+		if !used {
+			t.Errorf("%s does not use the action", ex)
+		}
+	}
 	// The outputs are the keys `check --github-output` writes.
 	var buf bytes.Buffer
 	if err := (&checkRun{ev: &scorecard.Evaluation{}}).writeOutputs(&buf, true); err != nil {
