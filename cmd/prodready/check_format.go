@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -191,9 +192,12 @@ func (c *checkRun) writeOutputs(w io.Writer, passed bool) error {
 	if len(ids) > 0 {
 		level = levels[ids[0]]
 	}
+	// JSON by hand to keep the scorecards' order, which a map would sort.
 	pairs := make([]string, len(ids))
 	for i, id := range ids {
-		pairs[i] = fmt.Sprintf("%q:%q", id, levels[id])
+		k, _ := json.Marshal(id)
+		v, _ := json.Marshal(levels[id])
+		pairs[i] = string(k) + ":" + string(v)
 	}
 	_, err := fmt.Fprintf(w, "level=%s\nlevels={%s}\npassed=%t\nregressions=%d\n", oneLine(level), strings.Join(pairs, ","), passed, len(c.regressions))
 	return err
