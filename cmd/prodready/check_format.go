@@ -39,8 +39,8 @@ type checkCI struct {
 
 func (x *checkCI) register(fs *flag.FlagSet) {
 	fs.StringVar(&x.repository, "repository", "", "evaluate the service(s) of this GitHub repository (`OWNER/NAME`, e.g. $GITHUB_REPOSITORY): by the github.com/project-slug annotation, a repository property or relation, else the identifier NAME")
-	fs.StringVar(&x.baseline, "baseline", "", "compare with a previous `--format json` output (`FILE`): exit 1 only when a level dropped or a rule that passed now fails")
-	fs.StringVar(&x.writeBaseline, "write-baseline", "", "also write the results as `--format json` to `FILE`, for a later --baseline")
+	fs.StringVar(&x.baseline, "baseline", "", "compare with `FILE`, a previous --format json output: exit 1 only when a level dropped or a rule that passed now fails")
+	fs.StringVar(&x.writeBaseline, "write-baseline", "", "also write the results to `FILE` as --format json does, for a later --baseline")
 	fs.StringVar(&x.summary, "summary", "", "also append the markdown summary to `FILE` (in GitHub Actions: $GITHUB_STEP_SUMMARY)")
 	fs.StringVar(&x.githubOutput, "github-output", "", "also append level=, levels=, passed= and regressions= to `FILE` (in GitHub Actions: $GITHUB_OUTPUT)")
 }
