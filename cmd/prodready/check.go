@@ -66,27 +66,31 @@ type checkOpts struct {
 	format    string
 	compare   bool
 	verbose   bool
+	ci        checkCI // check_format.go
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
 	var o checkOpts
-	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json]\n\n"+
+	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json|github|junit|markdown]\n"+
+		"       [--repository OWNER/NAME] [--baseline FILE] [--write-baseline FILE] [--summary FILE] [--github-output FILE]\n\n"+
 		"Evaluates every scorecard over the catalog (or over the named services: identifier or title, any case)\n"+
 		"and prints each service's level, its failing rules with reasons, and what to fix for the next level.\n"+
-		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.")
+		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.\n"+
+		"With --baseline: 1 only when a level dropped or a rule that passed now fails (listed).")
 	o.src.register(fs)
 	fs.StringVar(&o.scorecard, "scorecard", "", "evaluate only the scorecard with this `ID`")
 	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
 	fs.StringVar(&o.now, "now", "", "evaluate at this time (`RFC3339`) instead of the current time, to reproduce a result")
-	fs.StringVar(&o.format, "format", "text", "output `format`: text or json")
+	fs.StringVar(&o.format, "format", "text", "output `format`: text, json, github (workflow annotations), junit (XML) or markdown (a job summary)")
 	fs.BoolVar(&o.verbose, "verbose", false, "with --min-level over the whole catalog, print every service and rule, not only the services below the level and the rules they fail")
 	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
+	o.ci.register(fs)
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(e, fs, err)
 	}
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json, not %q\n", o.format)
+	if !validCheckFormat(o.format) {
+		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json (or, for CI, github, junit or markdown), not %q\n", o.format)
 		return exitUsage
 	}
 	now := time.Now().UTC()
@@ -132,6 +136,13 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
 	entities, ok := selectEntities(e, b.Catalog, services)
+	if o.ci.repository != "" && ok {
+		if len(services) > 0 {
+			fmt.Fprintln(e.stderr, "prodready check: give SERVICE arguments or --repository, not both")
+			return exitUsage
+		}
+		entities, ok = selectRepository(e, b.Catalog, o.ci.repository)
+	}
 	if !ok {
 		return exitUsage
 	}
@@ -161,52 +172,53 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		}
 		return max(code, comparePort(e, o.format, ev, entities, b.Findings))
 	}
-	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
-	stderr := bufio.NewWriterSize(e.stderr, 16<<10)
-	// A result is below when its scorecard defines the level and the
-	// service does not reach it.
-	isBelow := func(r scorecard.Result, si int) bool {
-		return r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si]
-	}
-	below := 0
+	var below []string
 	for _, ei := range entities {
 		for si := range scs {
-			if isBelow(ev.Result(ei, si), si) {
-				below++
+			r := ev.Result(ei, si)
+			if r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si] {
+				below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
 			}
 		}
 	}
-	var werr error
-	// Services named on the command line were asked about: they are printed
-	// in full. A gate over the whole catalog is quiet unless --verbose.
-	if o.minLevel != "" && !o.verbose && o.format == "text" && len(services) == 0 {
-		werr = writeGate(stdout, ev, entities, minRanks, o.minLevel)
-	} else {
-		werr = writeCheck(stdout, o.format, ev, entities, b)
-	}
-	if werr == nil {
-		werr = stdout.Flush()
-	}
-	if werr != nil {
-		stderr.Flush()
-		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", werr)
+	ci, err := newCheckRun(&o.ci, ev, entities, b, o.minLevel, minRanks)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
-	if below > 0 {
-		fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(below, "result"), o.minLevel)
-		for _, ei := range entities {
-			for si := range scs {
-				if r := ev.Result(ei, si); isBelow(r, si) {
-					fmt.Fprintf(stderr, "  %s is %s on %s, below %s\n", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title)
-				}
-			}
+	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
+	switch {
+	case o.format != "text" && o.format != "json":
+		err = ci.writeFormat(stdout, o.format)
+	case o.minLevel != "" && !o.verbose && o.format == "text" && len(services) == 0 && o.ci.repository == "":
+		// Services named on the command line were asked about: they are
+		// printed in full. A gate over the whole catalog is quiet unless
+		// --verbose.
+		err = writeGate(stdout, ev, entities, minRanks, o.minLevel)
+	default:
+		err = writeCheck(stdout, o.format, ev, entities, b)
+	}
+	if err == nil {
+		err = stdout.Flush()
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
+		return exitUsage
+	}
+	if ci.base != nil {
+		code = max(code, ci.gateOnBaseline(e, below))
+	} else if len(below) > 0 {
+		stderr := bufio.NewWriterSize(e.stderr, 16<<10)
+		fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), o.minLevel)
+		for _, l := range below {
+			fmt.Fprintf(stderr, "  %s\n", l)
 		}
+		stderr.Flush()
 		if code == exitOK {
 			code = exitBelow
 		}
 	}
-	stderr.Flush()
-	return code
+	return ci.finish(e, &o.ci, code)
 }
 
 // selectEntities resolves SERVICE arguments; none means every entity.

@@ -13,33 +13,8 @@ import (
 	"github.com/prodready/prodready/scorecard/demo"
 )
 
-// The JSON output as encoding/json made it before it was streamed:
-// writeCheckJSON must keep writing exactly these bytes.
-type checkJSON struct {
-	Now      string       `json:"now"`
-	Entities []entityJSON `json:"entities"`
-}
-
-type entityJSON struct {
-	Identifier string                   `json:"identifier"`
-	Title      string                   `json:"title"`
-	Team       []string                 `json:"team"`
-	Scorecards map[string]scorecardJSON `json:"scorecards"`
-}
-
-type scorecardJSON struct {
-	Level string     `json:"level"`
-	Rules []ruleJSON `json:"rules"`
-}
-
-type ruleJSON struct {
-	Identifier string   `json:"identifier"`
-	Title      string   `json:"title"`
-	Level      string   `json:"level"`
-	Status     string   `json:"status"`
-	Reasons    []string `json:"reasons"`
-}
-
+// encoderCheckJSON is the JSON output as encoding/json made it before it
+// was streamed: writeCheckJSON must keep writing exactly these bytes.
 func encoderCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 	out := checkJSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]entityJSON, 0, len(entities))}
 	for _, ei := range entities {
