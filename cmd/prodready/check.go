@@ -257,16 +257,58 @@ func writeCheck(w io.Writer, format string, ev *scorecard.Evaluation, entities [
 	if format == "json" {
 		return writeCheckJSON(w, ev, entities)
 	}
+	// Services no scorecard applies to are said once per reason, not once
+	// each: a scorecard for another blueprint would otherwise repeat for
+	// every service of the catalog.
+	var groups []string
+	none := map[string][]string{} // reason -> services
 	for _, i := range entities {
+		why := notApplies(ev, i)
+		if why != "" && len(entities) > 1 {
+			if _, ok := none[why]; !ok {
+				groups = append(groups, why)
+			}
+			none[why] = append(none[why], ev.Catalog.Entities[i].Identifier)
+			continue
+		}
 		if err := report.WriteText(w, report.ForService(ev, i, b.EntityURL)); err != nil {
 			return err
 		}
+		if why != "" {
+			fmt.Fprintf(w, "    %s\n", why)
+		}
 		fmt.Fprintln(w)
+	}
+	for _, why := range groups {
+		names := none[why]
+		shown := names[:min(len(names), 5)]
+		more := ""
+		if len(names) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+		}
+		fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
 	}
 	if len(entities) > 1 {
 		return writeSummary(w, ev, entities)
 	}
 	return nil
+}
+
+// notApplies says why no scorecard applies to entity i ("" when one does).
+func notApplies(ev *scorecard.Evaluation, i int) string {
+	var why []string
+	for si, sc := range ev.Scorecards {
+		if ev.Result(i, si).Applies {
+			return ""
+		}
+		if r := sc.NotApplies(&ev.Catalog.Entities[i], ev.Now); r != "" {
+			why = append(why, r)
+		}
+	}
+	if len(why) == 0 {
+		return "no scorecard is evaluated"
+	}
+	return strings.Join(why, "; ")
 }
 
 // writeSummary counts services per level on each scorecard.

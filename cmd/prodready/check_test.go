@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,26 @@ func TestValidatePortScorecards(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 || got.Errors != 5 || got.Findings[0].Line == 0 {
 		t.Errorf("json: exit %d, %+v, %v", code, got, err)
+	}
+}
+
+// A scorecard for another blueprint is said once, naming the blueprint, not
+// "no scorecard applies to this service" once per service (issue 13).
+func TestCheckSaysOnceWhyNoScorecardApplies(t *testing.T) {
+	dir := t.TempDir()
+	var ents []string
+	for i := 0; i < 30; i++ {
+		ents = append(ents, fmt.Sprintf(`{"identifier": "w-%02d", "blueprint": "workload"}`, i))
+	}
+	catalog := filepath.Join(dir, "catalog.json")
+	if err := os.WriteFile(catalog, []byte("["+strings.Join(ents, ",")+"]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := cli(t, nil, "check", "--catalog", catalog)
+	if n := strings.Count(out, "no scorecard applies"); n != 1 {
+		t.Fatalf("said %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "30 services") || !strings.Contains(out, `blueprint "service", not "workload"`) {
+		t.Errorf("the line does not say how many, or why:\n%s", out)
 	}
 }
