@@ -19,7 +19,7 @@ func TestRequestsPerRepository(t *testing.T) {
 			Protection: &githubtest.Protection{RequiredApprovals: 1}}, 5, 2}, // readme, pulls, codeowners, rules, protection; then rules and protection (304)
 		{"CODEOWNERS at the root", githubtest.Repo{Files: map[string]string{"CODEOWNERS": "* @acme/a\n"}, Protection: &githubtest.Protection{}}, 6, 2},
 		{"no CODEOWNERS", githubtest.Repo{Teams: []githubtest.TeamAccess{{Slug: "a", Permission: "admin"}}, Protection: &githubtest.Protection{}}, 8, 3}, // 3 locations, teams
-		{"unprotected", githubtest.Repo{Files: map[string]string{".github/CODEOWNERS": "* @acme/a\n"}}, 5, 2},                                               // protection 404 each run
+		{"unprotected", githubtest.Repo{Files: map[string]string{".github/CODEOWNERS": "* @acme/a\n"}}, 5, 2},                                            // protection 404 each run
 		{"empty", githubtest.Repo{Empty: true}, 2, 1}, // readme 409, teams
 	}
 	for _, tc := range cases {
