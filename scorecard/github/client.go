@@ -187,7 +187,13 @@ func (c *Client) gate(ctx context.Context) error {
 		if c.rateKnown && !now.Before(c.reset) {
 			c.rateKnown = false // a new window: the next answer says how much is left
 		}
-		if !c.rateKnown || c.remaining-c.inflight > c.cfg.RateReserve {
+		// A reserve larger than a tenth of the limit (a small Enterprise
+		// Server limit) would pause every window away.
+		reserve := c.cfg.RateReserve
+		if c.limit > 0 {
+			reserve = max(min(reserve, c.limit/10), 1)
+		}
+		if !c.rateKnown || c.remaining-c.inflight > reserve {
 			c.inflight++
 			c.rmu.Unlock()
 			return nil
@@ -207,7 +213,7 @@ func (c *Client) gate(ctx context.Context) error {
 			if hook != nil {
 				hook(reset)
 			}
-			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "remaining", left, "reserve", c.cfg.RateReserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
+			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "remaining", left, "reserve", reserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("waiting for GitHub's rate limit to reset at %s: %w", reset.UTC().Format(time.RFC3339), err)

@@ -449,3 +449,28 @@ func (c *fakeClock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// A limit smaller than the default reserve (a small Enterprise Server
+// limit) pauses once per window, not forever.
+func TestSmallLimitDefaultReserve(t *testing.T) {
+	srv := githubtest.NewServer(githubtest.WithRateLimit(50, time.Hour))
+	defer srv.Close()
+	basicOrg(srv, 12)
+	var mu sync.Mutex
+	sleeps := 0
+	cl, _ := github.New(github.Config{BaseURL: srv.URL, Token: githubtest.DefaultToken, MaxRateWait: 2 * time.Hour},
+		github.WithSleep(func(context.Context, time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			sleeps++ // every waiting worker sleeps; the first one's reset serves all
+			if sleeps > 3*8 {
+				return errors.New("paused over and over")
+			}
+			srv.ResetRate()
+			return nil
+		}))
+	f := collect(t, srv, &github.Collector{Client: cl, Org: "acme"})
+	if sleeps == 0 || len(f.Warnings) != 0 || f.Records[11].Properties["readme"] != "hi" {
+		t.Errorf("%d sleeps, warnings %q", sleeps, f.Warnings)
+	}
+}
