@@ -16,7 +16,6 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-
 // scheduleOf is the entry of job in entries.
 func scheduleOf(t *testing.T, entries []schedule.Entry, job string) schedule.Entry {
 	t.Helper()
