@@ -28,8 +28,10 @@ func decodeArray(data []byte, splitFrom int) ([]Entity, bool) {
 		var ents []Entity
 		return ents, fastjson.Unmarshal(data, &ents) == nil
 	}
-	// Pieces are smaller than a worker's share, so a slow one evens out.
-	pieces, ok := splitArray(data, 4*workers)
+	// Pieces are smaller than a worker's share, so a slow one evens out,
+	// and about a megabyte, so that the copies made to decode them stay
+	// small beside the catalog.
+	pieces, ok := splitArray(data, max(4*workers, len(data)>>20))
 	if !ok {
 		return nil, false
 	}

@@ -150,9 +150,17 @@ const (
 
 // NewCatalog indexes entities. It fails on a missing or duplicate identifier.
 func NewCatalog(entities []Entity) (*Catalog, error) {
-	c := &Catalog{Entities: entities, byKey: make(map[string]int, 2*len(entities)), names: &lazyIndex{}}
+	ids, err := identifiers(entities)
+	if err != nil {
+		return nil, err
+	}
+	return newCatalog(entities, ids), nil
+}
+
+// identifiers maps each identifier to its entity; it fails on a missing or
+// duplicate one.
+func identifiers(entities []Entity) (map[string]int, error) {
 	ids := make(map[string]int, len(entities))
-	c.byID = ids
 	for i := range entities {
 		e := &entities[i]
 		if strings.TrimSpace(e.Identifier) == "" {
@@ -163,6 +171,12 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 		}
 		ids[e.Identifier] = i
 	}
+	return ids, nil
+}
+
+// newCatalog indexes entities whose identifiers are ids.
+func newCatalog(entities []Entity, ids map[string]int) *Catalog {
+	c := &Catalog{Entities: entities, byID: ids, byKey: make(map[string]int, 2*len(entities)), names: &lazyIndex{}}
 	// Identifiers win over titles: add titles first so identifiers overwrite.
 	for i := range entities {
 		if t := strings.ToLower(strings.TrimSpace(entities[i].Title)); t != "" {
@@ -175,7 +189,7 @@ func NewCatalog(entities []Entity) (*Catalog, error) {
 		c.byKey[strings.ToLower(entities[i].Identifier)] = i
 	}
 	c.buildColumns()
-	return c, nil
+	return c
 }
 
 // buildColumns fills the columns in one pass over the entities' maps: a
@@ -344,13 +358,20 @@ func (e *entityJSON) looksLikeScorecard(raw []byte) bool {
 // file names the input in errors. An empty catalog is an error: an empty
 // result must never pass for a healthy one.
 func ParseCatalog(file string, data []byte) (*Catalog, error) {
-	if ents, ok := fastCatalog(data); ok && len(ents) > 0 {
-		if cat, err := NewCatalog(ents); err == nil {
-			return cat, nil
+	// The input is only held through in from here, so that the fast path
+	// can let go of it once it is decoded and valid: the catalog is then
+	// indexed while the garbage collector may reclaim the bytes, which
+	// lowers the peak memory of a large catalog by the file's size.
+	in := &catalogInput{data: data}
+	data = nil
+	if ents, ok := fastCatalog(in.data); ok && len(ents) > 0 {
+		if ids, err := identifiers(ents); err == nil {
+			in.data = nil
+			return newCatalog(ents, ids), nil
 		}
 	}
 	// Something is wrong: parse again, carefully, to say where and what.
-	p := catalogParser{file: file, data: data}
+	p := catalogParser{file: file, data: in.data}
 	ents, err := p.parse()
 	if err != nil {
 		return nil, err
@@ -360,6 +381,8 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 	}
 	return p.index(ents)
 }
+
+type catalogInput struct{ data []byte }
 
 // fastCatalog decodes a well-formed catalog in one pass of a fast decoder. It
 // answers false for anything unusual, which the careful parser then explains

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/files"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -104,6 +105,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
+	}
+	if fsrc, ok := src.(files.Source); ok {
+		defer tuneGC(e.getenv, fsrc.Catalog)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)
