@@ -127,7 +127,17 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
+	cfg, _ := e.settings() // a bad value stopped the command before
+	if cfg == nil {
+		cfg = &settings{}
+	}
+	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
+	if !ok {
+		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
+		return exitUsage
+	}
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
+	applyExemptions(e.stderr, ev, xs)
 	entities, ok := selectEntities(e, b.Catalog, services)
 	if !ok {
 		return exitUsage
@@ -279,6 +289,16 @@ type ruleJSON struct {
 	Level      string   `json:"level"`
 	Status     string   `json:"status"`
 	Reasons    []string `json:"reasons"`
+	// Exempt is set when an active exemption makes the failing rule count
+	// as passing for the level; Status stays FAILURE.
+	Exempt *exemptJSON `json:"exempt,omitempty"`
+}
+
+type exemptJSON struct {
+	Until  string `json:"until"`
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+	Origin string `json:"origin"`
 }
 
 func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
@@ -299,6 +319,9 @@ func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error
 					status = "FAILURE"
 				}
 				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+				if x := r.Exemption(ri); x != nil {
+					sj.Rules[ri].Exempt = &exemptJSON{Until: x.UntilText(), Reason: x.Reason, By: x.By, Origin: x.Origin}
+				}
 			}
 			ej.Scorecards[sc.Identifier] = sj
 		}

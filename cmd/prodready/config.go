@@ -54,6 +54,8 @@ type settings struct {
 	schedules []schedule.Entry
 	jobs      bot.JobConfig
 
+	exemptions exemptionSettings // PRODREADY_EXEMPTION*
+
 	db         string
 	leaderPoll time.Duration
 	logFormat  string
@@ -131,6 +133,20 @@ func variables() []variable {
 			}},
 		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: the system's temporary directory)",
 			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
+		{name: "PRODREADY_EXEMPTIONS", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
+			set: func(s *settings, v string) error { s.exemptions.file = v; return fileCheck("PRODREADY_EXEMPTIONS")(v) }},
+		{name: "PRODREADY_EXEMPTION_MAX", def: "90d", help: "longest an exemption may last, from the file or from Slack",
+			set: func(s *settings, v string) (err error) {
+				s.exemptions.max, err = parseDays("PRODREADY_EXEMPTION_MAX", v)
+				return err
+			}},
+		{name: "PRODREADY_EXEMPTION_CHANNEL", help: "channel ID where exemption requests from Slack are posted for approval",
+			set: func(s *settings, v string) error { s.exemptions.channel = v; return nil }},
+		{name: "PRODREADY_EXEMPTION_APPROVERS", help: "comma-separated Slack user IDs (U…) or user group IDs (S…) allowed to approve exemptions",
+			set: func(s *settings, v string) (err error) {
+				s.exemptions.approvers, err = parseApprovers(v)
+				return err
+			}},
 		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prodready/prodready/scorecard"
+)
+
+// exemptionSettings are the PRODREADY_EXEMPTION* variables.
+type exemptionSettings struct {
+	file      string        // PRODREADY_EXEMPTIONS
+	max       time.Duration // PRODREADY_EXEMPTION_MAX
+	channel   string        // PRODREADY_EXEMPTION_CHANNEL
+	approvers []string      // PRODREADY_EXEMPTION_APPROVERS: user (U/W) or user group (S) IDs
+}
+
+var slackPrincipal = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+
+// parseApprovers reads PRODREADY_EXEMPTION_APPROVERS.
+func parseApprovers(v string) ([]string, error) {
+	var out []string
+	for _, id := range strings.Split(v, ",") {
+		id = strings.TrimSpace(id)
+		if !slackPrincipal.MatchString(id) {
+			return nil, fmt.Errorf("PRODREADY_EXEMPTION_APPROVERS: %q is not a Slack user ID (U0123ABCD) or user group ID (S0123ABCD); separate IDs with commas", id)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// loadExemptions reads PRODREADY_EXEMPTIONS at now, writes its warnings
+// to w and returns its exemptions; ok is false when the file has an error
+// (each one written, with file:line and field).
+func loadExemptions(w io.Writer, x exemptionSettings, now time.Time) (xs []scorecard.Exemption, ok bool) {
+	if x.file == "" {
+		return nil, true
+	}
+	data, err := os.ReadFile(x.file)
+	if err != nil {
+		fmt.Fprintf(w, "prodready: PRODREADY_EXEMPTIONS: %v\n", err)
+		return nil, false
+	}
+	xs, findings := scorecard.ParseExemptions(x.file, data, now, x.max)
+	for _, f := range findings {
+		fmt.Fprintln(w, f)
+	}
+	return xs, len(findings.Errors()) == 0
+}
+
+// applyExemptions applies xs to ev and warns about those naming a service,
+// scorecard or rule that does not exist.
+func applyExemptions(w io.Writer, ev *scorecard.Evaluation, xs []scorecard.Exemption) {
+	for _, p := range ev.Exempt(xs) {
+		fmt.Fprintf(w, "prodready: warning: %s\n", p)
+	}
+}
