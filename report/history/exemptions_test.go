@@ -33,7 +33,9 @@ func TestExemptionLifecycle(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i := range errs {
-			wg.Go(func() { _, errs[i] = s.DecideExemption(ctx, req.ID, true, []string{"UA", "UB"}[i], now.Add(time.Minute)) })
+			wg.Go(func() {
+				_, errs[i] = s.DecideExemption(ctx, req.ID, true, []string{"UA", "UB"}[i], now.Add(time.Minute))
+			})
 		}
 		wg.Wait()
 		if (errs[0] == nil) == (errs[1] == nil) {
