@@ -152,6 +152,7 @@ func faultLine(f report.Fault) string {
 	if d := strings.TrimSpace(f.Description); d != "" {
 		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 500)) + "_"
 	}
+	l += exemptSuffix(f.Exempt)
 	return l
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/prodready/prodready/bot/metrics"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -62,6 +63,10 @@ type Config struct {
 	// Metrics, when set, is served on /metrics and counts refreshes and
 	// answers posted to Slack.
 	Metrics *metrics.Metrics
+	// Store is the history the buttons record in (exemptions, snoozes);
+	// nil turns those buttons off. Exemptions configures requests.
+	Store      *history.Store
+	Exemptions ExemptionConfig
 }
 
 // Companion is work that runs as long as the bot: Start must not block,

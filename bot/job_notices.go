@@ -34,6 +34,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	out.SnapshotID = snap.ID
 	j.checkTarget(snap, out)
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
+	notices, noted, err := j.noticeExtras(ctx, snap, notices, now, out)
+	if err != nil {
+		return err
+	}
 	if len(notices) == 0 {
 		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
 		return nil
@@ -131,6 +135,9 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 			return 0
 		}
 		errs = append(errs, j.deliver(ctx, JobNotices, r, msgs, copyOf, func(dest string) string { return byDest[dest].Hash })...)
+		if len(errs) == 0 && !opt.DryRun {
+			errs = append(errs, noted.mark(ctx, st, byDest, now)...)
+		}
 	}
 	return joinSorted(errs)
 }

@@ -50,6 +50,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 				if f.Description != "" {
 					line += ": " + dgEsc(f.Description)
 				}
+				line += exemptSuffix(f.Exempt)
 				b.WriteString(line)
 			}
 		}
@@ -69,6 +70,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		pendingN++
 	}
 	flush()
+	noticeNotes(&l, n)
 	if dropped > 0 {
 		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // Notice is what one owning team hears in one run: its services below the
@@ -20,6 +22,11 @@ type Notice struct {
 	// Hash identifies the content (not the "new" marks): an unchanged hash
 	// means there is nothing new to say.
 	Hash string
+	// Expired lists the team's exemptions that stopped counting since the
+	// last notice; Snoozed, the snooze that quieted the notices before this
+	// one. Both are set by the notices job from the history.
+	Expired []ExpiredExemption
+	Snoozed *SnoozeNote
 }
 
 // NoticeService is one service below target on at least one scorecard.
@@ -42,6 +49,9 @@ type NoticeStanding struct {
 type NoticeRule struct {
 	Rule, Title, Level, Description string
 	New                             bool // passed at the last notice
+	// Exempt is the exemption that lets the rule count as passing; the
+	// rule is still listed, never hidden.
+	Exempt *scorecard.Exemption
 }
 
 // Name is the team's display name.
@@ -78,7 +88,8 @@ func BuildNotices(cur *Snapshot, target string, names map[string]string) []*Noti
 			for i := range def.Rules {
 				rd := &def.Rules[i]
 				if rd.Rank <= targets[si] && !r.Passes(i) {
-					st.Fix = append(st.Fix, NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description})
+					st.Fix = append(st.Fix, NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description,
+						Exempt: cur.Exemption(ent.Identifier, def.Identifier, rd.Identifier)})
 				}
 			}
 			sort.SliceStable(st.Fix, func(a, b int) bool {

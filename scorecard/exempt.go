@@ -268,3 +268,13 @@ func (r Result) Exemption(i int) *Exemption {
 // Counts reports whether rule i counts as passing for the level: it
 // passes, or an active exemption covers it.
 func (r Result) Counts(i int) bool { return r.Pass[i] || r.Exemption(i) != nil }
+
+// Exemptions returns the exemptions that count in this evaluation, one per
+// exempt rule of a service, in no particular order.
+func (ev *Evaluation) Exemptions() []Exemption {
+	out := make([]Exemption, 0, len(ev.exempt))
+	for _, x := range ev.exempt {
+		out = append(out, *x)
+	}
+	return out
+}

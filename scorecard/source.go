@@ -19,6 +19,9 @@ type Bundle struct {
 	Origin string
 	// EntityURL links to an entity in the source's own UI; nil when there is none.
 	EntityURL func(e *Entity) string
+	// Exemptions are applied by Evaluate: those of the exemptions file and
+	// the approved ones from Slack, added by whoever wraps the source.
+	Exemptions []Exemption
 }
 
 // Team is an owning team of entities.
@@ -39,5 +42,9 @@ type Source interface {
 
 // Evaluate evaluates the bundle's scorecards over its catalog at now.
 func (b *Bundle) Evaluate(now time.Time) *Evaluation {
-	return Evaluate(now, b.Scorecards, b.Catalog)
+	ev := Evaluate(now, b.Scorecards, b.Catalog)
+	if len(b.Exemptions) > 0 {
+		ev.Exempt(b.Exemptions)
+	}
+	return ev
 }

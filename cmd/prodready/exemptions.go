@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -59,4 +62,25 @@ func applyExemptions(w io.Writer, ev *scorecard.Evaluation, xs []scorecard.Exemp
 	for _, p := range ev.Exempt(xs) {
 		fmt.Fprintf(w, "prodready: warning: %s\n", p)
 	}
+}
+
+func (s *settings) exemptionConfig() bot.ExemptionConfig {
+	return bot.ExemptionConfig{File: s.exemptions.file, Max: s.exemptions.max, Channel: s.exemptions.channel, Approvers: s.exemptions.approvers}
+}
+
+// withInteractionStore gives the bot the history for exemptions, snoozes
+// and buttons, and makes its catalog carry the exemptions that count.
+// Without a usable database the bot still answers, counting the
+// exemptions file only; the returned func closes the store.
+func withInteractionStore(ctx context.Context, s *settings, cfg *bot.Config) func() {
+	cfg.Exemptions = s.exemptionConfig()
+	store, err := history.Open(ctx, s.db, history.Options{})
+	if err != nil {
+		cfg.Log.Error("history unavailable: exemptions from Slack, snoozes and exemption buttons are off", "err", err)
+		cfg.Source = bot.WithExemptions(cfg.Source, cfg.Exemptions, nil, cfg.Log)
+		return nil
+	}
+	cfg.Store = store
+	cfg.Source = bot.WithExemptions(cfg.Source, cfg.Exemptions, store, cfg.Log)
+	return func() { store.Close() }
 }

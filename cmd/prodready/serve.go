@@ -45,6 +45,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
+	if closeStore := withInteractionStore(ctx, s, &cfg); closeStore != nil {
+		defer closeStore()
+	}
 	b, err := bot.New(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)

@@ -42,6 +42,8 @@ func exemptionsMigration(d dialect) []string {
 		// One open request per rule of a service: a second click on
 		// Request exemption finds the first.
 		`CREATE UNIQUE INDEX exemptions_open ON exemptions (service, scorecard, rule) WHERE status = 'requested'`,
+		// Replicas syncing the same file at once add each entry once.
+		`CREATE UNIQUE INDEX exemptions_file ON exemptions (service, scorecard, rule, until_at, reason, requested_by) WHERE origin = 'file'`,
 		`CREATE INDEX exemptions_until ON exemptions (status, until_at)`,
 		`CREATE TABLE snoozes (
 			id ` + d.autoID + `,
@@ -195,7 +197,7 @@ func (s *Store) SyncFileExemptions(ctx context.Context, xs []scorecard.Exemption
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO exemptions (service, scorecard, rule, until_at, reason, origin, status, requested_by, requested_at, decided_by, decided_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			x.Service, x.Scorecard, x.Rule, millis(x.Until), x.Reason, scorecard.OriginFile, ExemptionApproved, x.By, millis(now), x.By, millis(now)); err != nil {
 			return s.err(op, err)
 		}
