@@ -32,7 +32,9 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 		return err
 	}
 	out.SnapshotID = snap.ID
-	j.checkTarget(snap, out)
+	if err := j.checkTarget(snap, out); err != nil {
+		return err
+	}
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
 	notices, noted, err := j.noticeExtras(ctx, snap, notices, now, out)
 	if err != nil {

@@ -158,6 +158,7 @@ func BuildDigest(in DigestInput) *Digest {
 }
 
 func targetRank(def *ScorecardDef, target string) int {
+	target = targetOf(target, def.Identifier)
 	if target != "" {
 		if r := def.LevelRank(target); r >= 0 {
 			return r

@@ -131,6 +131,14 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if cfg == nil {
 		cfg = &settings{}
 	}
+	notes, terr := checkTargets(cfg.jobs.TargetLevel, b.Scorecards)
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "prodready: %s\n", n)
+	}
+	if terr != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", terr)
+		return exitUsage
+	}
 	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
 	if !ok {
 		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -122,8 +123,12 @@ func variables() []variable {
 	return append(vars, []variable{
 		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests",
 			set: str(func(s *settings) *string { return &s.jobs.ReportChannel })},
-		{name: "PRODREADY_TARGET_LEVEL", help: "level counted as at target (default: each scorecard's top level)",
-			set: str(func(s *settings) *string { return &s.jobs.TargetLevel })},
+		{name: "PRODREADY_TARGET_LEVEL", help: "target level: LEVEL for all, or SCORECARD:LEVEL,… (default: the top level in digests, the next level up in notices)",
+			set: func(s *settings, v string) error {
+				s.jobs.TargetLevel = v
+				_, err := report.ParseTargets(v)
+				return err
+			}},
 		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
 			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = bot.LoadTeamRoutes(v); return err }},
 		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this",
