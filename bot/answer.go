@@ -94,6 +94,9 @@ func answerService(s *Evaluated, name string) Message {
 		}
 		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
 	}
+	if a := answerActions(svc); a != nil {
+		b.block(a, 0)
+	}
 	allPass := true
 	for _, st := range svc.Scorecards {
 		allPass = allPass && st.Passed == st.Total

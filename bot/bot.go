@@ -67,6 +67,8 @@ type Config struct {
 	// nil turns those buttons off. Exemptions configures requests.
 	Store      *history.Store
 	Exemptions ExemptionConfig
+	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.
+	Routes *TeamRoutes
 }
 
 // Companion is work that runs as long as the bot: Start must not block,
@@ -172,7 +174,10 @@ func (b *Bot) Console() bool { return b.console }
 // operations endpoints (OpsHandler).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: newReplayGuard()})
+	seen := newReplayGuard() // one guard: a signature is good once, whatever the path
+	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	mux.Handle(InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	mux.Handle(EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.opsRoutes(mux)
 	return logPanics(b.log, mux)
 }
@@ -407,6 +412,8 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 		b.log.Warn("socket mode trouble; slack-go reconnects", "event", string(evt.Type), "data", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid or revoked)")
+	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		b.onSocketInteractive(ctx, sm, evt)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {

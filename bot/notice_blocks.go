@@ -58,8 +58,8 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		if pending.Len() > 0 && pending.Len()+2+len(text) > dgMaxSectionText {
 			flush()
 		}
-		// Room for this section and the "… and N more" note.
-		if !l.room(2) {
+		// Room for this section, the "… and N more" note and the buttons.
+		if !l.room(2 + noticeActionBlocks(n)) {
 			dropped++
 			continue
 		}
@@ -71,6 +71,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 	}
 	flush()
 	noticeNotes(&l, n)
+	noticeActions(&l, n)
 	if dropped > 0 {
 		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
 	}

@@ -74,6 +74,7 @@ func (s *settings) exemptionConfig() bot.ExemptionConfig {
 // exemptions file only; the returned func closes the store.
 func withInteractionStore(ctx context.Context, s *settings, cfg *bot.Config) func() {
 	cfg.Exemptions = s.exemptionConfig()
+	cfg.Routes = s.jobs.Routes
 	store, err := history.Open(ctx, s.db, history.Options{})
 	if err != nil {
 		cfg.Log.Error("history unavailable: exemptions from Slack, snoozes and exemption buttons are off", "err", err)
