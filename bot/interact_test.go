@@ -309,3 +309,35 @@ func TestInteractionsOverSocketMode(t *testing.T) {
 		t.Errorf("shared over Socket Mode: %+v", p)
 	}
 }
+
+// TestExemptionModalErrorsOverSocketMode: a view_submission's errors go
+// back in the Socket Mode ack, as Slack wants them there.
+func TestExemptionModalErrorsOverSocketMode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	emu := slackemu.New(t)
+	st, err := history.Open(ctx, filepath.Join(t.TempDir(), "h.db"), history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := start(t, emu, Config{BotToken: emu.BotToken(), AppToken: emu.AppToken(), Store: st,
+		Exemptions: ExemptionConfig{Channel: emu.AddChannel("approvals"), Max: 30 * 24 * time.Hour}})
+	waitReady(t, r.bot)
+	rep, err := emu.SendInteractionSocket(ctx, slackemu.Interaction{Type: "view_submission", CallbackID: cbExemptionModal,
+		PrivateMetadata: `{"s":"refunds-worker","c":"production_readiness"}`,
+		State: map[string]map[string]slackemu.StateValue{
+			blockRule:   {blockRule: slackemu.OptionValue("has_readme")},
+			blockReason: {blockReason: slackemu.TextValue("split")},
+			blockUntil:  {blockUntil: slackemu.DateValue(time.Now().Add(45 * 24 * time.Hour).Format(time.DateOnly))},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rep.Body), `"response_action":"errors"`) || !strings.Contains(string(rep.Body), "At most 30 days from today") {
+		t.Errorf("ack %s", rep.Body)
+	}
+	if all, _ := st.Exemptions(ctx, ""); len(all) != 0 {
+		t.Errorf("a refused request was recorded: %+v", all)
+	}
+}

@@ -144,6 +144,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
 		return exitUsage
 	}
+	xs = append(xs, approvedExemptions(ctx, e.stderr, cfg, now)...)
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
 	applyExemptions(e.stderr, ev, xs)
 	entities, ok := selectEntities(e, b.Catalog, services)

@@ -85,3 +85,36 @@ func withInteractionStore(ctx context.Context, s *settings, cfg *bot.Config) fun
 	cfg.Source = bot.WithExemptions(cfg.Source, cfg.Exemptions, store, cfg.Log)
 	return func() { store.Close() }
 }
+
+// approvedExemptions are the exemptions approved in Slack, for check: read
+// from the history only when PRODREADY_DB is set and the database exists
+// (check never creates one, as in CI). A history it cannot read is a
+// warning: the file's exemptions still count.
+func approvedExemptions(ctx context.Context, w io.Writer, s *settings, now time.Time) []scorecard.Exemption {
+	if !s.set["PRODREADY_DB"] {
+		return nil
+	}
+	if !history.IsPostgres(s.db) {
+		if _, err := os.Stat(s.db); err != nil {
+			return nil
+		}
+	}
+	store, err := history.Open(ctx, s.db, history.Options{})
+	if err != nil {
+		fmt.Fprintf(w, "prodready: warning: exemptions approved in Slack not read: %v\n", err)
+		return nil
+	}
+	defer store.Close()
+	xs, err := store.ActiveExemptions(ctx, now)
+	if err != nil {
+		fmt.Fprintf(w, "prodready: warning: exemptions approved in Slack not read: %v\n", err)
+		return nil
+	}
+	var out []scorecard.Exemption
+	for _, x := range xs {
+		if x.Origin != scorecard.OriginFile { // the file's own are read from the file
+			out = append(out, x)
+		}
+	}
+	return out
+}

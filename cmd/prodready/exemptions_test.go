@@ -1,9 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
 )
 
 const readmeExemption = `# reviewed in Git
@@ -104,5 +111,38 @@ func TestCheckExemptionFileErrors(t *testing.T) {
 	code, _, errs := cli(t, map[string]string{"PRODREADY_EXEMPTION_APPROVERS": "alice"}, "check")
 	if code != 2 || !strings.Contains(errs, "PRODREADY_EXEMPTION_APPROVERS") {
 		t.Errorf("bad approvers: exit %d: %s", code, errs)
+	}
+}
+
+// TestCheckShowsExemptionsApprovedInSlack: with PRODREADY_DB, check also
+// counts the exemptions approved in Slack, with their origin.
+func TestCheckShowsExemptionsApprovedInSlack(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "h.db")
+	st, err := history.Open(ctx, db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, _ := time.Parse(time.RFC3339, fixedNow)
+	rec, err := st.RequestExemption(ctx, scorecard.Exemption{Service: "refunds-worker", Scorecard: "production_readiness", Rule: "has_readme",
+		Until: now.Add(48 * time.Hour), Reason: "split"}, "U0DEV", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DecideExemption(ctx, rec.ID, true, "U0LEAD", now); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errs := cli(t, map[string]string{"PRODREADY_DB": db}, "check", "refunds-worker", "--now", fixedNow, "--scorecard", "production_readiness")
+	if code != 0 || !strings.Contains(out, "Production Readiness: Bronze") || !strings.Contains(out, "— by U0LEAD (slack)") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+	// No database: check does not create one.
+	missing := filepath.Join(t.TempDir(), "none.db")
+	if code, _, errs := cli(t, map[string]string{"PRODREADY_DB": missing}, "check", "refunds-worker", "--now", fixedNow); code != 0 {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("check created a history database")
 	}
 }
