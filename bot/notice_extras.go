@@ -94,14 +94,7 @@ func (n noticeNoted) mark(ctx context.Context, st *history.Store, delivered map[
 	return errs
 }
 
-// slackMention shows a Slack user ID as a mention; other names as they are.
-func slackMention(id string) string {
-	if slackPrincipalID(id) {
-		return "<@" + id + ">"
-	}
-	return id
-}
-
+// slackPrincipalID reports whether s looks like a Slack user ID (U…, W…).
 func slackPrincipalID(s string) bool {
 	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
 		return false
