@@ -126,3 +126,25 @@ func BenchmarkAppHome500(b *testing.B) {
 		HomeView(s, teams, nil)
 	}
 }
+
+func TestTeamsOfEmailInCatalogAndTeamsFile(t *testing.T) {
+	s := bigTeam(t, 3)
+	routes, err := ParseTeamRoutes("teams.yaml", []byte("default_channel: C0DEF\nteams:\n  search:\n    dm: [Owner@Example.com, b@example.com]\n  big:\n    channel: C0BIG\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		email string
+		want  string
+	}{
+		{"owner@example.com", "big,search"}, // the catalog's members and the file's DM list, any case
+		{"b@example.com", "search"},
+		{"nobody@example.com", ""},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		if got := strings.Join(s.TeamsOf(tc.email, routes), ","); got != tc.want {
+			t.Errorf("TeamsOf(%q) = %q, want %q", tc.email, got, tc.want)
+		}
+	}
+}
