@@ -146,15 +146,17 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 		return ev.Catalog.Entities[ents[i]].Identifier < ev.Catalog.Entities[ents[j]].Identifier
 	})
 	exempt := 0
+	var inForce []string
 	for _, e := range ents {
-		for si := range ev.Scorecards {
+		for si, sc := range ev.Scorecards {
 			r := ev.Result(e, si)
 			if !r.Applies {
 				continue
 			}
 			for i := range r.Pass {
-				if r.Exemption(i) != nil {
+				if x := r.Exemption(i); x != nil {
 					exempt++
+					inForce = append(inForce, fmt.Sprintf("• *%s* · %s (%s)%s", esc(ev.Catalog.Entities[e].Name()), esc(sc.Rules[i].Name()), esc(sc.Name()), exemptSuffix(x)))
 				}
 			}
 		}
@@ -169,7 +171,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 		strings.Join(names, ", "), plural(len(ents), "service"), plural(exempt, "exemption"), plural(len(myPending), "request"), s.LoadedAt.UTC().Format("2 Jan 15:04 MST")), maxSectionText))))
 	// Reserve: the pending requests' section and the "…and N more" line.
 	reserve := 1
-	if len(myPending) > 0 {
+	if len(myPending) > 0 || len(inForce) > 0 {
 		reserve += 2
 	}
 	var pack strings.Builder
@@ -205,17 +207,32 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 	if !full && !flush() {
 		full = true
 	}
-	if len(myPending) > 0 {
+	if len(myPending) > 0 || len(inForce) > 0 {
 		var pb strings.Builder
-		for i, p := range myPending {
-			if i == 20 {
-				fmt.Fprintf(&pb, "\n…and %d more", len(myPending)-20)
-				break
+		list := func(title string, lines []string) {
+			if len(lines) == 0 {
+				return
 			}
-			fmt.Fprintf(&pb, "\n• *%s* · %s (%s) until %s, asked by %s", esc(p.Service), code(p.Rule), esc(p.Scorecard), p.UntilText(), mentionEsc(p.RequestedBy))
+			if pb.Len() > 0 {
+				pb.WriteString("\n\n")
+			}
+			pb.WriteString(title)
+			for i, line := range lines {
+				if i == 10 {
+					fmt.Fprintf(&pb, "\n…and %d more", len(lines)-10)
+					break
+				}
+				pb.WriteString("\n" + cut(line, 250))
+			}
 		}
+		list("*Exemptions in force*", inForce)
+		var waiting []string
+		for _, p := range myPending {
+			waiting = append(waiting, fmt.Sprintf("• *%s* · %s (%s) until %s, asked by %s", esc(p.Service), code(p.Rule), esc(p.Scorecard), p.UntilText(), mentionEsc(p.RequestedBy)))
+		}
+		list("*Exemption requests waiting for approval*", waiting)
 		l.add(slack.NewDividerBlock())
-		l.add(slack.NewSectionBlock(mrkdwn(cut("*Exemption requests waiting for approval*"+pb.String(), maxSectionText)), nil, nil))
+		l.add(slack.NewSectionBlock(mrkdwn(cut(pb.String(), maxSectionText)), nil, nil))
 	}
 	if shown < len(ents) {
 		l.add(slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more services: Slack shows 100 blocks in a Home tab. `/prodready team <team>` lists them all.", len(ents)-shown))))

@@ -2,12 +2,14 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prodready/prodready/bot/slackemu"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -147,4 +149,29 @@ func TestTeamsOfEmailInCatalogAndTeamsFile(t *testing.T) {
 			t.Errorf("TeamsOf(%q) = %q, want %q", tc.email, got, tc.want)
 		}
 	}
+}
+
+func TestAppHomeListsExemptions(t *testing.T) {
+	base := bigTeam(t, 4)
+	b := *base.Bundle
+	now := base.LoadedAt
+	b.Exemptions = []scorecard.Exemption{{Service: "service-with-a-long-name-00000", Scorecard: "pr", Rule: "readme", Until: now.Add(24 * time.Hour), Reason: "repo split", By: "U0LEAD", Origin: scorecard.OriginSlack}}
+	s := NewEvaluated(&b, now)
+	pending := []history.ExemptionRecord{{ID: 7, Status: history.ExemptionRequested, RequestedBy: "U0DEV",
+		Exemption: scorecard.Exemption{Service: "service-with-a-long-name-00001", Scorecard: "pr", Rule: "oncall", Until: now.Add(48 * time.Hour)}}}
+	txt := blocksText(mustJSON(t, HomeView(s, []string{"big"}, pending).Blocks))
+	for _, want := range []string{"1 exemption in force · 1 request waiting", "*Exemptions in force*", "exempt until " + now.Add(24*time.Hour).Format(time.DateOnly) + ": repo split — by <@U0LEAD> (slack)", "*Exemption requests waiting for approval*", "`oncall` (pr)", "asked by <@U0DEV>"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("Home tab lacks %q:\n%s", want, txt)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
