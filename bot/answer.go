@@ -98,6 +98,9 @@ func answerService(s *Evaluated, name string) Message {
 		}
 		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
 	}
+	if a := answerActions(svc); a != nil {
+		b.block(a, 0)
+	}
 	allPass := true
 	for _, st := range svc.Scorecards {
 		allPass = allPass && st.Passed == st.Total
@@ -156,6 +159,7 @@ func faultLine(f report.Fault) string {
 	if d := strings.TrimSpace(f.Description); d != "" {
 		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 500)) + "_"
 	}
+	l += exemptSuffix(f.Exempt)
 	return l
 }
 

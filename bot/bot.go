@@ -25,6 +25,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/prodready/prodready/bot/metrics"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -63,6 +64,12 @@ type Config struct {
 	// Metrics, when set, is served on /metrics and counts refreshes and
 	// answers posted to Slack.
 	Metrics *metrics.Metrics
+	// Store is the history the buttons record in (exemptions, snoozes);
+	// nil turns those buttons off. Exemptions configures requests.
+	Store      *history.Store
+	Exemptions ExemptionConfig
+	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.
+	Routes *TeamRoutes
 }
 
 // Companion is work that runs as long as the bot: Start must not block,
@@ -168,7 +175,10 @@ func (b *Bot) Console() bool { return b.console }
 // operations endpoints (OpsHandler).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: newReplayGuard()})
+	seen := newReplayGuard() // one guard: a signature is good once, whatever the path
+	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	mux.Handle(InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	mux.Handle(EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.opsRoutes(mux)
 	return logPanics(b.log, mux)
 }
@@ -403,6 +413,8 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 		b.log.Warn("socket mode trouble; slack-go reconnects", "event", string(evt.Type), "data", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid or revoked)")
+	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		b.onSocketInteractive(ctx, sm, evt)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {

@@ -107,6 +107,9 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		l.section("stale", ":warning: *"+dgEsc(s)+"*")
 	}
 	l.section("history", "_"+dgEsc(d.HistoryLine())+"_")
+	if x := d.ExemptionLine(); x != "" {
+		l.context(dgEsc(x))
+	}
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]
 		l.add("divider", slack.NewDividerBlock())

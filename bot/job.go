@@ -390,21 +390,20 @@ func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *s
 	return snap, b, nil
 }
 
-// checkTarget notes each scorecard that has no level named
-// PRODREADY_TARGET_LEVEL: its top level is used instead.
-func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
+// checkTarget checks PRODREADY_TARGET_LEVEL against the scorecards
+// loaded: a scorecard it names lacking the level is an error; a bare
+// level a scorecard lacks is noted (its default target is used).
+func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) error {
 	if j.cfg.TargetLevel == "" {
-		return
+		return nil
 	}
-	for i := range snap.Scorecards {
-		d := &snap.Scorecards[i]
-		if d.LevelRank(j.cfg.TargetLevel) >= 0 {
-			continue
-		}
-		note := fmt.Sprintf("PRODREADY_TARGET_LEVEL=%q is not a level of scorecard %q (levels: %s); its top level %q is the target",
-			j.cfg.TargetLevel, d.Identifier, strings.Join(d.Levels, ", "), d.Levels[len(d.Levels)-1])
-		out.Notes = append(out.Notes, note) // logged with the run's outcome
+	t, err := report.ParseTargets(j.cfg.TargetLevel)
+	if err != nil {
+		return err
 	}
+	notes, err := t.Check(snap.Scorecards)
+	out.Notes = append(out.Notes, notes...) // logged with the run's outcome
+	return err
 }
 
 func teamNames(b *scorecard.Bundle) map[string]string {

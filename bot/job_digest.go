@@ -65,7 +65,9 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 		return err
 	}
 	out.SnapshotID = snap.ID
-	j.checkTarget(snap, out)
+	if err := j.checkTarget(snap, out); err != nil {
+		return err
+	}
 	if stale != nil {
 		out.Notes = append(out.Notes, fmt.Sprintf("the catalog could not be loaded (%s): the digest reports the last stored snapshot, taken %s, %s old",
 			stale.Reason, snap.Taken.Format(time.RFC3339), report.Age(stale.At.Sub(snap.Taken))))

@@ -32,8 +32,14 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 		return err
 	}
 	out.SnapshotID = snap.ID
-	j.checkTarget(snap, out)
+	if err := j.checkTarget(snap, out); err != nil {
+		return err
+	}
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
+	notices, noted, err := j.noticeExtras(ctx, snap, notices, now, out)
+	if err != nil {
+		return err
+	}
 	if len(notices) == 0 {
 		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
 		return nil
@@ -131,6 +137,9 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 			return 0
 		}
 		errs = append(errs, j.deliver(ctx, JobNotices, r, msgs, copyOf, func(dest string) string { return byDest[dest].Hash })...)
+		if len(errs) == 0 && !opt.DryRun {
+			errs = append(errs, noted.mark(ctx, st, byDest, now)...)
+		}
 	}
 	return joinSorted(errs)
 }

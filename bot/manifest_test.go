@@ -18,14 +18,26 @@ type manifest struct {
 			URL       string `yaml:"url"`
 			UsageHint string `yaml:"usage_hint"`
 		} `yaml:"slash_commands"`
+		AppHome struct {
+			HomeTab bool `yaml:"home_tab_enabled"`
+		} `yaml:"app_home"`
 	} `yaml:"features"`
 	OAuth struct {
 		Scopes struct {
-			Bot []string `yaml:"bot"`
+			Bot         []string `yaml:"bot"`
+			BotOptional []string `yaml:"bot_optional"`
 		} `yaml:"scopes"`
 	} `yaml:"oauth_config"`
 	Settings struct {
-		SocketMode bool `yaml:"socket_mode_enabled"`
+		SocketMode    bool `yaml:"socket_mode_enabled"`
+		Interactivity struct {
+			Enabled    bool   `yaml:"is_enabled"`
+			RequestURL string `yaml:"request_url"`
+		} `yaml:"interactivity"`
+		Events struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
 	} `yaml:"settings"`
 }
 
@@ -45,14 +57,42 @@ func TestManifests(t *testing.T) {
 		if err := yaml.Unmarshal(data, &m); err != nil {
 			t.Fatalf("%s: %v", c.file, err)
 		}
-		if !slices.Equal(m.OAuth.Scopes.Bot, slackemu.BotScopes) {
-			t.Errorf("%s: scopes %v, want %v", c.file, m.OAuth.Scopes.Bot, slackemu.BotScopes)
+		all := append(append([]string{}, m.OAuth.Scopes.Bot...), m.OAuth.Scopes.BotOptional...)
+		if !slices.Equal(all, slackemu.BotScopes) {
+			t.Errorf("%s: scopes %v, want %v", c.file, all, slackemu.BotScopes)
 		}
 		// Exactly-once delivery looks a message up in the history of any
-		// kind of conversation it posts to after a crash.
+		// kind of conversation it posts to after a crash; it copes without
+		// (docs/slack.md), so those scopes are optional.
 		for _, sc := range []string{"channels:history", "groups:history", "im:history", "mpim:history"} {
+			if !slices.Contains(m.OAuth.Scopes.BotOptional, sc) || slices.Contains(m.OAuth.Scopes.Bot, sc) {
+				t.Errorf("%s: %s must be optional (bot_optional), for conversations.history after a crash only", c.file, sc)
+			}
+		}
+		// What the buttons, the modal, the approvers' group and the Home tab need.
+		for _, sc := range []string{"mpim:write", "usergroups:read", "users:read", "users:read.email", "chat:write", "im:write"} {
 			if !slices.Contains(m.OAuth.Scopes.Bot, sc) {
-				t.Errorf("%s: lacks %s, which conversations.history needs", c.file, sc)
+				t.Errorf("%s: lacks the required scope %s", c.file, sc)
+			}
+		}
+		if !m.Features.AppHome.HomeTab {
+			t.Errorf("%s: the Home tab is not enabled", c.file)
+		}
+		if !m.Settings.Interactivity.Enabled {
+			t.Errorf("%s: interactivity is off: no button would work", c.file)
+		}
+		if !slices.Contains(m.Settings.Events.BotEvents, "app_home_opened") {
+			t.Errorf("%s: does not subscribe to app_home_opened", c.file)
+		}
+		for what, want := range map[string]string{m.Settings.Interactivity.RequestURL: InteractionPath, m.Settings.Events.RequestURL: EventsPath} {
+			if c.socket {
+				if what != "" {
+					t.Errorf("%s: Socket Mode needs no request URL, got %q", c.file, what)
+				}
+				continue
+			}
+			if p, err := url.Parse(what); err != nil || p.Scheme != "https" || p.Path != want {
+				t.Errorf("%s: request URL %q must be https and end in %s", c.file, what, want)
 			}
 		}
 		if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/prodready" {

@@ -50,6 +50,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 				if f.Description != "" {
 					line += ": " + dgEsc(f.Description)
 				}
+				line += exemptSuffix(f.Exempt)
 				b.WriteString(line)
 			}
 		}
@@ -57,8 +58,8 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		if pending.Len() > 0 && pending.Len()+2+len(text) > dgMaxSectionText {
 			flush()
 		}
-		// Room for this section and the "… and N more" note.
-		if !l.room(2) {
+		// Room for this section, the "… and N more" note and the buttons.
+		if !l.room(2 + noticeActionBlocks(n)) {
 			dropped++
 			continue
 		}
@@ -69,6 +70,8 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		pendingN++
 	}
 	flush()
+	noticeNotes(&l, n)
+	noticeActions(&l, n)
 	if dropped > 0 {
 		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
 	}

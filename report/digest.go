@@ -75,6 +75,8 @@ type Digest struct {
 	NoTeam     []EntityRef // services with no owning team
 	Failures   []Failure
 	Stale      *Staleness // see StaleLine
+	// Exemptions counts the exemptions in force and those about to end.
+	Exemptions ExemptionCounts
 }
 
 // ScorecardDigest is the digest of one scorecard.
@@ -137,7 +139,8 @@ type Move struct {
 // so it can run for any period the history holds.
 func BuildDigest(in DigestInput) *Digest {
 	cur := in.Cur
-	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Failures: in.Failures, Stale: in.Stale}
+	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Failures: in.Failures, Stale: in.Stale,
+		Exemptions: CountExemptions(cur)}
 	var prevIdx map[string]int
 	if in.Prev != nil {
 		d.Since = in.Prev.Taken
@@ -155,6 +158,7 @@ func BuildDigest(in DigestInput) *Digest {
 }
 
 func targetRank(def *ScorecardDef, target string) int {
+	target = targetOf(target, def.Identifier)
 	if target != "" {
 		if r := def.LevelRank(target); r >= 0 {
 			return r

@@ -127,6 +127,9 @@ func (d *Digest) WriteText(w io.Writer) error {
 		b.WriteString(s + "\n")
 	}
 	b.WriteString(d.HistoryLine() + "\n")
+	if l := d.ExemptionLine(); l != "" {
+		b.WriteString(l + "\n")
+	}
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]
 		fmt.Fprintf(&b, "\n%s (%d services)\n", sd.Title, sd.Services)
@@ -220,8 +223,14 @@ func (n *Notice) WriteText(w io.Writer) error {
 					mark = " [new]"
 				}
 				fmt.Fprintf(&b, "      - %s (%s)%s: %s\n", f.Title, f.Level, mark, f.Description)
+				if f.Exempt != nil {
+					fmt.Fprintf(&b, "        %s\n", f.Exempt)
+				}
 			}
 		}
+	}
+	for _, l := range n.NoteLines() {
+		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

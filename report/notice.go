@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // Notice is what one owning team hears in one run: its services below the
@@ -20,6 +22,11 @@ type Notice struct {
 	// Hash identifies the content (not the "new" marks): an unchanged hash
 	// means there is nothing new to say.
 	Hash string
+	// Expired lists the team's exemptions that stopped counting since the
+	// last notice; Snoozed, the snooze that quieted the notices before this
+	// one. Both are set by the notices job from the history.
+	Expired []ExpiredExemption
+	Snoozed *SnoozeNote
 }
 
 // NoticeService is one service below target on at least one scorecard.
@@ -33,15 +40,21 @@ type NoticeService struct {
 type NoticeStanding struct {
 	Scorecard, Title string
 	Level, Target    string
-	Dropped          bool   // level is lower than at the last notice
-	From             string // the level at the last notice, when Dropped
-	Fix              []NoticeRule
+	// NextStep: no target is set for the scorecard, so Target is the
+	// service's next level up.
+	NextStep bool
+	Dropped  bool   // level is lower than at the last notice
+	From     string // the level at the last notice, when Dropped
+	Fix      []NoticeRule
 }
 
 // NoticeRule is a failing rule to fix to reach the target, and what to do.
 type NoticeRule struct {
 	Rule, Title, Level, Description string
 	New                             bool // passed at the last notice
+	// Exempt is the exemption that lets the rule count as passing; the
+	// rule is still listed, never hidden.
+	Exempt *scorecard.Exemption
 }
 
 // Name is the team's display name.
@@ -62,7 +75,12 @@ func BuildNotices(cur *Snapshot, target string, names map[string]string) []*Noti
 	ns := len(cur.Scorecards)
 	targets := make([]int, ns)
 	for si := range cur.Scorecards {
-		targets[si] = targetRank(&cur.Scorecards[si], target)
+		// No target for the scorecard: each service is asked for its next
+		// level up, not for the top level at once.
+		targets[si] = -1
+		if l := targetOf(target, cur.Scorecards[si].Identifier); l != "" {
+			targets[si] = cur.Scorecards[si].LevelRank(l)
+		}
 	}
 	byTeam := map[string]*Notice{}
 	for e := range cur.Entities {
@@ -70,15 +88,20 @@ func BuildNotices(cur *Snapshot, target string, names map[string]string) []*Noti
 		var svc *NoticeService
 		for si := range cur.Scorecards {
 			r := cur.Results[e*ns+si]
-			if !r.Applies || r.Level >= targets[si] {
+			def := &cur.Scorecards[si]
+			tr := targets[si]
+			if tr < 0 && r.Applies {
+				tr = def.nextRank(r.Level)
+			}
+			if !r.Applies || r.Level >= tr {
 				continue
 			}
-			def := &cur.Scorecards[si]
-			st := NoticeStanding{Scorecard: def.Identifier, Title: def.Name(), Level: def.Levels[r.Level], Target: def.Levels[targets[si]]}
+			st := NoticeStanding{Scorecard: def.Identifier, Title: def.Name(), Level: def.Levels[r.Level], Target: def.Levels[tr], NextStep: targets[si] < 0}
 			for i := range def.Rules {
 				rd := &def.Rules[i]
-				if rd.Rank <= targets[si] && !r.Passes(i) {
-					st.Fix = append(st.Fix, NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description})
+				if rd.Rank <= tr && !r.Passes(i) {
+					st.Fix = append(st.Fix, NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description,
+						Exempt: cur.Exemption(ent.Identifier, def.Identifier, rd.Identifier)})
 				}
 			}
 			sort.SliceStable(st.Fix, func(a, b int) bool {
@@ -113,6 +136,21 @@ func BuildNotices(cur *Snapshot, target string, names map[string]string) []*Noti
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Team < out[j].Team })
 	return out
+}
+
+// nextRank is the lowest level above level that has rules; level itself
+// at the top.
+func (d *ScorecardDef) nextRank(level int) int {
+	next := -1
+	for i := range d.Rules {
+		if r := d.Rules[i].Rank; r > level && (next < 0 || r < next) {
+			next = r
+		}
+	}
+	if next < 0 {
+		return level
+	}
+	return next
 }
 
 func (n *Notice) hash() string {
@@ -158,7 +196,11 @@ func (n *Notice) MarkSince(prev *Snapshot, prevIdx map[string]int) {
 			}
 			pdef := &prev.Scorecards[psi]
 			compared = true
-			if pr.Level < pdef.LevelRank(st.Target) {
+			below := pr.Level < pdef.LevelRank(st.Target)
+			if st.NextStep {
+				below = pdef.nextRank(pr.Level) > pr.Level // not at the top
+			}
+			if below {
 				s.New = false // it was below target then too
 			}
 			if from := pdef.Levels[pr.Level]; pdef.LevelRank(st.Level) < pr.Level {

@@ -43,6 +43,9 @@ type Fault struct {
 	Description string
 	Level       string
 	Reasons     []string
+	// Exempt is the active exemption that makes the rule count as passing
+	// for the level; nil when there is none. The rule still fails.
+	Exempt *scorecard.Exemption
 }
 
 // Step is what it takes to reach the next level.
@@ -75,7 +78,7 @@ func standing(r scorecard.Result) Standing {
 	faults := map[int]Fault{}
 	for _, i := range r.Failing() {
 		rule := &sc.Rules[i]
-		f := Fault{Rule: rule.Identifier, Title: rule.Name(), Description: rule.Description, Level: rule.Level, Reasons: r.Reasons(i)}
+		f := Fault{Rule: rule.Identifier, Title: rule.Name(), Description: rule.Description, Level: rule.Level, Reasons: r.Reasons(i), Exempt: r.Exemption(i)}
 		faults[i] = f
 		if n := len(st.Failing); n == 0 || st.Failing[n-1].Level != rule.Level {
 			st.Failing = append(st.Failing, LevelFaults{Level: rule.Level})

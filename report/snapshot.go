@@ -17,6 +17,10 @@ type Snapshot struct {
 	Entities   []EntityRef
 	// Results holds entity e's result on scorecard s at e*len(Scorecards)+s.
 	Results []Result
+	// Exemptions counted in the evaluation (not stored with the snapshot:
+	// the history keeps them in their own table); see Exemption.
+	Exemptions []scorecard.Exemption
+	exempt     map[string]*scorecard.Exemption
 }
 
 // ScorecardDef is what a snapshot needs of a scorecard to read its results
@@ -124,6 +128,7 @@ func (s *Snapshot) EntityIndex() map[string]int {
 // the catalog's UI (kept in memory only, for messages).
 func TakeSnapshot(ev *scorecard.Evaluation, origin string, url func(*scorecard.Entity) string) *Snapshot {
 	s := &Snapshot{Taken: ev.Now, Origin: origin}
+	s.SetExemptions(ev.Exemptions())
 	s.Scorecards = make([]ScorecardDef, len(ev.Scorecards))
 	for i, sc := range ev.Scorecards {
 		d := ScorecardDef{Identifier: sc.Identifier, Title: sc.Title, Levels: sc.LevelNames(), Rules: make([]RuleDef, len(sc.Rules))}

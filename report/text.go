@@ -36,6 +36,9 @@ func WriteText(w io.Writer, s Service) error {
 				for _, r := range f.Reasons {
 					fmt.Fprintf(&b, "          %s\n", r)
 				}
+				if f.Exempt != nil {
+					fmt.Fprintf(&b, "          %s (%s)\n", f.Exempt, f.Exempt.Origin)
+				}
 			}
 		}
 		switch {

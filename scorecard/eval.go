@@ -336,7 +336,8 @@ type Evaluation struct {
 	stride  int    // rule slots per entity
 	pass    []bool // entity*stride + offsets[s] + rule
 	levels  []int16
-	applies []bool // entity*len(Scorecards) + s
+	applies []bool             // entity*len(Scorecards) + s
+	exempt  map[int]*Exemption // by pass slot; set by Exempt
 }
 
 // Evaluate runs every scorecard over every entity of the catalog, at now.
@@ -430,17 +431,20 @@ type Result struct {
 	Level     int    // rank in Scorecard.Levels
 	Pass      []bool // by rule index; nil when the scorecard does not apply
 	now       time.Time
+	ev        *Evaluation // for exemptions
+	base      int         // first pass slot
 }
 
 // Result returns scorecard s's outcome for entity e (both indexes).
 func (ev *Evaluation) Result(e, s int) Result {
 	ns := len(ev.Scorecards)
-	r := Result{Entity: &ev.Catalog.Entities[e], Scorecard: ev.Scorecards[s], now: ev.Now}
+	r := Result{Entity: &ev.Catalog.Entities[e], Scorecard: ev.Scorecards[s], now: ev.Now, ev: ev}
 	if !ev.applies[e*ns+s] {
 		return r
 	}
 	base := e*ev.stride + ev.offsets[s]
 	r.Applies = true
+	r.base = base
 	r.Level = int(ev.levels[e*ns+s])
 	r.Pass = ev.pass[base : base+len(r.Scorecard.Rules)]
 	return r
@@ -473,8 +477,8 @@ func (r Result) Failing() []int {
 }
 
 // NextLevel returns the rank of the next level the entity can reach (the
-// lowest level above its own that has rules) and the rules to fix for it.
-// ok is false at the top.
+// lowest level above its own that has rules) and the rules to fix for it;
+// an exempt rule needs no fix. ok is false at the top.
 func (r Result) NextLevel() (rank int, fix []int, ok bool) {
 	s := r.Scorecard
 	for next := r.Level + 1; next < len(s.Levels); next++ {
@@ -483,7 +487,7 @@ func (r Result) NextLevel() (rank int, fix []int, ok bool) {
 		}
 		for rank := 1; rank <= next; rank++ {
 			for _, i := range s.RulesAt(rank) {
-				if !r.Pass[i] {
+				if !r.Counts(i) {
 					fix = append(fix, i)
 				}
 			}

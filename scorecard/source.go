@@ -32,6 +32,9 @@ type Bundle struct {
 	// collector ran.
 	Conflicts []Conflict
 	Unjoined  []Unjoined
+	// Exemptions are applied by Evaluate: those of the exemptions file and
+	// the approved ones from Slack, added by whoever wraps the source.
+	Exemptions []Exemption
 }
 
 // Team is an owning team of entities.
@@ -52,5 +55,9 @@ type Source interface {
 
 // Evaluate evaluates the bundle's scorecards over its catalog at now.
 func (b *Bundle) Evaluate(now time.Time) *Evaluation {
-	return Evaluate(now, b.Scorecards, b.Catalog)
+	ev := Evaluate(now, b.Scorecards, b.Catalog)
+	if len(b.Exemptions) > 0 {
+		ev.Exempt(b.Exemptions)
+	}
+	return ev
 }

@@ -67,6 +67,10 @@ var methodScopes = map[string][]string{
 	"files.getUploadURLExternal":   {"files:write"},
 	"files.completeUploadExternal": {"files:write"},
 	"apps.connections.open":        {"connections:write"},
+	"views.open":                   nil,
+	"views.publish":                nil,
+	"views.update":                 nil,
+	"usergroups.users.list":        {"usergroups:read"},
 }
 
 type apiRequest struct {
@@ -327,6 +331,14 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 		return s.completeUpload(req)
 	case "apps.connections.open":
 		return s.openConnection(req)
+	case "views.open":
+		return s.viewsOpen(req)
+	case "views.publish":
+		return s.viewsPublish(req)
+	case "views.update":
+		return s.viewsUpdate(req)
+	case "usergroups.users.list":
+		return s.usergroupUsers(req)
 	}
 	return fail("unknown_method")
 }

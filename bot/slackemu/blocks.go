@@ -63,12 +63,18 @@ var blockTypes = map[string]bool{
 // validateBlocks returns Slack's error strings; format is true when the
 // value is not an array of objects at all.
 func validateBlocks(raw json.RawMessage) (errs []string, format bool) {
+	return validateBlocksMax(raw, MaxBlocks)
+}
+
+// validateBlocksMax is validateBlocks with another block limit: views take
+// 100 blocks, messages 50.
+func validateBlocksMax(raw json.RawMessage, maxBlocks int) (errs []string, format bool) {
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, true
 	}
-	if len(list) > MaxBlocks {
-		errs = append(errs, fmt.Sprintf("no more than %d items allowed [json-pointer:/blocks]", MaxBlocks))
+	if len(list) > maxBlocks {
+		errs = append(errs, fmt.Sprintf("no more than %d items allowed [json-pointer:/blocks]", maxBlocks))
 	}
 	for i, item := range list {
 		var b blockJSON
@@ -97,6 +103,9 @@ func validateBlocks(raw json.RawMessage) (errs []string, format bool) {
 			for j, f := range b.Fields {
 				errs = append(errs, checkText(f, MaxFieldText, false, at(fmt.Sprintf("/fields/%d", j)))...)
 			}
+			if acc := accessoryOf(item); acc != nil {
+				errs = append(errs, checkElement(acc, at("/accessory"))...)
+			}
 		case "header":
 			if b.Text == nil {
 				errs = append(errs, "missing required field: text "+at(""))
@@ -120,6 +129,12 @@ func validateBlocks(raw json.RawMessage) (errs []string, format bool) {
 			if len(b.Elements) > MaxActionElements {
 				errs = append(errs, fmt.Sprintf("no more than %d items allowed %s", MaxActionElements, at("/elements")))
 			}
+			errs = append(errs, checkActionIDs(b.Elements, at)...)
+			for j, e := range b.Elements {
+				errs = append(errs, checkElement(e, at(fmt.Sprintf("/elements/%d", j)))...)
+			}
+		case "input":
+			errs = append(errs, checkInput(item, at)...)
 		case "markdown":
 			var m struct {
 				Text string `json:"text"`

@@ -119,7 +119,9 @@ func (s *Server) newCommand() (responseURL, triggerID string) {
 	s.seq++
 	path := fmt.Sprintf("/commands/%s/%d/%s", s.opts.TeamID, s.seq, randHex(12))
 	s.cmds[path] = &command{url: s.srv.URL + path, created: time.Now()}
-	return s.srv.URL + path, fmt.Sprintf("%d.%d.%s", s.seq, time.Now().Unix(), randHex(16))
+	triggerID = fmt.Sprintf("%d.%d.%s", s.seq, time.Now().Unix(), randHex(16))
+	s.addTriggerLocked(triggerID)
+	return s.srv.URL + path, triggerID
 }
 
 // fields are a command's parameters in the order Slack sends them.

@@ -67,9 +67,9 @@ import (
 	"time"
 )
 
-// BotScopes are the scopes prodready's manifest asks for; the default bot
-// token holds all of them.
-var BotScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write",
+// BotScopes are the scopes prodready's manifest asks for, required then
+// optional; the default bot token holds all of them.
+var BotScopes = []string{"commands", "chat:write", "im:write", "mpim:write", "users:read", "users:read.email", "usergroups:read", "files:write",
 	"channels:history", "groups:history", "im:history", "mpim:history"}
 
 // Options configure a Server. The zero value is usable.
@@ -114,6 +114,11 @@ type Server struct {
 	botID     string
 	botToken  string
 	appToken  string
+	// Interactivity: trigger IDs, views, user groups (views.go).
+	triggers   map[string]trigger
+	views      map[string]*View
+	homes      map[string]*View // by user id
+	usergroups map[string][]string
 }
 
 type token struct {

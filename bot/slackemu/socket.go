@@ -1,7 +1,6 @@
 package slackemu
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -182,40 +181,5 @@ func (s *Server) SendSlashCommandSocket(ctx context.Context, c SlashCommand) (*R
 	for _, f := range s.fields(c, responseURL, trigger) {
 		payload[f[0]] = f[1]
 	}
-	id := randHex(16)
-	ch := make(chan Ack, 1)
-	s.mu.Lock()
-	s.acks[id] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.acks, id)
-		s.mu.Unlock()
-	}()
-	env := map[string]any{"envelope_id": id, "type": "slash_commands", "payload": payload, "accepts_response_payload": true}
-	conns := s.conns()
-	if len(conns) == 0 {
-		return nil, fmt.Errorf("no Socket Mode connection")
-	}
-	start := time.Now()
-	if err := conns[0].write(env); err != nil {
-		return nil, fmt.Errorf("send slash_commands envelope: %w", err)
-	}
-	timer := time.NewTimer(s.opts.CommandTimeout)
-	defer timer.Stop()
-	select {
-	case a := <-ch:
-		r := &Reply{Status: http.StatusOK, Body: a.Payload, ResponseURL: responseURL, Elapsed: time.Since(start)}
-		if len(bytes.TrimSpace(a.Payload)) > 0 {
-			var m ReplyMessage
-			if json.Unmarshal(a.Payload, &m) == nil {
-				r.Message = &m
-			}
-		}
-		return r, nil
-	case <-timer.C:
-		return nil, fmt.Errorf("no ack for envelope %s within %s", id, s.opts.CommandTimeout)
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return s.sendEnvelope(ctx, "slash_commands", payload, responseURL)
 }

@@ -138,7 +138,26 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
+	cfg, _ := e.settings() // a bad value stopped the command before
+	if cfg == nil {
+		cfg = &settings{}
+	}
+	notes, terr := checkTargets(cfg.jobs.TargetLevel, b.Scorecards)
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "prodready: %s\n", n)
+	}
+	if terr != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", terr)
+		return exitUsage
+	}
+	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
+	if !ok {
+		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
+		return exitUsage
+	}
+	xs = append(xs, approvedExemptions(ctx, e.stderr, cfg, now)...)
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
+	applyExemptions(e.stderr, ev, xs)
 	entities, ok := selectEntities(e, b.Catalog, services)
 	if o.ci.repository != "" && ok {
 		if len(services) > 0 {

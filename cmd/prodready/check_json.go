@@ -215,12 +215,20 @@ func (jw *jsonWriter) appendEntity(b []byte, ei int) []byte {
 				}
 				b = append(b, "            "...)
 				b = append(b, pre...)
-				if r.Pass[ri] {
+				x := r.Exemption(ri)
+				if r.Pass[ri] && x == nil {
 					b = append(b, success...)
 					continue
 				}
-				b = append(b, failure...)
-				b = appendStrings(b, r.Reasons(ri), "              ")
+				if r.Pass[ri] {
+					b = append(b, "SUCCESS\",\n              \"reasons\": []"...)
+				} else {
+					b = append(b, failure...)
+					b = appendStrings(b, r.Reasons(ri), "              ")
+				}
+				if x != nil {
+					b = appendExempt(b, x)
+				}
 				b = append(b, "\n            }"...)
 			}
 			b = append(b, "\n          ]"...)
@@ -233,6 +241,20 @@ func (jw *jsonWriter) appendEntity(b []byte, ei int) []byte {
 		b = append(b, "\n      }"...)
 	}
 	return append(b, "\n    }"...)
+}
+
+// appendExempt writes a rule's "exempt" member as the Encoder indents it.
+func appendExempt(b []byte, x *scorecard.Exemption) []byte {
+	const in = ",\n                \""
+	b = append(b, ",\n              \"exempt\": {\n                \"until\": "...)
+	b = appendJSONString(b, x.UntilText())
+	b = append(b, in+"reason\": "...)
+	b = appendJSONString(b, x.Reason)
+	b = append(b, in+"by\": "...)
+	b = appendJSONString(b, x.By)
+	b = append(b, in+"origin\": "...)
+	b = appendJSONString(b, x.Origin)
+	return append(b, "\n              }"...)
 }
 
 // appendStrings writes an array of strings as the Encoder indents it at

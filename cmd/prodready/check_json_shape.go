@@ -25,4 +25,14 @@ type ruleJSON struct {
 	Level      string   `json:"level"`
 	Status     string   `json:"status"`
 	Reasons    []string `json:"reasons"`
+	// Exempt is set when an active exemption makes the failing rule count
+	// as passing for the level; Status stays FAILURE.
+	Exempt *exemptJSON `json:"exempt,omitempty"`
+}
+
+type exemptJSON struct {
+	Until  string `json:"until"`
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+	Origin string `json:"origin"`
 }

@@ -33,6 +33,9 @@ func encoderCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) err
 					status = "FAILURE"
 				}
 				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+				if x := r.Exemption(ri); x != nil {
+					sj.Rules[ri].Exempt = &exemptJSON{Until: x.UntilText(), Reason: x.Reason, By: x.By, Origin: x.Origin}
+				}
 			}
 			ej.Scorecards[sc.Identifier] = sj
 		}

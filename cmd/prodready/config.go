@@ -20,6 +20,7 @@ import (
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -53,6 +54,8 @@ type settings struct {
 	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
 	schedules []schedule.Entry
 	jobs      bot.JobConfig
+
+	exemptions exemptionSettings // PRODREADY_EXEMPTION*
 
 	db         string
 	leaderPoll time.Duration
@@ -138,8 +141,12 @@ func variables() []variable {
 	return append(vars, []variable{
 		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests",
 			set: str(func(s *settings) *string { return &s.jobs.ReportChannel })},
-		{name: "PRODREADY_TARGET_LEVEL", help: "level counted as at target (default: each scorecard's top level)",
-			set: str(func(s *settings) *string { return &s.jobs.TargetLevel })},
+		{name: "PRODREADY_TARGET_LEVEL", help: "target level: LEVEL for all, or SCORECARD:LEVEL,… (default: the top level in digests, the next level up in notices)",
+			set: func(s *settings, v string) error {
+				s.jobs.TargetLevel = v
+				_, err := report.ParseTargets(v)
+				return err
+			}},
 		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
 			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = bot.LoadTeamRoutes(v); return err }},
 		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this",
@@ -149,6 +156,20 @@ func variables() []variable {
 			}},
 		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: the system's temporary directory)",
 			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
+		{name: "PRODREADY_EXEMPTIONS", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
+			set: func(s *settings, v string) error { s.exemptions.file = v; return fileCheck("PRODREADY_EXEMPTIONS")(v) }},
+		{name: "PRODREADY_EXEMPTION_MAX", def: "90d", help: "longest an exemption may last, from the file or from Slack",
+			set: func(s *settings, v string) (err error) {
+				s.exemptions.max, err = parseDays("PRODREADY_EXEMPTION_MAX", v)
+				return err
+			}},
+		{name: "PRODREADY_EXEMPTION_CHANNEL", help: "channel ID where exemption requests from Slack are posted for approval",
+			set: func(s *settings, v string) error { s.exemptions.channel = v; return nil }},
+		{name: "PRODREADY_EXEMPTION_APPROVERS", help: "comma-separated Slack user IDs (U…) or user group IDs (S…) allowed to approve exemptions",
+			set: func(s *settings, v string) (err error) {
+				s.exemptions.approvers, err = parseApprovers(v)
+				return err
+			}},
 		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)

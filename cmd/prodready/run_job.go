@@ -71,7 +71,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	}
 	defer store.Close()
 	log := newLoggerAt(e, slog.LevelWarn)
-	deps := bot.JobDeps{Source: source, Store: store, Out: e.stdout, Log: log, Now: time.Now}
+	deps := bot.JobDeps{Source: bot.WithExemptions(source, s.exemptionConfig(), store, log), Store: store, Out: e.stdout, Log: log, Now: time.Now}
 	token := s.botToken
 	if token != "" {
 		deps.Slack = bot.NewDeliveryClient(token, s.slackAPIURL, nil)

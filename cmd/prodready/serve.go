@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
@@ -45,6 +46,16 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
+	if closeStore := withInteractionStore(ctx, s, &cfg); closeStore != nil {
+		defer closeStore()
+	}
+	// A target level a scorecard lacks stops serve at the first load.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	cfg.Source = targetCheckingSource{Source: cfg.Source, value: s.jobs.TargetLevel, once: &sync.Once{}, fatal: func(err error) {
+		cfg.Log.Error("bad configuration; stopping", "err", err)
+		stop(err)
+	}}
 	b, err := bot.New(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
@@ -61,6 +72,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		b.AddCompanion(jobs)
 	}
 	if err := b.Run(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}

@@ -1,0 +1,49 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
+)
+
+// exemptSuffix marks a failing rule that an exemption lets count as
+// passing: shown, never hidden.
+func exemptSuffix(x *scorecard.Exemption) string {
+	if x == nil {
+		return ""
+	}
+	s := "exempt until " + x.UntilText()
+	if x.Reason != "" {
+		s += ": " + esc(x.Reason)
+	}
+	if x.By != "" {
+		s += " — by " + mentionEsc(x.By)
+	}
+	return " — _" + s + " (" + esc(x.Origin) + ")_"
+}
+
+// noticeNotes adds the notice's notes (a snooze that ended, exemptions
+// that expired) as one context block.
+func noticeNotes(l *dgLayout, n *report.Notice) {
+	var lines []string
+	if z := n.Snoozed; z != nil {
+		lines = append(lines, fmt.Sprintf(":zzz: These notices were snoozed by %s on %s until %s.", mentionEsc(z.By), z.At.UTC().Format(time.DateOnly), z.Until.UTC().Format(time.DateOnly)))
+	}
+	for _, x := range n.Expired {
+		lines = append(lines, fmt.Sprintf(":hourglass: The exemption of *%s* from %s (%s) expired on %s: the rule counts again.", esc(x.Service), esc(x.Rule), esc(x.Scorecard), x.UntilText()))
+	}
+	if len(lines) > 0 {
+		l.context(strings.Join(lines, "\n"))
+	}
+}
+
+// mentionEsc mentions a Slack user ID and escapes anything else.
+func mentionEsc(by string) string {
+	if slackPrincipalID(by) {
+		return "<@" + by + ">"
+	}
+	return esc(by)
+}

@@ -1,0 +1,137 @@
+package scorecard
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const exemptCard = `{"identifier":"sc","title":"SC","levels":[{"title":"Basic"},{"title":"Bronze"},{"title":"Silver"}],"rules":[
+{"identifier":"owner","title":"Has owner","level":"Bronze","query":{"combinator":"and","conditions":[{"property":"owner","operator":"isNotEmpty"}]}},
+{"identifier":"docs","title":"Has docs","level":"Silver","query":{"combinator":"and","conditions":[{"property":"docs","operator":"isNotEmpty"}]}}]}`
+
+func exemptFixture(t *testing.T) ([]*Scorecard, *Catalog) {
+	t.Helper()
+	scs, fs := ParseScorecards("sc.json", []byte(exemptCard))
+	if err := fs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := NewCatalog([]Entity{
+		{Identifier: "a", Properties: map[string]any{"docs": "x"}},              // fails owner (Bronze)
+		{Identifier: "b", Properties: map[string]any{"owner": "t", "docs": ""}}, // fails docs (Silver)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scs, cat
+}
+
+func TestExemptRaisesLevelUntilItExpires(t *testing.T) {
+	scs, cat := exemptFixture(t)
+	until := now.Add(48 * time.Hour)
+	xs := []Exemption{{Service: "a", Scorecard: "sc", Rule: "owner", Until: until, Reason: "moving teams", By: "alice", Origin: OriginFile}}
+	cases := []struct {
+		name      string
+		at        time.Time
+		level     string
+		exempt    bool
+		nextFixes int
+	}{
+		{"before until", now, "Silver", true, 0},
+		{"at until", until, "Silver", true, 0},
+		{"after until", until.Add(time.Second), "Basic", false, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := Evaluate(tc.at, scs, cat)
+			if p := ev.Exempt(xs); len(p) != 0 {
+				t.Fatalf("problems: %v", p)
+			}
+			r := ev.Result(0, 0)
+			if r.LevelName() != tc.level {
+				t.Errorf("level %s, want %s", r.LevelName(), tc.level)
+			}
+			if r.Pass[0] {
+				t.Error("the exempt rule's status changed to passing")
+			}
+			if got := r.Exemption(0) != nil; got != tc.exempt {
+				t.Errorf("exempt %v, want %v", got, tc.exempt)
+			}
+			if tc.exempt && r.Exemption(0).String() != "exempt until "+until.Format(time.DateOnly)+": moving teams — by alice" {
+				t.Errorf("text %q", r.Exemption(0).String())
+			}
+			if _, fix, ok := r.NextLevel(); ok && len(fix) != tc.nextFixes {
+				t.Errorf("fixes %v, want %d", fix, tc.nextFixes)
+			}
+			// The other service is untouched.
+			if ev.Result(1, 0).LevelName() != "Bronze" || ev.Result(1, 0).Exemption(1) != nil {
+				t.Errorf("service b changed: %s", ev.Result(1, 0).LevelName())
+			}
+		})
+	}
+}
+
+func TestExemptNamesWhatDoesNotExist(t *testing.T) {
+	scs, cat := exemptFixture(t)
+	ev := Evaluate(now, scs, cat)
+	until := now.Add(time.Hour)
+	p := ev.Exempt([]Exemption{
+		{Service: "zz", Scorecard: "sc", Rule: "owner", Until: until},
+		{Service: "a", Scorecard: "nope", Rule: "owner", Until: until},
+		{Service: "a", Scorecard: "sc", Rule: "nope", Until: until},
+	})
+	want := []string{`no service "zz"`, `no scorecard "nope"`, `has no rule "nope"`}
+	if len(p) != len(want) {
+		t.Fatalf("problems %v", p)
+	}
+	for i, w := range want {
+		if !strings.Contains(p[i].String(), w) {
+			t.Errorf("problem %d = %q, want ~ %q", i, p[i], w)
+		}
+	}
+	if ev.Result(0, 0).LevelName() != "Basic" {
+		t.Error("a bad exemption changed a level")
+	}
+}
+
+func TestParseExemptions(t *testing.T) {
+	max := 90 * 24 * time.Hour
+	cases := []struct {
+		name  string
+		src   string
+		n     int
+		finds []string // substrings, in order
+	}{
+		{"good", "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: moving\n  by: alice\n", 1, nil},
+		{"empty file", "", 0, nil},
+		{"missing field", "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  by: alice\n", 0, []string{`x.yaml:1:3: error: field "reason" is missing`}},
+		{"unknown field", "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: alice\n  approver: bob\n", 0, []string{`x.yaml:7:3: error: unknown field "approver"`}},
+		{"bad until", "- service: a\n  scorecard: sc\n  rule: owner\n  until: soon\n  reason: r\n  by: alice\n", 0, []string{`x.yaml:4:10: error: field "until": "soon" is not a date`}},
+		{"past until warns", "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-01-01\n  reason: r\n  by: alice\n", 1, []string{`x.yaml:4:10: warning: field "until": until 2026-01-01 is past`}},
+		{"beyond max", "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2027-12-31\n  reason: r\n  by: alice\n", 0, []string{`x.yaml:4:10: error: field "until": until 2027-12-31 is more than 90 days from now`}},
+		{"not a list", "service: a\n", 0, []string{"want a list of exemptions"}},
+		{"duplicate", "- {service: a, scorecard: sc, rule: owner, until: 2026-12-31, reason: r, by: x}\n- {service: a, scorecard: sc, rule: owner, until: 2026-12-30, reason: r, by: x}\n", 1, []string{"already exempt at line 1"}},
+		{"empty value", "- service: \"\"\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: alice\n", 0, []string{`field "service" must be a non-empty value`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			xs, fs := ParseExemptions("x.yaml", []byte(tc.src), now, max)
+			if len(xs) != tc.n {
+				t.Errorf("%d exemptions, want %d (%v)", len(xs), tc.n, fs)
+			}
+			if len(fs) != len(tc.finds) {
+				t.Fatalf("findings %v, want %q", fs, tc.finds)
+			}
+			for i, w := range tc.finds {
+				if !strings.Contains(fs[i].String(), w) {
+					t.Errorf("finding %q, want ~ %q", fs[i], w)
+				}
+			}
+			for _, x := range xs {
+				if x.Origin != OriginFile {
+					t.Errorf("origin %q", x.Origin)
+				}
+			}
+		})
+	}
+}
