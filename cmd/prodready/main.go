@@ -33,7 +33,16 @@ type env struct {
 	loaded bool
 	cfg    *settings // the environment, parsed once (settings)
 	cfgErr error
+
+	closers []func() error // run when the command returns (onExit)
 }
+
+// onExit has f run when the command returns: what a command's source
+// opened (the history database backing GitHub's cache).
+func (e *env) onExit(f func() error) { e.closers = append(e.closers, f) }
+
+// stderrIsTerminal reports whether a person watches stderr.
+func (e *env) stderrIsTerminal() bool { return isTerminal(e.stderr) }
 
 // settings is the environment parsed by the table of variables, once per
 // process; the error names every bad variable.
@@ -99,6 +108,12 @@ func run(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
+	defer func() {
+		for i := len(e.closers) - 1; i >= 0; i-- {
+			e.closers[i]()
+		}
+		e.closers = nil
+	}()
 	return c.run(ctx, e, args[1:])
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
@@ -86,7 +87,8 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder 
 
 func serveConfig(e *env, s *settings) (bot.Config, error) {
 	m := metrics.New()
-	src, err := pickSource(e, sourceFlags{}, port.WithTransport(m.PortTransport(nil)))
+	log := newLogger(e)
+	src, err := pickSource(e, sourceFlags{}, withPort(port.WithTransport(m.PortTransport(nil))), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
 	if err != nil {
 		return bot.Config{}, err
 	}
@@ -98,7 +100,7 @@ func serveConfig(e *env, s *settings) (bot.Config, error) {
 		APIURL:        s.slackAPIURL,
 		RefreshEvery:  s.refreshEvery,
 		Source:        src,
-		Log:           newLogger(e),
+		Log:           log,
 		Console:       e.stdout,
 		Metrics:       m,
 	}, nil

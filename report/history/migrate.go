@@ -77,7 +77,8 @@ func migrations(d dialect) [][]string {
 			run_id BIGINT NOT NULL)`,
 		`CREATE INDEX failures_at ON failures (at)`,
 	},
-		claimsMigration(d), // version 2: claims.go
+		claimsMigration(d),    // version 2: claims.go
+		httpCacheMigration(d), // version 3: httpcache.go
 	}
 }
 
