@@ -133,7 +133,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 	}
 	switch {
 	case catalog != "":
-		return files.Source{Catalog: catalog, Scorecards: scFiles, Base: demo.Source{}}, nil
+		return checkedFiles{Source: files.Source{Catalog: catalog, Scorecards: scFiles, Base: demo.Source{}}, say: findingsSayer(e, o.log)}, nil
 	case s.backstage.BaseURL != "":
 		if len(scFiles) == 0 {
 			// backstage.Source reads definitions from files only.
