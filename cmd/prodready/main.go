@@ -61,12 +61,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":    {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
-		"validate": {"lint scorecard definitions", runValidate},
-		"version":  {"print the version", runVersion},
-		"serve":    {"run the Slack bot", runServe},
-		"run":      {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
-		"config":   {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"check":      {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
+		"validate":   {"lint scorecard definitions", runValidate},
+		"version":    {"print the version", runVersion},
+		"serve":      {"run the Slack bot", runServe},
+		"run":        {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
+		"config":     {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
+		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
 	}
 }
 
