@@ -86,7 +86,7 @@ func pickSource(e *env, f sourceFlags, opts ...sourceOption) (scorecard.Source, 
 	if err != nil {
 		return nil, err
 	}
-	var o sourceOptions
+	o := sourceOptions{store: "existing"}
 	if e.stderrIsTerminal() {
 		o.progress = progressPrinter(e, time.Now)
 	}
