@@ -22,10 +22,9 @@ import (
 const guideScorecard = "../../examples/scorecards/production-readiness.json"
 
 // guideOrg is a GitHub organisation and a PagerDuty account in which each
-// repository earns a known level of the guide's scorecard at fixedNow.
-func guideOrg(t *testing.T) (gh *githubtest.Server, pd *pagerdutytest.Server) {
+// repository earns a known level of the guide's scorecard at now.
+func guideOrg(t *testing.T, now time.Time) (gh *githubtest.Server, pd *pagerdutytest.Server) {
 	t.Helper()
-	now, _ := time.Parse(time.RFC3339, fixedNow)
 	merged := func(daysAgo int) []githubtest.Pull {
 		at := now.Add(-time.Duration(daysAgo)*24*time.Hour - time.Hour)
 		return []githubtest.Pull{{Number: 1, CreatedAt: at.Add(-time.Hour), UpdatedAt: at, ClosedAt: &at, MergedAt: &at}}
@@ -107,7 +106,7 @@ func sameLevels(t *testing.T, what string, got, want map[string]string) {
 // services, PagerDuty's on-call joins them by name, and check, collect,
 // properties and the bot agree.
 func TestGuideWithoutPort(t *testing.T) {
-	gh, pd := guideOrg(t)
+	gh, pd := guideOrg(t, fixedTime(t))
 	vars := guideEnv(gh, pd)
 
 	code, out, errOut := cli(t, vars, "check", "--now", fixedNow, "--format", "json")
@@ -199,7 +198,7 @@ func TestGuideWithoutPort(t *testing.T) {
 // github.com/project-slug annotation (the component's name is not the
 // repository's).
 func TestBackstageWithGitHubFacts(t *testing.T) {
-	gh, pd := guideOrg(t)
+	gh, pd := guideOrg(t, fixedTime(t))
 	bs := backstagetest.NewServer(backstagetest.WithToken("bs-secret-token-1"))
 	t.Cleanup(bs.Close)
 	comp := func(name, slug string) backstage.Entity {
@@ -252,4 +251,13 @@ func TestBackstageWithGitHubFacts(t *testing.T) {
 	if code, _, errOut := cli(t, vars, "check"); code != exitUsage || !strings.Contains(errOut, "PRODREADY_SCORECARDS") {
 		t.Errorf("Backstage without scorecards: exit %d\n%s", code, errOut)
 	}
+}
+
+func fixedTime(t *testing.T) time.Time {
+	t.Helper()
+	now, err := time.Parse(time.RFC3339, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return now
 }

@@ -99,7 +99,7 @@ func TestProgressLine(t *testing.T) {
 // collect and check keep GitHub's ETags in the history database when it
 // exists, so that a second run is answered 304; they never create it.
 func TestCollectUsesTheHistoryCacheWhenItExists(t *testing.T) {
-	gh, pd := guideOrg(t)
+	gh, pd := guideOrg(t, fixedTime(t))
 	vars := guideEnv(gh, pd)
 	db := filepath.Join(t.TempDir(), "prodready.db")
 	vars["PRODREADY_DB"] = db
