@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -176,5 +177,47 @@ func TestSettingsBackstage(t *testing.T) {
 		if _, err := loadSettings(envOf(map[string]string{name: v})); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v, want an error naming it", name, v, err)
 		}
+	}
+}
+
+// `prodready config` masks the new secrets, and the logger redacts the App
+// key line by line, whether it came from the variable or the file.
+func TestFactsSecretsMaskedAndRedacted(t *testing.T) {
+	pemKey := testPEM(t)
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(pemKey)), "\n")
+	keyLine := lines[3] // a line of the key's body
+	for _, keyVar := range []string{"GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE"} {
+		t.Run(keyVar, func(t *testing.T) {
+			vars := map[string]string{"PRODREADY_GITHUB_ORG": "acme", "GITHUB_APP_ID": "42", "GITHUB_APP_INSTALLATION_ID": "7",
+				"GITHUB_TOKEN": "ghp_tokenvalue123", "PAGERDUTY_TOKEN": "pd-token-value-456", "BACKSTAGE_URL": "https://backstage.example.com",
+				"BACKSTAGE_TOKEN": "bs-token-value-789"}
+			if keyVar == "GITHUB_APP_PRIVATE_KEY" {
+				vars[keyVar] = string(pemKey)
+			} else {
+				vars[keyVar] = keyFile
+			}
+			code, out, errOut := cli(t, vars, "config")
+			if code != exitOK {
+				t.Fatalf("config: exit %d\n%s", code, errOut)
+			}
+			for _, secret := range []string{keyLine, "ghp_tokenvalue123", "pd-token-value-456", "bs-token-value-789"} {
+				if strings.Contains(out+errOut, secret) {
+					t.Errorf("config prints %q:\n%s", secret, out)
+				}
+			}
+			if !strings.Contains(out, "GITHUB_TOKEN") || !strings.Contains(out, "******** (set)") {
+				t.Errorf("config does not show the secrets as set:\n%s", out)
+			}
+			var buf bytes.Buffer
+			e := &env{stderr: &buf, getenv: envOf(vars)}
+			newLogger(e).Error("a mistake quoting " + keyLine + " and " + strings.ReplaceAll(string(pemKey), "\n", `\n`))
+			if strings.Contains(buf.String(), keyLine) || !strings.Contains(buf.String(), "[redacted]") {
+				t.Errorf("the logger lets the key through:\n%s", buf.String())
+			}
+		})
 	}
 }
