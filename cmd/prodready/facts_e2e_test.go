@@ -246,10 +246,18 @@ func TestBackstageWithGitHubFacts(t *testing.T) {
 		t.Errorf("payments-web's sources: %v", s)
 	}
 
-	// Without scorecard files, Backstage says which variable to set.
+	// Without scorecard files, the demo's are evaluated, and it is said.
 	delete(vars, "PRODREADY_SCORECARDS")
-	if code, _, errOut := cli(t, vars, "check"); code != exitUsage || !strings.Contains(errOut, "PRODREADY_SCORECARDS") {
-		t.Errorf("Backstage without scorecards: exit %d\n%s", code, errOut)
+	code, out, errOut = cli(t, vars, "check", "--now", fixedNow, "--format", "json")
+	if code != exitOK || !strings.Contains(errOut, "PRODREADY_SCORECARDS is not") {
+		t.Fatalf("Backstage without scorecards: exit %d\n%s", code, errOut)
+	}
+	var res checkJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Entities) != 3 || res.Entities[0].Scorecards["production_readiness"].Level == "" {
+		t.Errorf("Backstage with the demo's scorecards: %v\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "prodready-demo-scorecards-*.json")); len(left) > 0 {
+		t.Errorf("temporary scorecard files left behind: %v", left)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -137,7 +136,12 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 	case s.backstage.BaseURL != "":
 		if len(scFiles) == 0 {
 			// backstage.Source reads definitions from files only.
-			return nil, errors.New("BACKSTAGE_URL is set but PRODREADY_SCORECARDS is not: Backstage holds no scorecards, so name their definition files (PRODREADY_SCORECARDS or --scorecards), such as examples/scorecards/production-readiness.json")
+			p, err := demoScorecardsFile(e)
+			if err != nil {
+				return nil, err
+			}
+			scFiles = []string{p}
+			fmt.Fprintln(e.stderr, "prodready: BACKSTAGE_URL is set but PRODREADY_SCORECARDS is not: evaluating the embedded demo's scorecards (name your own with PRODREADY_SCORECARDS)")
 		}
 		cfg := s.backstage
 		cfg.Scorecards = scFiles
