@@ -269,3 +269,21 @@ func fixedTime(t *testing.T) time.Time {
 	}
 	return now
 }
+
+// run refresh stores a snapshot of the repositories' levels, and keeps
+// GitHub's ETags in the same database for the next run.
+func TestRunRefreshWithGitHubFacts(t *testing.T) {
+	gh, pd := guideOrg(t, time.Now())
+	vars := guideEnv(gh, pd)
+	vars["PRODREADY_DB"] = filepath.Join(t.TempDir(), "history.db")
+	for i := range 2 {
+		_, before := gh.Count()
+		code, out, errOut := cli(t, vars, "run", "refresh")
+		if code != exitOK || !strings.Contains(out, "Stored snapshot") {
+			t.Fatalf("run refresh %d: exit %d\n%s\n%s", i, code, out, errOut)
+		}
+		if _, after := gh.Count(); i == 1 && after == before {
+			t.Error("the second run was not answered 304 from the database's ETags")
+		}
+	}
+}
