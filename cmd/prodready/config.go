@@ -22,6 +22,8 @@ import (
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard/backstage"
+	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -46,6 +48,10 @@ type settings struct {
 	portAPIURL string
 	catalog    string
 	scorecards []string
+
+	backstage backstage.Config // BaseURL empty: Backstage is not used
+	github    githubSettings
+	pagerduty pagerduty.Config // Token empty: PagerDuty is not used
 
 	signingSecret, botToken, appToken, slackAPIURL string
 	listenAddr                                     string
@@ -113,6 +119,9 @@ func variables() []variable {
 				s.scorecards = splitList(v)
 				return filesCheck("PRODREADY_SCORECARDS")(v)
 			}},
+	}
+	vars = append(vars, factsVariables()...)
+	vars = append(vars, []variable{
 
 		{name: "SLACK_BOT_TOKEN", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
 			set: func(s *settings, v string) error { s.botToken = v; return bot.CheckTokens(v, "") }},
@@ -126,7 +135,7 @@ func variables() []variable {
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
 		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog",
 			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
-	}
+	}...)
 	// Each job's schedule: a new job brings its variable with it.
 	for _, job := range bot.AllJobs() {
 		name, spec := job.Cron()
@@ -233,6 +242,9 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 		s.jobs.DigestPeriod = d
 	}
 	if err := s.finishPort(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.finishGitHub(readKeyFile); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -441,7 +453,7 @@ func secrets(getenv func(string) string) []string {
 			out = append(out, val)
 		}
 	}
-	return out
+	return append(out, keySecrets(getenv)...)
 }
 
 // loadDotenv fills in from .env what the environment does not set and

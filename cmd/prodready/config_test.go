@@ -70,7 +70,7 @@ func TestTableHasEveryVariableTheCodeReads(t *testing.T) {
 	for _, v := range variables() {
 		table[v.name] = true
 	}
-	re := regexp.MustCompile(`"((?:PRODREADY|PORT|SLACK)_[A-Z0-9_]+)"`)
+	re := regexp.MustCompile(`"((?:PRODREADY|PORT|SLACK|GITHUB|PAGERDUTY|BACKSTAGE)_[A-Z0-9_]+)"`)
 	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -356,7 +356,7 @@ func TestReadmeListsEveryVariable(t *testing.T) {
 		delete(rows, v.name)
 	}
 	for name := range rows {
-		if strings.HasPrefix(name, "PRODREADY_") || strings.HasPrefix(name, "SLACK_") || strings.HasPrefix(name, "PORT_") {
+		if regexp.MustCompile(`^(PRODREADY|SLACK|PORT|GITHUB|PAGERDUTY|BACKSTAGE)_`).MatchString(name) {
 			t.Errorf("README's table lists %s, which prodready does not read", name)
 		}
 	}

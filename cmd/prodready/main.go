@@ -33,7 +33,16 @@ type env struct {
 	loaded bool
 	cfg    *settings // the environment, parsed once (settings)
 	cfgErr error
+
+	closers []func() error // run when the command returns (onExit)
 }
+
+// onExit has f run when the command returns: what a command's source
+// opened (the history database backing GitHub's cache).
+func (e *env) onExit(f func() error) { e.closers = append(e.closers, f) }
+
+// stderrIsTerminal reports whether a person watches stderr.
+func (e *env) stderrIsTerminal() bool { return isTerminal(e.stderr) }
 
 // settings is the environment parsed by the table of variables, once per
 // process; the error names every bad variable.
@@ -52,12 +61,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":    {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
-		"validate": {"lint scorecard definitions", runValidate},
-		"version":  {"print the version", runVersion},
-		"serve":    {"run the Slack bot", runServe},
-		"run":      {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
-		"config":   {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"check":      {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
+		"validate":   {"lint scorecard definitions", runValidate},
+		"version":    {"print the version", runVersion},
+		"serve":      {"run the Slack bot", runServe},
+		"run":        {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
+		"config":     {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
+		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
 	}
 }
 
@@ -99,6 +110,12 @@ func run(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
+	defer func() {
+		for i := len(e.closers) - 1; i >= 0; i-- {
+			e.closers[i]()
+		}
+		e.closers = nil
+	}()
 	return c.run(ctx, e, args[1:])
 }
 

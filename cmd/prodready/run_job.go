@@ -61,7 +61,8 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	source, err := pickSource(e, src)
+	log := newLoggerAt(e, slog.LevelWarn)
+	source, err := pickSource(e, src, withLog(log), withStore("open"), withProgress(nil))
 	if err != nil {
 		return fail(err)
 	}
@@ -70,7 +71,6 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return fail(err)
 	}
 	defer store.Close()
-	log := newLoggerAt(e, slog.LevelWarn)
 	deps := bot.JobDeps{Source: bot.WithExemptions(source, s.exemptionConfig(), store, log), Store: store, Out: e.stdout, Log: log, Now: time.Now}
 	token := s.botToken
 	if token != "" {

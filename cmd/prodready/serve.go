@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
@@ -20,7 +21,9 @@ const serveSynopsis = "prodready serve\n\n" +
 	"  SLACK_API_URL            Slack's Web API base (default https://slack.com/api/)\n" +
 	"  PRODREADY_LISTEN_ADDR    HTTP address for POST /slack/commands, /healthz, /readyz, /metrics (default :8080)\n" +
 	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
-	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, or the embedded demo.\n" +
+	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, Backstage (BACKSTAGE_URL),\n" +
+	"or the embedded demo; facts from GitHub (PRODREADY_GITHUB_ORG, collected again every PRODREADY_GITHUB_EVERY)\n" +
+	"and PagerDuty (PAGERDUTY_TOKEN, every refresh) join it, or stand in for it when there is no catalog.\n" +
 	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
 	"Logs go to stderr as text, or JSON with PRODREADY_LOG_FORMAT=json. 'prodready config' lists every variable.\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
@@ -101,7 +104,8 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder 
 
 func serveConfig(e *env, s *settings) (bot.Config, error) {
 	m := metrics.New()
-	src, err := pickSource(e, sourceFlags{}, port.WithTransport(m.PortTransport(nil)))
+	log := newLogger(e)
+	src, err := pickSource(e, sourceFlags{}, withPort(port.WithTransport(m.PortTransport(nil))), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
 	if err != nil {
 		return bot.Config{}, err
 	}
@@ -113,7 +117,7 @@ func serveConfig(e *env, s *settings) (bot.Config, error) {
 		APIURL:        s.slackAPIURL,
 		RefreshEvery:  s.refreshEvery,
 		Source:        src,
-		Log:           newLogger(e),
+		Log:           log,
 		Console:       e.stdout,
 		Metrics:       m,
 	}, nil

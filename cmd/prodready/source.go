@@ -1,14 +1,22 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
+	"time"
 
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/backstage"
+	"github.com/prodready/prodready/scorecard/collected"
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
+	"github.com/prodready/prodready/scorecard/github"
+	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -19,38 +27,183 @@ type sourceFlags struct {
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.catalog, "catalog", "", "catalog `FILE`: a JSON array of Port entities, or Port's {\"entities\": [...]} (default $PRODREADY_CATALOG, else the embedded demo)")
-	fs.Var(&f.scorecards, "scorecards", "scorecard definitions `FILE`; repeat for several (default $PRODREADY_SCORECARDS, comma-separated, else the embedded demo)")
+	fs.StringVar(&f.catalog, "catalog", "", "catalog `FILE` or directory: JSON (an array of Port entities, or Port's {\"entities\": [...]}) or YAML (default $PRODREADY_CATALOG, else Port, Backstage, GitHub's repositories or the embedded demo)")
+	fs.Var(&f.scorecards, "scorecards", "scorecard definitions `FILE`; repeat for several (default $PRODREADY_SCORECARDS, comma-separated, else the embedded demo's)")
 }
 
-// pickSource chooses where data comes from, the same way for every command:
-// files named by flags, else Port when PORT_CLIENT_ID is set, else
-// PRODREADY_CATALOG/PRODREADY_SCORECARDS, else the embedded demo.
-// Options, if any, go to the Port client (metrics of its requests).
-func pickSource(e *env, f sourceFlags, opts ...port.Option) (scorecard.Source, error) {
+// sourceOptions are what a command adds to the source the settings pick.
+type sourceOptions struct {
+	port []port.Option
+	// log, when set, receives the bundle's warnings (serve, run); without
+	// it they are printed on stderr, once per load (check, collect).
+	log *slog.Logger
+	// store is the history database the GitHub cache lives in: "open"
+	// creates it (serve, run), "existing" uses it only when it is there
+	// already (check, collect: a CI run must not leave a database behind),
+	// "" keeps the cache in memory.
+	store string
+	// progress reports a GitHub collection's progress; nil for none.
+	progress func(github.Progress)
+	// reuse keeps GitHub's facts for PRODREADY_GITHUB_EVERY between loads
+	// (serve, whose catalog refreshes more often than that).
+	reuse bool
+	// now is the clock of reuse.
+	now func() time.Time
+}
+
+type sourceOption func(*sourceOptions)
+
+func withPort(opts ...port.Option) sourceOption {
+	return func(o *sourceOptions) { o.port = append(o.port, opts...) }
+}
+
+func withLog(l *slog.Logger) sourceOption { return func(o *sourceOptions) { o.log = l } }
+
+func withStore(mode string) sourceOption { return func(o *sourceOptions) { o.store = mode } }
+
+func withProgress(p func(github.Progress)) sourceOption {
+	return func(o *sourceOptions) { o.progress = p }
+}
+
+func withReuse(now func() time.Time) sourceOption {
+	return func(o *sourceOptions) { o.reuse, o.now = true, now }
+}
+
+// pickSource chooses where data comes from, the same way for every command.
+//
+// The catalog: files named by --catalog (scorecards by --scorecards), else
+// Port when PORT_CLIENT_ID is set and no flag names files, else
+// PRODREADY_CATALOG, else Backstage when BACKSTAGE_URL is set, else none.
+// Facts: GitHub when PRODREADY_GITHUB_ORG is set, PagerDuty when
+// PAGERDUTY_TOKEN is. With facts, the catalog is enriched with them; with
+// facts and no catalog, GitHub's repositories (else PagerDuty's services)
+// are the services, and the scorecards come from --scorecards,
+// PRODREADY_SCORECARDS or the demo. With neither, the embedded demo (with
+// the scorecard files, if any).
+func pickSource(e *env, f sourceFlags, opts ...sourceOption) (scorecard.Source, error) {
 	s, err := e.settings()
 	if err != nil {
 		return nil, err
 	}
+	o := sourceOptions{store: "existing"}
+	if e.stderrIsTerminal() {
+		o.progress = progressPrinter(e, time.Now)
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	scFiles := []string(f.scorecards)
+	if len(scFiles) == 0 {
+		scFiles = s.scorecards
+	}
+	collectors, err := factCollectors(e, s, o)
+	if err != nil {
+		return nil, err
+	}
+	base, err := pickBase(e, s, f, scFiles, len(collectors) > 0, o)
+	if err != nil {
+		return nil, err
+	}
+	if len(collectors) == 0 {
+		return base, nil
+	}
+	var src scorecard.Source
+	if base != nil {
+		src = collected.Source{Base: base, Collectors: collectors}
+	} else {
+		src = factsOnly{collectors: collectors, scorecards: scFiles}
+	}
+	return saying{Source: src, say: warningsSayer(e, o.log)}, nil
+}
+
+// pickBase is the catalog source, or nil when the facts collectors stand
+// in for a catalog.
+func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, o sourceOptions) (scorecard.Source, error) {
 	portID := s.port.ClientID != ""
 	if !portID && s.port.ClientSecret != "" {
 		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
 	}
 	if f.catalog == "" && len(f.scorecards) == 0 && portID {
-		return port.Source{Client: portClient(e, s, opts...)}, nil
+		return port.Source{Client: portClient(e, s, o.port...)}, nil
 	}
 	catalog := f.catalog
 	if catalog == "" {
 		catalog = s.catalog
 	}
-	scs := []string(f.scorecards)
-	if len(scs) == 0 {
-		scs = s.scorecards
+	switch {
+	case catalog != "":
+		return checkedFiles{Source: files.Source{Catalog: catalog, Scorecards: scFiles, Base: demo.Source{}}, say: findingsSayer(e, o.log)}, nil
+	case s.backstage.BaseURL != "":
+		if len(scFiles) == 0 {
+			// backstage.Source reads definitions from files only.
+			p, err := demoScorecardsFile(e)
+			if err != nil {
+				return nil, err
+			}
+			scFiles = []string{p}
+			fmt.Fprintln(e.stderr, "prodready: BACKSTAGE_URL is set but PRODREADY_SCORECARDS is not: evaluating the embedded demo's scorecards (name your own with PRODREADY_SCORECARDS)")
+		}
+		cfg := s.backstage
+		cfg.Scorecards = scFiles
+		return backstage.Source{Client: backstage.New(cfg, backstage.WithLogger(newLoggerAt(e, slog.LevelWarn)))}, nil
+	case facts:
+		return nil, nil
+	case len(scFiles) > 0:
+		return files.Source{Scorecards: scFiles, Base: demo.Source{}}, nil
 	}
-	if catalog == "" && len(scs) == 0 {
-		return demo.Source{}, nil
+	return demo.Source{}, nil
+}
+
+// factCollectors builds the configured collectors: GitHub first (with no
+// catalog, its repositories are the services), then PagerDuty.
+func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector, error) {
+	var out []scorecard.Collector
+	logger := o.log
+	if logger == nil {
+		logger = newLoggerAt(e, slog.LevelWarn)
 	}
-	return files.Source{Catalog: catalog, Scorecards: scs, Base: demo.Source{}}, nil
+	if s.github.on() {
+		cache, err := githubCache(e, s, o.store)
+		if err != nil {
+			return nil, err
+		}
+		client, err := github.New(s.github.client, github.WithCache(cache), github.WithLogger(logger))
+		if err != nil {
+			return nil, err
+		}
+		var c scorecard.Collector = &github.Collector{Client: client, Org: s.github.org, Repos: s.github.repos, Progress: o.progress}
+		if o.reuse {
+			c = &reusing{c: c, every: s.github.every, now: o.now}
+		}
+		out = append(out, c)
+	}
+	if s.pagerduty.Token != "" {
+		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger))})
+	}
+	return out, nil
+}
+
+// githubCache keeps GitHub's ETags and answers in the history database
+// when mode allows, else in memory for the process's life. A database that
+// cannot be opened is not fatal: the collection only costs more.
+func githubCache(e *env, s *settings, mode string) (github.Cache, error) {
+	if mode == "" || s.db == "" {
+		return github.NewMemoryCache(), nil
+	}
+	if mode == "existing" && !history.IsPostgres(s.db) {
+		if _, err := os.Stat(s.db); err != nil {
+			return github.NewMemoryCache(), nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	st, err := history.Open(ctx, s.db, history.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready: GitHub's answers are not kept between runs (every request is made in full): %v\n", err)
+		return github.NewMemoryCache(), nil
+	}
+	e.onExit(st.Close)
+	return st.HTTPCache("github " + s.github.client.BaseURL), nil
 }
 
 // portClient builds a Port client from the PORT_* settings; retries and

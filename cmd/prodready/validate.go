@@ -11,10 +11,13 @@ import (
 )
 
 func runValidate(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "validate", "prodready validate FILE... [--format text|json]\n\n"+
+	fs := newFlagSet(e, "validate", "prodready validate FILE... [--catalog FILE] [--format text|json]\n\n"+
 		"Lints scorecard definitions: one line per finding, file:line:col: error|warning: scorecard S, rule R: message (hint).\n"+
+		"With --catalog, also checks a catalog file (JSON or YAML, or a directory of YAML) against the catalog's schema;\n"+
+		"a key the scorecards read but written outside \"properties\" is an error.\n"+
 		"Exit status: 0 no errors (warnings allowed); 1 any error; 2 a file that cannot be read, or bad usage.")
 	format := fs.String("format", "text", "output `format`: text or json")
+	catalog := fs.String("catalog", "", "also check this catalog `FILE` or directory against the catalog schema")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(e, fs, err)
@@ -23,7 +26,7 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready validate: --format must be text or json, not %q\n", *format)
 		return exitUsage
 	}
-	if len(paths) == 0 {
+	if len(paths) == 0 && *catalog == "" {
 		settings, err := e.settings()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
@@ -44,17 +47,33 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 		return reportFindings(e, *format, findings, len(scs), 1)
 	}
 	var all scorecard.Findings
-	loaded := 0
+	var read []*scorecard.Scorecard
 	for _, p := range paths {
 		scs, findings, err := files.ReadScorecards(p)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
 			return exitUsage
 		}
-		loaded += len(scs)
+		read = append(read, scs...)
 		all = append(all, findings...)
 	}
-	return reportFindings(e, *format, all, loaded, len(paths))
+	sources := len(paths)
+	if *catalog != "" {
+		// Without scorecard files, the ones the catalog is evaluated with
+		// (PRODREADY_SCORECARDS, else the demo's) say which keys are read.
+		scs := read
+		if len(paths) == 0 {
+			scs = defaultScorecards(ctx, e)
+		}
+		findings, err := files.CheckCatalog(*catalog, scs...)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "prodready validate: %v\n", err)
+			return exitUsage
+		}
+		all = append(all, findings...)
+		sources++
+	}
+	return reportFindings(e, *format, all, len(read), sources)
 }
 
 // reportFindings prints lint findings and returns validate's exit status.

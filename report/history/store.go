@@ -214,7 +214,8 @@ func millis(t time.Time) int64 { return t.UnixMilli() }
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // Prune deletes what is older than keep before now: snapshots no kept
-// snapshot builds on, job runs, messages and failures.
+// snapshot builds on, job runs, messages, failures, and HTTP cache entries
+// not written since (one unchanged that long is asked for in full once more).
 func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (int64, error) {
 	cut := millis(now.Add(-keep))
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -239,6 +240,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (i
 		`DELETE FROM job_runs WHERE started_at < ?`,
 		`DELETE FROM messages WHERE sent_at < ?`,
 		`DELETE FROM failures WHERE at < ?`,
+		`DELETE FROM http_cache WHERE stored_at < ?`,
 	} {
 		res, err := tx.ExecContext(ctx, s.q(q), cut)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -126,88 +125,6 @@ func (c Config) String() string {
 
 // LogValue keeps secrets out of structured logs.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// Settings is everything the environment says about GitHub collection.
-type Settings struct {
-	Client Config
-	Org    string
-	Repos  RepoFilter
-	// Every is how often cmd collects.
-	Every time.Duration
-}
-
-// SettingsFromEnv reads GITHUB_TOKEN, GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY,
-// GITHUB_APP_PRIVATE_KEY_FILE, GITHUB_APP_INSTALLATION_ID, GITHUB_API_URL,
-// PRODREADY_GITHUB_ORG, PRODREADY_GITHUB_REPOS and PRODREADY_GITHUB_EVERY
-// through getenv, and the key file through readFile. Errors name the
-// variable and never echo a secret.
-func SettingsFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (Settings, error) {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	var s Settings
-	s.Org = get("PRODREADY_GITHUB_ORG")
-	if s.Org == "" {
-		return Settings{}, errors.New("PRODREADY_GITHUB_ORG is not set: name the GitHub organisation whose repositories to read")
-	}
-	if strings.ContainsAny(s.Org, "/ ") {
-		return Settings{}, fmt.Errorf("PRODREADY_GITHUB_ORG is %q: write the organisation's login only, such as \"acme\"", s.Org)
-	}
-	var err error
-	if s.Client.BaseURL, err = ParseBaseURL(get("GITHUB_API_URL")); err != nil {
-		return Settings{}, err
-	}
-	if s.Repos, err = ParseRepos(getenv("PRODREADY_GITHUB_REPOS")); err != nil {
-		return Settings{}, err
-	}
-	if s.Every, err = ParseEvery(get("PRODREADY_GITHUB_EVERY")); err != nil {
-		return Settings{}, err
-	}
-	appID, inst := get("GITHUB_APP_ID"), get("GITHUB_APP_INSTALLATION_ID")
-	key, keyFile := getenv("GITHUB_APP_PRIVATE_KEY"), get("GITHUB_APP_PRIVATE_KEY_FILE")
-	if appID == "" && inst == "" && strings.TrimSpace(key) == "" && keyFile == "" {
-		s.Client.Token = get("GITHUB_TOKEN")
-		if s.Client.Token == "" {
-			return Settings{}, errors.New("GITHUB_TOKEN is not set: set it, or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID for a GitHub App")
-		}
-		return s, nil
-	}
-	app := &App{}
-	if app.ID, err = parseID("GITHUB_APP_ID", appID); err != nil {
-		return Settings{}, err
-	}
-	if app.InstallationID, err = parseID("GITHUB_APP_INSTALLATION_ID", inst); err != nil {
-		return Settings{}, err
-	}
-	switch {
-	case strings.TrimSpace(key) != "" && keyFile != "":
-		return Settings{}, errors.New("GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE are both set: set one")
-	case strings.TrimSpace(key) != "":
-		app.Key, err = ParsePrivateKey([]byte(key), "GITHUB_APP_PRIVATE_KEY")
-	case keyFile != "":
-		var data []byte
-		if data, err = readFile(keyFile); err != nil {
-			return Settings{}, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_FILE: %w", err)
-		}
-		app.Key, err = ParsePrivateKey(data, "GITHUB_APP_PRIVATE_KEY_FILE ("+keyFile+")")
-	default:
-		err = errors.New("GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not set, but GITHUB_APP_ID is: download a private key from the App's settings page")
-	}
-	if err != nil {
-		return Settings{}, err
-	}
-	s.Client.App = app
-	return s, nil
-}
-
-func parseID(name, v string) (int64, error) {
-	if v == "" {
-		return 0, fmt.Errorf("%s is not set, but other GITHUB_APP_* variables are", name)
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s is %q: it must be a positive number, as GitHub shows it", name, v)
-	}
-	return n, nil
-}
 
 // ParseBaseURL checks GITHUB_API_URL: empty means api.github.com; GitHub
 // Enterprise Server is https://HOST/api/v3.

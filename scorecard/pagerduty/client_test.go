@@ -274,39 +274,3 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
-
-func TestConfigFromEnv(t *testing.T) {
-	cases := []struct {
-		name string
-		env  map[string]string
-		want pagerduty.Config
-		err  string
-	}{
-		{name: "defaults", env: map[string]string{"PAGERDUTY_TOKEN": " y_NbAkKc66ryYTWUXYEu "},
-			want: pagerduty.Config{Token: "y_NbAkKc66ryYTWUXYEu", BaseURL: pagerduty.BaseURLUS}},
-		{name: "EU", env: map[string]string{"PAGERDUTY_TOKEN": "k", "PAGERDUTY_API_URL": "https://api.eu.pagerduty.com/"},
-			want: pagerduty.Config{Token: "k", BaseURL: pagerduty.BaseURLEU}},
-		{name: "no token", env: map[string]string{}, err: "PAGERDUTY_TOKEN is not set"},
-		{name: "header pasted", env: map[string]string{"PAGERDUTY_TOKEN": "Token token=abcdef"}, err: "PAGERDUTY_TOKEN must be the key alone"},
-		{name: "quoted", env: map[string]string{"PAGERDUTY_TOKEN": `"abcdef"`}, err: "PAGERDUTY_TOKEN contains spaces or quotes"},
-		{name: "bad URL", env: map[string]string{"PAGERDUTY_TOKEN": "k", "PAGERDUTY_API_URL": "api.pagerduty.com"}, err: `PAGERDUTY_API_URL is "api.pagerduty.com"; it must be an http(s) URL`},
-		{name: "credentials in URL", env: map[string]string{"PAGERDUTY_TOKEN": "k", "PAGERDUTY_API_URL": "https://u:p@api.pagerduty.com"}, err: "PAGERDUTY_API_URL must not carry credentials"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := pagerduty.ConfigFromEnv(func(k string) string { return tc.env[k] })
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v; want %q", err, tc.err)
-				}
-				if tok := tc.env["PAGERDUTY_TOKEN"]; len(tok) > 4 && strings.Contains(err.Error(), strings.Trim(tok, `"`)) {
-					t.Errorf("the error shows the token: %v", err)
-				}
-				return
-			}
-			if err != nil || cfg != tc.want {
-				t.Errorf("%+v, %v; want %+v", cfg, err, tc.want)
-			}
-		})
-	}
-}

@@ -48,7 +48,7 @@ func (c Collector) Describe() string {
 // facts are returned, on_call is left out, and a warning says why.
 func (c Collector) Collect(ctx context.Context, _ time.Time) (*scorecard.Facts, error) {
 	if c.Client == nil {
-		return nil, errors.New("pagerduty.Collector has no Client: build one with pagerduty.New(pagerduty.ConfigFromEnv(os.Getenv))")
+		return nil, errors.New("pagerduty.Collector has no Client: build one with pagerduty.New(cfg)")
 	}
 	svcs, err := c.Client.Services(ctx)
 	if err != nil {

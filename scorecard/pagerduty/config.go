@@ -47,20 +47,6 @@ const (
 	DefaultPageSize       = 100
 )
 
-// ConfigFromEnv reads PAGERDUTY_TOKEN and PAGERDUTY_API_URL through getenv
-// (os.Getenv in cmd). Errors name the variable and never show the token.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	tok, err := ParseToken(getenv("PAGERDUTY_TOKEN"))
-	if err != nil {
-		return Config{}, err
-	}
-	base, err := ParseBaseURL(getenv("PAGERDUTY_API_URL"))
-	if err != nil {
-		return Config{}, err
-	}
-	return Config{Token: tok, BaseURL: base}, nil
-}
-
 // ParseToken checks PAGERDUTY_TOKEN: a REST API key alone, as PagerDuty
 // shows it (Integrations > API Access Keys). The error never shows the key.
 func ParseToken(raw string) (string, error) {
