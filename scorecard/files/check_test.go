@@ -190,3 +190,31 @@ func TestCheckCatalogAliasBomb(t *testing.T) {
 		t.Errorf("findings:\n%s", lines(fs))
 	}
 }
+
+// OnlyKnownKeys lets a clean catalog skip the positional check, and never
+// a catalog in which CheckCatalog would find an unknown key.
+func TestOnlyKnownKeys(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, data string
+		want       bool
+	}{
+		{"clean.json", `[{"identifier": "a", "title": "A", "team": ["x"], "properties": {"readme": "y"}, "relations": {}}]`, true},
+		{"port.json", `{"ok": true, "entities": [{"identifier": "a", "blueprint": "service"}]}`, true},
+		{"top-level property.json", `[{"identifier": "a", "readme": "y"}]`, false},
+		{"misspelt.json", `[{"identifier": "a", "relatons": {}}]`, false},
+		{"broken.json", `[{"identifier": `, false},
+		{"catalog.yaml", "- identifier: a\n", false},
+	} {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := files.OnlyKnownKeys(path); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		if fs, err := files.CheckCatalog(path); c.want && (err != nil || len(fs) > 0) {
+			t.Errorf("%s: said clean, but CheckCatalog finds %v %v", c.name, fs, err)
+		}
+	}
+}
