@@ -67,11 +67,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	var errs []error
 	for _, n := range notices {
 		dest := noticeDest(n.Team)
-		if _, ok := today[dest]; ok && !opt.Force {
-			already = append(already, n.Name())
-			out.Skipped++
-			continue
-		}
+		// The comparison with the last notice comes first: a regression
+		// since a notice sent earlier today goes out now, as the period's
+		// next copy, whose exactly-once key still stops a second run
+		// from sending it too.
 		if m, ok := last[dest]; ok && m.SnapshotID != 0 {
 			prev, ok := snaps[m.SnapshotID]
 			if !ok {
@@ -85,13 +84,18 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 				}
 			}
 			n.MarkSince(prev, idxs[m.SnapshotID])
-			if !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
+			if _, sentToday := today[dest]; !sentToday && !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
 				quiet = append(quiet, n.Name())
 				out.Skipped++
 				continue
 			}
 		} else {
 			n.MarkSince(nil, nil)
+		}
+		if _, ok := today[dest]; ok && !opt.Force && !n.Regressed {
+			already = append(already, n.Name())
+			out.Skipped++
+			continue
 		}
 		route, ok := j.cfg.Routes.For(n.Team)
 		if opt.DryRun && j.cfg.Routes == nil {
