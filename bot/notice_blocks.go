@@ -69,10 +69,15 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		pendingN++
 	}
 	flush()
-	if dropped > 0 {
-		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
+	// Readers are team members: point them at what they can run.
+	seeAll := "`/prodready <service>` shows any of them in full."
+	if n.Team != "" {
+		seeAll = code("/prodready team "+n.Team) + " lists them all."
 	}
-	blocks = l.finish("`prodready run team-notices --dry-run` prints the full notices.")
+	if dropped > 0 {
+		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. %s", dropped, seeAll))
+	}
+	blocks = l.finish(seeAll)
 	var names []string
 	for _, s := range n.Services {
 		names = append(names, s.Service.Name())

@@ -125,3 +125,22 @@ func TestNoticeMessageEscapesNames(t *testing.T) {
 		t.Errorf("fallback text: %s", text)
 	}
 }
+
+// A notice cut at Slack's limits points its readers at what they can use:
+// the team's /prodready command, not a CLI only operators can run.
+func TestNoticeCutPointsAtTeamCommand(t *testing.T) {
+	for _, tc := range []struct{ team, want string }{{"payments", "`/prodready team payments`"}, {"", "`/prodready <service>`"}} {
+		n := &report.Notice{Team: tc.team}
+		for i := 0; i < 2000; i++ {
+			n.Services = append(n.Services, report.NoticeService{Service: report.EntityRef{Identifier: fmt.Sprintf("svc-%04d", i)},
+				Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
+					{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
+		}
+		_, blocks := NoticeMessage(n)
+		raw, _ := json.Marshal(blocks)
+		all := blockText(raw)
+		if !strings.Contains(all, "more services") || !strings.Contains(all, tc.want) || strings.Contains(all, "prodready run") {
+			t.Errorf("team %q: a cut notice should point at %s, not the CLI:\n%s", tc.team, tc.want, all[max(0, len(all)-400):])
+		}
+	}
+}
