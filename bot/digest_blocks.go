@@ -71,19 +71,66 @@ func dgUnique(s []string) []string {
 }
 
 // dgLines joins lines into one section's text, stopping before the limit
-// and saying how many were left out.
+// and saying how many were left out. The first line is shortened rather
+// than left out, so a section never lists nothing.
 func dgLines(title string, lines []string, noun string) string {
 	var b strings.Builder
 	b.WriteString(title)
 	for i, line := range lines {
 		more := fmt.Sprintf("\n… and %d more %s", len(lines)-i, noun)
-		if utf8.RuneCountInString(b.String())+1+utf8.RuneCountInString(line)+len(more) > dgMaxSectionText {
+		room := dgMaxSectionText - utf8.RuneCountInString(b.String()) - 1 - utf8.RuneCountInString(more)
+		if utf8.RuneCountInString(line) > room {
+			if i == 0 {
+				b.WriteString("\n" + cut(line, room))
+				if i+1 < len(lines) {
+					b.WriteString(fmt.Sprintf("\n… and %d more %s", len(lines)-i-1, noun))
+				}
+				break
+			}
 			b.WriteString(more)
 			break
 		}
 		b.WriteString("\n" + line)
 	}
 	return b.String()
+}
+
+// dgLineBudget is how much of a section one listed line may take, so that
+// a section shows several.
+const dgLineBudget = 500
+
+// dgJoinFit joins items (already mrkdwn) with ", " in at most budget
+// characters, whole items only, ending "+N more <noun>" when some did not fit.
+func dgJoinFit(items []string, budget int, noun string) string {
+	var b strings.Builder
+	n := 0
+	for i, it := range items {
+		more := fmt.Sprintf(", +%d more %s", len(items)-i, noun)
+		if i == 0 {
+			more = fmt.Sprintf("+%d more %s", len(items), noun)
+		}
+		sep := ""
+		if i > 0 {
+			sep = ", "
+		}
+		if n+len(sep)+utf8.RuneCountInString(it)+len(more) > budget && i+1 < len(items) ||
+			n+len(sep)+utf8.RuneCountInString(it) > budget {
+			b.WriteString(more)
+			return b.String()
+		}
+		b.WriteString(sep + it)
+		n += len(sep) + utf8.RuneCountInString(it)
+	}
+	return b.String()
+}
+
+// dgTeams is a rule's teams, escaped, within a line's budget.
+func dgTeams(teams []string) string {
+	out := make([]string, len(teams))
+	for i, t := range teams {
+		out[i] = esc(t)
+	}
+	return dgJoinFit(out, dgLineBudget, "teams")
 }
 
 // DigestMessage renders a manager digest as Block Kit.
@@ -120,7 +167,7 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		if len(sd.TopFailing) > 0 {
 			var lines []string
 			for _, r := range sd.TopFailing[:min(5, len(sd.TopFailing))] {
-				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, esc(strings.Join(r.Teams, ", "))))
+				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, dgTeams(r.Teams)))
 			}
 			l.section(sd.Title+" failing rules", dgLines("*Rules failing most*", lines, "rules"))
 		}
@@ -143,7 +190,7 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		if len(sd.NewlyFailing) > 0 {
 			var lines []string
 			for _, r := range sd.NewlyFailing {
-				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, esc(strings.Join(r.Teams, ", "))))
+				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, dgTeams(r.Teams)))
 			}
 			l.section(sd.Title+" newly failing rules", dgLines("*Rules newly failing*", lines, "rules"))
 		}
@@ -154,7 +201,7 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 			names = append(names, dgServiceLink(e))
 		}
 		l.add("divider", slack.NewDividerBlock())
-		l.section("services with no team", dgLines(fmt.Sprintf("*Services with no team* (%d)", len(names)), []string{strings.Join(names, ", ")}, "services"))
+		l.section("services with no team", fmt.Sprintf("*Services with no team* (%d)\n%s", len(names), dgJoinFit(names, dgMaxSectionText-100, "services")))
 	}
 	if len(d.Failures) > 0 {
 		var lines []string
