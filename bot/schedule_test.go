@@ -210,3 +210,46 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 		}
 	}
 }
+
+// The run cut short was the database's first (a new deployment killed
+// with -9 after 2 of its 4 notices): it is resumed at start all the same.
+func TestNoticesCutShortOnNewDatabaseResume(t *testing.T) {
+	w := dgNewWorld(t)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	// What kill -9 leaves: the run started a moment after 10:00, two
+	// notices recorded, the run never finished.
+	st, err := history.Open(context.Background(), w.db, w.storeOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := report.PeriodOf(report.Daily, at).Key
+	id, err := st.StartRun(context.Background(), JobNotices, day, at.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, team := range []string{"payments", "search"} {
+		if err := st.RecordSent(context.Background(), history.Message{Job: JobNotices, Period: day, Destination: noticeDest(team),
+			Channel: "C1", TS: "1.0", Sent: at.Add(2 * time.Second), RunID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	w.clock.now = at.Add(5 * time.Minute)
+	cfg, err := Schedules(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := w.jobs()
+	if when, missed, err := jobs.Missed(context.Background(), JobNotices, scheduleOf(t, cfg, JobNotices).Schedule, w.clock.Now()); err != nil || !missed || !when.Equal(at) {
+		t.Fatalf("notices cut short on a new database: missed=%v at %v (err %v); want missed at %v", missed, when, err, at)
+	}
+	s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
+	s.Start(context.Background())
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := w.noticesTo()
+	if len(got[w.fallback]) != 2 || len(got) != 1 {
+		t.Errorf("the restart should send the 2 notices left (both to the default channel), and only them: %v", got)
+	}
+}
