@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -251,5 +252,58 @@ func TestNoticesCutShortOnNewDatabaseResume(t *testing.T) {
 	got := w.noticesTo()
 	if len(got[w.fallback]) != 2 || len(got) != 1 {
 		t.Errorf("the restart should send the 2 notices left (both to the default channel), and only them: %v", got)
+	}
+}
+
+// Another process holds the SQLite write lock when serve starts: the jobs
+// wait for it, as for a Postgres server that does not answer yet, and
+// /readyz says not ready until they can run.
+func TestScheduledWaitsForSQLiteLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	st, err := history.Open(context.Background(), path, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := Schedules(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs dgSyncBuffer
+	s, err := NewScheduled(context.Background(), ScheduledConfig{Schedules: entries, DB: path, LeaderPoll: 100 * time.Millisecond,
+		History: history.Options{BusyTimeout: 50 * time.Millisecond}, Jobs: JobConfig{Locations: Locations(entries)}},
+		SchedulerDeps{Source: &dgSource{}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("a locked SQLite database turned the jobs off: %v", err)
+	}
+	if err := s.Ready(context.Background()); err == nil {
+		t.Error("ready while the jobs wait for the database")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.Start(ctx)
+	defer s.Stop(context.Background())
+	if _, err := conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Ready(context.Background()) != nil || !s.Leader().IsLeader() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the jobs did not start once the lock was released: ready %v\n%s", s.Ready(context.Background()), logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
