@@ -414,6 +414,33 @@ func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) {
 	}
 }
 
+// catalogTeams lists the team identifiers of the catalog: its teams and
+// those its services name.
+func catalogTeams(b *scorecard.Bundle) []string {
+	if b == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, t := range b.Teams {
+		add(t.Identifier)
+	}
+	if b.Catalog != nil {
+		for i := range b.Catalog.Entities {
+			for _, t := range b.Catalog.Entities[i].Team {
+				add(t)
+			}
+		}
+	}
+	return out
+}
+
 func teamNames(b *scorecard.Bundle) map[string]string {
 	if b == nil {
 		return nil

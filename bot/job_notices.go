@@ -33,6 +33,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	}
 	out.SnapshotID = snap.ID
 	j.checkTarget(snap, out)
+	for _, w := range UnmatchedRoutes(j.cfg.Routes, b) {
+		j.deps.Log.Warn("teams file", "warning", w)
+		out.Notes = append(out.Notes, w)
+	}
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
 	if len(notices) == 0 {
 		out.Notes = append(out.Notes, "every service is at its target level: no team has anything to hear")
