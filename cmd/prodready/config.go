@@ -333,11 +333,19 @@ func listenCheck(v string) error {
 	return nil
 }
 
+// minRefreshEvery bounds PRODREADY_REFRESH_EVERY: each refresh loads the
+// whole catalog from its source (Port's API: several paged requests) and
+// evaluates every scorecard; more often than this only loads the source.
+const minRefreshEvery = time.Minute
+
 // parseRefreshEvery reads PRODREADY_REFRESH_EVERY.
 func parseRefreshEvery(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is not a positive duration like 15m or 1h", v)
+	}
+	if d < minRefreshEvery {
+		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is below the minimum of %s: each refresh loads the whole catalog from its source and evaluates it, so more often would only load the source (and Port's rate limits)", v, minRefreshEvery)
 	}
 	return d, nil
 }
