@@ -61,3 +61,24 @@ func TestSameDayRegressionSentAtNextRun(t *testing.T) {
 		t.Errorf("a run after the regression notice sent %d, want 0: %+v", out.Sent, out)
 	}
 }
+
+// A second digest in the first week has a snapshot to look back on (the
+// first digest's), but none from the previous week: it says that, not
+// that there is no earlier snapshot.
+func TestSecondDigestOfFirstWeekSaysWhatIsTrue(t *testing.T) {
+	w := dgNewWorld(t)
+	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.clock.add(time.Hour)
+	w.run(w.jobs(), JobWeekly, RunOptions{Force: true})
+	msgs := w.emu.Messages(w.reports)
+	if len(msgs) != 2 {
+		t.Fatalf("%d digests, want 2", len(msgs))
+	}
+	if first := dgText(t, msgs[0]); !strings.Contains(first, "First digest") {
+		t.Errorf("the first digest should say it is the first:\n%s", first)
+	}
+	second := dgText(t, msgs[1])
+	if strings.Contains(second, "no earlier snapshot") || !strings.Contains(second, "the previous week has no snapshot yet; changes appear from next week") {
+		t.Errorf("the second digest of the first week:\n%s", second)
+	}
+}
