@@ -78,7 +78,7 @@ func answerService(s *Evaluated, name string) Message {
 		ctx = append(ctx, "No owning team")
 	}
 	if svc.URL != "" {
-		ctx = append(ctx, "<"+svc.URL+"|Open in Port>")
+		ctx = append(ctx, link(svc.URL, "Open in Port"))
 	}
 	b.block(slack.NewContextBlock("", mrkdwn(cut(strings.Join(ctx, " · "), maxSectionText))), 0)
 

@@ -105,17 +105,47 @@ func header(s string) slack.Block {
 	return slack.NewHeaderBlock(plain(cut(s, maxHeaderText)))
 }
 
-// cut shortens s to max characters, ending with "…" when it cuts.
+// cut shortens s to max characters, ending with "…" when it cuts. It
+// never cuts an escape (&amp;) in two, which would leave a bare "&".
 func cut(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
+	r := []rune(s)[:max-1]
+	if i := lastIndexRune(r, '&'); i >= 0 && i >= len(r)-4 && !containsRune(r[i:], ';') {
+		r = r[:i]
+	}
+	return string(r) + "…"
 }
 
-// esc escapes what Slack's mrkdwn treats as markup delimiters.
+func lastIndexRune(r []rune, c rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsRune(r []rune, c rune) bool { return lastIndexRune(r, c) >= 0 }
+
+// esc escapes what Slack's mrkdwn treats as markup delimiters. It is the
+// one escaping function: every string from the catalog, the history or
+// an error goes through it (or link, for a URL) before it reaches mrkdwn.
 var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// linkURL makes a URL safe inside <…|…>: the characters that would end
+// the link or start its label are percent-encoded, & is escaped.
+var linkURL = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "%0A").Replace
+
+// link is a mrkdwn link to url labelled label; only the label (escaped)
+// when url is not an http(s) URL.
+func link(url, label string) string {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return esc(label)
+	}
+	return "<" + linkURL(url) + "|" + esc(label) + ">"
+}
 
 // fallback is a message's plain-text fallback: Slack reads it as mrkdwn
 // too, so names like "<!channel>" are escaped, or they would ping.

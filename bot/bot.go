@@ -248,6 +248,17 @@ func (b *Bot) answerLater(q Query, responseURL string) {
 // it stops accepting, lets in-flight work finish within the grace period,
 // and returns nil. It returns an error when it cannot serve at all.
 func (b *Bot) Run(ctx context.Context) error {
+	// Listen first: a process that cannot serve must not start the
+	// refresh or the companions (the scheduled jobs would take the lead,
+	// and say so, only to stop at once).
+	ln := b.cfg.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", b.cfg.ListenAddr)
+		if err != nil {
+			return fmt.Errorf("listen on PRODREADY_LISTEN_ADDR %q: %w", b.cfg.ListenAddr, err)
+		}
+	}
 	refreshCtx, stopRefresh := context.WithCancel(context.Background())
 	defer stopRefresh()
 	var refresher sync.WaitGroup
@@ -270,9 +281,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	var deadline time.Time
 	var err error
 	if b.cfg.AppToken != "" {
-		err = b.runSocketWithOps(ctx, &deadline)
+		err = b.runSocketWithOps(ctx, &deadline, ln)
 	} else {
-		err = b.runHTTP(ctx, &deadline, b.Handler())
+		err = b.runHTTP(ctx, &deadline, b.Handler(), ln)
 	}
 	if deadline.IsZero() {
 		deadline = time.Now().Add(b.cfg.ShutdownGrace)
@@ -341,15 +352,7 @@ func (b *Bot) drain(deadline time.Time) {
 	b.stopBG()
 }
 
-func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time, h http.Handler) error {
-	ln := b.cfg.Listener
-	if ln == nil {
-		var err error
-		ln, err = net.Listen("tcp", b.cfg.ListenAddr)
-		if err != nil {
-			return fmt.Errorf("listen on PRODREADY_LISTEN_ADDR %q: %w", b.cfg.ListenAddr, err)
-		}
-	}
+func (b *Bot) runHTTP(ctx context.Context, deadline *time.Time, h http.Handler, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -188,6 +188,13 @@ func TestDocumentedSigningExampleVerifies(t *testing.T) {
 		if rec := do(sig); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("the documented example replayed got %d", rec.Code)
 		}
+		// The same request with the signature's hex in another case is
+		// the same request: refused too.
+		for _, variant := range []string{"v0=" + strings.ToUpper(sig[3:]), sig[:10] + strings.ToUpper(sig[10:20]) + sig[20:]} {
+			if rec := do(variant); rec.Code != http.StatusUnauthorized {
+				t.Fatalf("the documented example replayed with signature %s got %d", variant, rec.Code)
+			}
+		}
 		time.Sleep(6 * time.Minute)
 		if rec := do(sig); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("the documented example 6 minutes later got %d", rec.Code)

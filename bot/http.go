@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"io"
@@ -68,7 +69,7 @@ func (h *commandHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized: "+reason, http.StatusUnauthorized)
 		return
 	}
-	if !h.seen.first(r.Header.Get("X-Slack-Signature"), time.Now()) {
+	if !h.seen.first(replayKey(r.Header.Get("X-Slack-Request-Timestamp"), body), time.Now()) {
 		log.Warn("refused replayed slash command", "remote", r.RemoteAddr)
 		http.Error(w, "unauthorized: request replayed", http.StatusUnauthorized)
 		return
@@ -97,7 +98,18 @@ func writeReply(w http.ResponseWriter, m Message) {
 	_, _ = w.Write(b)
 }
 
-// replayGuard remembers signatures of accepted requests for twice the
+// replayKey names a request by what its signature signs, the timestamp
+// and the body: the signature's own text has many spellings (hex in
+// either case) that the verifier all accepts for one request.
+func replayKey(ts string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(ts))
+	h.Write([]byte{':'})
+	h.Write(body)
+	return string(h.Sum(nil))
+}
+
+// replayGuard remembers the requests accepted (by replayKey) for twice the
 // timestamp window, so that a captured request cannot be replayed.
 type replayGuard struct {
 	mu    sync.Mutex

@@ -323,7 +323,8 @@ func (e everyPeriod) Next(t time.Time) time.Time {
 }
 
 // Missed reports whether job's latest scheduled time before now passed
-// without a run for its period, while this database was already in use, or
+// without a run for its period, while this database was already in use
+// (a run for the period, even the database's first, shows it was), or
 // (for a job whose run has many destinations) with only a run that never
 // finished.
 func (j *Jobs) Missed(ctx context.Context, name string, sched cron.Schedule, now time.Time) (time.Time, bool, error) {
@@ -337,14 +338,20 @@ func (j *Jobs) Missed(ctx context.Context, name string, sched cron.Schedule, now
 		return time.Time{}, false, nil
 	}
 	st := j.deps.Store
-	first, known, err := st.FirstRun(ctx)
-	if err != nil || !known || !first.Before(prev) {
-		return time.Time{}, false, err
-	}
 	period := report.PeriodOf(kind, prev.In(j.location(name)))
 	runs, err := st.Runs(ctx, name, period.Key)
 	if err != nil {
 		return time.Time{}, false, err
+	}
+	// A run for the period shows the database was in use when it was
+	// due, even when that run was its first (killed on a new database);
+	// without one, a time before the first run was not missed, only
+	// before prodready was deployed.
+	if len(runs) == 0 {
+		first, known, err := st.FirstRun(ctx)
+		if err != nil || !known || !first.Before(prev) {
+			return time.Time{}, false, err
+		}
 	}
 	each := job.CatchUp() == CatchUpEach
 	for _, r := range runs {
@@ -404,6 +411,33 @@ func (j *Jobs) checkTarget(snap *report.Snapshot, out *Outcome) error {
 	notes, err := t.Check(snap.Scorecards)
 	out.Notes = append(out.Notes, notes...) // logged with the run's outcome
 	return err
+}
+
+// catalogTeams lists the team identifiers of the catalog: its teams and
+// those its services name.
+func catalogTeams(b *scorecard.Bundle) []string {
+	if b == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, t := range b.Teams {
+		add(t.Identifier)
+	}
+	if b.Catalog != nil {
+		for i := range b.Catalog.Entities {
+			for _, t := range b.Catalog.Entities[i].Team {
+				add(t)
+			}
+		}
+	}
+	return out
 }
 
 func teamNames(b *scorecard.Bundle) map[string]string {

@@ -114,8 +114,17 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	if err != nil {
 		return err
 	}
+	earlier := false
+	if prev == nil {
+		// No snapshot a period back; an older one than this run's (a
+		// digest earlier this period) means this is not the first digest.
+		_, earlier, err = st.LatestSnapshot(ctx, snap.Taken.Add(-time.Millisecond))
+		if err != nil {
+			return err
+		}
+	}
 	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: mixes,
-		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale})
+		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale, Earlier: earlier})
 
 	msg := &Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
 	if opt.DryRun && j.slack != nil {

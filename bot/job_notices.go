@@ -35,6 +35,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	if err := j.checkTarget(snap, out); err != nil {
 		return err
 	}
+	for _, w := range UnmatchedRoutes(j.cfg.Routes, b) {
+		j.deps.Log.Warn("teams file", "warning", w)
+		out.Notes = append(out.Notes, w)
+	}
 	notices := report.BuildNotices(snap, j.cfg.TargetLevel, teamNames(b))
 	notices, noted, err := j.noticeExtras(ctx, snap, notices, now, out)
 	if err != nil {
@@ -73,11 +77,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	var errs []error
 	for _, n := range notices {
 		dest := noticeDest(n.Team)
-		if _, ok := today[dest]; ok && !opt.Force {
-			already = append(already, n.Name())
-			out.Skipped++
-			continue
-		}
+		// The comparison with the last notice comes first: a regression
+		// since a notice sent earlier today goes out now, as the period's
+		// next copy, whose exactly-once key still stops a second run
+		// from sending it too.
 		if m, ok := last[dest]; ok && m.SnapshotID != 0 {
 			prev, ok := snaps[m.SnapshotID]
 			if !ok {
@@ -91,13 +94,18 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 				}
 			}
 			n.MarkSince(prev, idxs[m.SnapshotID])
-			if !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
+			if _, sentToday := today[dest]; !sentToday && !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.cfg.ReminderEvery {
 				quiet = append(quiet, n.Name())
 				out.Skipped++
 				continue
 			}
 		} else {
 			n.MarkSince(nil, nil)
+		}
+		if _, ok := today[dest]; ok && !opt.Force && !n.Regressed {
+			already = append(already, n.Name())
+			out.Skipped++
+			continue
 		}
 		route, ok := j.cfg.Routes.For(n.Team)
 		if opt.DryRun && j.cfg.Routes == nil {

@@ -13,7 +13,7 @@ import (
 func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 	var l dgLayout
 	l.header("Production readiness: " + n.Name())
-	intro := dgEsc(n.Headline()) + "."
+	intro := esc(n.Headline()) + "."
 	if !n.First {
 		intro += " Items marked :new: are new since your last notice."
 	}
@@ -37,24 +37,24 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 			b.WriteString(" :new:")
 		}
 		for _, st := range s.Scorecards {
-			fmt.Fprintf(&b, "\n%s: *%s*, target %s", dgEsc(st.Title), dgEsc(st.Level), dgEsc(st.Target))
+			fmt.Fprintf(&b, "\n%s: *%s*, target %s", esc(st.Title), esc(st.Level), esc(st.Target))
 			if st.Dropped {
-				fmt.Fprintf(&b, " (dropped from %s)", dgEsc(st.From))
+				fmt.Fprintf(&b, " (dropped from %s)", esc(st.From))
 			}
 			for _, f := range st.Fix {
 				mark := ""
 				if f.New && !n.First {
 					mark = " :new:"
 				}
-				line := fmt.Sprintf("\n• %s (%s)%s", dgEsc(f.Title), dgEsc(f.Level), mark)
+				line := fmt.Sprintf("\n• %s (%s)%s", esc(f.Title), esc(f.Level), mark)
 				if f.Description != "" {
-					line += ": " + dgEsc(f.Description)
+					line += ": " + esc(f.Description)
 				}
 				line += exemptSuffix(f.Exempt)
 				b.WriteString(line)
 			}
 		}
-		text := dgClip(b.String(), dgMaxSectionText)
+		text := cut(b.String(), dgMaxSectionText)
 		if pending.Len() > 0 && pending.Len()+2+len(text) > dgMaxSectionText {
 			flush()
 		}
@@ -72,15 +72,20 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 	flush()
 	noticeNotes(&l, n)
 	noticeActions(&l, n)
-	if dropped > 0 {
-		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. `prodready run team-notices --dry-run` prints them all.", dropped))
+	// Readers are team members: point them at what they can run.
+	seeAll := "`/prodready <service>` shows any of them in full."
+	if n.Team != "" {
+		seeAll = code("/prodready team "+n.Team) + " lists them all."
 	}
-	blocks = l.finish("`prodready run team-notices --dry-run` prints the full notices.")
+	if dropped > 0 {
+		l.context(fmt.Sprintf("… and %d more services: Slack takes 50 blocks per message. %s", dropped, seeAll))
+	}
+	blocks = l.finish(seeAll)
 	var names []string
 	for _, s := range n.Services {
 		names = append(names, s.Service.Name())
 	}
 	text = fmt.Sprintf("Production readiness for %s: %s: %s", n.Name(), n.Headline(), strings.Join(names, ", "))
 	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
-	return dgClip(dgEsc(text), dgMaxFallback), blocks
+	return cut(esc(text), dgMaxFallback), blocks
 }

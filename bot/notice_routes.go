@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // TeamRoutes says where each owning team's notice goes (PRODREADY_TEAMS).
@@ -76,6 +80,20 @@ func ParseTeamRoutes(file string, data []byte) (*TeamRoutes, error) {
 		}
 		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	// A second document would be ignored by Decode: the routes in it
+	// would never be used, so it is a mistake to point out.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, fmt.Errorf("%s: after the first document: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	default:
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		return nil, fmt.Errorf("%s:%d: a second YAML document (after ---); a teams file holds one: merge it into the first", file, line)
+	}
 	r := &TeamRoutes{File: file, DefaultChannel: strings.TrimSpace(raw.DefaultChannel), Teams: map[string]TeamRoute{}}
 	names := make([]string, 0, len(raw.Teams))
 	for name := range raw.Teams {
@@ -119,4 +137,35 @@ func (r *TeamRoutes) For(team string) (TeamRoute, bool) {
 		return TeamRoute{Channel: r.DefaultChannel}, true
 	}
 	return TeamRoute{}, false
+}
+
+// Unmatched warns about each team key of the file that names no team in
+// known (the catalog's team identifiers): its notices go elsewhere and
+// the route is never used. Each warning names the closest team.
+func (r *TeamRoutes) Unmatched(known []string) []string {
+	if r == nil || len(known) == 0 {
+		return nil
+	}
+	has := make(map[string]bool, len(known))
+	for _, k := range known {
+		has[k] = true
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(r.Teams)) {
+		if has[name] {
+			continue
+		}
+		w := fmt.Sprintf("%s: teams.%s matches no team in the catalog, so its route is never used", r.File, name)
+		if s := scorecard.Suggest(name, known, 1); len(s) > 0 {
+			w += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// UnmatchedRoutes warns about the team keys of routes that match no team
+// of the catalog in b (see TeamRoutes.Unmatched).
+func UnmatchedRoutes(routes *TeamRoutes, b *scorecard.Bundle) []string {
+	return routes.Unmatched(catalogTeams(b))
 }

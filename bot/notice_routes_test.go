@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -123,5 +125,56 @@ func TestNoticeMessageEscapesNames(t *testing.T) {
 	}
 	if !strings.Contains(text, "&lt;!channel&gt; &amp; co") {
 		t.Errorf("fallback text: %s", text)
+	}
+}
+
+// A notice cut at Slack's limits points its readers at what they can use:
+// the team's /prodready command, not a CLI only operators can run.
+func TestNoticeCutPointsAtTeamCommand(t *testing.T) {
+	for _, tc := range []struct{ team, want string }{{"payments", "`/prodready team payments`"}, {"", "`/prodready <service>`"}} {
+		n := &report.Notice{Team: tc.team}
+		for i := 0; i < 2000; i++ {
+			n.Services = append(n.Services, report.NoticeService{Service: report.EntityRef{Identifier: fmt.Sprintf("svc-%04d", i)},
+				Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
+					{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
+		}
+		_, blocks := NoticeMessage(n)
+		raw, _ := json.Marshal(blocks)
+		all := blockText(raw)
+		if !strings.Contains(all, "more services") || !strings.Contains(all, tc.want) || strings.Contains(all, "prodready run") {
+			t.Errorf("team %q: a cut notice should point at %s, not the CLI:\n%s", tc.team, tc.want, all[max(0, len(all)-400):])
+		}
+	}
+}
+
+// A second YAML document in the teams file is an error naming the file
+// and the line it starts on, not silently ignored.
+func TestTeamsFileSecondDocument(t *testing.T) {
+	data := "default_channel: C1\nteams:\n  payments:\n    channel: C2\n---\nteams:\n  search:\n    channel: C3\n"
+	_, err := ParseTeamRoutes("teams.yaml", []byte(data))
+	if err == nil || !strings.Contains(err.Error(), "teams.yaml:6") || !strings.Contains(err.Error(), "document") {
+		t.Errorf("a second document: %v; want an error naming teams.yaml:6", err)
+	}
+	if _, err := ParseTeamRoutes("teams.yaml", []byte("---\ndefault_channel: C1\n")); err != nil {
+		t.Errorf("one document after a leading ---: %v", err)
+	}
+}
+
+// A team key in the teams file that matches no team of the catalog is
+// warned about at the notices run, with the closest team.
+func TestTeamsFileUnknownTeamWarned(t *testing.T) {
+	w := dgNewWorld(t)
+	w.teamsYAML = fmt.Sprintf("default_channel: %s\nteams:\n  paymnts:\n    channel: %s\n  search:\n    dm: [lead@example.com]\n", w.fallback, w.payments)
+	var logs bytes.Buffer
+	w.log = slog.New(slog.NewTextHandler(&logs, nil))
+	out := w.run(w.jobs(), JobNotices, RunOptions{})
+	note := strings.Join(out.Notes, "\n")
+	for _, where := range []string{note, logs.String()} {
+		if !strings.Contains(where, "paymnts") || !strings.Contains(where, "payments") || !strings.Contains(where, "did you mean") {
+			t.Errorf("no warning naming teams.paymnts and suggesting payments:\n%s", where)
+		}
+	}
+	if strings.Contains(note, "teams.search") {
+		t.Errorf("a team of the catalog was warned about:\n%s", note)
 	}
 }

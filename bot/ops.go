@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -58,11 +59,11 @@ func (b *Bot) Ready(ctx context.Context) error {
 
 // runSocketWithOps runs Socket Mode with the operations endpoints on
 // PRODREADY_LISTEN_ADDR beside it: probes and scrapes still need HTTP.
-func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time) error {
+func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time, ln net.Listener) error {
 	opsCtx, stopOps := context.WithCancel(ctx)
 	defer stopOps()
 	opsErr := make(chan error, 1)
-	go func() { opsErr <- b.runHTTP(opsCtx, deadline, b.OpsHandler()) }()
+	go func() { opsErr <- b.runHTTP(opsCtx, deadline, b.OpsHandler(), ln) }()
 	socketErr := make(chan error, 1)
 	go func() { socketErr <- b.runSocket(opsCtx) }()
 	select {
@@ -73,7 +74,7 @@ func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time) error {
 		}
 		return err
 	case err := <-opsErr:
-		// Cannot listen: no probes would ever pass, so do not serve at all.
+		// The HTTP server failed: no probes would pass, so do not serve at all.
 		stopOps()
 		<-socketErr
 		return err

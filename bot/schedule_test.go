@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -206,5 +207,101 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// The run cut short was the database's first (a new deployment killed
+// with -9 after 2 of its 4 notices): it is resumed at start all the same.
+func TestNoticesCutShortOnNewDatabaseResume(t *testing.T) {
+	w := dgNewWorld(t)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	// What kill -9 leaves: the run started a moment after 10:00, two
+	// notices recorded, the run never finished.
+	st, err := history.Open(context.Background(), w.db, w.storeOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := report.PeriodOf(report.Daily, at).Key
+	id, err := st.StartRun(context.Background(), JobNotices, day, at.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, team := range []string{"payments", "search"} {
+		if err := st.RecordSent(context.Background(), history.Message{Job: JobNotices, Period: day, Destination: noticeDest(team),
+			Channel: "C1", TS: "1.0", Sent: at.Add(2 * time.Second), RunID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	w.clock.now = at.Add(5 * time.Minute)
+	cfg, err := Schedules(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := w.jobs()
+	if when, missed, err := jobs.Missed(context.Background(), JobNotices, scheduleOf(t, cfg, JobNotices).Schedule, w.clock.Now()); err != nil || !missed || !when.Equal(at) {
+		t.Fatalf("notices cut short on a new database: missed=%v at %v (err %v); want missed at %v", missed, when, err, at)
+	}
+	s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
+	s.Start(context.Background())
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := w.noticesTo()
+	if len(got[w.fallback]) != 2 || len(got) != 1 {
+		t.Errorf("the restart should send the 2 notices left (both to the default channel), and only them: %v", got)
+	}
+}
+
+// Another process holds the SQLite write lock when serve starts: the jobs
+// wait for it, as for a Postgres server that does not answer yet, and
+// /readyz says not ready until they can run.
+func TestScheduledWaitsForSQLiteLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	st, err := history.Open(context.Background(), path, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := Schedules(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs dgSyncBuffer
+	s, err := NewScheduled(context.Background(), ScheduledConfig{Schedules: entries, DB: path, LeaderPoll: 100 * time.Millisecond,
+		History: history.Options{BusyTimeout: 50 * time.Millisecond}, Jobs: JobConfig{Locations: Locations(entries)}},
+		SchedulerDeps{Source: &dgSource{}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("a locked SQLite database turned the jobs off: %v", err)
+	}
+	if err := s.Ready(context.Background()); err == nil {
+		t.Error("ready while the jobs wait for the database")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.Start(ctx)
+	defer s.Stop(context.Background())
+	if _, err := conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Ready(context.Background()) != nil || !s.Leader().IsLeader() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the jobs did not start once the lock was released: ready %v\n%s", s.Ready(context.Background()), logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -29,6 +29,8 @@ type ScheduledConfig struct {
 	// LeaderPoll is how often a replica tries for the lead; default
 	// schedule.DefaultLeaderPoll.
 	LeaderPoll time.Duration
+	// History tunes the database (SQLite's busy timeout); zero: defaults.
+	History history.Options
 }
 
 // SchedulerDeps are what serve hands the scheduled jobs.
@@ -57,7 +59,8 @@ type Scheduled struct {
 
 // NewScheduled opens the history and prepares the jobs. A database that
 // cannot be used is an error wrapping ErrHistoryUnavailable, except a
-// Postgres server that does not answer yet: then the jobs wait for it. On
+// Postgres server that does not answer yet or a SQLite file another
+// process holds locked: then the jobs wait for it, and Ready says so. On
 // SQLite, a database another serve uses is an error wrapping
 // schedule.ErrAnotherServe. Stop also closes the database.
 func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) (*Scheduled, error) {
@@ -80,12 +83,14 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		s.mu.Unlock()
 		return sched, nil
 	}
-	store, err := history.Open(ctx, cfg.DB, history.Options{})
-	if history.IsPostgres(cfg.DB) && errors.Is(err, history.ErrUnreachable) {
+	store, err := history.Open(ctx, cfg.DB, cfg.History)
+	if errors.Is(err, history.ErrUnreachable) || errors.Is(err, history.ErrLocked) {
 		// serve starts anyway (slash commands need no database); the
-		// campaign opens the history every poll, then builds the jobs.
+		// campaign opens the history every poll, then builds the jobs: a
+		// Postgres server that does not answer yet, or a SQLite file
+		// another process holds the write lock on, may come free.
 		opt.Open = func(ctx context.Context) (*history.Store, schedule.Work, error) {
-			store, err := history.Open(ctx, cfg.DB, history.Options{})
+			store, err := history.Open(ctx, cfg.DB, cfg.History)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -97,7 +102,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 			return store, sched, nil
 		}
 		s.leader = schedule.NewLeader(nil, nil, opt)
-		deps.Log.Error("the history database cannot be reached; slash commands work, and the scheduled jobs start once it answers", "every", s.leader.Poll().String(), "err", err)
+		deps.Log.Error("the history database cannot be used yet (unreachable, or locked by another process); slash commands work, and the scheduled jobs start once it can", "every", s.leader.Poll().String(), "err", err)
 		return s, nil
 	}
 	if err != nil {

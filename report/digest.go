@@ -62,6 +62,10 @@ type DigestInput struct {
 	// Stale is set when the catalog could not be loaded: Cur is the last
 	// stored snapshot, and the digest says how old it is.
 	Stale *Staleness
+	// Earlier, with no Prev, says snapshots older than Cur exist, only
+	// none from the previous period: the digest says so rather than that
+	// it is the first.
+	Earlier bool
 }
 
 // Digest is the manager digest for one period, as data.
@@ -69,7 +73,8 @@ type Digest struct {
 	Period     Period
 	Now        time.Time
 	Origin     string
-	First      bool      // no earlier snapshot: changes are not shown
+	First      bool      // no snapshot a period back: changes are not shown
+	Earlier    bool      // First, but snapshots of this period came before
 	Since      time.Time // when the compared snapshot was taken
 	Scorecards []ScorecardDigest
 	NoTeam     []EntityRef // services with no owning team
@@ -139,7 +144,7 @@ type Move struct {
 // so it can run for any period the history holds.
 func BuildDigest(in DigestInput) *Digest {
 	cur := in.Cur
-	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Failures: in.Failures, Stale: in.Stale,
+	d := &Digest{Period: in.Period, Now: cur.Taken, Origin: cur.Origin, First: in.Prev == nil, Earlier: in.Prev == nil && in.Earlier, Failures: in.Failures, Stale: in.Stale,
 		Exemptions: CountExemptions(cur)}
 	var prevIdx map[string]int
 	if in.Prev != nil {

@@ -36,6 +36,13 @@ func (d *Digest) Title() string {
 
 // HistoryLine says what the changes compare with, or that there is no history.
 func (d *Digest) HistoryLine() string {
+	if d.First && d.Earlier {
+		unit := map[Kind]string{Weekly: "week", Monthly: "month"}[d.Period.Kind]
+		if unit == "" {
+			unit = "period"
+		}
+		return fmt.Sprintf("No changes shown: the previous %s has no snapshot yet; changes appear from next %s.", unit, unit)
+	}
 	if d.First {
 		return "First digest: there is no earlier snapshot yet, so no changes are shown. The next digest will compare with this one."
 	}

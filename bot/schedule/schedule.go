@@ -33,6 +33,11 @@ func Parse(variable, spec string) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s=%q: %w", variable, spec, err)
 	}
+	// cron accepts dates no calendar has (31 February): such a job would
+	// silently never run. Next looks five years ahead and returns zero.
+	if s.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("%s=%q: never fires: no date in the next five years matches it (a day the month never has?)", variable, spec)
+	}
 	return s, nil
 }
 

@@ -37,25 +37,41 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set that reports to the command's streams;
-// --help prints usage on stdout.
+// newFlagSet returns a flag set whose usage flagExit prints once: package
+// flag prints an error and the usage itself while parsing, to stderr even
+// for --help, so it is silenced here.
 func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
 
-// flagExit turns a flag parse error into an exit status: --help is success.
+// usageTo prints fs's usage to w.
+func usageTo(fs *flag.FlagSet, w io.Writer) {
+	fs.SetOutput(w)
+	fs.Usage()
+	fs.SetOutput(io.Discard)
+}
+
+// flagExit turns a flag parse error into an exit status: --help is
+// success, its usage on stdout; a mistake is named, with the usage, on
+// stderr.
 func flagExit(e *env, fs *flag.FlagSet, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(e.stdout)
-		fs.Usage()
+		usageTo(fs, e.stdout)
 		return exitOK
 	}
+	fmt.Fprintf(e.stderr, "prodready %s: %v\n", fs.Name(), err)
+	usageTo(fs, e.stderr)
 	return exitUsage
 }
 

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -189,8 +188,8 @@ func variables() []variable {
 				return nil
 			}},
 
-		{name: "PRODREADY_DB", def: defaultDB, help: "history: a SQLite file, or postgres://user:password@host/db for replicas", secret: true,
-			set: func(s *settings, v string) error { s.db = v; return dbCheck(v) }},
+		{name: "PRODREADY_DB", def: defaultDB, help: "history: a SQLite file, or Postgres for replicas: postgres://user:password@host/db, or host=… user=… dbname=…", secret: true,
+			set: func(s *settings, v string) error { s.db = v; return history.CheckDSN(v) }},
 		{name: "PRODREADY_LEADER_POLL", def: defaultLeaderPoll, help: "how often a replica tries for the lead and the leader confirms it (at most 30s)",
 			set: func(s *settings, v string) (err error) { s.leaderPoll, err = parseLeaderPoll(v); return err }},
 		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept",
@@ -385,43 +384,22 @@ func listenCheck(v string) error {
 	return nil
 }
 
+// minRefreshEvery bounds PRODREADY_REFRESH_EVERY: each refresh loads the
+// whole catalog from its source (Port's API: several paged requests) and
+// evaluates every scorecard; more often than this only loads the source.
+const minRefreshEvery = time.Minute
+
 // parseRefreshEvery reads PRODREADY_REFRESH_EVERY.
 func parseRefreshEvery(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is not a positive duration like 15m or 1h", v)
 	}
+	if d < minRefreshEvery {
+		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is below the minimum of %s: each refresh loads the whole catalog from its source and evaluates it, so more often would only load the source (and Port's rate limits)", v, minRefreshEvery)
+	}
 	return d, nil
 }
-
-// dbCheck never quotes the value: it may hold the database password.
-func dbCheck(v string) error {
-	if !history.IsPostgres(v) {
-		return nil
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		return errors.New("PRODREADY_DB is not a valid postgres://user:password@host:port/database URL (value not shown: it may hold a password)")
-	}
-	return nil
-}
-
-// dbPassword is the password inside a Postgres PRODREADY_DB, if any.
-func dbPassword(v string) string {
-	if history.IsPostgres(v) {
-		if u, err := url.Parse(v); err == nil && u.User != nil {
-			p, _ := u.User.Password()
-			return p
-		}
-		return ""
-	}
-	if m := dsnPassword.FindStringSubmatch(v); m != nil {
-		return strings.Trim(m[1], "'")
-	}
-	return ""
-}
-
-var dsnPassword = regexp.MustCompile(`(?:^|\s)password=('[^']*'|\S+)`)
 
 // mask shows a secret's value: whether it is set, never what it is. A
 // Postgres URL keeps everything but its password.
@@ -430,10 +408,7 @@ func mask(name, v string) string {
 		return ""
 	}
 	if name == "PRODREADY_DB" {
-		if p := dbPassword(v); p != "" {
-			return strings.ReplaceAll(v, p, "********")
-		}
-		return v
+		return history.Redact(v)
 	}
 	return "******** (set)"
 }
@@ -447,7 +422,8 @@ func secrets(getenv func(string) string) []string {
 		}
 		val := strings.TrimSpace(getenv(v.name))
 		if v.name == "PRODREADY_DB" {
-			val = dbPassword(val)
+			out = append(out, history.Secrets(val)...)
+			continue
 		}
 		if val != "" {
 			out = append(out, val)
@@ -460,24 +436,43 @@ func secrets(getenv func(string) string) []string {
 // returns the names it filled in, so `prodready config` can say where each
 // value came from.
 func loadDotenv() (map[string]bool, error) {
-	vals, err := godotenv.Read()
+	data, err := os.ReadFile(".env")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read .env: %w", err)
 	}
+	vals, err := godotenv.UnmarshalBytes(data)
+	if err != nil {
+		// godotenv's error quotes the line, which may hold a secret.
+		return nil, fmt.Errorf(".env line %d: not a valid NAME=value line (an unterminated quote, or a bad name); the line is not shown, it may hold a secret", dotenvBadLine(data))
+	}
 	from := map[string]bool{}
-	for k := range vals {
+	for k, v := range vals {
+		// A real variable wins over .env.
 		if _, set := os.LookupEnv(k); !set {
 			from[k] = true
+			if err := os.Setenv(k, v); err != nil {
+				return nil, fmt.Errorf(".env: set %s: %w", k, err)
+			}
 		}
 	}
-	// A real variable wins over .env.
-	if err := godotenv.Load(); err != nil {
-		return nil, fmt.Errorf("read .env: %w", err)
-	}
 	return from, nil
+}
+
+// dotenvBadLine finds the line where .env stops parsing: the line after
+// the longest run of whole lines that parses (a quoted value may span
+// lines, so a prefix that fails mid-value is not the culprit).
+func dotenvBadLine(data []byte) int {
+	lines := strings.SplitAfter(string(data), "\n")
+	good := 0
+	for k := 1; k <= len(lines); k++ {
+		if _, err := godotenv.Unmarshal(strings.Join(lines[:k], "")); err == nil {
+			good = k
+		}
+	}
+	return good + 1
 }
 
 // origin says where a variable's value comes from.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -17,27 +15,19 @@ import (
 // runJob runs one scheduled job now, through the same code the scheduler
 // uses. Without SLACK_BOT_TOKEN it prints to the terminal (console mode).
 func runJob(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "run", fmt.Sprintf("prodready run JOB [--dry-run] [--force] [--catalog FILE] [--scorecards FILE]...\n\nJobs: %s.\n"+
+		"With no SLACK_BOT_TOKEN, messages are printed here instead of posted.", strings.Join(bot.JobNames(), ", ")))
 	dry := fs.Bool("dry-run", false, "print the messages instead of posting them; record nothing as sent")
 	force := fs.Bool("force", false, "send even what was already sent in this period, or has not changed")
 	var src sourceFlags
 	src.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: prodready run JOB [--dry-run] [--force]\n\nJobs: %s.\n"+
-			"With no SLACK_BOT_TOKEN, messages are printed here instead of posted.\n\nFlags:\n", strings.Join(bot.JobNames(), ", "))
-		fs.PrintDefaults()
-	}
 	// The job name may come before or after the flags.
 	var job string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		job, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagExit(e, fs, err)
 	}
 	if job == "" && fs.NArg() > 0 {
 		job = fs.Arg(0)
@@ -46,7 +36,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if job == "" {
-		fs.Usage()
+		usageTo(fs, e.stderr)
 		return exitUsage
 	}
 	if !slices.Contains(bot.JobNames(), job) {

@@ -74,6 +74,17 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if jobs != nil {
 		b.AddCompanion(jobs)
 	}
+	if routes := s.jobs.Routes; routes != nil {
+		// A mistyped team key would pass silently until a notice went to
+		// the default channel: say so once the catalog is loaded.
+		go func() {
+			if ev, err := b.Holder().Wait(ctx); err == nil {
+				for _, w := range bot.UnmatchedRoutes(routes, ev.Bundle) {
+					cfg.Log.Warn("teams file", "warning", w)
+				}
+			}
+		}()
+	}
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage

@@ -264,3 +264,25 @@ func TestServeRunsTheScheduler(t *testing.T) {
 		})
 	}
 }
+
+// serve warns, once the catalog is loaded, about a team key of the teams
+// file that matches no team, suggesting the closest.
+func TestServeWarnsOfUnmatchedTeamKey(t *testing.T) {
+	teams := filepath.Join(t.TempDir(), "teams.yaml")
+	if err := os.WriteFile(teams, []byte("default_channel: C0DEF\nteams:\n  paymnts:\n    channel: C0PAY\n  search:\n    channel: C0SEA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := serveEnv(t, map[string]string{"SLACK_SIGNING_SECRET": "s3cret", "PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "PRODREADY_TEAMS": teams})
+	logs := e.stderr.(*lockedBuffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- runServe(ctx, e, nil) }()
+	logs.waitFor(t, regexp.MustCompile(`teams\.paymnts matches no team in the catalog.*did you mean \\?"payments\\?"`))
+	cancel()
+	if c := <-code; c != exitOK {
+		t.Fatalf("exit %d", c)
+	}
+	if strings.Contains(logs.String(), "teams.search matches no team") {
+		t.Errorf("a team of the catalog was warned about:\n%s", logs)
+	}
+}

@@ -34,7 +34,7 @@ func runValidate(ctx context.Context, e *env, args []string) int {
 		}
 		if settings.port.ClientID == "" {
 			fmt.Fprintln(e.stderr, "prodready validate: name at least one scorecard file (or set PORT_CLIENT_ID to lint the scorecards Port holds)")
-			fs.Usage()
+			usageTo(fs, e.stderr)
 			return exitUsage
 		}
 		c := portClient(e, settings)

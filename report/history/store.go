@@ -56,15 +56,9 @@ type Options struct {
 	ConnectTimeout time.Duration
 }
 
-// IsPostgres reports whether dsn (PRODREADY_DB) names a PostgreSQL
-// database: a postgres:// or postgresql:// URL.
-func IsPostgres(dsn string) bool {
-	d := strings.ToLower(strings.TrimSpace(dsn))
-	return strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://")
-}
-
 // Open opens the history PRODREADY_DB names: a postgres:// or
-// postgresql:// URL is PostgreSQL, anything else a SQLite file path. The
+// postgresql:// URL, or a libpq key=value string (host=… dbname=…), is
+// PostgreSQL, anything else a SQLite file path. The
 // schema is created or brought up to date either way.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	dsn = strings.TrimSpace(dsn)
@@ -77,25 +71,6 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("history database %s: unknown kind of URL; PRODREADY_DB takes a SQLite file path or a postgres:// URL", Redact(dsn))
 	}
 	return OpenSQLite(ctx, dsn, opt)
-}
-
-// Redact returns dsn with any password masked, for messages.
-func Redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		if IsPostgres(dsn) {
-			return "postgres://(unparsable URL)"
-		}
-		return dsn
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.EqualFold(k, "password") {
-			q.Set(k, "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.Redacted()
 }
 
 // OpenPostgres opens the history in the PostgreSQL database at url, in the
@@ -112,7 +87,8 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("history database %s: PRODREADY_DB is not a usable postgres:// URL: %w", where, err)
+		// pgx masks the password only as best it can: mask every spelling.
+		return nil, fmt.Errorf("history database %s: PRODREADY_DB is not a usable postgres:// URL or key=value string: %s", where, RedactIn(err.Error(), dsn))
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = opt.ConnectTimeout
