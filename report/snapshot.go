@@ -17,6 +17,11 @@ type Snapshot struct {
 	Entities   []EntityRef
 	// Results holds entity e's result on scorecard s at e*len(Scorecards)+s.
 	Results []Result
+
+	// live is the evaluation the snapshot was taken from, kept in memory
+	// only: notices built right after it can say what each service has
+	// ("last deploy was 40 days ago"), which the stored bitmasks cannot.
+	live *scorecard.Evaluation
 }
 
 // ScorecardDef is what a snapshot needs of a scorecard to read its results
@@ -123,7 +128,7 @@ func (s *Snapshot) EntityIndex() map[string]int {
 // TakeSnapshot records an evaluation. url, when not nil, links entities in
 // the catalog's UI (kept in memory only, for messages).
 func TakeSnapshot(ev *scorecard.Evaluation, origin string, url func(*scorecard.Entity) string) *Snapshot {
-	s := &Snapshot{Taken: ev.Now, Origin: origin}
+	s := &Snapshot{Taken: ev.Now, Origin: origin, live: ev}
 	s.Scorecards = make([]ScorecardDef, len(ev.Scorecards))
 	for i, sc := range ev.Scorecards {
 		d := ScorecardDef{Identifier: sc.Identifier, Title: sc.Title, Levels: sc.LevelNames(), Rules: make([]RuleDef, len(sc.Rules))}
