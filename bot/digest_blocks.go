@@ -243,7 +243,7 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 		}
 		line := ":new: Newly failing: " + strings.Join(rules, ", ")
 		if n := len(sd.NewlyFailing) - dgRulesShown; n > 0 {
-			line += fmt.Sprintf(", +%d more rules", n)
+			line += ", +" + plural(n, "more rule")
 		}
 		lines = append(lines, line)
 	}
@@ -324,7 +324,7 @@ func dgFailing(sd *report.ScorecardDigest) string {
 	}
 	s := dgLines("*Rules failing most*", lines, "rules")
 	if n := len(sd.TopFailing) - dgRulesShown; n > 0 {
-		s += fmt.Sprintf("\n… and %d more failing rules", n)
+		s += "\n… and " + plural(n, "more failing rule")
 	}
 	return dgClip(s, dgMaxSectionText)
 }

@@ -146,7 +146,7 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 			b.WriteString("\n" + ntRule(n, f))
 		}
 		if more := len(st.Fix) - len(fixes); more > 0 {
-			fmt.Fprintf(&b, "\n   _+%d more rules_", more)
+			b.WriteString("\n   _+" + plural(more, "more rule") + "_")
 		}
 	}
 	return b.String()
