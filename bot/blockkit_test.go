@@ -287,3 +287,25 @@ func TestDigestOf250Teams(t *testing.T) {
 		t.Errorf("no rule's teams are cut:\n%s", all)
 	}
 }
+
+// A service failing many long rules on many scorecards still fits one
+// section, cut between lines, never inside a link.
+func TestNoticeServiceCutBetweenLines(t *testing.T) {
+	st := report.NoticeStanding{Title: "Readiness", Level: "Basic", Target: "Gold"}
+	for i := 0; i < 5; i++ {
+		st.Fix = append(st.Fix, report.NoticeRule{Title: strings.Repeat("Long title ", 20), Why: []string{strings.Repeat("a reason & more ", 30)}, Doc: "https://docs.example.com/rules/" + strconv.Itoa(i)})
+	}
+	svc := report.NoticeService{Service: report.EntityRef{Identifier: "big", URL: "https://example.com/big"}}
+	for i := 0; i < 12; i++ {
+		svc.Scorecards = append(svc.Scorecards, st)
+	}
+	_, blocks := NoticeMessage(&report.Notice{Team: "t", Services: []report.NoticeService{svc}})
+	raw, _ := json.Marshal(blocks)
+	if err := slackemu.ValidateBlocks(raw); err != nil {
+		t.Fatalf("Slack would refuse it: %v", err)
+	}
+	text := blocks[2].(*slack.SectionBlock).Text.Text
+	if !strings.HasSuffix(text, "_… more in_ `/prodready big`") || strings.Count(text, "<") != strings.Count(text, ">") {
+		t.Errorf("cut badly: …%s", text[len(text)-300:])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/prodready/prodready/report"
 	"github.com/slack-go/slack"
@@ -128,28 +129,37 @@ func ntTeamArg(n *report.Notice) string {
 // repository is known), then per scorecard its level and target and the
 // rules to fix, each with what the service has and needs.
 func ntService(n *report.Notice, s *report.NoticeService) string {
-	var b strings.Builder
-	b.WriteString("*" + dgServiceLink(s.Service) + "*")
+	head := "*" + dgServiceLink(s.Service) + "*"
 	if s.New && !n.First {
-		b.WriteString(" :new:")
+		head += " :new:"
 	}
+	lines := []string{head}
 	for _, st := range s.Scorecards {
-		fmt.Fprintf(&b, "\n%s: *%s*, needs *%s*", esc(cut(st.Title, 100)), esc(cut(st.Level, 40)), esc(cut(st.Target, 40)))
+		l := fmt.Sprintf("%s: *%s*, needs *%s*", esc(cut(st.Title, 100)), esc(cut(st.Level, 40)), esc(cut(st.Target, 40)))
 		if st.Dropped && !n.First {
-			fmt.Fprintf(&b, " :small_red_triangle_down: was %s", esc(cut(st.From, 40)))
+			l += " :small_red_triangle_down: was " + esc(cut(st.From, 40))
 		}
+		lines = append(lines, l)
 		fixes := st.Fix
 		if len(fixes) > ntRulesShown {
 			fixes = fixes[:ntRulesShown]
 		}
 		for _, f := range fixes {
-			b.WriteString("\n" + ntRule(n, f))
+			lines = append(lines, ntRule(n, f))
 		}
 		if more := len(st.Fix) - len(fixes); more > 0 {
-			b.WriteString("\n   _+" + plural(more, "more rule") + "_")
+			lines = append(lines, "   _+"+plural(more, "more rule")+"_")
 		}
 	}
-	return b.String()
+	// Whole lines only: a line cut in its middle could leave a link open.
+	size := 0
+	for i, l := range lines {
+		size += utf8.RuneCountInString(l) + 1
+		if size > dgMaxSectionText-200 {
+			return strings.Join(lines[:i], "\n") + "\n_… more in_ " + code("/prodready "+cut(s.Service.Identifier, 150))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // ntRule is "• *Has an on-call* :new: — on call is not set · <docs>".

@@ -317,7 +317,7 @@ func Ago(now, t time.Time) string {
 // acronyms are written in capitals when a property name is put in words.
 var acronyms = map[string]string{"pr": "PR", "prs": "PRs", "url": "URL", "slo": "SLO", "sla": "SLA", "api": "API", "id": "ID",
 	"ci": "CI", "cd": "CD", "sdk": "SDK", "dns": "DNS", "tls": "TLS", "ssl": "SSL", "k8s": "k8s", "cve": "CVE", "cves": "CVEs",
-	"pagerduty": "PagerDuty", "github": "GitHub", "gitlab": "GitLab", "opsgenie": "Opsgenie"}
+	"pagerduty": "PagerDuty", "readme": "README", "codeowners": "CODEOWNERS", "github": "GitHub", "gitlab": "GitLab", "opsgenie": "Opsgenie"}
 
 // Words turns a property name into words: "required_approvals_for_pr" is
 // "required approvals for PR", "lastDeployAt" is "last deploy at", "$team"
@@ -348,7 +348,7 @@ func Words(name string) string {
 	if len(words) == 0 {
 		return name
 	}
-	return strings.Join(words, " ")
+	return strings.ReplaceAll(strings.Join(words, " "), "on call", "on-call")
 }
 
 var urlPattern = regexp.MustCompile(`https?://[^\s<>()|"']+`)

@@ -32,7 +32,7 @@ func TestWhySaysWhatTheServiceHas(t *testing.T) {
 	cases := []struct{ rule, pattern string }{
 		{"freshness_under_90", "freshness is * needs under 90"},
 		{"required_approvals", "required approvals for PR is 0; needs at least 1"},
-		{"has_on_call", "on call is not set"},
+		{"has_on_call", "on-call is not set"},
 		{"recent_security_scan", "last security scan was * days ago; needs within the last 3 months"},
 		{"has_runbook", `runbook URL is * needs to begin with "https://"`},
 	}
@@ -80,7 +80,7 @@ func TestPlainPhrasings(t *testing.T) {
 		{`{"property":"last_deploy","operator":"between","value":{"preset":"lastMonth"}}`, map[string]any{"last_deploy": "2026-10-01T00:00:00Z"}, "last deploy was 56 days ago; needs within the last month"},
 		{`{"property":"last_deploy","operator":"between","value":{"preset":"lastMonth"}}`, nil, "last deploy is not set; needs within the last month"},
 		{`{"property":"$team","operator":"isNotEmpty"}`, nil, "owning team is not set"},
-		{`{"relation":"pagerduty_service","operator":"isNotEmpty"}`, nil, "related pagerduty service is not set"},
+		{`{"relation":"pagerduty_service","operator":"isNotEmpty"}`, nil, "related PagerDuty service is not set"},
 		{`{"property":"tier","operator":"!=","value":"tier-3"}`, map[string]any{"tier": "tier-3"}, `tier is "tier-3"; needs anything but "tier-3"`},
 	}
 	for _, c := range cases {
