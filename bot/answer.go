@@ -316,7 +316,15 @@ func answerTeam(s *Evaluated, name string) Message {
 			if len(parts) > 0 {
 				sep = ", "
 			}
-			parts = append(parts, fmt.Sprintf("%s *%s*, %d failing", esc(sc.Name()), esc(r.LevelName()), failing))
+			target := len(sc.Levels) - 1
+			for i, lv := range sc.Levels {
+				if s.Target != "" && strings.EqualFold(lv.Title, s.Target) {
+					target = i
+					break
+				}
+			}
+			st := report.Standing{Rank: r.Level}
+			parts = append(parts, fmt.Sprintf("%s %s *%s*, %d failing", statusMarker(&st, target), esc(sc.Name()), esc(r.LevelName()), failing))
 			fmt.Fprintf(&fb, "%s%s %s (%d failing)", sep, sc.Name(), r.LevelName(), failing)
 		}
 		if len(parts) == 0 {

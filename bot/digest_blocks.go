@@ -157,11 +157,15 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 	}
 	if len(d.NoTeam) > 0 {
 		var names []string
-		for _, e := range d.NoTeam {
+		for _, e := range d.NoTeam[:min(dgTeamsShown, len(d.NoTeam))] {
 			names = append(names, dgServiceLink(e))
 		}
+		s := strings.Join(names, ", ")
+		if n := len(d.NoTeam) - len(names); n > 0 {
+			s += fmt.Sprintf(", +%d more", n)
+		}
 		l.add("divider", slack.NewDividerBlock())
-		l.section("services with no team", dgLines(fmt.Sprintf("*Services with no team* (%d)", len(names)), []string{strings.Join(names, ", ")}, "services"))
+		l.section("services with no team", dgClip(fmt.Sprintf("*Services with no team* (%d)\n", len(d.NoTeam))+s, dgMaxSectionText))
 	}
 	if len(d.Failures) > 0 {
 		var lines []string
