@@ -16,8 +16,6 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-func dgEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 // scheduleOf is the entry of job in entries.
 func scheduleOf(t *testing.T, entries []schedule.Entry, job string) schedule.Entry {
 	t.Helper()
