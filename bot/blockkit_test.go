@@ -245,6 +245,9 @@ func TestNoticeOf500Services(t *testing.T) {
 			shown++
 		}
 	}
+	if !strings.Contains(string(raw), `"block_id":"`+NoticeMoreBlockID+`"`) {
+		t.Errorf("the 'more services' line has no block_id %q for the button beside it", NoticeMoreBlockID)
+	}
 	if shown != ntServicesShown || shown+more != len(n.Services) || m[2] != "team-000" {
 		t.Errorf("shown %d + %d more != %d services, or team %q", shown, more, len(n.Services), m[2])
 	}

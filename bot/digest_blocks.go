@@ -267,12 +267,13 @@ func dgTeams(d *report.Digest, sd *report.ScorecardDigest) string {
 	var lines []string
 	for _, t := range sd.Teams[:min(dgTeamsShown, len(sd.Teams))] {
 		line := fmt.Sprintf("• *%s*: %s (%d of %d)", esc(cut(t.Name, 60)), report.Percent(t.Share), t.AtTarget, t.Services)
-		if !d.First {
-			if t.HasPrev {
-				line += ", " + report.PointsWords(t.Change)
-			} else {
-				line += ", new"
-			}
+		// Only what changed: a column of "no change" hides the news.
+		switch {
+		case d.First:
+		case !t.HasPrev:
+			line += ", new"
+		case report.PointsWords(t.Change) != "no change":
+			line += ", " + report.PointsWords(t.Change)
 		}
 		lines = append(lines, line)
 	}

@@ -17,6 +17,10 @@ const (
 	ntRulesShown    = 5 // failing rules per service and scorecard
 )
 
+// NoticeMoreBlockID marks the context block that says how many services a
+// notice leaves out; a "show all" button belongs next to it.
+const NoticeMoreBlockID = "notice_more"
+
 // NoticeMessage renders a team notice as Block Kit, answer first: what
 // regressed since the last notice, then the other services below target,
 // at most ntServicesShown of them, each failing rule with what the service
@@ -65,8 +69,8 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 		}
 		shown++
 	}
-	if dropped > 0 {
-		l.context(fmt.Sprintf("and %d more services: `/prodready team %s`", dropped, ntTeamArg(n)))
+	if dropped > 0 && l.context(fmt.Sprintf("and %d more services: `/prodready team %s`", dropped, ntTeamArg(n))) {
+		l.blocks[len(l.blocks)-1].(*slack.ContextBlock).BlockID = NoticeMoreBlockID
 	}
 	blocks = l.finish("`prodready run team-notices --dry-run` prints the full notices.")
 	var names []string
