@@ -60,7 +60,7 @@ func answerService(s *Evaluated, name string) Message {
 	if !ok {
 		return unknownService(s, name)
 	}
-	svc := report.ForService(s.Evaluation, e, s.Bundle.EntityURL)
+	svc := report.ForService(s.Evaluation, e, report.EntityLink(s.Bundle.EntityURL))
 	b := blockBuilder{noun: "failing rules"}
 	title := svc.Identifier
 	if svc.Title != "" && svc.Title != svc.Identifier {
@@ -78,7 +78,16 @@ func answerService(s *Evaluated, name string) Message {
 		ctx = append(ctx, "No owning team")
 	}
 	if svc.URL != "" {
-		ctx = append(ctx, link(svc.URL, "Open in Port"))
+		where := report.LinkLabel(svc.URL)
+		switch where {
+		case "":
+			where = "Open"
+		case "GitHub", "GitLab":
+			where = "Open on " + where
+		default:
+			where = "Open in " + where
+		}
+		ctx = append(ctx, link(svc.URL, where))
 	}
 	b.block(slack.NewContextBlock("", mrkdwn(cut(strings.Join(ctx, " · "), maxSectionText))), 0)
 
@@ -89,11 +98,17 @@ func answerService(s *Evaluated, name string) Message {
 		fb.WriteString(" no scorecard applies.")
 		return Message{Text: fallback(fb.String()), Blocks: b.finish()}
 	}
-	// Levels at a glance: one field per scorecard, ten per section.
+	// Levels at a glance: one field per scorecard, ten per section, each
+	// with a marker: at target, below it, or at the bottom level.
 	for i := 0; i < len(svc.Scorecards); i += maxFields {
 		var fields []*slack.TextBlockObject
 		for _, st := range svc.Scorecards[i:min(i+maxFields, len(svc.Scorecards))] {
-			f := fmt.Sprintf("*%s*\n%s · %d/%d rules pass", esc(st.Title), esc(st.Level), st.Passed, st.Total)
+			target := answerTarget(&st, s.Target)
+			f := fmt.Sprintf("%s *%s*\n*%s*", statusMarker(&st, target), esc(cut(st.Title, 100)), esc(cut(st.Level, 40)))
+			if st.Rank < target {
+				f += " · target " + esc(cut(st.Levels[target], 40))
+			}
+			f += fmt.Sprintf(" · %d/%d rules pass", st.Passed, st.Total)
 			fields = append(fields, mrkdwn(cut(f, maxFieldText)))
 		}
 		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
@@ -108,31 +123,86 @@ func answerService(s *Evaluated, name string) Message {
 	if allPass {
 		b.line(":white_check_mark: Every rule passes: nothing to fix.", false)
 	}
+	// The next level's to-do first, for every scorecard; then, briefly,
+	// what later levels need.
 	for i, st := range svc.Scorecards {
 		if i > 0 {
 			fb.WriteString(";")
 		}
 		failing := st.Total - st.Passed
 		fmt.Fprintf(&fb, " %s %s (%d failing)", st.Title, st.Level, failing)
-		if failing == 0 {
+		if st.Next == nil || failing == 0 {
 			continue
 		}
-		head := fmt.Sprintf("*%s* — *%s*.", esc(st.Title), esc(st.Level))
-		if st.Next != nil {
-			head += " " + toReach(st.Next)
-			fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, plural(len(st.Next.Fix), "rule"))
+		fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, plural(len(st.Next.Fix), "rule"))
+		b.line(fmt.Sprintf("*%s* — *%s*. %s", esc(cut(st.Title, 100)), esc(cut(st.Level, 40)), toReach(st.Next)), false)
+		next := map[string]bool{}
+		for _, f := range st.Next.Fix {
+			next[f.Rule] = true
 		}
-		b.line(head, false)
 		for _, lf := range st.Failing {
-			b.line(fmt.Sprintf("_Failing at %s_", esc(lf.Level)), false)
+			if len(lf.Rules) == 0 || !next[lf.Rules[0].Rule] {
+				continue
+			}
+			b.line(fmt.Sprintf("_Failing at %s_", esc(cut(lf.Level, 40))), false)
 			for _, f := range lf.Rules {
-				b.line(faultLine(f), true)
+				b.line(faultLine(f, true), true)
+			}
+		}
+		b.flush()
+	}
+	for _, st := range svc.Scorecards {
+		if st.Next == nil {
+			continue
+		}
+		next := map[string]bool{}
+		for _, f := range st.Next.Fix {
+			next[f.Rule] = true
+		}
+		head := false
+		for _, lf := range st.Failing {
+			if len(lf.Rules) == 0 || next[lf.Rules[0].Rule] {
+				continue
+			}
+			if !head {
+				b.line(fmt.Sprintf("*%s* — after *%s*:", esc(cut(st.Title, 100)), esc(cut(st.Next.Level, 40))), false)
+				head = true
+			}
+			b.line(fmt.Sprintf("_Failing at %s_", esc(cut(lf.Level, 40))), false)
+			for _, f := range lf.Rules {
+				b.line(faultLine(f, false), true)
 			}
 		}
 		b.flush()
 	}
 	fb.WriteString(".")
 	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
+}
+
+// answerTarget is the rank of the level an answer counts as done: the
+// configured target when the scorecard has it, else its top level.
+func answerTarget(st *report.Standing, target string) int {
+	target = report.TargetFor(target, st.Scorecard)
+	for _, match := range []func(a, b string) bool{func(a, b string) bool { return a == b }, strings.EqualFold} {
+		for i, l := range st.Levels {
+			if target != "" && match(l, target) {
+				return i
+			}
+		}
+	}
+	return len(st.Levels) - 1
+}
+
+// statusMarker is green at or above target, red at the bottom level,
+// yellow in between.
+func statusMarker(st *report.Standing, target int) string {
+	switch {
+	case st.Rank >= target:
+		return ":white_check_mark:"
+	case st.Rank == 0:
+		return ":red_circle:"
+	}
+	return ":large_yellow_circle:"
 }
 
 // toReach is "To reach *Gold*: fix these 2 rules: A, B."
@@ -148,16 +218,22 @@ func toReach(st *report.Step) string {
 	return fmt.Sprintf("To reach *%s*: fix %s: %s.", esc(st.Level), these, cut(strings.Join(names, ", "), 1000))
 }
 
-func faultLine(f report.Fault) string {
-	l := "• *" + esc(f.Title) + "*"
-	if f.Title != f.Rule {
-		l += " (" + code(f.Rule) + ")"
+// faultLine is a failing rule with what the service has and needs, in
+// words; with what to do (the rule's description) when full.
+func faultLine(f report.Fault, full bool) string {
+	l := "• *" + esc(cut(f.Title, 150)) + "*"
+	why := f.Why
+	if len(why) == 0 {
+		why = f.Reasons
 	}
-	if len(f.Reasons) > 0 {
-		l += ": " + esc(strings.Join(f.Reasons, "; "))
+	if len(why) > 0 {
+		l += " — " + esc(cut(strings.Join(why, "; "), 300))
 	}
-	if d := strings.TrimSpace(f.Description); d != "" {
-		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 500)) + "_"
+	if f.Doc != "" {
+		l += " · <" + f.Doc + "|how to fix>"
+	}
+	if d := strings.TrimSpace(f.Description); d != "" && full {
+		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 300)) + "_"
 	}
 	l += exemptSuffix(f.Exempt)
 	return l
@@ -245,7 +321,16 @@ func answerTeam(s *Evaluated, name string) Message {
 			if len(parts) > 0 {
 				sep = ", "
 			}
-			parts = append(parts, fmt.Sprintf("%s *%s*, %d failing", esc(sc.Name()), esc(r.LevelName()), failing))
+			target := len(sc.Levels) - 1
+			want := report.TargetFor(s.Target, sc.Identifier)
+			for i, lv := range sc.Levels {
+				if want != "" && strings.EqualFold(lv.Title, want) {
+					target = i
+					break
+				}
+			}
+			st := report.Standing{Rank: r.Level}
+			parts = append(parts, fmt.Sprintf("%s %s *%s*, %d failing", statusMarker(&st, target), esc(sc.Name()), esc(r.LevelName()), failing))
 			fmt.Fprintf(&fb, "%s%s %s (%d failing)", sep, sc.Name(), r.LevelName(), failing)
 		}
 		if len(parts) == 0 {

@@ -101,7 +101,7 @@ func TestAnswerService(t *testing.T) {
 					t.Fatalf("%q: level group %s missing", name, lf.Level)
 				}
 				for _, f := range lf.Rules {
-					if !strings.Contains(all, f.Title) || (len(f.Reasons) > 0 && !strings.Contains(all, esc(f.Reasons[0]))) {
+					if !strings.Contains(all, f.Title) || (len(f.Why) > 0 && !strings.Contains(all, esc(f.Why[0]))) {
 						t.Fatalf("%q: rule %s or its reason missing:\n%s", name, f.Rule, all)
 					}
 				}

@@ -71,22 +71,13 @@ func dgUnique(s []string) []string {
 }
 
 // dgLines joins lines into one section's text, stopping before the limit
-// and saying how many were left out. The first line is shortened rather
-// than left out, so a section never lists nothing.
+// and saying how many were left out.
 func dgLines(title string, lines []string, noun string) string {
 	var b strings.Builder
 	b.WriteString(title)
 	for i, line := range lines {
 		more := fmt.Sprintf("\n… and %d more %s", len(lines)-i, noun)
-		room := dgMaxSectionText - utf8.RuneCountInString(b.String()) - 1 - utf8.RuneCountInString(more)
-		if utf8.RuneCountInString(line) > room {
-			if i == 0 {
-				b.WriteString("\n" + cut(line, room))
-				if i+1 < len(lines) {
-					b.WriteString(fmt.Sprintf("\n… and %d more %s", len(lines)-i-1, noun))
-				}
-				break
-			}
+		if utf8.RuneCountInString(b.String())+1+utf8.RuneCountInString(line)+len(more) > dgMaxSectionText {
 			b.WriteString(more)
 			break
 		}
@@ -95,136 +86,249 @@ func dgLines(title string, lines []string, noun string) string {
 	return b.String()
 }
 
-// dgLineBudget is how much of a section one listed line may take, so that
-// a section shows several.
-const dgLineBudget = 500
+// How much of each list a digest shows: the reader wants the gist on a
+// phone; `/prodready team <team>` and the terminal digest have the rest.
+const (
+	dgTeamsShown     = 10 // teams per scorecard, lowest share first
+	dgRulesShown     = 5  // rules failing most, per scorecard
+	dgRuleTeamsShown = 3  // teams named per rule, most affected first
+	dgMovesShown     = 5  // promoted or demoted services named per scorecard
+)
 
-// dgJoinFit joins items (already mrkdwn) with ", " in at most budget
-// characters, whole items only, ending "+N more <noun>" when some did not fit.
-func dgJoinFit(items []string, budget int, noun string) string {
-	var b strings.Builder
-	n := 0
-	for i, it := range items {
-		more := fmt.Sprintf(", +%d more %s", len(items)-i, noun)
-		if i == 0 {
-			more = fmt.Sprintf("+%d more %s", len(items), noun)
-		}
-		sep := ""
-		if i > 0 {
-			sep = ", "
-		}
-		if n+len(sep)+utf8.RuneCountInString(it)+len(more) > budget && i+1 < len(items) ||
-			n+len(sep)+utf8.RuneCountInString(it) > budget {
-			b.WriteString(more)
-			return b.String()
-		}
-		b.WriteString(sep + it)
-		n += len(sep) + utf8.RuneCountInString(it)
-	}
-	return b.String()
-}
-
-// dgTeams is a rule's teams, escaped, within a line's budget.
-func dgTeams(teams []string) string {
-	out := make([]string, len(teams))
-	for i, t := range teams {
-		out[i] = esc(t)
-	}
-	return dgJoinFit(out, dgLineBudget, "teams")
-}
-
-// DigestMessage renders a manager digest as Block Kit.
+// DigestMessage renders a manager digest as Block Kit, answer first: one
+// opening section with each scorecard's share at target and its change,
+// then what moved, then the teams (one short line each, lowest share
+// first), then the rules failing most with the teams most affected.
 func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 	var l dgLayout
-	l.header(d.Title())
-	l.context(esc(fmt.Sprintf("Source: %s · taken %s", d.Origin, d.Now.Format("Mon 2 Jan 2006 15:04 MST"))))
+	l.header("Production readiness, " + report.PeriodWords(d.Period))
+	var open []string
+	for i := range d.Scorecards {
+		open = append(open, dgShareLine(d, &d.Scorecards[i]))
+	}
+	if len(open) == 0 {
+		open = append(open, "No scorecard applies to any service.")
+	}
+	if d.First {
+		open = append(open, "_"+esc(d.HistoryLine())+"_")
+	}
+	l.section("summary", dgLines("", open, "scorecards")[1:])
+	ctx := "Source: " + esc(d.Origin) + " · taken " + d.Now.Format("Mon 2 Jan 2006 15:04 MST")
+	if !d.First {
+		ctx += " · compared with " + d.Since.Format("Mon 2 Jan 15:04")
+	}
+	l.context(ctx)
 	if s := d.StaleLine(); s != "" {
 		l.section("stale", ":warning: *"+esc(s)+"*")
 	}
-	l.section("history", "_"+esc(d.HistoryLine())+"_")
 	if x := d.ExemptionLine(); x != "" {
 		l.context(esc(x))
 	}
+	if !d.First {
+		var moved []string
+		for i := range d.Scorecards {
+			if m := dgMoved(&d.Scorecards[i], len(d.Scorecards) > 1); m != "" {
+				moved = append(moved, m)
+			}
+		}
+		if len(moved) > 0 {
+			l.section("what moved", dgLines("*What moved*", moved, "scorecards"))
+		} else {
+			l.context("Nothing moved: no service changed level and no rule newly fails.")
+		}
+	}
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]
-		l.add("divider", slack.NewDividerBlock())
-		l.section(sd.Title, fmt.Sprintf("*%s* — %d services\n%s\n%s", esc(sd.Title), sd.Services, esc(d.LevelLine(sd)), esc(d.ShareLine(sd))))
-		levels := make([]string, len(sd.Levels))
-		for j, lv := range sd.Levels {
-			levels[j] = lv.Level
-		}
-		// The table is a code block: as many teams as fit, lowest share first.
-		rows := len(sd.Teams)
-		for rows > 0 {
-			table, left := d.TeamTable(sd, levels, rows)
-			s := "*Teams*, lowest share at target first\n```" + esc(table) + "```"
-			if left > 0 {
-				s += fmt.Sprintf("\n… and %d more teams", left)
-			}
-			if utf8.RuneCountInString(s) <= dgMaxSectionText {
-				l.section(sd.Title+" teams", s)
-				break
-			}
-			rows = rows * 3 / 4
-		}
-		if len(sd.TopFailing) > 0 {
-			var lines []string
-			for _, r := range sd.TopFailing[:min(5, len(sd.TopFailing))] {
-				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, dgTeams(r.Teams)))
-			}
-			l.section(sd.Title+" failing rules", dgLines("*Rules failing most*", lines, "rules"))
-		}
-		if d.First {
+		if sd.Services == 0 {
 			continue
 		}
-		for _, mv := range []struct {
-			title string
-			moves []report.Move
-		}{{"Promoted", sd.Promoted}, {"Demoted", sd.Demoted}} {
-			if len(mv.moves) == 0 {
-				continue
-			}
-			var lines []string
-			for _, m := range mv.moves {
-				lines = append(lines, fmt.Sprintf("• %s: %s → %s", dgServiceLink(m.Service), esc(m.From), esc(m.To)))
-			}
-			l.section(sd.Title+" "+strings.ToLower(mv.title), dgLines(fmt.Sprintf("*%s* (%d)", mv.title, len(mv.moves)), lines, "services"))
-		}
-		if len(sd.NewlyFailing) > 0 {
-			var lines []string
-			for _, r := range sd.NewlyFailing {
-				lines = append(lines, fmt.Sprintf("• *%s* (%s): %d services — %s", esc(r.Title), esc(r.Level), r.Count, dgTeams(r.Teams)))
-			}
-			l.section(sd.Title+" newly failing rules", dgLines("*Rules newly failing*", lines, "rules"))
+		l.add("divider", slack.NewDividerBlock())
+		l.section(sd.Title+" teams", dgTeams(d, sd))
+		l.context(dgLevels(d, sd))
+		if len(sd.TopFailing) > 0 {
+			l.section(sd.Title+" failing rules", dgFailing(sd))
 		}
 	}
 	if len(d.NoTeam) > 0 {
 		var names []string
-		for _, e := range d.NoTeam {
+		for _, e := range d.NoTeam[:min(dgTeamsShown, len(d.NoTeam))] {
 			names = append(names, dgServiceLink(e))
 		}
+		s := strings.Join(names, ", ")
+		if n := len(d.NoTeam) - len(names); n > 0 {
+			s += fmt.Sprintf(", +%d more services", n)
+		}
 		l.add("divider", slack.NewDividerBlock())
-		l.section("services with no team", fmt.Sprintf("*Services with no team* (%d)\n%s", len(names), dgJoinFit(names, dgMaxSectionText-100, "services")))
+		l.section("services with no team", cut(fmt.Sprintf("*Services with no team* (%d)\n", len(d.NoTeam))+s, dgMaxSectionText))
 	}
 	if len(d.Failures) > 0 {
 		var lines []string
 		for _, f := range d.Failures {
-			lines = append(lines, fmt.Sprintf("• %s %s to %s: %s", f.Job, f.Period, esc(f.Destination), esc(f.Reason)))
+			lines = append(lines, fmt.Sprintf("• %s %s to %s: %s", esc(f.Job), esc(f.Period), esc(f.Destination), esc(f.Reason)))
 		}
 		l.section("delivery failures", dgLines("*Messages that could not be delivered since the last digest*", lines, "failures"))
 	}
 	blocks = l.finish("`prodready run " + digestJobOf(d.Period.Kind) + " --dry-run` prints everything.")
-	text = d.Title() + ". " + d.HistoryLine()
-	for _, sd := range d.Scorecards {
-		text += fmt.Sprintf(" %s: %s.", sd.Title, d.ShareLine(&sd))
+	text = "Production readiness, " + report.PeriodWords(d.Period) + ":"
+	for i := range d.Scorecards {
+		sd := &d.Scorecards[i]
+		text += fmt.Sprintf(" %s %s at %s%s", sd.Title, report.Percent(sd.Share), sd.Target, dgOrAbove(sd))
+		if !d.First && sd.HasPrev {
+			text += ", " + report.PointsWords(sd.Share-sd.PrevShare)
+		}
+		text += "."
 	}
 	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
 	return cut(esc(text), dgMaxFallback), blocks
 }
 
-func dgServiceLink(e report.EntityRef) string {
-	return link(e.URL, e.Name())
+// dgShareLine is "*Production Readiness*: 62% at Silver or above (18 of
+// 29), ▲ 4 points since last week".
+func dgShareLine(d *report.Digest, sd *report.ScorecardDigest) string {
+	if sd.Services == 0 {
+		return "*" + esc(sd.Title) + "*: no service it applies to"
+	}
+	s := fmt.Sprintf("*%s*: *%s* at %s%s (%d of %d)", esc(sd.Title), report.Percent(sd.Share), esc(sd.Target), dgOrAbove(sd), sd.AtTarget, sd.Services)
+	if !d.First && sd.HasPrev {
+		s += ", " + report.PointsWords(sd.Share-sd.PrevShare) + " " + dgSince(d)
+	}
+	return s
 }
+
+// dgOrAbove is " or above" unless the target is the top level.
+func dgOrAbove(sd *report.ScorecardDigest) string {
+	if n := len(sd.Levels); n > 0 && sd.Levels[n-1].Level != sd.Target {
+		return " or above"
+	}
+	return ""
+}
+
+func dgSince(d *report.Digest) string {
+	switch d.Period.Kind {
+	case report.Weekly:
+		return "since last week"
+	case report.Monthly:
+		return "since last month"
+	}
+	return "since " + d.Since.Format("2 Jan 15:04")
+}
+
+// dgMoved is one scorecard's promotions, demotions and newly failing
+// rules, a few names each; "" when nothing moved.
+func dgMoved(sd *report.ScorecardDigest, named bool) string {
+	var lines []string
+	for _, mv := range []struct {
+		mark  string
+		moves []report.Move
+	}{{":arrow_up: Promoted", sd.Promoted}, {":arrow_down: Demoted", sd.Demoted}} {
+		if len(mv.moves) == 0 {
+			continue
+		}
+		var names []string
+		for _, m := range mv.moves[:min(dgMovesShown, len(mv.moves))] {
+			names = append(names, fmt.Sprintf("%s %s → %s", dgServiceLink(m.Service), esc(m.From), esc(m.To)))
+		}
+		line := fmt.Sprintf("%s (%d): %s", mv.mark, len(mv.moves), strings.Join(names, ", "))
+		if n := len(mv.moves) - dgMovesShown; n > 0 {
+			line += fmt.Sprintf(", +%d more", n)
+		}
+		lines = append(lines, line)
+	}
+	if len(sd.NewlyFailing) > 0 {
+		var rules []string
+		for _, r := range sd.NewlyFailing[:min(dgRulesShown, len(sd.NewlyFailing))] {
+			rules = append(rules, fmt.Sprintf("*%s* (%s)", esc(cut(r.Title, 150)), plural(r.Count, "service")))
+		}
+		line := ":new: Newly failing: " + strings.Join(rules, ", ")
+		if n := len(sd.NewlyFailing) - dgRulesShown; n > 0 {
+			line += ", +" + plural(n, "more rule")
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	if named {
+		return "_" + esc(sd.Title) + "_\n" + strings.Join(lines, "\n")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// dgTeams is one line per team, lowest share at target first, a phone's
+// width each: "• *Payments*: 40% (2 of 5), ▼ 20 points".
+func dgTeams(d *report.Digest, sd *report.ScorecardDigest) string {
+	title := fmt.Sprintf("*%s* — teams at %s%s, lowest first", esc(sd.Title), esc(sd.Target), dgOrAbove(sd))
+	var lines []string
+	for _, t := range sd.Teams[:min(dgTeamsShown, len(sd.Teams))] {
+		line := fmt.Sprintf("• *%s*: %s (%d of %d)", esc(cut(t.Name, 60)), report.Percent(t.Share), t.AtTarget, t.Services)
+		// Only what changed: a column of "no change" hides the news.
+		switch {
+		case d.First:
+		case !t.HasPrev:
+			line += ", new"
+		case report.PointsWords(t.Change) != "no change":
+			line += ", " + report.PointsWords(t.Change)
+		}
+		lines = append(lines, line)
+	}
+	more := len(sd.Teams) - len(lines)
+	s := dgLines(title, lines, "teams")
+	if more > 0 {
+		s += fmt.Sprintf("\n… and %d more teams: `/prodready team <team>` shows one", more)
+	}
+	return cut(s, dgMaxSectionText)
+}
+
+// dgLevels is the level mix and the trend, as small print.
+func dgLevels(d *report.Digest, sd *report.ScorecardDigest) string {
+	parts := make([]string, len(sd.Levels))
+	for i, lv := range sd.Levels {
+		parts[i] = fmt.Sprintf("%s %d", esc(lv.Level), lv.Count)
+		if !d.First && sd.HasPrev && lv.Change != 0 {
+			parts[i] += fmt.Sprintf(" (%+d)", lv.Change)
+		}
+	}
+	s := plural(sd.Services, "service") + ": " + strings.Join(parts, " · ")
+	if len(sd.Trend) > 1 {
+		pts := make([]string, 0, len(sd.Trend))
+		for _, p := range sd.Trend[max(0, len(sd.Trend)-6):] {
+			pts = append(pts, report.Percent(p.Share))
+		}
+		s += " · at target over time: " + strings.Join(pts, " → ")
+	}
+	return s
+}
+
+// dgFailing is the rules failing most, each with the teams most affected.
+func dgFailing(sd *report.ScorecardDigest) string {
+	names := make(map[string]string, len(sd.Teams))
+	for _, t := range sd.Teams {
+		names[t.Team] = t.Name
+	}
+	var lines []string
+	for _, r := range sd.TopFailing[:min(dgRulesShown, len(sd.TopFailing))] {
+		var teams []string
+		for _, tc := range r.ByTeam[:min(dgRuleTeamsShown, len(r.ByTeam))] {
+			name := names[tc.Team]
+			if name == "" {
+				name = tc.Team
+			}
+			teams = append(teams, fmt.Sprintf("%s %d", esc(cut(name, 60)), tc.Count))
+		}
+		line := fmt.Sprintf("• *%s* (%s): %s — %s", esc(cut(r.Title, 150)), esc(cut(r.Level, 40)), plural(r.Count, "service"), strings.Join(teams, ", "))
+		if n := len(r.ByTeam) - dgRuleTeamsShown; n > 0 {
+			line += fmt.Sprintf(", +%d more %s", n, map[bool]string{true: "team", false: "teams"}[n == 1])
+		}
+		lines = append(lines, line)
+	}
+	s := dgLines("*Rules failing most*", lines, "rules")
+	if n := len(sd.TopFailing) - dgRulesShown; n > 0 {
+		s += "\n… and " + plural(n, "more failing rule")
+	}
+	return cut(s, dgMaxSectionText)
+}
+
+func dgServiceLink(e report.EntityRef) string { return link(e.URL, cut(e.Name(), 80)) }
 
 func digestJobOf(k report.Kind) string {
 	if k == report.Monthly {

@@ -487,7 +487,7 @@ func TestRefreshFailureKeepsLastGoodEvaluation(t *testing.T) {
 
 func TestHugeAnswerOverHTTPAndResponseURL(t *testing.T) {
 	emu := slackemu.New(t)
-	h := NewHolder(staticSource{hugeBundle(t, 150, 3, 10)}, nil, nil)
+	h := NewHolder(staticSource{hugeBundle(t, 150, 6, 10)}, nil, nil)
 	r := start(t, emu, Config{BotToken: emu.BotToken(), Holder: h, RefreshEvery: time.Hour})
 	waitReady(t, r.bot)
 	reply := send(t, emu, r.url, "svc-00003")

@@ -21,6 +21,10 @@ type Evaluated struct {
 	Bundle     *scorecard.Bundle
 	Evaluation *scorecard.Evaluation
 	LoadedAt   time.Time
+	// Target is the level an answer's status marker counts as done
+	// (PRODREADY_TARGET_LEVEL); "" or a level a scorecard lacks means its
+	// top level.
+	Target string
 
 	teams     map[string]*teamIndex // lower-case team identifier or name -> team
 	teamNames []string              // for "did you mean" only
@@ -119,6 +123,7 @@ type Holder struct {
 	metrics atomic.Pointer[metrics.Metrics]
 
 	cur     atomic.Pointer[Evaluated]
+	target  atomic.Pointer[string]
 	refresh sync.Mutex // one refresh at a time
 
 	mu      sync.Mutex
@@ -141,12 +146,19 @@ func NewHolder(src scorecard.Source, now func() time.Time, log *slog.Logger) *Ho
 // evaluation) in m from now on.
 func (h *Holder) SetMetrics(m *metrics.Metrics) { h.metrics.Store(m) }
 
+// SetTarget sets the level answers count as done, from the next
+// evaluation on; see Evaluated.Target.
+func (h *Holder) SetTarget(level string) { h.target.Store(&level) }
+
 // Current returns the latest evaluation, or nil before the first good load.
 func (h *Holder) Current() *Evaluated { return h.cur.Load() }
 
 // Set makes b, evaluated at now, the current evaluation.
 func (h *Holder) Set(b *scorecard.Bundle, now time.Time) *Evaluated {
 	s := NewEvaluated(b, now)
+	if t := h.target.Load(); t != nil {
+		s.Target = *t
+	}
 	h.cur.Store(s)
 	h.announce(nil)
 	if m := h.metrics.Load(); m != nil {

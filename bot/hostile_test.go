@@ -121,9 +121,9 @@ func hostileMessages(t *testing.T) map[string]Message {
 	return out
 }
 
-// ourLink is a link the renderer writes itself: <https://…|label>, with
+// ourLink is a link the renderer writes itself: <http(s)://…|label>, with
 // nothing in it that could open or close markup.
-var ourLink = regexp.MustCompile(`<https://[^<>|\s]*\|[^<>]*>|<https://[^<>|\s]*>`)
+var ourLink = regexp.MustCompile(`<https?://[^<>|\s]*\|[^<>]*>|<https?://[^<>|\s]*>`)
 
 // entity is what an escaped & may start.
 var entity = regexp.MustCompile(`&(amp|lt|gt);`)

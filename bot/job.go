@@ -390,7 +390,7 @@ func (j *Jobs) refresh(ctx context.Context, now time.Time) (*report.Snapshot, *s
 	if err != nil {
 		return nil, nil, fmt.Errorf("load catalog from %s: %w", j.deps.Source.Describe(), err)
 	}
-	snap := report.TakeSnapshot(b.Evaluate(now), b.Origin, b.EntityURL)
+	snap := report.TakeSnapshot(b.Evaluate(now), b.Origin, report.EntityLink(b.EntityURL))
 	if _, err := j.deps.Store.SaveSnapshot(ctx, snap); err != nil {
 		return nil, b, err // the bundle tells the catalog did load
 	}

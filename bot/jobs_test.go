@@ -207,7 +207,7 @@ func TestWeeklyDigest(t *testing.T) {
 	text := dgText(t, msgs[0])
 	// Levels: pay-api, gateway Bronze; checkout, search-api, orphan Silver;
 	// pay-web, gold-one Gold; indexer Basic.
-	for _, want := range []string{"Basic 1 · Bronze 2 · Silver 3 · Gold 2", "At or above Gold: 2 of 8 (25%)", "First digest", "orphan"} {
+	for _, want := range []string{"Basic 1 · Bronze 2 · Silver 3 · Gold 2", "*Readiness*: *25%* at Gold (2 of 8)", "First digest", "orphan"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}
@@ -250,7 +250,7 @@ func TestWeeklyDigest(t *testing.T) {
 	w.run(w.jobs(), JobWeekly, RunOptions{})
 	msgs = w.emu.Messages(w.reports)
 	text = dgText(t, msgs[len(msgs)-1])
-	for _, want := range []string{"Changes since", "Bronze 3 (+1)", "Gold 2 (±0)", "pay-web: Gold → Bronze", "search-api: Silver → Gold"} {
+	for _, want := range []string{"no change since last week", "compared with", "Bronze 3 (+1)", "Silver 2 (-1) · Gold 2 ·", "pay-web Gold → Bronze", "search-api Silver → Gold", "*Payments*: 0% (0 of 3), ▼ 33 points"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("second week's digest lacks %q:\n%s", want, text)
 		}

@@ -72,8 +72,8 @@ func TestMissedDigestSentOnce(t *testing.T) {
 		}
 	}
 	msgs := w.emu.Messages(w.reports)
-	if len(msgs) == 0 || !strings.Contains(dgText(t, msgs[0]), "2026-W48") {
-		t.Errorf("the missed digest should be the one for 2026-W48")
+	if len(msgs) == 0 || !strings.Contains(dgText(t, msgs[0]), "week of 23 Nov 2026") {
+		t.Errorf("the missed digest should be the one for the week of 23 Nov 2026 (2026-W48)")
 	}
 }
 

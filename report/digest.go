@@ -131,7 +131,14 @@ type TeamRow struct {
 type RuleCount struct {
 	Rule, Title, Level string
 	Count              int
-	Teams              []string
+	Teams              []string    // every team affected, by identifier, sorted
+	ByTeam             []TeamCount // the same teams, most affected first
+}
+
+// TeamCount is how many of a team's services fail a rule.
+type TeamCount struct {
+	Team  string // identifier, or NoTeamLabel
+	Count int
 }
 
 // Move is a service whose level changed.
@@ -214,8 +221,8 @@ func scorecardDigest(in DigestInput, si int, prevIdx map[string]int) ScorecardDi
 
 	failing := make([]int, len(def.Rules))
 	newly := make([]int, len(def.Rules))
-	failTeams := make([]map[string]bool, len(def.Rules))
-	newTeams := make([]map[string]bool, len(def.Rules))
+	failTeams := make([]map[string]int, len(def.Rules))
+	newTeams := make([]map[string]int, len(def.Rules))
 	teams := map[string]*teamAcc{}
 	prevAt, prevN := 0, 0
 
@@ -360,33 +367,40 @@ func team(m map[string]*teamAcc, id string, names map[string]string, levels int)
 	return acc
 }
 
-func addTeams(set map[string]bool, teams []string) map[string]bool {
+func addTeams(set map[string]int, teams []string) map[string]int {
 	if set == nil {
-		set = map[string]bool{}
+		set = map[string]int{}
 	}
 	if len(teams) == 0 {
-		set[""] = true
+		set[""]++
 	}
 	for _, t := range teams {
-		set[t] = true
+		set[t]++
 	}
 	return set
 }
 
-func ruleCounts(def *ScorecardDef, counts []int, teams []map[string]bool) []RuleCount {
+func ruleCounts(def *ScorecardDef, counts []int, teams []map[string]int) []RuleCount {
 	var out []RuleCount
 	for i, n := range counts {
 		if n == 0 {
 			continue
 		}
 		rc := RuleCount{Rule: def.Rules[i].Identifier, Title: def.Rules[i].Name(), Level: def.Rules[i].Level, Count: n}
-		for t := range teams[i] {
+		for t, n := range teams[i] {
 			if t == "" {
 				t = NoTeamLabel
 			}
 			rc.Teams = append(rc.Teams, t)
+			rc.ByTeam = append(rc.ByTeam, TeamCount{Team: t, Count: n})
 		}
 		sort.Strings(rc.Teams)
+		sort.Slice(rc.ByTeam, func(a, b int) bool {
+			if rc.ByTeam[a].Count != rc.ByTeam[b].Count {
+				return rc.ByTeam[a].Count > rc.ByTeam[b].Count
+			}
+			return rc.ByTeam[a].Team < rc.ByTeam[b].Team
+		})
 		out = append(out, rc)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })

@@ -51,7 +51,9 @@ type NoticeStanding struct {
 // NoticeRule is a failing rule to fix to reach the target, and what to do.
 type NoticeRule struct {
 	Rule, Title, Level, Description string
-	New                             bool // passed at the last notice
+	New                             bool     // passed at the last notice
+	Why                             []string // what the service has, in words; only from a live evaluation
+	Doc                             string   // the rule's documentation link, when its description gives one
 	// Exempt is the exemption that lets the rule count as passing; the
 	// rule is still listed, never hidden.
 	Exempt *scorecard.Exemption
@@ -100,8 +102,12 @@ func BuildNotices(cur *Snapshot, target string, names map[string]string) []*Noti
 			for i := range def.Rules {
 				rd := &def.Rules[i]
 				if rd.Rank <= tr && !r.Passes(i) {
-					st.Fix = append(st.Fix, NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description,
-						Exempt: cur.Exemption(ent.Identifier, def.Identifier, rd.Identifier)})
+					nr := NoticeRule{Rule: rd.Identifier, Title: rd.Name(), Level: rd.Level, Description: rd.Description, Doc: DocLink(rd.Description),
+						Exempt: cur.Exemption(ent.Identifier, def.Identifier, rd.Identifier)}
+					if cur.live != nil {
+						nr.Why = Why(cur.live.Result(e, si), i, cur.Taken)
+					}
+					st.Fix = append(st.Fix, nr)
 				}
 			}
 			sort.SliceStable(st.Fix, func(a, b int) bool {

@@ -4,6 +4,8 @@
 package report
 
 import (
+	"time"
+
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -42,7 +44,9 @@ type Fault struct {
 	Title       string
 	Description string
 	Level       string
-	Reasons     []string
+	Reasons     []string // the evaluator's exact explanation
+	Why         []string // the same in plain words (see Why)
+	Doc         string   // the rule's documentation link, when its description gives one
 	// Exempt is the active exemption that makes the rule count as passing
 	// for the level; nil when there is none. The rule still fails.
 	Exempt *scorecard.Exemption
@@ -67,18 +71,18 @@ func ForService(ev *scorecard.Evaluation, e int, url func(*scorecard.Entity) str
 		if !r.Applies {
 			continue
 		}
-		s.Scorecards = append(s.Scorecards, standing(r))
+		s.Scorecards = append(s.Scorecards, standing(r, ev.Now))
 	}
 	return s
 }
 
-func standing(r scorecard.Result) Standing {
+func standing(r scorecard.Result, now time.Time) Standing {
 	sc := r.Scorecard
 	st := Standing{Scorecard: sc.Identifier, Title: sc.Name(), Level: r.LevelName(), Rank: r.Level, Levels: sc.LevelNames(), Total: len(sc.Rules)}
 	faults := map[int]Fault{}
 	for _, i := range r.Failing() {
 		rule := &sc.Rules[i]
-		f := Fault{Rule: rule.Identifier, Title: rule.Name(), Description: rule.Description, Level: rule.Level, Reasons: r.Reasons(i), Exempt: r.Exemption(i)}
+		f := Fault{Rule: rule.Identifier, Title: rule.Name(), Description: rule.Description, Level: rule.Level, Reasons: r.Reasons(i), Why: Why(r, i, now), Doc: DocLink(rule.Description), Exempt: r.Exemption(i)}
 		faults[i] = f
 		if n := len(st.Failing); n == 0 || st.Failing[n-1].Level != rule.Level {
 			st.Failing = append(st.Failing, LevelFaults{Level: rule.Level})

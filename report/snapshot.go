@@ -21,6 +21,11 @@ type Snapshot struct {
 	// the history keeps them in their own table); see Exemption.
 	Exemptions []scorecard.Exemption
 	exempt     map[string]*scorecard.Exemption
+
+	// live is the evaluation the snapshot was taken from, kept in memory
+	// only: notices built right after it can say what each service has
+	// ("last deploy was 40 days ago"), which the stored bitmasks cannot.
+	live *scorecard.Evaluation
 }
 
 // ScorecardDef is what a snapshot needs of a scorecard to read its results
@@ -127,7 +132,7 @@ func (s *Snapshot) EntityIndex() map[string]int {
 // TakeSnapshot records an evaluation. url, when not nil, links entities in
 // the catalog's UI (kept in memory only, for messages).
 func TakeSnapshot(ev *scorecard.Evaluation, origin string, url func(*scorecard.Entity) string) *Snapshot {
-	s := &Snapshot{Taken: ev.Now, Origin: origin}
+	s := &Snapshot{Taken: ev.Now, Origin: origin, live: ev}
 	s.SetExemptions(ev.Exemptions())
 	s.Scorecards = make([]ScorecardDef, len(ev.Scorecards))
 	for i, sc := range ev.Scorecards {

@@ -121,6 +121,10 @@ func DefsOf(scs []*scorecard.Scorecard) []ScorecardDef {
 	return out
 }
 
+// TargetFor is the level PRODREADY_TARGET_LEVEL's value sets for one
+// scorecard: "" when it sets none (the caller's default applies).
+func TargetFor(target, scorecardID string) string { return targetOf(target, scorecardID) }
+
 // targetOf reads a target as DigestInput.Target and BuildNotices take it
 // (PRODREADY_TARGET_LEVEL's syntax) for one scorecard; an unparsable value
 // counts as a bare level.

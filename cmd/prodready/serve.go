@@ -64,6 +64,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
 	}
+	b.Holder().SetTarget(s.jobs.TargetLevel)
 	// The scheduled jobs open the history database: only once the bot's own
 	// configuration is known to be good.
 	jobs, err := scheduled(ctx, e, s, cfg, b.Holder())
