@@ -174,7 +174,8 @@ func (s *Server) CallsTo(method string) []Call {
 }
 
 // Messages returns the messages in a channel (id or name; a user id gives
-// the bot's DM with that user), oldest first.
+// the bot's DM with that user), oldest first: what the channel shows, so
+// not the replies in threads (Replies has those).
 func (s *Server) Messages(ch string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -182,7 +183,13 @@ func (s *Server) Messages(ch string) []Message {
 	if c == nil {
 		return nil
 	}
-	return append([]Message(nil), c.messages...)
+	var out []Message
+	for _, m := range c.messages {
+		if !m.isReply() {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // AllMessages returns the messages of every channel, in posting order.
