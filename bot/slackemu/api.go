@@ -67,6 +67,7 @@ var methodScopes = map[string][]string{
 	"files.getUploadURLExternal":   {"files:write"},
 	"files.completeUploadExternal": {"files:write"},
 	"apps.connections.open":        {"connections:write"},
+	"conversations.info":           {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
 
 type apiRequest struct {
@@ -255,6 +256,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a := s.call(method, tok, params)
+	s.grantedScopes(tok, &a)
 	s.record(method, tok, params, a.status, errorOf(a))
 	writeAnswer(w, a)
 }
@@ -334,6 +336,8 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 		return s.completeUpload(req)
 	case "apps.connections.open":
 		return s.openConnection(req)
+	case "conversations.info":
+		return s.conversationInfo(req)
 	}
 	return fail("unknown_method")
 }
