@@ -58,6 +58,7 @@ func commands() map[string]command {
 		"serve":    {"run the Slack bot", runServe},
 		"run":      {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
 		"config":   {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"doctor":   {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
 	}
 }
 

@@ -60,6 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if jobs != nil {
 		b.AddCompanion(jobs)
 	}
+	selfCheckAtStart(ctx, s, cfg, b.Holder())
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
