@@ -133,6 +133,9 @@ func TargetShares(sc *report.ScorecardDef, mixes []report.Mix, target string) (s
 }
 
 func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []report.Mix, target string, small bool) error {
+	if len(sc.Levels) == 0 {
+		return fmt.Errorf("the scorecard has no levels")
+	}
 	base := vg.Points(11)
 	if small {
 		base = vg.Points(9)
@@ -237,10 +240,13 @@ func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []
 			labels.TextStyle[i].Font.Weight = xfont.WeightBold
 			labels.TextStyle[i].Color = ink
 			labels.TextStyle[i].XAlign = draw.XCenter
-			// Above the point, on a white box, so it reads over any colour.
+			// Above the point, on a white box, so it reads over any colour;
+			// below it near the top, so it stays inside the plot.
 			labels.TextStyle[i].YAlign = draw.YBottom
+			if lbl.XYs[i].Y > 88 {
+				labels.TextStyle[i].YAlign = draw.YTop
+			}
 		}
-		labels.Offset = vg.Point{Y: vg.Points(5)}
 		p.Add(labelBoxes{labels})
 		legend.Add(atLevel(sc, tr), line, points)
 	}
@@ -257,16 +263,20 @@ type labelBoxes struct{ *plotter.Labels }
 
 func (l labelBoxes) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
+	gap, pad := vg.Points(5), vg.Points(2)
 	for i, xy := range l.XYs {
 		sty := l.TextStyle[i]
-		r := sty.Rectangle(l.Labels.Labels[i])
-		pt := vg.Point{X: trX(xy.X) + l.Offset.X, Y: trY(xy.Y) + l.Offset.Y}
-		pad := vg.Points(2)
+		text := l.Labels.Labels[i]
+		pt := vg.Point{X: trX(xy.X), Y: trY(xy.Y) + gap}
+		if sty.YAlign == draw.YTop {
+			pt.Y = trY(xy.Y) - gap
+		}
+		r := sty.Rectangle(text)
 		box := vg.Rectangle{Min: vg.Point{X: pt.X + r.Min.X - pad, Y: pt.Y + r.Min.Y - pad}, Max: vg.Point{X: pt.X + r.Max.X + pad, Y: pt.Y + r.Max.Y + pad}}
 		c.SetColor(color.White)
 		c.Fill(box.Path())
+		c.FillText(sty, pt, text)
 	}
-	l.Labels.Plot(c, p)
 }
 
 // percentTicks marks 0, 25, 50, 75 and 100%.

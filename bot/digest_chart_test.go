@@ -36,6 +36,7 @@ func TestLevelChart(t *testing.T) {
 		{"monthly, one scorecard", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Target: "Silver", Size: ChartLarge}, 1200, 540, "Silver"},
 		{"weekly, two scorecards, short history", ChartInput{Scorecards: []report.ScorecardDef{pr, ops}, Mixes: chartMixes(3, "pr"), Size: ChartSmall}, 800, 720, ""},
 		{"a period without data", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: append(chartMixes(2, "pr"), report.Mix{Label: "2026-04"}), Size: ChartSmall}, 800, 360, ""},
+		{"all at target", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: []report.Mix{{Label: "2026-W47", Counts: map[string]map[string]int{"pr": {"Gold": 4}}}, {Label: "2026-W48", Counts: map[string]map[string]int{"pr": {"Gold": 4, "Basic": 1}}}}, Size: ChartSmall}, 800, 360, ""},
 		{"default size", ChartInput{Scorecards: []report.ScorecardDef{ops}, Mixes: chartMixes(1, "ops")}, 1200, 540, ""},
 	}
 	for _, tt := range tests {
@@ -64,7 +65,7 @@ func TestLevelChart(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []ChartInput{{}, {Scorecards: []report.ScorecardDef{pr}}} {
+	for _, bad := range []ChartInput{{}, {Scorecards: []report.ScorecardDef{pr}}, {Scorecards: []report.ScorecardDef{{Identifier: "x"}}, Mixes: chartMixes(1, "x")}} {
 		if _, err := LevelChart(bad); err == nil {
 			t.Errorf("LevelChart(%+v) should be an error", bad)
 		}
