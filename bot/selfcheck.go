@@ -231,6 +231,9 @@ func SelfCheck(ctx context.Context, cfg SelfCheckConfig) []CheckResult {
 		for _, ch := range configuredChannels(cfg) {
 			out = append(out, checkChannel(ctx, api, ch, botUser))
 		}
+		if granted["users:read.email"] || !listed {
+			out = append(out, checkDMs(ctx, api, cfg.Routes)...)
+		}
 	}
 	out = append(out, checkTeams(ctx, cfg)...)
 	return out
@@ -296,6 +299,56 @@ func checkChannel(ctx context.Context, api *slack.Client, ch configuredChannel, 
 		res.Status, res.Detail = CheckOK, name+" ("+c.ID+"): the bot is a member"
 	}
 	return res
+}
+
+// maxEmailChecks bounds the users.lookupByEmail calls of one self-check:
+// Slack allows that method about a hundred a minute.
+const maxEmailChecks = 40
+
+// checkDMs checks that the people of the teams file's dm: lists are
+// members of the workspace, found by email as notices find them.
+func checkDMs(ctx context.Context, api *slack.Client, r *TeamRoutes) []CheckResult {
+	if r == nil {
+		return nil
+	}
+	names := make([]string, 0, len(r.Teams))
+	for n := range r.Teams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []CheckResult
+	checked, left, found := map[string]bool{}, 0, 0
+	for _, n := range names {
+		for _, email := range r.Teams[n].DM {
+			key := strings.ToLower(email)
+			if checked[key] {
+				continue
+			}
+			if len(checked) >= maxEmailChecks {
+				left++
+				continue
+			}
+			checked[key] = true
+			subject := "PRODREADY_TEAMS (" + r.File + ") teams." + n + ".dm"
+			_, err := api.GetUserByEmailContext(ctx, email)
+			switch code := slackCode(err); {
+			case err == nil:
+				found++
+			case code == "users_not_found":
+				out = append(out, CheckResult{Status: CheckProblem, Subject: subject, Detail: email + " is not a member of the Slack workspace",
+					Fix: "correct the address to the one their Slack profile shows, or invite them to the workspace"})
+			default:
+				out = append(out, CheckResult{Status: CheckProblem, Subject: subject, Detail: email + " could not be looked up: " + err.Error()})
+			}
+		}
+	}
+	if found > 0 {
+		out = append(out, CheckResult{Status: CheckOK, Subject: "PRODREADY_TEAMS (" + r.File + ") dm lists", Detail: fmt.Sprintf("%d of %d people found in Slack by email", found, len(checked))})
+	}
+	if left > 0 {
+		out = append(out, CheckResult{Status: CheckNote, Subject: "PRODREADY_TEAMS (" + r.File + ") dm lists", Detail: fmt.Sprintf("%d more addresses not checked, to stay within Slack's rate limit", left)})
+	}
+	return out
 }
 
 // subjectVar is the variable a subject names.

@@ -29,6 +29,7 @@ func newSelfCheckWorld(t *testing.T) *selfCheckWorld {
 	w.reports = emu.AddChannel("reports")
 	w.payments = emu.AddChannel("payments")
 	w.general = emu.AddChannel("readiness")
+	emu.AddUser("lead@example.com")
 	src := &dgSource{}
 	src.set(dgService("pay-api", 1, "payments"), dgService("indexer", 0, "search"))
 	w.cfg = SelfCheckConfig{
@@ -85,6 +86,9 @@ func TestSelfCheck(t *testing.T) {
 		{"users:read.email missing with DM routes", func(t *testing.T, w *selfCheckWorld) {
 			w.emu.AddToken(w.cfg.BotToken, without(append(slackemu.BotScopes, "channels:read"), "users:read.email")...)
 		}, []string{"add the users:read.email scope"}, ""},
+		{"a DM address Slack does not know", func(t *testing.T, w *selfCheckWorld) {
+			w.cfg.Routes.Teams["search"] = TeamRoute{DM: []string{"nobody@example.com"}}
+		}, []string{"teams.search.dm", "nobody@example.com is not a member of the Slack workspace", "correct the address"}, ""},
 		{"group DM without mpim:write", func(t *testing.T, w *selfCheckWorld) {
 			w.cfg.Routes.Teams["search"] = TeamRoute{DM: []string{"a@example.com", "b@example.com"}}
 		}, []string{"scope mpim:write", "group DMs"}, ""},
@@ -140,7 +144,7 @@ func TestSelfCheck(t *testing.T) {
 				}
 			}
 			if tt.name == "all good" {
-				for _, want := range []string{"✓ SLACK_BOT_TOKEN: accepted: bot @prodready", "✓ SLACK_APP_TOKEN", "✓ PRODREADY_REPORT_CHANNEL: #reports", "2 of 2 teams are in the catalog", "granted: chat:write, commands, files:write"} {
+				for _, want := range []string{"✓ SLACK_BOT_TOKEN: accepted: bot @prodready", "✓ SLACK_APP_TOKEN", "✓ PRODREADY_REPORT_CHANNEL: #reports", "2 of 2 teams are in the catalog", "1 of 1 people found in Slack by email", "granted: chat:write, commands, files:write"} {
 					if !strings.Contains(text, want) {
 						t.Errorf("checklist lacks %q:\n%s", want, text)
 					}

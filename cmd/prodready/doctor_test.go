@@ -20,6 +20,7 @@ func doctorWorld(t *testing.T) (*slackemu.Server, map[string]string, func(teams 
 	emu.AddToken(emu.BotToken(), append(slackemu.BotScopes, "channels:read")...)
 	reports := emu.AddChannel("reports")
 	payments := emu.AddChannel("payments")
+	emu.AddUser("lead@example.com")
 	dir := t.TempDir()
 	teamsFile := func(teams string) string {
 		p := filepath.Join(dir, "teams.yaml")
@@ -53,7 +54,9 @@ func TestDoctor(t *testing.T) {
 		want  []string
 	}{
 		{"all good", nil, exitOK, []string{"✓ SLACK_BOT_TOKEN: accepted", "✓ PRODREADY_REPORT_CHANNEL: #reports", "2 of 2 teams are in the catalog", "No problems found."}},
-		{"refused token", func(_ *slackemu.Server, vars map[string]string, _ func(string) string) { vars["SLACK_BOT_TOKEN"] = "xoxb-wrong-1234" },
+		{"refused token", func(_ *slackemu.Server, vars map[string]string, _ func(string) string) {
+			vars["SLACK_BOT_TOKEN"] = "xoxb-wrong-1234"
+		},
 			exitBelow, []string{"✗ SLACK_BOT_TOKEN: the token in SLACK_BOT_TOKEN was refused: invalid_auth", "1 problem found."}},
 		{"bot not invited, team misspelt", func(emu *slackemu.Server, vars map[string]string, teams func(string) string) {
 			vars["PRODREADY_REPORT_CHANNEL"] = emu.AddChannel("managers", slackemu.NotMember())
