@@ -21,6 +21,8 @@ const serveSynopsis = "prodready serve\n\n" +
 	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
 	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, or the embedded demo.\n" +
 	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
+	"At start it checks tokens, scopes, channels and the teams file as 'prodready doctor' does, and logs\n" +
+	"each problem as a warning.\n" +
 	"Logs go to stderr as text, or JSON with PRODREADY_LOG_FORMAT=json. 'prodready config' lists every variable.\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
 
