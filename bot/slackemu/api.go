@@ -74,6 +74,7 @@ type apiRequest struct {
 	method string
 	token  *token
 	params map[string]string
+	host   string // the Host the request came to
 }
 
 type answer struct {
@@ -255,7 +256,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := s.call(method, tok, params)
+	a := s.call(method, tok, r.Host, params)
 	s.grantedScopes(tok, &a)
 	s.record(method, tok, params, a.status, errorOf(a))
 	writeAnswer(w, a)
@@ -270,7 +271,8 @@ func errorOf(a answer) string {
 }
 
 // call runs one API call under s.mu: faults, auth, scopes, limits, method.
-func (s *Server) call(method, tok string, params map[string]string) answer {
+// host is the host the request came to.
+func (s *Server) call(method, tok, host string, params map[string]string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range []string{method, "*"} {
@@ -312,7 +314,7 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 	if a, limited := s.limitedLocked(method, params); limited {
 		return a
 	}
-	req := &apiRequest{method: method, token: t, params: params}
+	req := &apiRequest{method: method, token: t, params: params, host: host}
 	switch method {
 	case "auth.test":
 		return s.authTest(req)

@@ -52,7 +52,13 @@ func (s *Server) getUploadURL(req *apiRequest) answer {
 	f := &File{ID: fmt.Sprintf("F%07d", s.seq), Name: p["filename"], Length: n}
 	s.files[f.ID] = f
 	s.notifyLocked()
-	return ok(map[string]any{"upload_url": s.srv.URL + "/upload/v1/" + f.ID, "file_id": f.ID})
+	// On the host the client called, as Slack's upload host is one the
+	// client reaches: a proxy in front of the emulator stays in the path.
+	base := s.srv.URL
+	if req.host != "" {
+		base = "http://" + req.host
+	}
+	return ok(map[string]any{"upload_url": base + "/upload/v1/" + f.ID, "file_id": f.ID})
 }
 
 // serveUpload receives a file's bytes, as a multipart "file" field (as
