@@ -3,142 +3,435 @@ package bot
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
+	"math"
+	"strconv"
 	"strings"
+	"time"
+
+	xfont "golang.org/x/image/font"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/prodready/prodready/report"
 )
 
-// LevelMixChart draws, for each scorecard, the share of services at each
-// level over the given periods (oldest first) as stacked bars, and returns
-// the PNG. It uses only the standard library: a 3×5 pixel font, scaled.
-func LevelMixChart(scorecards []report.ScorecardDef, mixes []report.Mix) ([]byte, error) {
-	const (
-		width  = 960
-		panelH = 380
-		left   = 60
-		right  = 20
-		top    = 70
-		bottom = 50
-	)
-	if len(scorecards) == 0 {
-		return nil, fmt.Errorf("level mix chart: no scorecards")
+// ChartSize is a chart's size in pixels: the width, and the height of each
+// scorecard's panel (the PNG is Width × Panel·scorecards).
+type ChartSize struct{ Width, Panel int }
+
+// The two charts the digests attach: the monthly one over twelve months,
+// and the weekly one, small, over eight weeks.
+var (
+	ChartLarge = ChartSize{Width: 1200, Panel: 540}
+	ChartSmall = ChartSize{Width: 800, Panel: 360}
+)
+
+// chartDPI makes a point 5/3 of a pixel, so that 11-point type is 18
+// pixels high: readable when Slack scales the image down to a phone.
+const chartDPI = 120
+
+// ChartInput is what LevelChart draws.
+type ChartInput struct {
+	Scorecards []report.ScorecardDef
+	// Colors are each scorecard's level colours from its definition, in
+	// rank order (Port's colour names or #rrggbb); a scorecard without
+	// them, or with Port's default ladder, gets a palette from red (the
+	// base level) to green (the top).
+	Colors map[string][]string
+	// Mixes are the periods, oldest first.
+	Mixes []report.Mix
+	// Target is the level to reach (PRODREADY_TARGET_LEVEL); "" or a level
+	// a scorecard lacks means its top level, as in the digest.
+	Target string
+	Size   ChartSize
+}
+
+// LevelChart draws, for each scorecard, one panel: per period a 100%
+// stacked bar of the services at each level (the levels at or above the
+// target at the bottom, so that their top edge is the share at target),
+// that share as a line with its value written at each point, and the
+// number of services under each period's label. It returns the PNG.
+//
+// gonum.org/v1/plot draws it, with the Liberation fonts it embeds: nothing
+// is read from the system, so it renders the same in a scratch container.
+func LevelChart(in ChartInput) ([]byte, error) {
+	if len(in.Scorecards) == 0 {
+		return nil, fmt.Errorf("level chart: no scorecards")
 	}
-	img := image.NewRGBA(image.Rect(0, 0, width, panelH*len(scorecards)))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	axis := color.RGBA{0x55, 0x55, 0x55, 0xff}
-	for p, sc := range scorecards {
-		y0 := p * panelH
-		chartDrawText(img, left, y0+12, 3, sc.Name()+" - share of services per level", color.Black)
-		// Legend.
-		x := left
-		for i, lv := range sc.Levels {
-			c := chartLevelColor(i)
-			chartFill(img, image.Rect(x, y0+40, x+14, y0+54), c)
-			chartDrawText(img, x+20, y0+42, 2, strings.ToUpper(lv), color.Black)
-			x += 20 + 8*len(lv) + 30
-		}
-		plotTop, plotBottom := y0+top, y0+panelH-bottom
-		plotH := plotBottom - plotTop
-		// Axis and 0/50/100% marks.
-		chartFill(img, image.Rect(left-2, plotTop, left, plotBottom), axis)
-		chartFill(img, image.Rect(left, plotBottom, width-right, plotBottom+2), axis)
-		for _, pct := range []int{0, 50, 100} {
-			y := plotBottom - plotH*pct/100
-			chartFill(img, image.Rect(left-6, y, left-2, y+1), axis)
-			chartDrawText(img, 8, y-4, 2, fmt.Sprintf("%d%%", pct), axis)
-		}
-		// Twelve slots whatever the history, so bars keep their width as it grows.
-		n := max(len(mixes), 12)
-		slot := (width - left - right) / n
-		barW := slot * 2 / 3
-		for i, m := range mixes {
-			bx := left + i*slot + (slot-barW)/2
-			counts := m.Counts[sc.Identifier]
-			total := 0
-			for _, c := range counts {
-				total += c
-			}
-			if total > 0 {
-				y := plotBottom
-				acc := 0
-				for li, lv := range sc.Levels {
-					acc += counts[lv]
-					// Cumulative rounding keeps the stack exactly plotH tall.
-					yTop := plotBottom - plotH*acc/total
-					chartFill(img, image.Rect(bx, yTop, bx+barW, y), chartLevelColor(li))
-					y = yTop
-				}
-			}
-			label := m.Label
-			if len(label) > 8 && slot < 90 {
-				label = label[len(label)-5:] // "W48" or "11-26" when space is short
-			}
-			chartDrawText(img, bx, plotBottom+10, 2, label, axis)
+	if len(in.Mixes) == 0 {
+		return nil, fmt.Errorf("level chart: no periods")
+	}
+	size := in.Size
+	if size.Width <= 0 || size.Panel <= 0 {
+		size = ChartLarge
+	}
+	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
+	img := vgimg.NewWith(vgimg.UseWH(px(size.Width), px(size.Panel*len(in.Scorecards))), vgimg.UseDPI(chartDPI),
+		vgimg.UseBackgroundColor(color.White))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: len(in.Scorecards), Cols: 1}
+	small := size.Width < ChartLarge.Width
+	for i := range in.Scorecards {
+		sc := &in.Scorecards[i]
+		if err := drawPanel(tiles.At(dc, 0, i), sc, in.Colors[sc.Identifier], in.Mixes, in.Target, small); err != nil {
+			return nil, fmt.Errorf("level chart of %s: %w", sc.Identifier, err)
 		}
 	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("level mix chart: %w", err)
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("level chart: encoding the PNG: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-// chartLevelColor runs from pale blue (the base level) through bronze and
-// silver to gold, Port's colors for the default ladder; longer ladders go on
-// in green and blue.
-func chartLevelColor(i int) color.RGBA {
-	palette := []color.RGBA{
-		{0xb0, 0xc4, 0xde, 0xff}, // base: pale blue
-		{0xcd, 0x7f, 0x32, 0xff}, // bronze
-		{0xa8, 0xa9, 0xad, 0xff}, // silver
-		{0xff, 0xc4, 0x00, 0xff}, // gold
-		{0x2e, 0x8b, 0x57, 0xff},
-		{0x46, 0x52, 0xb4, 0xff},
+// chartTargetRank is the digest's rule: the named level, else the top one.
+func chartTargetRank(sc *report.ScorecardDef, target string) int {
+	for i, lv := range sc.Levels {
+		if lv == target {
+			return i
+		}
 	}
-	return palette[i%len(palette)]
+	return len(sc.Levels) - 1
 }
 
-func chartFill(img *image.RGBA, r image.Rectangle, c color.Color) {
-	draw.Draw(img, r.Intersect(img.Bounds()), image.NewUniform(c), image.Point{}, draw.Src)
+// atLevel says which services the share counts: "at Silver or above", or
+// "at Gold" for the top level.
+func atLevel(sc *report.ScorecardDef, rank int) string {
+	if rank == len(sc.Levels)-1 {
+		return "at " + sc.Levels[rank]
+	}
+	return "at " + sc.Levels[rank] + " or above"
 }
 
-// chartFont is a 3×5 pixel font: five rows of three bits, high bit left.
-var chartFont = map[rune][5]uint8{
-	'0': {7, 5, 5, 5, 7}, '1': {2, 6, 2, 2, 7}, '2': {7, 1, 7, 4, 7}, '3': {7, 1, 7, 1, 7}, '4': {5, 5, 7, 1, 1},
-	'5': {7, 4, 7, 1, 7}, '6': {7, 4, 7, 5, 7}, '7': {7, 1, 1, 2, 2}, '8': {7, 5, 7, 5, 7}, '9': {7, 5, 7, 1, 7},
-	'A': {2, 5, 7, 5, 5}, 'B': {6, 5, 6, 5, 6}, 'C': {3, 4, 4, 4, 3}, 'D': {6, 5, 5, 5, 6}, 'E': {7, 4, 6, 4, 7},
-	'F': {7, 4, 6, 4, 4}, 'G': {3, 4, 5, 5, 3}, 'H': {5, 5, 7, 5, 5}, 'I': {7, 2, 2, 2, 7}, 'J': {1, 1, 1, 5, 2},
-	'K': {5, 5, 6, 5, 5}, 'L': {4, 4, 4, 4, 7}, 'M': {5, 7, 7, 5, 5}, 'N': {6, 5, 5, 5, 5}, 'O': {2, 5, 5, 5, 2},
-	'P': {6, 5, 6, 4, 4}, 'Q': {2, 5, 5, 6, 3}, 'R': {6, 5, 6, 5, 5}, 'S': {3, 4, 2, 1, 6}, 'T': {7, 2, 2, 2, 2},
-	'U': {5, 5, 5, 5, 7}, 'V': {5, 5, 5, 5, 2}, 'W': {5, 5, 7, 7, 5}, 'X': {5, 5, 2, 5, 5}, 'Y': {5, 5, 2, 2, 2},
-	'Z': {7, 1, 2, 4, 7}, '-': {0, 0, 7, 0, 0}, '%': {5, 1, 2, 4, 5}, '/': {1, 1, 2, 4, 4}, '.': {0, 0, 0, 0, 2},
-	':': {0, 2, 0, 2, 0}, '(': {1, 2, 2, 2, 1}, ')': {4, 2, 2, 2, 4}, '+': {0, 2, 7, 2, 0}, '_': {0, 0, 0, 0, 7},
-	'?': {7, 1, 2, 0, 2}, ',': {0, 0, 0, 2, 4},
-}
-
-// chartDrawText draws s at (x, y) with pixels scale×scale; unknown
-// characters draw as '?', lower case as upper case.
-func chartDrawText(img *image.RGBA, x, y, scale int, s string, c color.Color) {
-	for _, r := range strings.ToUpper(s) {
-		g, ok := chartFont[r]
-		if r == ' ' {
-			x += 4 * scale
-			continue
-		}
-		if !ok {
-			g = chartFont['?']
-		}
-		for row := 0; row < 5; row++ {
-			for col := 0; col < 3; col++ {
-				if g[row]&(4>>col) != 0 {
-					chartFill(img, image.Rect(x+col*scale, y+row*scale, x+(col+1)*scale, y+(row+1)*scale), c)
-				}
+// TargetShares returns, per period, the share (0..1) of a scorecard's
+// services at or above the target level, and the number of services;
+// ok is false for a period with none.
+func TargetShares(sc *report.ScorecardDef, mixes []report.Mix, target string) (shares []float64, totals []int, ok []bool) {
+	tr := chartTargetRank(sc, target)
+	for _, m := range mixes {
+		counts := m.Counts[sc.Identifier]
+		total, at := 0, 0
+		for r, lv := range sc.Levels {
+			total += counts[lv]
+			if r >= tr {
+				at += counts[lv]
 			}
 		}
-		x += 4 * scale
+		totals = append(totals, total)
+		ok = append(ok, total > 0)
+		if total > 0 {
+			shares = append(shares, float64(at)/float64(total))
+		} else {
+			shares = append(shares, 0)
+		}
 	}
+	return shares, totals, ok
+}
+
+func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []report.Mix, target string, small bool) error {
+	if len(sc.Levels) == 0 {
+		return fmt.Errorf("the scorecard has no levels")
+	}
+	base := vg.Points(11)
+	if small {
+		base = vg.Points(9)
+	}
+	tr := chartTargetRank(sc, target)
+	shares, totals, has := TargetShares(sc, mixes, target)
+	palette := LevelPalette(sc.Levels, colors)
+
+	p := plot.New()
+	p.Title.Text = sc.Name() + ": services per level, and the share " + atLevel(sc, tr)
+	p.Title.TextStyle.Font.Size = base * 14 / 11
+	p.Title.Padding = vg.Points(6)
+	p.X.Tick.Label.Font.Size = base
+	p.Y.Tick.Label.Font.Size = base
+	p.Y.Min, p.Y.Max = 0, 100
+	p.Y.Tick.Marker = percentTicks{}
+	p.Add(plotter.NewGrid())
+	p.X.Padding, p.Y.Padding = 0, 0
+
+	labels := make([]string, len(mixes))
+	for i, m := range mixes {
+		n := "–"
+		if has[i] {
+			n = strconv.Itoa(totals[i])
+		}
+		labels[i] = periodWords(m.Label, i == 0 || yearOf(m.Label) != yearOf(mixes[i-1].Label), small) + "\n" + n
+	}
+	p.NominalX(labels...)
+	p.X.Label.Text = "under each " + unitOf(mixes[0].Label) + ", the number of services"
+	p.X.Label.TextStyle.Font.Size = base * 10 / 11
+	p.X.Label.TextStyle.Color = color.Gray{0x55}
+
+	// The plot takes the left part, the legend the right.
+	legendW := (c.Max.X - c.Min.X) * 0.24
+	if small {
+		legendW = (c.Max.X - c.Min.X) * 0.3
+	}
+	p.X.Min, p.X.Max = -0.5, float64(len(mixes))-0.5
+	// A bar takes 60% of its slot; a short history does not make fat bars.
+	width := (c.Max.X - c.Min.X - legendW) * 0.85 / vg.Length(max(len(mixes), 6)) * 0.6
+	legend := plot.NewLegend()
+	legend.TextStyle.Font.Size = base
+	legend.Top, legend.Left = true, true
+	var below *plotter.BarChart
+	// Stacked from the top level down: the target's bar top is the share line.
+	bars := make([]*plotter.BarChart, len(sc.Levels))
+	for r := len(sc.Levels) - 1; r >= 0; r-- {
+		vals := make(plotter.Values, len(mixes))
+		for i, m := range mixes {
+			if totals[i] > 0 {
+				vals[i] = 100 * float64(m.Counts[sc.Identifier][sc.Levels[r]]) / float64(totals[i])
+			}
+		}
+		b, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return err
+		}
+		b.Color = palette[r]
+		b.LineStyle.Width = vg.Points(0.5)
+		b.LineStyle.Color = color.White
+		if below != nil {
+			b.StackOn(below)
+		}
+		below = b
+		bars[r] = b
+		p.Add(b)
+	}
+	// The legend reads top-down as the bars do, so the highest level first.
+	for r := len(sc.Levels) - 1; r >= 0; r-- {
+		name := sc.Levels[r]
+		if r == tr {
+			name += " (target)"
+		}
+		legend.Add(name, bars[r])
+	}
+
+	var pts plotter.XYs
+	var lbl plotter.XYLabels
+	for i := range mixes {
+		if !has[i] {
+			continue
+		}
+		pts = append(pts, plotter.XY{X: float64(i), Y: 100 * shares[i]})
+		lbl.XYs = append(lbl.XYs, plotter.XY{X: float64(i), Y: 100 * shares[i]})
+		lbl.Labels = append(lbl.Labels, fmt.Sprintf("%.0f%%", math.Round(100*shares[i])))
+	}
+	if len(pts) > 0 {
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		ink := color.RGBA{0x1a, 0x1a, 0x2e, 0xff}
+		line.Color, line.Width = ink, vg.Points(2.5)
+		points.Shape, points.Color, points.Radius = draw.CircleGlyph{}, ink, vg.Points(3.5)
+		p.Add(line, points)
+		labels, err := plotter.NewLabels(lbl)
+		if err != nil {
+			return err
+		}
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].Font.Size = base
+			labels.TextStyle[i].Font.Weight = xfont.WeightBold
+			labels.TextStyle[i].Color = ink
+			labels.TextStyle[i].XAlign = draw.XCenter
+			// Above the point, on a white box, so it reads over any colour;
+			// below it near the top, so it stays inside the plot.
+			labels.TextStyle[i].YAlign = draw.YBottom
+			if lbl.XYs[i].Y > 88 {
+				labels.TextStyle[i].YAlign = draw.YTop
+			}
+		}
+		p.Add(labelBoxes{labels})
+		legend.Add(atLevel(sc, tr), line, points)
+	}
+
+	p.Draw(draw.Crop(c, 0, -legendW, 0, 0))
+	lc := draw.Crop(c, (c.Max.X-c.Min.X)-legendW+vg.Points(8), 0, 0, -p.Title.TextStyle.Height(p.Title.Text)-vg.Points(12))
+	legend.Draw(lc)
+	return nil
+}
+
+// labelBoxes draws labels on white boxes so a value stays legible over a
+// bar of any colour.
+type labelBoxes struct{ *plotter.Labels }
+
+func (l labelBoxes) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	gap, pad := vg.Points(5), vg.Points(2)
+	for i, xy := range l.XYs {
+		sty := l.TextStyle[i]
+		text := l.Labels.Labels[i]
+		pt := vg.Point{X: trX(xy.X), Y: trY(xy.Y) + gap}
+		if sty.YAlign == draw.YTop {
+			pt.Y = trY(xy.Y) - gap
+		}
+		r := sty.Rectangle(text)
+		box := vg.Rectangle{Min: vg.Point{X: pt.X + r.Min.X - pad, Y: pt.Y + r.Min.Y - pad}, Max: vg.Point{X: pt.X + r.Max.X + pad, Y: pt.Y + r.Max.Y + pad}}
+		c.SetColor(color.White)
+		c.Fill(box.Path())
+		c.FillText(sty, pt, text)
+	}
+}
+
+// percentTicks marks 0, 25, 50, 75 and 100%.
+type percentTicks struct{}
+
+func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for v := 0.0; v <= 100; v += 25 {
+		if v >= lo && v <= hi {
+			out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%.0f%%", v)})
+		}
+	}
+	return out
+}
+
+// periodWords turns a period key into words: "2026-11" is "Nov" (with the
+// year on the first bar and in January), "2026-W48" is "week 48".
+func periodWords(key string, withYear, small bool) string {
+	if t, err := time.Parse("2006-01", key); err == nil {
+		if withYear {
+			return t.Format("Jan 2006")
+		}
+		return t.Format("Jan")
+	}
+	if y, w, ok := strings.Cut(key, "-W"); ok && len(y) == 4 {
+		if small {
+			return "wk " + strings.TrimPrefix(w, "0")
+		}
+		return "week " + strings.TrimPrefix(w, "0")
+	}
+	return key
+}
+
+func unitOf(key string) string {
+	if _, err := time.Parse("2006-01", key); err == nil {
+		return "month"
+	}
+	if strings.Contains(key, "-W") {
+		return "week"
+	}
+	return "period"
+}
+
+func yearOf(key string) string {
+	if len(key) >= 4 {
+		return key[:4]
+	}
+	return key
+}
+
+// portColors are Port's level colour names, as its UI shows them.
+var portColors = map[string]color.RGBA{
+	"blue": {0x3b, 0x82, 0xf6, 0xff}, "turquoise": {0x14, 0xb8, 0xa6, 0xff}, "orange": {0xf9, 0x73, 0x16, 0xff},
+	"purple": {0x8b, 0x5c, 0xf6, 0xff}, "pink": {0xec, 0x48, 0x99, 0xff}, "yellow": {0xea, 0xb3, 0x08, 0xff},
+	"green": {0x22, 0xc5, 0x5e, 0xff}, "red": {0xef, 0x44, 0x44, 0xff}, "gold": {0xd4, 0xa0, 0x17, 0xff},
+	"silver": {0xa8, 0xa9, 0xad, 0xff}, "bronze": {0xcd, 0x7f, 0x32, 0xff}, "paleBlue": {0xb0, 0xc4, 0xde, 0xff},
+	"darkGray": {0x4b, 0x55, 0x63, 0xff}, "lightGray": {0xd1, 0xd5, 0xdb, 0xff}, "lightBlue": {0x7d, 0xd3, 0xfc, 0xff},
+	"brown": {0x92, 0x40, 0x0e, 0xff},
+}
+
+// LevelPalette returns a colour per level, in rank order: the definition's
+// own colours when it gives one for every level and they are not Port's
+// default ladder (pale blue, bronze, silver, gold: what a scorecard without
+// levels gets, and a medal colour says nothing of how far a level is from
+// the target); otherwise from red for the base level to green for the top.
+func LevelPalette(levels, colors []string) []color.RGBA {
+	out := make([]color.RGBA, len(levels))
+	own := len(colors) == len(levels) && strings.Join(colors, ",") != "paleBlue,bronze,silver,gold"
+	for i := range levels {
+		if own {
+			c, ok := parseLevelColor(colors[i])
+			if !ok {
+				own = false
+				break
+			}
+			out[i] = c
+		}
+	}
+	if own {
+		return out
+	}
+	for i := range levels {
+		f := 1.0
+		if len(levels) > 1 {
+			f = float64(i) / float64(len(levels)-1)
+		}
+		out[i] = hsv(120*f, 0.62, 0.86)
+	}
+	return out
+}
+
+func parseLevelColor(s string) (color.RGBA, bool) {
+	if c, ok := portColors[s]; ok {
+		return c, true
+	}
+	if len(s) == 7 && s[0] == '#' {
+		v, err := strconv.ParseUint(s[1:], 16, 32)
+		if err == nil {
+			return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xff}, true
+		}
+	}
+	return color.RGBA{}, false
+}
+
+// hsv converts a hue in degrees, a saturation and a value (0..1) to RGB.
+func hsv(h, s, v float64) color.RGBA {
+	c := v * s
+	x := c * (1 - math.Abs(math.Mod(h/60, 2)-1))
+	m := v - c
+	var r, g, b float64
+	switch {
+	case h < 60:
+		r, g = c, x
+	case h < 120:
+		r, g = x, c
+	default:
+		g, b = c, x
+	}
+	to := func(f float64) uint8 { return uint8(math.Round(255 * (f + m))) }
+	return color.RGBA{to(r), to(g), to(b), 0xff}
+}
+
+// ChartComment is the message that goes with the chart in the digest's
+// thread: per scorecard, the share at target now and its change over the
+// chart's periods.
+func ChartComment(scorecards []report.ScorecardDef, mixes []report.Mix, target string, over string) string {
+	var lines []string
+	for i := range scorecards {
+		sc := &scorecards[i]
+		shares, totals, has := TargetShares(sc, mixes, target)
+		n := len(mixes) - 1
+		if n < 0 || !has[n] {
+			continue
+		}
+		tr := chartTargetRank(sc, target)
+		line := fmt.Sprintf("*%s*: %.0f%% of %d services %s", esc(sc.Name()), math.Round(100*shares[n]), totals[n], esc(atLevel(sc, tr)))
+		for k := 0; k < n; k++ {
+			if has[k] {
+				d := math.Round(100*shares[n]) - math.Round(100*shares[k])
+				switch {
+				case d > 0:
+					line += fmt.Sprintf(", ▲ %.0f points since %s", d, periodWords(mixes[k].Label, true, false))
+				case d < 0:
+					line += fmt.Sprintf(", ▼ %.0f points since %s", -d, periodWords(mixes[k].Label, true, false))
+				default:
+					line += ", unchanged since " + periodWords(mixes[k].Label, true, false)
+				}
+				break
+			}
+		}
+		lines = append(lines, line)
+	}
+	head := "The level mix " + over + ": each bar is a period's services by level; the line is the share at target."
+	if len(lines) == 0 {
+		return head
+	}
+	return head + "\n" + strings.Join(lines, "\n")
 }

@@ -2,28 +2,46 @@ package bot
 
 import (
 	"bytes"
+	"fmt"
+	"image"
+	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prodready/prodready/report"
 )
 
-func TestLevelMixChart(t *testing.T) {
-	def := report.ScorecardDef{Identifier: "pr", Title: "Readiness", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
+func chartMixes(n int, id string) []report.Mix {
+	var out []report.Mix
+	for i := range n {
+		out = append(out, report.Mix{Label: fmt.Sprintf("2026-%02d", (i+1)%12+1), Counts: map[string]map[string]int{id: {
+			"Basic": 40 - 3*i, "Bronze": 30, "Silver": 20 + 2*i, "Gold": 10 + i,
+		}}})
+	}
+	return out
+}
+
+func TestLevelChart(t *testing.T) {
+	pr := report.ScorecardDef{Identifier: "pr", Title: "Production readiness", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
+	ops := report.ScorecardDef{Identifier: "ops", Title: "Ops <maturity>", Levels: []string{"None", "Operable", "Observable"}}
 	tests := []struct {
 		name   string
-		counts map[string]int
-		// The bar's colour at 10% and 90% of its height (from the bottom).
-		low, high int // level ranks
+		in     ChartInput
+		w, h   int
+		target string
 	}{
-		{"all gold", map[string]int{"Gold": 7}, 3, 3},
-		{"all basic", map[string]int{"Basic": 3}, 0, 0},
-		{"half basic, half gold", map[string]int{"Basic": 5, "Gold": 5}, 0, 3},
-		{"mostly bronze, some silver", map[string]int{"Bronze": 8, "Silver": 2}, 1, 2},
+		{"monthly, one scorecard", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Target: "Silver", Size: ChartLarge}, 1200, 540, "Silver"},
+		{"weekly, two scorecards, short history", ChartInput{Scorecards: []report.ScorecardDef{pr, ops}, Mixes: chartMixes(3, "pr"), Size: ChartSmall}, 800, 720, ""},
+		{"a period without data", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: append(chartMixes(2, "pr"), report.Mix{Label: "2026-04"}), Size: ChartSmall}, 800, 360, ""},
+		{"all at target", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: []report.Mix{{Label: "2026-W47", Counts: map[string]map[string]int{"pr": {"Gold": 4}}}, {Label: "2026-W48", Counts: map[string]map[string]int{"pr": {"Gold": 4, "Basic": 1}}}}, Size: ChartSmall}, 800, 360, ""},
+		{"default size", ChartInput{Scorecards: []report.ScorecardDef{ops}, Mixes: chartMixes(1, "ops")}, 1200, 540, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data, err := LevelMixChart([]report.ScorecardDef{def}, []report.Mix{{Label: "2026-11", Counts: map[string]map[string]int{"pr": tt.counts}}})
+			data, err := LevelChart(tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -31,21 +49,100 @@ func TestLevelMixChart(t *testing.T) {
 			if err != nil {
 				t.Fatalf("not a PNG: %v", err)
 			}
-			// First bar of twelve slots: x 72..120; plot from y 330 up to 70.
-			for _, probe := range []struct {
-				frac float64
-				rank int
-			}{{0.1, tt.low}, {0.9, tt.high}} {
-				y := 330 - int(probe.frac*260)
-				r, g, b, _ := img.At(96, y).RGBA()
-				want := chartLevelColor(probe.rank)
-				if uint8(r>>8) != want.R || uint8(g>>8) != want.G || uint8(b>>8) != want.B {
-					t.Errorf("at %.0f%% height: colour %02x%02x%02x, want level %d's %02x%02x%02x", probe.frac*100, r>>8, g>>8, b>>8, probe.rank, want.R, want.G, want.B)
+			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
+				t.Errorf("size %dx%d, want %dx%d", b.Dx(), b.Dy(), tt.w, tt.h)
+			}
+			// Each level's colour is drawn somewhere (its bars or legend).
+			for _, sc := range tt.in.Scorecards {
+				for r, c := range LevelPalette(sc.Levels, nil) {
+					if !hasColor(img, c) {
+						t.Errorf("%s: level %s's colour %v is nowhere in the chart", sc.Identifier, sc.Levels[r], c)
+					}
 				}
+			}
+			if dir := os.Getenv("PRODREADY_CHART_SAMPLES"); dir != "" {
+				_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".png"), data, 0o644)
 			}
 		})
 	}
-	if _, err := LevelMixChart(nil, nil); err == nil {
-		t.Error("a chart of no scorecards should be an error")
+	for _, bad := range []ChartInput{{}, {Scorecards: []report.ScorecardDef{pr}}, {Scorecards: []report.ScorecardDef{{Identifier: "x"}}, Mixes: chartMixes(1, "x")}} {
+		if _, err := LevelChart(bad); err == nil {
+			t.Errorf("LevelChart(%+v) should be an error", bad)
+		}
+	}
+}
+
+func hasColor(img image.Image, want color.RGBA) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if uint8(r>>8) == want.R && uint8(g>>8) == want.G && uint8(bl>>8) == want.B {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestLevelPalette(t *testing.T) {
+	four := []string{"Basic", "Bronze", "Silver", "Gold"}
+	red, green := hsv(0, 0.62, 0.86), hsv(120, 0.62, 0.86)
+	tests := []struct {
+		name         string
+		levels       []string
+		colors       []string
+		first, last  color.RGBA
+		distinctLast bool
+	}{
+		{"no colours: red to green", four, nil, red, green, true},
+		{"Port's default ladder: red to green, not gold", four, []string{"paleBlue", "bronze", "silver", "gold"}, red, green, true},
+		{"the scorecard's own", []string{"A", "B"}, []string{"blue", "#112233"}, portColors["blue"], color.RGBA{0x11, 0x22, 0x33, 0xff}, true},
+		{"an unknown colour name: the palette", []string{"A", "B"}, []string{"blue", "mauve-ish"}, red, green, true},
+		{"one level", []string{"Only"}, nil, green, green, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := LevelPalette(tt.levels, tt.colors)
+			if got[0] != tt.first || got[len(got)-1] != tt.last {
+				t.Errorf("got %v, want %v … %v", got, tt.first, tt.last)
+			}
+			if got[len(got)-1] == portColors["gold"] {
+				t.Error("the top level is gold")
+			}
+		})
+	}
+}
+
+func TestChartComment(t *testing.T) {
+	pr := report.ScorecardDef{Identifier: "pr", Title: "A <b> & c", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
+	mixes := []report.Mix{
+		{Label: "2026-10", Counts: map[string]map[string]int{"pr": {"Basic": 5, "Silver": 5}}},
+		{Label: "2026-11", Counts: map[string]map[string]int{"pr": {"Basic": 2, "Silver": 6, "Gold": 2}}},
+	}
+	got := ChartComment([]report.ScorecardDef{pr}, mixes, "Silver", "over the last 12 months")
+	want := "*A &lt;b&gt; &amp; c*: 80% of 10 services at Silver or above, ▲ 30 points since Oct 2026"
+	if !strings.Contains(got, want) {
+		t.Errorf("comment:\n%s\nwant a line %q", got, want)
+	}
+}
+
+// go test -run '^$' -bench LevelChart -benchmem ./bot/
+func BenchmarkLevelChart(b *testing.B) {
+	pr := report.ScorecardDef{Identifier: "pr", Title: "Production readiness", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
+	for _, size := range []struct {
+		name string
+		in   ChartInput
+	}{
+		{"monthly", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Size: ChartLarge}},
+		{"weekly", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(8, "pr"), Size: ChartSmall}},
+	} {
+		b.Run(size.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := LevelChart(size.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -95,10 +95,14 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 			}
 		}
 	}
-	chart := d.chart && kind == report.Monthly
-	points := 3
-	if chart {
-		points = 11 // with this period: the chart's 12 periods
+	// The monthly digest's chart spans a year; the weekly one's, small,
+	// eight weeks. The digest itself compares with the last three periods.
+	points, chartSize, chartOver := 3, ChartSize{}, ""
+	switch {
+	case d.chart && kind == report.Monthly:
+		points, chartSize, chartOver = 11, ChartLarge, "over the last 12 months"
+	case d.kind == report.Weekly:
+		points, chartSize, chartOver = 7, ChartSmall, "over the last 8 weeks"
 	}
 	labels := make([]string, 0, points)
 	instants := make([]time.Time, 0, points)
@@ -123,19 +127,27 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 			return err
 		}
 	}
-	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: mixes,
+	history := mixes
+	if chartSize.Width > 0 && kind != report.Monthly && len(mixes) > 3 {
+		history = mixes[len(mixes)-3:]
+	}
+	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: history,
 		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale, Earlier: earlier})
 
 	msg := &Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
 	if opt.DryRun && j.slack != nil {
 		msg.Heading = fmt.Sprintf("(dry run: would post to %s)", dest)
 	}
-	if chart {
-		png, err := LevelMixChart(snap.Scorecards, append(mixes, report.MixOf(snap, period.Key)))
+	if chartSize.Width > 0 {
+		all := append(mixes, report.MixOf(snap, period.Key))
+		png, err := LevelChart(ChartInput{Scorecards: snap.Scorecards, Colors: levelColors(b), Mixes: all, Target: j.cfg.TargetLevel, Size: chartSize})
 		if err != nil {
 			return err
 		}
-		msg.File = &OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix, last 12 months", AltText: "Stacked bars: the share of services at each level, per month", Label: "Chart of the level mix", Data: png}
+		msg.File = &OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix " + chartOver,
+			AltText: "Stacked bars: the share of services at each level per period, with a line for the share at target and its value",
+			Label:   "Chart of the level mix", Data: png,
+			Comment: ChartComment(snap.Scorecards, all, j.cfg.TargetLevel, chartOver)}
 	}
 	copyN := 0
 	if prevCopy != nil {
@@ -143,6 +155,23 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	}
 	errs := j.deliver(ctx, job, r, []*Outgoing{msg}, func(string) int { return copyN }, func(string) string { return "" })
 	return joinSorted(errs)
+}
+
+// levelColors are the scorecards' own level colours, by identifier; nil
+// when the catalog could not be loaded (the chart falls back to its palette).
+func levelColors(b *scorecard.Bundle) map[string][]string {
+	if b == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(b.Scorecards))
+	for _, sc := range b.Scorecards {
+		cs := make([]string, len(sc.Levels))
+		for i, lv := range sc.Levels {
+			cs[i] = lv.Color
+		}
+		out[sc.Identifier] = cs
+	}
+	return out
 }
 
 // refreshOrLast is refresh for digests: when the catalog cannot be loaded

@@ -57,6 +57,9 @@ type OutFile struct {
 	// Label names it for the console: "Chart of the level mix".
 	Label string
 	Data  []byte
+	// Comment goes with the file in Slack: the digest's chart is posted in
+	// the digest's thread with it.
+	Comment string
 }
 
 // Delivered is what became of one Outgoing.

@@ -447,6 +447,8 @@ func (d *SlackNotifier) one(ctx context.Context, ch string, r Delivered, gate Ga
 			_, err = d.api.UploadFileContext(postCtx, slack.UploadFileParameters{
 				Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
 				Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
+				// In the message's thread, so the channel shows one post.
+				ThreadTimestamp: r.TS, InitialComment: m.File.Comment,
 			})
 			d.posted(ch)
 			if err != nil {

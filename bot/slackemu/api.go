@@ -71,12 +71,14 @@ var methodScopes = map[string][]string{
 	"views.publish":                nil,
 	"views.update":                 nil,
 	"usergroups.users.list":        {"usergroups:read"},
+	"conversations.info":           {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
 
 type apiRequest struct {
 	method string
 	token  *token
 	params map[string]string
+	host   string // the Host the request came to
 }
 
 type answer struct {
@@ -178,7 +180,8 @@ func (s *Server) CallsTo(method string) []Call {
 }
 
 // Messages returns the messages in a channel (id or name; a user id gives
-// the bot's DM with that user), oldest first.
+// the bot's DM with that user), oldest first: what the channel shows, so
+// not the replies in threads (Replies has those).
 func (s *Server) Messages(ch string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -186,7 +189,13 @@ func (s *Server) Messages(ch string) []Message {
 	if c == nil {
 		return nil
 	}
-	return append([]Message(nil), c.messages...)
+	var out []Message
+	for _, m := range c.messages {
+		if !m.isReply() {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // AllMessages returns the messages of every channel, in posting order.
@@ -251,7 +260,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := s.call(method, tok, params)
+	a := s.call(method, tok, r.Host, params)
+	s.grantedScopes(tok, &a)
 	s.record(method, tok, params, a.status, errorOf(a))
 	writeAnswer(w, a)
 }
@@ -265,7 +275,8 @@ func errorOf(a answer) string {
 }
 
 // call runs one API call under s.mu: faults, auth, scopes, limits, method.
-func (s *Server) call(method, tok string, params map[string]string) answer {
+// host is the host the request came to.
+func (s *Server) call(method, tok, host string, params map[string]string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range []string{method, "*"} {
@@ -307,7 +318,7 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 	if a, limited := s.limitedLocked(method, params); limited {
 		return a
 	}
-	req := &apiRequest{method: method, token: t, params: params}
+	req := &apiRequest{method: method, token: t, params: params, host: host}
 	switch method {
 	case "auth.test":
 		return s.authTest(req)
@@ -339,6 +350,8 @@ func (s *Server) call(method, tok string, params map[string]string) answer {
 		return s.viewsUpdate(req)
 	case "usergroups.users.list":
 		return s.usergroupUsers(req)
+	case "conversations.info":
+		return s.conversationInfo(req)
 	}
 	return fail("unknown_method")
 }

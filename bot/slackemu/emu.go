@@ -21,10 +21,13 @@
 //     Tokens come in the "token" form field or "Authorization: Bearer".
 //   - auth.test, chat.postMessage (with message metadata),
 //     chat.postEphemeral, chat.update, conversations.open,
-//     conversations.history (see history.go), users.info, users.lookupByEmail,
+//     conversations.history (see history.go), conversations.info (by id,
+//     with is_member and is_archived), users.info, users.lookupByEmail,
 //     files.getUploadURLExternal, the upload URL it hands out (on the same
-//     host, as slack-go requires), files.completeUploadExternal,
-//     apps.connections.open. Anything else → unknown_method.
+//     host, as slack-go requires), files.completeUploadExternal (thread_ts
+//     shares the file in a thread: Replies), apps.connections.open.
+//     Anything else → unknown_method. Every answer to a known token carries
+//     X-OAuth-Scopes, the scopes it holds, as Slack's do.
 //   - channel_not_found, not_in_channel, is_archived, user_not_found,
 //     users_not_found, no_text, invalid_blocks (with "errors" naming the
 //     JSON pointer), invalid_blocks_format, msg_too_long, file_not_found,

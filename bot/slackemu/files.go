@@ -21,6 +21,9 @@ type File struct {
 	Uploaded bool   // the upload URL received the content
 	Complete bool   // completeUploadExternal shared it
 	Channels []string
+	// ThreadTS is the thread it was shared in (thread_ts); "" in the channel.
+	ThreadTS string
+	Comment  string // initial_comment
 }
 
 // Files returns the files, in the order their upload URLs were handed out.
@@ -49,7 +52,13 @@ func (s *Server) getUploadURL(req *apiRequest) answer {
 	f := &File{ID: fmt.Sprintf("F%07d", s.seq), Name: p["filename"], Length: n}
 	s.files[f.ID] = f
 	s.notifyLocked()
-	return ok(map[string]any{"upload_url": s.srv.URL + "/upload/v1/" + f.ID, "file_id": f.ID})
+	// On the host the client called, as Slack's upload host is one the
+	// client reaches: a proxy in front of the emulator stays in the path.
+	base := s.srv.URL
+	if req.host != "" {
+		base = "http://" + req.host
+	}
+	return ok(map[string]any{"upload_url": base + "/upload/v1/" + f.ID, "file_id": f.ID})
 }
 
 // serveUpload receives a file's bytes, as a multipart "file" field (as
@@ -130,9 +139,20 @@ func (s *Server) completeUpload(req *apiRequest) answer {
 	}
 	ids := make([]string, len(list))
 	out := make([]map[string]any, len(list))
+	threadTS := p["thread_ts"]
+	if threadTS != "" {
+		// Slack shares a file in a thread of one conversation, whose message
+		// must exist.
+		if len(targets) != 1 {
+			return fail("invalid_arguments")
+		}
+		if !targets[0].hasMessage(threadTS) {
+			return fail("invalid_thread_ts")
+		}
+	}
 	for i, it := range list {
 		f := s.files[it.ID]
-		f.Title, f.Complete = it.Title, true
+		f.Title, f.Complete, f.ThreadTS, f.Comment = it.Title, true, threadTS, p["initial_comment"]
 		if f.Title == "" {
 			f.Title = f.Name
 		}
@@ -143,7 +163,7 @@ func (s *Server) completeUpload(req *apiRequest) answer {
 		out[i] = map[string]any{"id": f.ID, "title": f.Title}
 	}
 	for _, c := range targets {
-		c.messages = append(c.messages, Message{Channel: c.id, TS: s.nextTS(), ThreadTS: p["thread_ts"], Text: p["initial_comment"], Blocks: blocks, Files: ids, Token: req.token.value})
+		c.messages = append(c.messages, Message{Channel: c.id, TS: s.nextTS(), ThreadTS: threadTS, Text: p["initial_comment"], Blocks: blocks, Files: ids, Token: req.token.value})
 	}
 	s.notifyLocked()
 	return ok(map[string]any{"files": out})

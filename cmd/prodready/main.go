@@ -69,6 +69,7 @@ func commands() map[string]command {
 		"config":     {"print the effective configuration, where each value came from, secrets masked", runConfig},
 		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
 		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
+		"doctor":     {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
 	}
 }
 

@@ -25,6 +25,8 @@ const serveSynopsis = "prodready serve\n\n" +
 	"or the embedded demo; facts from GitHub (PRODREADY_GITHUB_ORG, collected again every PRODREADY_GITHUB_EVERY)\n" +
 	"and PagerDuty (PAGERDUTY_TOKEN, every refresh) join it, or stand in for it when there is no catalog.\n" +
 	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
+	"At start it checks tokens, scopes, channels and the teams file as 'prodready doctor' does, and logs\n" +
+	"each problem as a warning.\n" +
 	"Logs go to stderr as text, or JSON with PRODREADY_LOG_FORMAT=json. 'prodready config' lists every variable.\n" +
 	"SIGTERM stops accepting, finishes what is in flight within 10s, and exits 0."
 
@@ -86,6 +88,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			}
 		}()
 	}
+	selfCheckAtStart(ctx, s, cfg, b.Holder())
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
