@@ -180,3 +180,51 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 	}
 	return nil, false
 }
+
+// OtherKeys reports whether some entity of a JSON catalog (an array of
+// entities, or Port's {"entities": [...]}) has a top-level key that known
+// does not accept. ok is false when data is not such a catalog. It decodes
+// the array a piece (about a megabyte) at a time, each entity's keys only,
+// so that a look at a 65 MB catalog costs neither a second copy of it nor
+// its values.
+func OtherKeys(data []byte, known func(key string) bool) (other, ok bool) {
+	start := skipSpace(data, 0)
+	if start >= int64(len(data)) {
+		return false, false
+	}
+	arr := data[start:]
+	if arr[0] == '{' {
+		var r struct {
+			Entities fastjson.RawMessage `json:"entities"`
+		}
+		if fastjson.Unmarshal(arr, &r) != nil || len(r.Entities) == 0 {
+			return false, false
+		}
+		arr = r.Entities
+	}
+	pieces, ok := splitArray(arr, max(1, len(arr)>>20))
+	if !ok {
+		return false, false
+	}
+	var buf []byte
+	for _, p := range pieces {
+		buf = append(append(append(buf[:0], '['), arr[p.start:p.end]...), ']')
+		var ents []map[string]ignored
+		if fastjson.Unmarshal(buf, &ents) != nil {
+			return false, false
+		}
+		for _, e := range ents {
+			for k := range e {
+				if !known(k) {
+					return true, true
+				}
+			}
+		}
+	}
+	return false, true
+}
+
+// ignored takes any JSON value and keeps nothing of it.
+type ignored struct{}
+
+func (*ignored) UnmarshalJSON([]byte) error { return nil }

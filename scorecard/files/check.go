@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	gojson "github.com/goccy/go-json"
-
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -453,27 +451,11 @@ func OnlyKnownKeys(path string) bool {
 	if err != nil || isYAML(path, data) {
 		return false
 	}
-	var list []map[string]gojson.RawMessage
-	if gojson.Unmarshal(data, &list) != nil {
-		var doc struct {
-			Entities []map[string]gojson.RawMessage `json:"entities"`
-		}
-		if gojson.Unmarshal(data, &doc) != nil || doc.Entities == nil {
-			return false
-		}
-		list = doc.Entities
-	}
 	var root map[string]any
 	if json.Unmarshal(catalogSchema, &root) != nil {
 		return false
 	}
 	known, _ := dig(root, "$defs", "entity", "properties").(map[string]any)
-	for _, e := range list {
-		for k := range e {
-			if _, ok := known[k]; !ok {
-				return false
-			}
-		}
-	}
-	return true
+	other, ok := scorecard.OtherKeys(data, func(k string) bool { _, ok := known[k]; return ok })
+	return ok && !other
 }
