@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/prodready/prodready/scorecard/redact"
 )
 
 // CatalogPath is where Backstage serves its catalog API, under BaseURL.
@@ -69,7 +71,7 @@ func New(cfg Config, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	c.rc.SetLogger(restyLogger{c})
+	c.rc.SetLogger(redact.RestyLogger{Log: func() *slog.Logger { return c.log }, Redact: c.redact})
 	return c
 }
 
@@ -229,39 +231,8 @@ func pathOf(raw string) string {
 func (c *Client) scrub(e *Error) *Error {
 	e.Name = c.redact(e.Name)
 	e.Message = c.redact(e.Message)
-	if e.Err != nil {
-		if s := e.Err.Error(); c.redact(s) != s {
-			e.Err = redacted{msg: c.redact(s), cause: e.Err}
-		}
-	}
+	e.Err = redact.Error(e.Err, c.redact)
 	return e
 }
 
-func (c *Client) redact(s string) string {
-	if t := c.cfg.Token; len(t) >= 4 && strings.Contains(s, t) {
-		s = strings.ReplaceAll(s, t, "[redacted]")
-	}
-	return s
-}
-
-// redacted keeps errors.Is working on a cause whose text held the token.
-type redacted struct {
-	msg   string
-	cause error
-}
-
-func (r redacted) Error() string { return r.msg }
-func (r redacted) Unwrap() error { return r.cause }
-
-// restyLogger sends resty's own lines to slog at debug level, redacted.
-type restyLogger struct{ c *Client }
-
-func (l restyLogger) Errorf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Warnf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Debugf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
+func (c *Client) redact(s string) string { return redact.String(s, c.cfg.Token) }

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/prodready/prodready/scorecard/redact"
 )
 
 // Client talks to one GitHub (.com or Enterprise Server). It is safe for
@@ -122,7 +124,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if c.cache == nil {
 		c.cache = NewMemoryCache()
 	}
-	c.rc.SetLogger(restyLogger{c})
+	c.rc.SetLogger(redact.RestyLogger{Log: func() *slog.Logger { return c.log }, Redact: c.redact})
 	return c, nil
 }
 
@@ -643,11 +645,7 @@ func (c *Client) nextLink(h string) (string, error) {
 // but a proxy or a transport error might.
 func (c *Client) scrub(e *Error) *Error {
 	e.Message = c.redact(e.Message)
-	if e.Err != nil {
-		if s := e.Err.Error(); c.redact(s) != s {
-			e.Err = redacted{msg: c.redact(s), cause: e.Err}
-		}
-	}
+	e.Err = redact.Error(e.Err, c.redact)
 	return e
 }
 
@@ -658,34 +656,7 @@ func (c *Client) redact(s string) string {
 	c.amu.Lock()
 	secrets := append([]string{c.cfg.Token, c.token}, c.spent...)
 	c.amu.Unlock()
-	for _, x := range secrets {
-		if len(x) >= 4 && strings.Contains(s, x) {
-			s = strings.ReplaceAll(s, x, "[redacted]")
-		}
-	}
-	return s
-}
-
-// redacted keeps errors.Is working on a cause whose text held a secret.
-type redacted struct {
-	msg   string
-	cause error
-}
-
-func (r redacted) Error() string { return r.msg }
-func (r redacted) Unwrap() error { return r.cause }
-
-// restyLogger sends resty's own lines to slog at debug level, redacted.
-type restyLogger struct{ c *Client }
-
-func (l restyLogger) Errorf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Warnf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Debugf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+	return redact.String(s, secrets...)
 }
 
 // Readme returns a repository's README text, nil when it has none. It

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/prodready/prodready/scorecard/redact"
 )
 
 // Client talks to one Port organisation. It is safe for concurrent use.
@@ -86,7 +88,7 @@ func New(cfg Config, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	c.rc.SetLogger(restyLogger{c})
+	c.rc.SetLogger(redact.RestyLogger{Log: func() *slog.Logger { return c.log }, Redact: c.redact})
 	return c
 }
 
@@ -439,11 +441,7 @@ func pathOf(raw string) string {
 func (c *Client) scrub(e *Error) *Error {
 	e.Code = c.redact(e.Code)
 	e.Message = c.redact(e.Message)
-	if e.Err != nil {
-		if s := e.Err.Error(); c.redact(s) != s {
-			e.Err = redacted{msg: c.redact(s), cause: e.Err}
-		}
-	}
+	e.Err = redact.Error(e.Err, c.redact)
 	return e
 }
 
@@ -454,32 +452,5 @@ func (c *Client) redact(s string) string {
 	c.mu.Lock()
 	secrets := append([]string{c.cfg.ClientSecret, c.token}, c.spent...)
 	c.mu.Unlock()
-	for _, x := range secrets {
-		if len(x) >= 4 && strings.Contains(s, x) {
-			s = strings.ReplaceAll(s, x, "[redacted]")
-		}
-	}
-	return s
-}
-
-// redacted keeps errors.Is working on a cause whose text held a secret.
-type redacted struct {
-	msg   string
-	cause error
-}
-
-func (r redacted) Error() string { return r.msg }
-func (r redacted) Unwrap() error { return r.cause }
-
-// restyLogger sends resty's own lines to slog at debug level, redacted.
-type restyLogger struct{ c *Client }
-
-func (l restyLogger) Errorf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Warnf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
-}
-func (l restyLogger) Debugf(format string, v ...any) {
-	l.c.log.Debug("resty: " + l.c.redact(fmt.Sprintf(format, v...)))
+	return redact.String(s, secrets...)
 }
