@@ -89,11 +89,14 @@ fi
 [ -x "$bin" ] || die "prodready binary $bin is not executable"
 
 # --- 2. the check ----------------------------------------------------------------
-# Only the Port inputs that are set become variables, so that a variable the
-# workflow sets in env: is not blanked by an empty input.
+# Only the source inputs that are set become variables, so that a variable
+# the workflow sets in env: is not blanked by an empty input.
 for pair in PORT_CLIENT_ID:INPUT_PORT_CLIENT_ID PORT_CLIENT_SECRET:INPUT_PORT_CLIENT_SECRET \
   PORT_REGION:INPUT_PORT_REGION PORT_API_URL:INPUT_PORT_API_URL \
-  PORT_BLUEPRINT:INPUT_PORT_BLUEPRINT PORT_SCORECARDS:INPUT_PORT_SCORECARDS; do
+  PORT_BLUEPRINT:INPUT_PORT_BLUEPRINT PORT_SCORECARDS:INPUT_PORT_SCORECARDS \
+  BACKSTAGE_URL:INPUT_BACKSTAGE_URL BACKSTAGE_TOKEN:INPUT_BACKSTAGE_TOKEN BACKSTAGE_FILTER:INPUT_BACKSTAGE_FILTER \
+  PRODREADY_GITHUB_ORG:INPUT_GITHUB_ORG GITHUB_TOKEN:INPUT_GITHUB_TOKEN GITHUB_API_URL:INPUT_GITHUB_API_URL \
+  PAGERDUTY_TOKEN:INPUT_PAGERDUTY_TOKEN PAGERDUTY_API_URL:INPUT_PAGERDUTY_API_URL; do
   input=${pair#*:}
   value=${!input:-}
   [ -z "$value" ] || export "${pair%%:*}=$value"
