@@ -131,6 +131,7 @@ func serveConfig(e *env, s *settings) (bot.Config, error) {
 		AppToken:      s.appToken,
 		APIURL:        s.slackAPIURL,
 		RefreshEvery:  s.refreshEvery,
+		APIToken:      s.apiToken,
 		Source:        src,
 		Log:           log,
 		Console:       e.stdout,
