@@ -83,7 +83,7 @@ type checkOpts struct {
 	format    string
 	compare   bool
 	verbose   bool
-	ci        checkCI // check_format.go
+	ci        checkCI  // check_format.go
 	report    reportTo // check_report.go
 }
 

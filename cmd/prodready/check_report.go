@@ -77,7 +77,6 @@ type reportClient struct {
 	timeout      time.Duration // per attempt
 }
 
-
 func (e *env) reportClient() reportClient {
 	if e.report != nil {
 		return *e.report
@@ -154,7 +153,7 @@ func cutBytes(b []byte, n int) string {
 
 // retryAfter is a Retry-After in seconds or as a date, capped; 0 lets
 // resty back off exponentially with jitter.
-func retryAfter(v string, cap time.Duration) time.Duration {
+func retryAfter(v string, limit time.Duration) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
@@ -165,7 +164,7 @@ func retryAfter(v string, cap time.Duration) time.Duration {
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = time.Until(t)
 	}
-	return min(max(d, 0), cap)
+	return min(max(d, 0), limit)
 }
 
 // quietLogger drops resty's own log lines: check reports the outcome once.
