@@ -93,7 +93,8 @@ fi
 # workflow sets in env: is not blanked by an empty input.
 for pair in PORT_CLIENT_ID:INPUT_PORT_CLIENT_ID PORT_CLIENT_SECRET:INPUT_PORT_CLIENT_SECRET \
   PORT_REGION:INPUT_PORT_REGION PORT_API_URL:INPUT_PORT_API_URL \
-  PORT_BLUEPRINT:INPUT_PORT_BLUEPRINT PORT_SCORECARDS:INPUT_PORT_SCORECARDS; do
+  PORT_BLUEPRINT:INPUT_PORT_BLUEPRINT PORT_SCORECARDS:INPUT_PORT_SCORECARDS \
+  PRODREADY_API_TOKEN:INPUT_API_TOKEN; do
   input=${pair#*:}
   value=${!input:-}
   [ -z "$value" ] || export "${pair%%:*}=$value"
@@ -111,6 +112,8 @@ args=(check --format github)
 while IFS= read -r f; do args+=(--scorecards "$f"); done < <(list "${INPUT_SCORECARDS:-}")
 [ -z "${INPUT_BASELINE:-}" ] || args+=(--baseline "$INPUT_BASELINE")
 [ -z "${INPUT_WRITE_BASELINE:-}" ] || args+=(--write-baseline "$INPUT_WRITE_BASELINE")
+# The commit and run URL come from GITHUB_SHA and GITHUB_RUN_ID: check reads them.
+[ -z "${INPUT_REPORT_TO:-}" ] || args+=(--report-to "$INPUT_REPORT_TO")
 
 services=()
 while IFS= read -r s; do services+=("$s"); done < <(list "${INPUT_SERVICES:-}")
