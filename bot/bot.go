@@ -64,8 +64,9 @@ type Config struct {
 	// Metrics, when set, is served on /metrics and counts refreshes and
 	// answers posted to Slack.
 	Metrics *metrics.Metrics
-	// Store is the history the buttons record in (exemptions, snoozes);
-	// nil turns those buttons off. Exemptions configures requests.
+	// Store is the history the buttons record in (exemptions, snoozes)
+	// and the results CI pushes are kept in; nil turns those buttons off,
+	// and answers then say nothing of CI. Exemptions configures requests.
 	Store      *history.Store
 	Exemptions ExemptionConfig
 	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -162,7 +163,7 @@ func parseResultsPush(body []byte, now time.Time) ([]history.CIResult, error) {
 
 // strictJSON decodes one JSON value into v, refusing trailing data.
 func strictJSON(data []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
