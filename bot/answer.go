@@ -1,24 +1,38 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
 
 // Answer answers a parsed /prodready command from an evaluation.
 func Answer(s *Evaluated, q Query) Message {
+	return answerWith(s, q, nil, time.Time{})
+}
+
+// answer is Answer with what CI last reported for the service.
+func (b *Bot) answer(ctx context.Context, s *Evaluated, q Query) Message {
+	return answerWith(s, q, func(id string) []history.CIResult { return b.lastCI(ctx, id) }, b.now())
+}
+
+// answerWith answers q; lastCI, when set, gives a service's results
+// pushed from CI, shown beside the evaluation's at now.
+func answerWith(s *Evaluated, q Query, lastCI func(id string) []history.CIResult, now time.Time) Message {
 	switch q.Kind {
 	case QueryService:
 		name := q.Typed
 		if name == "" {
 			name = q.Arg
 		}
-		return answerService(s, name)
+		return answerService(s, name, lastCI, now)
 	case QueryTeam:
 		return answerTeam(s, q.Arg)
 	}
@@ -54,7 +68,7 @@ func Unavailable(err error) Message {
 	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
 }
 
-func answerService(s *Evaluated, name string) Message {
+func answerService(s *Evaluated, name string, lastCI func(id string) []history.CIResult, now time.Time) Message {
 	cat := s.Evaluation.Catalog
 	e, ok := cat.Find(name)
 	if !ok {
@@ -90,6 +104,19 @@ func answerService(s *Evaluated, name string) Message {
 		ctx = append(ctx, link(svc.URL, where))
 	}
 	b.block(slack.NewContextBlock("", mrkdwn(cut(strings.Join(ctx, " · "), maxSectionText))), 0)
+	if lastCI != nil {
+		titles := func(id string) string {
+			for _, sc := range s.Evaluation.Scorecards {
+				if sc.Identifier == id {
+					return sc.Name()
+				}
+			}
+			return id
+		}
+		if l := lastCILine(lastCI(svc.Identifier), titles, now); l != "" {
+			b.block(slack.NewContextBlock("", mrkdwn(l)), 0)
+		}
+	}
 
 	var fb strings.Builder // the plain-text fallback
 	fmt.Fprintf(&fb, "%s:", svc.Identifier)

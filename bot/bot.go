@@ -64,12 +64,17 @@ type Config struct {
 	// Metrics, when set, is served on /metrics and counts refreshes and
 	// answers posted to Slack.
 	Metrics *metrics.Metrics
-	// Store is the history the buttons record in (exemptions, snoozes);
-	// nil turns those buttons off. Exemptions configures requests.
+	// Store is the history the buttons record in (exemptions, snoozes)
+	// and the results CI pushes are kept in; nil turns those buttons off,
+	// and answers then say nothing of CI. Exemptions configures requests.
 	Store      *history.Store
 	Exemptions ExemptionConfig
 	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.
 	Routes *TeamRoutes
+	// APIToken (PRODREADY_API_TOKEN), when set, turns on POST /api/results
+	// for CI to push check results with, as a bearer token; the results
+	// are recorded in Store and shown in answers.
+	APIToken string
 }
 
 // Companion is work that runs as long as the bot: Start must not block,
@@ -87,6 +92,7 @@ type Bot struct {
 	api       *slack.Client // nil in console mode without Socket Mode
 	responder Responder
 	console   bool
+	ci        ciStore // nil without Store
 
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
@@ -131,6 +137,9 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
+	if cfg.Store != nil {
+		b.ci = cfg.Store
+	}
 	if cfg.BotToken != "" || cfg.AppToken != "" {
 		var opts []slack.Option
 		if cfg.Metrics != nil {
@@ -200,7 +209,7 @@ func (b *Bot) Reply(text, responseURL string) Message {
 		return Help(q.Problem)
 	}
 	if s := b.holder.Current(); s != nil {
-		return Answer(s, q)
+		return b.answer(context.Background(), s, q)
 	}
 	if err := b.holder.LastError(); err != nil {
 		return Unavailable(err)
@@ -220,7 +229,7 @@ func (b *Bot) answerLater(q Query, responseURL string) {
 	s, err := b.holder.Wait(ctx)
 	switch {
 	case err == nil:
-		m = Answer(s, q)
+		m = b.answer(ctx, s, q)
 	case b.bg.Err() != nil:
 		m = Unavailable(errors.New("prodready is shutting down before the catalog was evaluated; ask again in a moment"))
 	default:

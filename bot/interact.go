@@ -172,7 +172,7 @@ func (b *Bot) share(ctx context.Context, cb slack.InteractionCallback, service s
 	if _, ok := b.service(ctx, cb, s, service); !ok {
 		return
 	}
-	m := Answer(s, Query{Kind: QueryService, Arg: service})
+	m := b.answer(ctx, s, Query{Kind: QueryService, Arg: service})
 	m.Blocks = withoutActions(m.Blocks)
 	m.Blocks = append(m.Blocks, slack.NewContextBlock("", mrkdwn(cut("Shared by <@"+cb.User.ID+">", maxSectionText))))
 	if err := b.respond(ctx, cb.ResponseURL, m, slack.ResponseTypeInChannel, false); err != nil {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,6 +34,11 @@ func (b *Bot) opsRoutes(mux *http.ServeMux) {
 	})
 	if b.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", b.cfg.Metrics.Handler())
+	}
+	// Off (404) unless a token is configured: an open endpoint would let
+	// anyone write what answers show.
+	if b.cfg.APIToken != "" {
+		mux.Handle("POST "+ResultsPath, &resultsHandler{bot: b, token: sha256.Sum256([]byte(b.cfg.APIToken)), store: b.ci})
 	}
 }
 

@@ -83,17 +83,21 @@ type checkOpts struct {
 	format    string
 	compare   bool
 	verbose   bool
-	ci        checkCI // check_format.go
+	ci        checkCI  // check_format.go
+	report    reportTo // check_report.go
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
 	var o checkOpts
 	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json|github|junit|markdown]\n"+
-		"       [--repository OWNER/NAME] [--baseline FILE] [--write-baseline FILE] [--summary FILE] [--github-output FILE]\n\n"+
+		"       [--repository OWNER/NAME] [--baseline FILE] [--write-baseline FILE] [--summary FILE] [--github-output FILE]\n"+
+		"       [--report-to URL [--commit SHA] [--pipeline-url URL]]\n\n"+
 		"Evaluates every scorecard over the catalog (or over the named services: identifier or title, any case)\n"+
 		"and prints each service's level, its failing rules with reasons, and what to fix for the next level.\n"+
 		"Exit status: 0 all at or above --min-level; 1 some below (listed); 2 bad input or usage.\n"+
-		"With --baseline: 1 only when a level dropped or a rule that passed now fails (listed).")
+		"With --baseline: 1 only when a level dropped or a rule that passed now fails (listed).\n"+
+		"With --report-to: the result is also posted to a prodready serve; a failed post is a warning\n"+
+		"on stderr and does not change the exit status.")
 	o.src.register(fs)
 	fs.StringVar(&o.scorecard, "scorecard", "", "evaluate only the scorecard with this `ID`")
 	fs.StringVar(&o.minLevel, "min-level", "", "fail (exit 1) when a service is below this `LEVEL` on a scorecard that defines it")
@@ -102,9 +106,14 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&o.verbose, "verbose", false, "with --min-level over the whole catalog, print every service and rule, not only the services below the level and the rules they fail")
 	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
 	o.ci.register(fs)
+	o.report.register(fs)
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(e, fs, err)
+	}
+	if err := o.report.resolve(e.getenv); err != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+		return exitUsage
 	}
 	if !validCheckFormat(o.format) {
 		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json (or, for CI, github, junit or markdown), not %q\n", o.format)
@@ -255,6 +264,14 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		stderr.Flush()
 		if code == exitOK {
 			code = exitBelow
+		}
+	}
+	if o.report.url != "" {
+		// After the output: the gate's verdict is printed whatever serve does.
+		if n, err := e.reportClient().post(ctx, &o.report, cfg.apiToken, ev, entities); err != nil {
+			fmt.Fprintf(e.stderr, "prodready check: warning: %v\n", err)
+		} else {
+			fmt.Fprintf(e.stderr, "prodready: %s posted to %s\n", plural(n, "result"), o.report.url)
 		}
 	}
 	return ci.finish(e, &o.ci, code)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"net/http"
@@ -189,6 +190,22 @@ func TestAction(t *testing.T) {
 		}
 		if strings.Contains(r.String(), vars["PORT_CLIENT_SECRET"]) {
 			t.Error("the Port client secret was written")
+		}
+	})
+
+	t.Run("report-to", func(t *testing.T) {
+		srv, st, _ := serveResults(t, 0, 0)
+		r := runAction(t, map[string]string{"PRODREADY_BIN": bin, "GITHUB_REPOSITORY": "example/payments-api", "GITHUB_SHA": "abc1234def",
+			"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "77", "INPUT_REPORT_TO": srv.URL, "INPUT_API_TOKEN": reportToken})
+		if r.code != 0 || !strings.Contains(r.stderr, "posted to "+srv.URL) {
+			t.Errorf("%s", r)
+		}
+		if strings.Contains(r.String(), reportToken) {
+			t.Error("the API token was written")
+		}
+		rs, err := st.LatestCIResults(context.Background(), "payments-api")
+		if err != nil || len(rs) == 0 || rs[0].Commit != "abc1234def" || rs[0].PipelineURL != "https://github.com/example/payments-api/actions/runs/77" {
+			t.Errorf("recorded %+v, %v", rs, err)
 		}
 	})
 

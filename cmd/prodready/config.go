@@ -54,6 +54,7 @@ type settings struct {
 
 	signingSecret, botToken, appToken, slackAPIURL string
 	listenAddr                                     string
+	apiToken                                       string // PRODREADY_API_TOKEN; serve's API and check --report-to
 	refreshEvery                                   time.Duration
 
 	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
@@ -132,6 +133,8 @@ func variables() []variable {
 			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = bot.NormalizeAPIURL(v); return err }},
 		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
+		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
+			set: str(func(s *settings) *string { return &s.apiToken })},
 		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog",
 			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
 	}...)

@@ -35,6 +35,10 @@ type env struct {
 	cfgErr error
 
 	closers []func() error // run when the command returns (onExit)
+
+	// report, when set, replaces check --report-to's client (tests
+	// shorten its waits).
+	report *reportClient
 }
 
 // onExit has f run when the command returns: what a command's source

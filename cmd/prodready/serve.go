@@ -67,6 +67,14 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	b.Holder().SetTarget(s.jobs.TargetLevel)
+	switch {
+	case cfg.APIToken == "":
+		cfg.Log.Debug("POST " + bot.ResultsPath + " is off: PRODREADY_API_TOKEN is not set")
+	case cfg.Store == nil:
+		cfg.Log.Warn("POST " + bot.ResultsPath + " answers 503: the history database is unavailable to record CI results in")
+	default:
+		cfg.Log.Info("POST " + bot.ResultsPath + " records results pushed from CI (check --report-to)")
+	}
 	// The scheduled jobs open the history database: only once the bot's own
 	// configuration is known to be good.
 	jobs, err := scheduled(ctx, e, s, cfg, b.Holder())
@@ -131,6 +139,7 @@ func serveConfig(e *env, s *settings) (bot.Config, error) {
 		AppToken:      s.appToken,
 		APIURL:        s.slackAPIURL,
 		RefreshEvery:  s.refreshEvery,
+		APIToken:      s.apiToken,
 		Source:        src,
 		Log:           log,
 		Console:       e.stdout,

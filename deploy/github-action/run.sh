@@ -96,7 +96,8 @@ for pair in PORT_CLIENT_ID:INPUT_PORT_CLIENT_ID PORT_CLIENT_SECRET:INPUT_PORT_CL
   PORT_BLUEPRINT:INPUT_PORT_BLUEPRINT PORT_SCORECARDS:INPUT_PORT_SCORECARDS \
   BACKSTAGE_URL:INPUT_BACKSTAGE_URL BACKSTAGE_TOKEN:INPUT_BACKSTAGE_TOKEN BACKSTAGE_FILTER:INPUT_BACKSTAGE_FILTER \
   PRODREADY_GITHUB_ORG:INPUT_GITHUB_ORG GITHUB_TOKEN:INPUT_GITHUB_TOKEN GITHUB_API_URL:INPUT_GITHUB_API_URL \
-  PAGERDUTY_TOKEN:INPUT_PAGERDUTY_TOKEN PAGERDUTY_API_URL:INPUT_PAGERDUTY_API_URL; do
+  PAGERDUTY_TOKEN:INPUT_PAGERDUTY_TOKEN PAGERDUTY_API_URL:INPUT_PAGERDUTY_API_URL \
+  PRODREADY_API_TOKEN:INPUT_API_TOKEN; do
   input=${pair#*:}
   value=${!input:-}
   [ -z "$value" ] || export "${pair%%:*}=$value"
@@ -114,6 +115,8 @@ args=(check --format github)
 while IFS= read -r f; do args+=(--scorecards "$f"); done < <(list "${INPUT_SCORECARDS:-}")
 [ -z "${INPUT_BASELINE:-}" ] || args+=(--baseline "$INPUT_BASELINE")
 [ -z "${INPUT_WRITE_BASELINE:-}" ] || args+=(--write-baseline "$INPUT_WRITE_BASELINE")
+# The commit and run URL come from GITHUB_SHA and GITHUB_RUN_ID: check reads them.
+[ -z "${INPUT_REPORT_TO:-}" ] || args+=(--report-to "$INPUT_REPORT_TO")
 
 services=()
 while IFS= read -r s; do services+=("$s"); done < <(list "${INPUT_SERVICES:-}")

@@ -80,6 +80,7 @@ func migrations(d dialect) [][]string {
 		claimsMigration(d),     // version 2: claims.go
 		exemptionsMigration(d), // version 3: exemptions.go
 		httpCacheMigration(d),  // version 4: httpcache.go
+		ciResultsMigration(d),  // version 5: ciresults.go
 	}
 }
 
