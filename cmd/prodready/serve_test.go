@@ -218,8 +218,19 @@ func TestServeSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs.waitFor(t, regexp.MustCompile(`shutting down`))
-	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		t.Error("still accepting connections after SIGTERM")
+	// The log line comes just before the listener closes: wait for the
+	// close, within a bound, rather than dial once and race it.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Error("still accepting connections 5 s after SIGTERM")
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	pw.Write(body[10:])
 	pw.Close()
