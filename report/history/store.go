@@ -143,11 +143,28 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// process's own transactions from waiting on each other.
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, d: sqliteDialect, where: path, path: path}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
+	// Processes opening a new file at once can get SQLITE_BUSY at once,
+	// without SQLite's busy handler waiting (switching the journal to WAL
+	// takes the file for a moment): try again for as long as a lock may
+	// be waited for.
+	for giveUp := time.Now().Add(opt.BusyTimeout); ; {
+		err := s.migrate(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, ErrLocked) || time.Now().After(giveUp) {
+			db.Close()
+			return nil, err
+		}
+		t := time.NewTimer(25 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			db.Close()
+			return nil, err
+		case <-t.C:
+		}
 	}
-	return s, nil
 }
 
 // Close closes the database.
