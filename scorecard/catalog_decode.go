@@ -142,7 +142,9 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 				if c != ']' || (elemStart != -2 && !empty) {
 					return nil, false
 				}
-				if len(bytes.TrimSpace(data[i+1:])) != 0 {
+				// Only JSON's own white space may follow: bytes.TrimSpace
+				// would also take \f or U+00A0, which the decoder refuses.
+				if len(bytes.TrimLeft(data[i+1:], " \t\n\r")) != 0 {
 					return nil, false
 				}
 				if cur.n > 0 {
