@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/retryafter"
 )
 
 // reportTo holds check's flags for pushing the result to a running serve.
@@ -151,20 +151,10 @@ func cutBytes(b []byte, n int) string {
 	return string(b)
 }
 
-// retryAfter is a Retry-After in seconds or as a date, capped; 0 lets
-// resty back off exponentially with jitter.
+// retryAfter is a Retry-After, capped; 0 lets resty back off
+// exponentially with jitter.
 func retryAfter(v string, limit time.Duration) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = time.Until(t)
-	}
-	return min(max(d, 0), limit)
+	return min(retryafter.Parse(v, time.Now()), limit)
 }
 
 // quietLogger drops resty's own log lines: check reports the outcome once.

@@ -17,13 +17,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 
 	"github.com/prodready/prodready/scorecard/redact"
+	"github.com/prodready/prodready/scorecard/retryafter"
 )
 
 // CatalogPath is where Backstage serves its catalog API, under BaseURL.
@@ -107,7 +107,7 @@ func retryable(resp *resty.Response, err error) bool {
 // retryAfter honours Retry-After, and stops the retries when it asks for
 // more than the client waits or than the time left.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	wait := parseRetryAfter(resp.Header().Get("Retry-After"), c.now())
+	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
 	if wait > c.cfg.RetryMaxWait {
 		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
 	}
@@ -121,23 +121,6 @@ func (c *Client) stop(resp *resty.Response, why string) error {
 	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // get runs GET {BaseURL}/api/catalog{path}?query with retries and returns

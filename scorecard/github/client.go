@@ -29,6 +29,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/prodready/prodready/scorecard/redact"
+	"github.com/prodready/prodready/scorecard/retryafter"
 )
 
 // Client talks to one GitHub (.com or Enterprise Server). It is safe for
@@ -320,7 +321,7 @@ func retryable(resp *resty.Response, err error) bool {
 // the wait exceeds what the client allows or the time left.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
 	h := resp.Header()
-	wait := parseRetryAfter(h.Get("Retry-After"), c.now())
+	wait := retryafter.Parse(h.Get("Retry-After"), c.now())
 	if _, secondary := limitKind(resp.StatusCode(), h, resp.Body()); secondary && h.Get("Retry-After") == "" {
 		wait = c.cfg.SecondaryWait
 		if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil && h.Get("x-ratelimit-remaining") == "0" {
@@ -340,23 +341,6 @@ func (c *Client) stop(resp *resty.Response, why string) error {
 	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp.StatusCode(), resp.Header(), resp.Body())
 	e.Err = errors.New(why)
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {

@@ -13,16 +13,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 
 	"github.com/prodready/prodready/scorecard/redact"
+	"github.com/prodready/prodready/scorecard/retryafter"
 )
 
 // Accept is PagerDuty's versioning header: its API description requires it
@@ -116,9 +115,9 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 // when the wait is longer than the client allows or than the time left:
 // better a clear error now than a context deadline after a pointless sleep.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	wait := parseRetryAfter(resp.Header().Get("Retry-After"), c.now())
+	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
 	if wait == 0 && resp.StatusCode() == http.StatusTooManyRequests {
-		wait = parseRetryAfter(resp.Header().Get("ratelimit-reset"), c.now())
+		wait = retryafter.Parse(resp.Header().Get("ratelimit-reset"), c.now())
 	}
 	if wait > c.cfg.RetryMaxWait {
 		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
@@ -133,26 +132,6 @@ func (c *Client) stop(resp *resty.Response, why string) error {
 	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && !math.IsInf(s, 0) {
-		if s > 1e6 {
-			s = 1e6 // beyond any patience; avoids overflowing a Duration
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // get runs one GET with retries, bounded by the retry budget, and returns

@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/prodready/prodready/scorecard/redact"
+	"github.com/prodready/prodready/scorecard/retryafter"
 )
 
 // Client talks to one Port organisation. It is safe for concurrent use.
@@ -168,7 +168,7 @@ func errorBody(resp *resty.Response) []byte {
 // would outlast the request's budget: better a clear error now than a
 // context deadline after a pointless sleep.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	wait := parseRetryAfter(resp.Header().Get("Retry-After"), c.now())
+	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
 	if wait > c.cfg.RetryMaxWait {
 		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
 	}
@@ -183,23 +183,6 @@ func (c *Client) stop(resp *resty.Response, why string) error {
 	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // request is one call to Port.

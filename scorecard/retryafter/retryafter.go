@@ -1,0 +1,42 @@
+// Package retryafter reads HTTP's Retry-After header for the API clients
+// (Port, GitHub, PagerDuty, Backstage, and check's report to serve), so
+// that each waits as the server asks, and a value no client would wait for
+// cannot overflow a time.Duration.
+package retryafter
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Max is the longest wait Parse returns: beyond any client's patience
+// (each compares it with its own limit), and far from Duration's range.
+const Max = 1_000_000 * time.Second
+
+// Parse reads delay-seconds ("120", "1.5") or an HTTP date into how long to
+// wait from now: 0 when the value is absent, malformed, negative or in the
+// past (the caller then backs off on its own), at most Max.
+func Parse(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s < 0 || math.IsNaN(s) {
+			return 0
+		}
+		if s >= Max.Seconds() {
+			return Max
+		}
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, Max)
+		}
+	}
+	return 0
+}
