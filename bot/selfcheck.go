@@ -495,23 +495,3 @@ func LogProblems(log *slog.Logger, results []CheckResult) {
 		log.Warn("self-check: "+r.Subject+": "+r.Detail, "check", kind, "fix", r.Fix)
 	}
 }
-
-// HolderSource is a Source that gives the holder's evaluation once it has
-// one, so serve's self-check looks the teams up in the catalog the bot
-// loads anyway instead of loading it a second time at start.
-func HolderSource(h *Holder, describe string) scorecard.Source { return holderSource{h, describe} }
-
-type holderSource struct {
-	h        *Holder
-	describe string
-}
-
-func (s holderSource) Describe() string { return s.describe }
-
-func (s holderSource) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error) {
-	ev, err := s.h.Wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ev.Bundle, nil
-}

@@ -72,11 +72,12 @@ func selfCheckConfig(s *settings, src scorecard.Source) bot.SelfCheckConfig {
 	}
 }
 
-// selfCheckAtStart runs serve's self-check in the background, its teams
-// looked up in the catalog the bot loads, and logs each problem as a
-// warning: serve keeps running whatever it finds.
-func selfCheckAtStart(ctx context.Context, s *settings, cfg bot.Config, holder *bot.Holder) {
-	check := selfCheckConfig(s, bot.HolderSource(holder, cfg.Source.Describe()))
+// selfCheckAtStart runs serve's self-check in the background and logs each
+// problem as a warning: serve keeps running whatever it finds. The teams
+// file's teams are not looked up here: serve warns of those once its
+// catalog has loaded (bot.UnmatchedRoutes), and saying it twice is noise.
+func selfCheckAtStart(ctx context.Context, s *settings, cfg bot.Config) {
+	check := selfCheckConfig(s, nil)
 	go func() {
 		results := bot.SelfCheck(ctx, check)
 		if ctx.Err() != nil {

@@ -96,7 +96,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			}
 		}()
 	}
-	selfCheckAtStart(ctx, s, cfg, b.Holder())
+	selfCheckAtStart(ctx, s, cfg)
 	if err := b.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
