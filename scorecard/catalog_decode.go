@@ -20,18 +20,22 @@ import (
 const parallelDecodeFrom = 1 << 20
 
 // decodeArray decodes a JSON array of entities, in pieces on every core
-// when it is large. It answers false for anything the decoder rejects.
-// Arrays of at least splitFrom bytes are split (tests split small ones).
-func decodeArray(data []byte, splitFrom int) ([]Entity, bool) {
+// when it is large, and fills scan. It answers false for anything the
+// decoder, or the scan, rejects. Arrays of at least splitFrom bytes are
+// split (tests split small ones).
+func decodeArray(data []byte, splitFrom int, scan *arrayScan) ([]Entity, bool) {
 	workers := runtime.GOMAXPROCS(0)
 	if len(data) < splitFrom || workers == 1 {
+		if _, ok := scanArray(data, 1, scan); !ok {
+			return nil, false
+		}
 		var ents []Entity
 		return ents, fastjson.Unmarshal(data, &ents) == nil
 	}
 	// Pieces are smaller than a worker's share, so a slow one evens out,
 	// and about a megabyte, so that the copies made to decode them stay
 	// small beside the catalog.
-	pieces, ok := splitArray(data, max(4*workers, len(data)>>20))
+	pieces, ok := scanArray(data, max(4*workers, len(data)>>20), scan)
 	if !ok {
 		return nil, false
 	}
@@ -52,11 +56,9 @@ func decodeArray(data []byte, splitFrom int) ([]Entity, bool) {
 			var buf []byte
 			for i := range next {
 				p := pieces[i]
-				// The piece is elements separated by commas: bracket it to
-				// make it an array of its own.
-				buf = append(append(append(buf[:0], '['), data[p.start:p.end]...), ']')
 				dst := ents[p.first : p.first : p.first+p.n]
-				if fastjson.Unmarshal(buf, &dst) != nil || len(dst) != p.n {
+				var ok bool
+				if buf, ok = decodePiece(data, p, buf, &dst); !ok {
 					failed[i] = true
 					continue
 				}
@@ -75,6 +77,15 @@ func decodeArray(data []byte, splitFrom int) ([]Entity, bool) {
 	return ents, true
 }
 
+// decodePiece decodes piece p of the array data into dst, using buf (which
+// it returns, grown) for the copy it decodes.
+func decodePiece(data []byte, p piece, buf []byte, dst *[]Entity) ([]byte, bool) {
+	// The piece is elements separated by commas: bracket it to make it an
+	// array of its own.
+	buf = append(append(append(buf[:0], '['), data[p.start:p.end]...), ']')
+	return buf, fastjson.Unmarshal(buf, dst) == nil && len(*dst) == p.n
+}
+
 // piece is a run of n consecutive elements of a JSON array, the first of
 // which is element number first: data[start:end] from the first element's
 // first byte to the last one's last byte.
@@ -83,10 +94,42 @@ type piece struct {
 	start, end int
 }
 
-// splitArray cuts a JSON array into about k pieces of whole elements,
-// following strings and nesting. It answers false where the array is not
-// well formed at its top level; within elements, the decoder judges.
-func splitArray(data []byte, k int) ([]piece, bool) {
+// arrayScan is what scanArray learns of the elements besides their extent,
+// in the same pass.
+type arrayScan struct {
+	// otherKeys is set when some element has a top-level key that is not
+	// one of Entity's own as spelt there (or is written with an escape):
+	// the decoders drop it, or match it to a field whatever its case, so
+	// it is worth a closer look.
+	otherKeys bool
+	// scorecardKeys is set when some element has "rules" or "levels": it
+	// may be a scorecard, which the careful parser would say.
+	scorecardKeys bool
+	// With names set, ids and titles hold each element's identifier and
+	// title as written between their quotes (escapes not undone); nil
+	// where the key is absent or its value not a string.
+	names       bool
+	ids, titles [][]byte
+}
+
+// entityKey reports whether key is one of Entity's JSON keys, spelt as
+// Entity spells it (the catalog schema's; files tests that both agree).
+func entityKey(key []byte) bool {
+	switch string(key) {
+	case "identifier", "title", "icon", "blueprint", "team", "properties", "relations",
+		"createdAt", "updatedAt", "createdBy", "updatedBy", "scorecards":
+		return true
+	}
+	return false
+}
+
+func jsonSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// scanArray cuts a JSON array into about k pieces of whole elements,
+// following strings and nesting, and fills scan when it is not nil. It
+// answers false where the array is not well formed at its top level;
+// within elements, the decoder judges.
+func scanArray(data []byte, k int, scan *arrayScan) ([]piece, bool) {
 	if len(data) == 0 || data[0] != '[' {
 		return nil, false
 	}
@@ -97,6 +140,9 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 	// elemStart is where the current top-level element starts; -1 while
 	// one is expected (after '[' or ','), -2 after one (',' or ']' next).
 	elemStart := -1
+	// capture is where the next string of the element's own level goes:
+	// the value of its identifier or title key.
+	var capture *[]byte
 	i := 1
 	for i < len(data) {
 		c := data[i]
@@ -123,6 +169,40 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 			if depth == 0 {
 				return nil, false // a top-level element must be an object
 			}
+			if depth == 1 && scan != nil {
+				if capture != nil {
+					*capture = data[i+1 : j]
+					capture = nil
+				} else {
+					// A string followed by a colon is a key.
+					n := j + 1
+					for n < len(data) && jsonSpace(data[n]) {
+						n++
+					}
+					if n < len(data) && data[n] == ':' {
+						key := data[i+1 : j]
+						if !entityKey(key) {
+							scan.otherKeys = true
+							scan.scorecardKeys = scan.scorecardKeys || string(key) == "rules" || string(key) == "levels"
+						} else if scan.names && (string(key) == "identifier" || string(key) == "title") {
+							slot := &scan.ids[len(scan.ids)-1]
+							if key[0] == 't' {
+								slot = &scan.titles[len(scan.titles)-1]
+							}
+							*slot = nil // the last one counts, as in the decoders
+							v := n + 1
+							for v < len(data) && jsonSpace(data[v]) {
+								v++
+							}
+							if v < len(data) && data[v] == '"' {
+								capture = slot
+							}
+						}
+						i = n + 1
+						continue
+					}
+				}
+			}
 			i = j + 1
 			continue
 		case '{', '[':
@@ -133,6 +213,10 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 				elemStart = i
 				if cur.start < 0 {
 					cur.start = i
+				}
+				if scan != nil && scan.names {
+					scan.ids = append(scan.ids, nil)
+					scan.titles = append(scan.titles, nil)
 				}
 			}
 			depth++
@@ -182,51 +266,3 @@ func splitArray(data []byte, k int) ([]piece, bool) {
 	}
 	return nil, false
 }
-
-// OtherKeys reports whether some entity of a JSON catalog (an array of
-// entities, or Port's {"entities": [...]}) has a top-level key that known
-// does not accept. ok is false when data is not such a catalog. It decodes
-// the array a piece (about a megabyte) at a time, each entity's keys only,
-// so that a look at a 65 MB catalog costs neither a second copy of it nor
-// its values.
-func OtherKeys(data []byte, known func(key string) bool) (other, ok bool) {
-	start := skipSpace(data, 0)
-	if start >= int64(len(data)) {
-		return false, false
-	}
-	arr := data[start:]
-	if arr[0] == '{' {
-		var r struct {
-			Entities fastjson.RawMessage `json:"entities"`
-		}
-		if fastjson.Unmarshal(arr, &r) != nil || len(r.Entities) == 0 {
-			return false, false
-		}
-		arr = r.Entities
-	}
-	pieces, ok := splitArray(arr, max(1, len(arr)>>20))
-	if !ok {
-		return false, false
-	}
-	var buf []byte
-	for _, p := range pieces {
-		buf = append(append(append(buf[:0], '['), arr[p.start:p.end]...), ']')
-		var ents []map[string]ignored
-		if fastjson.Unmarshal(buf, &ents) != nil {
-			return false, false
-		}
-		for _, e := range ents {
-			for k := range e {
-				if !known(k) {
-					return true, true
-				}
-			}
-		}
-	}
-	return false, true
-}
-
-// ignored takes any JSON value and keeps nothing of it.
-type ignored struct{}
-
-func (*ignored) UnmarshalJSON([]byte) error { return nil }

@@ -41,7 +41,7 @@ func TestSplitArrayDecodesAsWhole(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			data := bytes.TrimLeft([]byte(tc.data), " \n\t") // as fastCatalog does
-			got, ok := decodeArray(data, 0)
+			got, ok := decodeArray(data, 0, nil)
 			if ok != tc.ok {
 				t.Fatalf("decodeArray ok %v, want %v", ok, tc.ok)
 			}
@@ -69,7 +69,7 @@ func FuzzSplitArray(f *testing.F) {
 	f.Add([]byte(`[{"identifier":"a\"}{"},{"identifier":"b"}]`))
 	f.Add(syntheticCatalog(3))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, ok := decodeArray(data, 0)
+		got, ok := decodeArray(data, 0, nil)
 		if !ok {
 			return
 		}

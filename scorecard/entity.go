@@ -124,7 +124,7 @@ func simpleStrings(b []byte) (Teams, bool) {
 type Catalog struct {
 	Entities []Entity
 	byID     map[string]int // exact identifier -> index
-	byKey    map[string]int // lower-case identifier and title -> index
+	keys     *lazyKeys
 	// columns holds the catalog's common properties column by column, in
 	// entity order: evaluation then reads memory in sequence instead of
 	// chasing each entity's map. A Catalog's entities must not change after
@@ -133,6 +133,11 @@ type Catalog struct {
 	// names answers Suggest; built on the first call, since most
 	// catalogs are never asked "did you mean".
 	names *lazyIndex
+	// OtherKeys is set by ParseCatalog when some entity may have a
+	// top-level key that is not one of Entity's own as Entity spells it:
+	// the decoder dropped it, or took it for a field whatever its case. A
+	// files catalog is then checked against its schema, which says where.
+	OtherKeys bool
 }
 
 type lazyIndex struct {
@@ -176,20 +181,36 @@ func identifiers(entities []Entity) (map[string]int, error) {
 
 // newCatalog indexes entities whose identifiers are ids.
 func newCatalog(entities []Entity, ids map[string]int) *Catalog {
-	c := &Catalog{Entities: entities, byID: ids, byKey: make(map[string]int, 2*len(entities)), names: &lazyIndex{}}
-	// Identifiers win over titles: add titles first so identifiers overwrite.
-	for i := range entities {
-		if t := strings.ToLower(strings.TrimSpace(entities[i].Title)); t != "" {
-			if _, taken := c.byKey[t]; !taken {
-				c.byKey[t] = i
-			}
-		}
-	}
-	for i := range entities {
-		c.byKey[strings.ToLower(entities[i].Identifier)] = i
-	}
+	c := &Catalog{Entities: entities, byID: ids, keys: &lazyKeys{}, names: &lazyIndex{}}
 	c.buildColumns()
 	return c
+}
+
+// lazyKeys is the index of lower-case names, built on the first lookup:
+// `check` over a whole catalog never looks a name up.
+type lazyKeys struct {
+	once sync.Once
+	m    map[string]int // lower-case identifier and title -> index
+}
+
+// byKey returns the index of lower-case identifiers and titles.
+func (c *Catalog) byKey() map[string]int {
+	c.keys.once.Do(func() {
+		m := make(map[string]int, 2*len(c.Entities))
+		// Identifiers win over titles: add titles first so identifiers overwrite.
+		for i := range c.Entities {
+			if t := strings.ToLower(strings.TrimSpace(c.Entities[i].Title)); t != "" {
+				if _, taken := m[t]; !taken {
+					m[t] = i
+				}
+			}
+		}
+		for i := range c.Entities {
+			m[strings.ToLower(c.Entities[i].Identifier)] = i
+		}
+		c.keys.m = m
+	})
+	return c.keys.m
 }
 
 // buildColumns fills the columns in one pass over the entities' maps: a
@@ -284,7 +305,7 @@ func (c *Catalog) lookup(name string) (int, bool) {
 	if i, ok := c.byID[name]; ok {
 		return i, true
 	}
-	i, ok := c.byKey[strings.ToLower(name)]
+	i, ok := c.byKey()[strings.ToLower(name)]
 	return i, ok
 }
 
@@ -364,10 +385,12 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 	// lowers the peak memory of a large catalog by the file's size.
 	in := &catalogInput{data: data}
 	data = nil
-	if ents, ok := fastCatalog(in.data); ok && len(ents) > 0 {
+	if ents, other, ok := fastCatalog(in.data); ok && len(ents) > 0 {
 		if ids, err := identifiers(ents); err == nil {
 			in.data = nil
-			return newCatalog(ents, ids), nil
+			c := newCatalog(ents, ids)
+			c.OtherKeys = other
+			return c, nil
 		}
 	}
 	// Something is wrong: parse again, carefully, to say where and what.
@@ -379,7 +402,12 @@ func ParseCatalog(file string, data []byte) (*Catalog, error) {
 	if len(ents) == 0 {
 		return nil, &CatalogError{File: file, Msg: "the catalog has no entities", Hint: "a catalog is a JSON array of entities, or Port's {\"entities\": [...]}"}
 	}
-	return p.index(ents)
+	c, err := p.index(ents)
+	if err != nil {
+		return nil, err
+	}
+	c.OtherKeys = true // this parser does not look; say so, to be safe
+	return c, nil
 }
 
 type catalogInput struct{ data []byte }
@@ -387,29 +415,31 @@ type catalogInput struct{ data []byte }
 // fastCatalog decodes a well-formed catalog in one pass of a fast decoder. It
 // answers false for anything unusual, which the careful parser then explains
 // with positions; that parser is slower, but runs only on the error path.
-func fastCatalog(data []byte) ([]Entity, bool) {
-	if bytes.Contains(data, []byte(`"rules"`)) || bytes.Contains(data, []byte(`"levels"`)) {
-		return nil, false // maybe scorecard definitions: let the careful parser decide
-	}
+// other is set when some entity has a key that is not Entity's own.
+func fastCatalog(data []byte) (ents []Entity, other, ok bool) {
 	start := skipSpace(data, 0)
 	if start >= int64(len(data)) {
-		return nil, false
+		return nil, false, false
 	}
-	switch data[start] {
-	case '[':
-		return decodeArray(data[start:], parallelDecodeFrom)
-	case '{':
+	arr := data[start:]
+	if arr[0] == '{' {
 		var r struct {
-			OK         *bool           `json:"ok"`
-			Entities   []Entity        `json:"entities"`
-			Scorecards json.RawMessage `json:"scorecards"`
+			OK         *bool               `json:"ok"`
+			Entities   fastjson.RawMessage `json:"entities"`
+			Scorecards json.RawMessage     `json:"scorecards"`
 		}
-		if fastjson.Unmarshal(data, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil {
-			return nil, false
+		if fastjson.Unmarshal(arr, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil || len(r.Entities) == 0 {
+			return nil, false, false
 		}
-		return r.Entities, r.Entities != nil
+		arr = r.Entities
 	}
-	return nil, false
+	var scan arrayScan
+	ents, ok = decodeArray(arr, parallelDecodeFrom, &scan)
+	if !ok || scan.scorecardKeys {
+		// Maybe scorecard definitions: the careful parser says so.
+		return nil, false, false
+	}
+	return ents, scan.otherKeys, true
 }
 
 type catalogParser struct {

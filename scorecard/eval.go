@@ -451,8 +451,10 @@ func (ev *Evaluation) Result(e, s int) Result {
 }
 
 // ScorecardIndex returns the position of the scorecard with identifier id.
-func (ev *Evaluation) ScorecardIndex(id string) int {
-	for i, s := range ev.Scorecards {
+func (ev *Evaluation) ScorecardIndex(id string) int { return scorecardIndex(ev.Scorecards, id) }
+
+func scorecardIndex(scs []*Scorecard, id string) int {
+	for i, s := range scs {
 		if s.Identifier == id {
 			return i
 		}

@@ -191,26 +191,50 @@ func ParseExemptions(file string, data []byte, now time.Time, max time.Duration)
 // Evaluate. It returns the exemptions that name no such service, scorecard
 // or rule, with why, so callers can warn about them.
 func (ev *Evaluation) Exempt(xs []Exemption) []ExemptionProblem {
-	var problems []ExemptionProblem
-	ns := len(ev.Scorecards)
-	touched := map[int]bool{} // entity*ns+scorecard whose level must be recomputed
+	valid, problems := CheckExemptions(xs, ev.Scorecards, func(id string) bool { _, ok := ev.Catalog.byID[id]; return ok })
+	ev.apply(valid)
+	return problems
+}
+
+// CheckExemptions returns the exemptions of xs that name a service (has),
+// a scorecard of scs and a rule of it, and a problem for each of the
+// others, in the order of xs.
+func CheckExemptions(xs []Exemption, scs []*Scorecard, has func(service string) bool) (valid []*Exemption, problems []ExemptionProblem) {
 	for i := range xs {
 		x := &xs[i]
-		ei, ok := ev.Catalog.byID[x.Service]
-		if !ok {
+		if !has(x.Service) {
 			problems = append(problems, ExemptionProblem{x, fmt.Sprintf("no service %q in the catalog", x.Service)})
 			continue
 		}
-		si := ev.ScorecardIndex(x.Scorecard)
+		si := scorecardIndex(scs, x.Scorecard)
 		if si < 0 {
 			problems = append(problems, ExemptionProblem{x, fmt.Sprintf("no scorecard %q", x.Scorecard)})
 			continue
 		}
-		ri := ev.Scorecards[si].RuleIndex(x.Rule)
-		if ri < 0 {
+		if scs[si].RuleIndex(x.Rule) < 0 {
 			problems = append(problems, ExemptionProblem{x, fmt.Sprintf("scorecard %s has no rule %q", x.Scorecard, x.Rule)})
 			continue
 		}
+		valid = append(valid, x)
+	}
+	return valid, problems
+}
+
+// ExemptValid applies exemptions that CheckExemptions found valid; those
+// naming a service that is not in the evaluation's catalog are passed
+// over (`check` applies them a piece of the catalog at a time).
+func (ev *Evaluation) ExemptValid(xs []*Exemption) { ev.apply(xs) }
+
+func (ev *Evaluation) apply(xs []*Exemption) {
+	ns := len(ev.Scorecards)
+	touched := map[int]bool{} // entity*ns+scorecard whose level must be recomputed
+	for _, x := range xs {
+		ei, ok := ev.Catalog.byID[x.Service]
+		if !ok {
+			continue
+		}
+		si := ev.ScorecardIndex(x.Scorecard)
+		ri := ev.Scorecards[si].RuleIndex(x.Rule)
 		if !x.Active(ev.Now) || !ev.applies[ei*ns+si] {
 			continue
 		}
@@ -234,7 +258,6 @@ func (ev *Evaluation) Exempt(xs []Exemption) []ExemptionProblem {
 		}
 		ev.levels[k] = int16(s.levelOf(counts))
 	}
-	return problems
 }
 
 // ExemptionProblem is an exemption that names something that does not exist.

@@ -30,8 +30,12 @@ func (s checkedFiles) Load(ctx context.Context, now time.Time) (*scorecard.Bundl
 		}
 		return nil, err
 	}
-	if files.OnlyKnownKeys(s.Catalog) {
-		return b, nil // nothing the positional check would add
+	if !b.Catalog.OtherKeys && files.IsJSONFile(s.Catalog) {
+		// Reading a JSON catalog reports a wrong type, a missing or
+		// repeated identifier and malformed JSON at their line and column;
+		// what only the positional check adds is a key the schema does not
+		// know, and reading found none. It would cost more than the read.
+		return b, nil
 	}
 	fs, err := files.CheckCatalog(s.Catalog, b.Scorecards...)
 	if err != nil {
@@ -42,6 +46,15 @@ func (s checkedFiles) Load(ctx context.Context, now time.Time) (*scorecard.Bundl
 		return nil, fmt.Errorf("catalog %s: %s (listed above, with line and column)", s.Catalog, plural(n, "error"))
 	}
 	return b, nil
+}
+
+// explain says what is wrong with the catalog where a piece of it did not
+// decode, at its line and column as the careful parser finds it.
+func (s checkedFiles) explain(perr *pieceError) error {
+	if _, err := files.ReadCatalog(s.Catalog); err != nil {
+		return err
+	}
+	return fmt.Errorf("catalog %s: %w", s.Catalog, perr.err)
 }
 
 // findingsSayer prints catalog findings on stderr, one per line

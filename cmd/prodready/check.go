@@ -131,8 +131,23 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
-	if fsrc, ok := src.(files.Source); ok {
-		defer tuneGC(e.getenv, fsrc.Catalog)()
+	if cf, ok := src.(checkedFiles); ok {
+		switch {
+		case len(services) > 0 && o.ci.repository == "":
+			cf.Only = services // decode only where they are
+			src = cf
+		case o.streams(services) && !e.whole:
+			pieces, ok, err := files.ReadCatalogPieces(cf.Catalog, streamPiece)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+				return exitUsage
+			}
+			if ok {
+				return runCheckStream(ctx, e, &o, cf, pieces, now)
+			}
+			// Read whole: that says what is wrong with it.
+		}
+		defer tuneGC(e.getenv, cf.Catalog)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)
@@ -140,49 +155,13 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
-	code := exitOK
-	for _, f := range b.Findings {
-		fmt.Fprintln(e.stderr, f)
+	st, code := o.setup(ctx, e, b, now)
+	if st == nil {
+		return code
 	}
-	if len(b.Findings.Errors()) > 0 {
-		fmt.Fprintf(e.stderr, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
-		code = exitUsage
-	}
-	scs := b.Scorecards
-	if o.scorecard != "" {
-		scs = nil
-		var ids []string
-		for _, sc := range b.Scorecards {
-			ids = append(ids, sc.Identifier)
-			if sc.Identifier == o.scorecard {
-				scs = append(scs, sc)
-			}
-		}
-		if len(scs) == 0 {
-			fmt.Fprintf(e.stderr, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
-			return exitUsage
-		}
-	}
-	cfg, _ := e.settings() // a bad value stopped the command before
-	if cfg == nil {
-		cfg = &settings{}
-	}
-	notes, terr := checkTargets(cfg.jobs.TargetLevel, b.Scorecards)
-	for _, n := range notes {
-		fmt.Fprintf(e.stderr, "prodready: %s\n", n)
-	}
-	if terr != nil {
-		fmt.Fprintf(e.stderr, "prodready check: %v\n", terr)
-		return exitUsage
-	}
-	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
-	if !ok {
-		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
-		return exitUsage
-	}
-	xs = append(xs, approvedExemptions(ctx, e.stderr, cfg, now)...)
+	scs, minRanks := st.scs, st.minRanks
 	ev := scorecard.Evaluate(now, scs, b.Catalog)
-	applyExemptions(e.stderr, ev, xs)
+	applyExemptions(e.stderr, ev, st.xs)
 	entities, ok := selectEntities(e, b.Catalog, services)
 	if o.ci.repository != "" && ok {
 		if len(services) > 0 {
@@ -194,25 +173,6 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	minRanks := make([]int, len(scs)) // per scorecard; -1 where the level is not defined
-	if o.minLevel != "" {
-		var all []string
-		defined := false
-		for i, sc := range scs {
-			minRanks[i] = sc.LevelRankFold(o.minLevel)
-			defined = defined || minRanks[i] >= 0
-			all = append(all, sc.LevelNames()...)
-		}
-		if !defined {
-			fmt.Fprintf(e.stderr, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
-			return exitUsage
-		}
-		for i, sc := range scs {
-			if minRanks[i] < 0 {
-				fmt.Fprintf(e.stderr, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
-			}
-		}
-	}
 	if o.compare {
 		if _, ok := src.(port.Source); !ok {
 			fmt.Fprintf(e.stderr, "prodready check: --compare-port needs the Port source (set PORT_CLIENT_ID and PORT_CLIENT_SECRET); the data comes from %s\n", src.Describe())
@@ -222,12 +182,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	var below []string
 	for _, ei := range entities {
-		for si := range scs {
-			r := ev.Result(ei, si)
-			if r.Applies && o.minLevel != "" && minRanks[si] >= 0 && r.Level < minRanks[si] {
-				below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
-			}
-		}
+		below = appendBelow(below, ev, ei, o.minLevel, minRanks)
 	}
 	ci, err := newCheckRun(&o.ci, ev, entities, b, o.minLevel, minRanks)
 	if err != nil {
@@ -255,26 +210,127 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	if ci.base != nil {
 		code = max(code, ci.gateOnBaseline(e, below))
-	} else if len(below) > 0 {
-		stderr := bufio.NewWriterSize(e.stderr, 16<<10)
-		fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), o.minLevel)
-		for _, l := range below {
-			fmt.Fprintf(stderr, "  %s\n", l)
-		}
-		stderr.Flush()
-		if code == exitOK {
-			code = exitBelow
-		}
+	} else {
+		code = sayBelow(e, below, o.minLevel, code)
 	}
 	if o.report.url != "" {
 		// After the output: the gate's verdict is printed whatever serve does.
-		if n, err := e.reportClient().post(ctx, &o.report, cfg.apiToken, ev, entities); err != nil {
+		if n, err := e.reportClient().post(ctx, &o.report, st.cfg.apiToken, ev, entities); err != nil {
 			fmt.Fprintf(e.stderr, "prodready check: warning: %v\n", err)
 		} else {
 			fmt.Fprintf(e.stderr, "prodready: %s posted to %s\n", plural(n, "result"), o.report.url)
 		}
 	}
 	return ci.finish(e, &o.ci, code)
+}
+
+// checkSetup is what check needs besides the catalog.
+type checkSetup struct {
+	scs      []*scorecard.Scorecard
+	xs       []scorecard.Exemption
+	minRanks []int // per scorecard; -1 where --min-level is not one of its levels
+	cfg      *settings
+}
+
+// setup says the bundle's findings and picks the scorecards, exemptions
+// and levels to gate on. A nil setup ends the command with the code; else
+// code is exitUsage when some scorecard was rejected, and exitOK.
+func (o *checkOpts) setup(ctx context.Context, e *env, b *scorecard.Bundle, now time.Time) (*checkSetup, int) {
+	code := exitOK
+	for _, f := range b.Findings {
+		fmt.Fprintln(e.stderr, f)
+	}
+	if len(b.Findings.Errors()) > 0 {
+		fmt.Fprintf(e.stderr, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
+		code = exitUsage
+	}
+	st := &checkSetup{scs: b.Scorecards}
+	if o.scorecard != "" {
+		st.scs = nil
+		var ids []string
+		for _, sc := range b.Scorecards {
+			ids = append(ids, sc.Identifier)
+			if sc.Identifier == o.scorecard {
+				st.scs = append(st.scs, sc)
+			}
+		}
+		if len(st.scs) == 0 {
+			fmt.Fprintf(e.stderr, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
+			return nil, exitUsage
+		}
+	}
+	cfg, _ := e.settings() // a bad value stopped the command before
+	if cfg == nil {
+		cfg = &settings{}
+	}
+	st.cfg = cfg
+	notes, terr := checkTargets(cfg.jobs.TargetLevel, b.Scorecards)
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "prodready: %s\n", n)
+	}
+	if terr != nil {
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", terr)
+		return nil, exitUsage
+	}
+	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
+	if !ok {
+		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
+		return nil, exitUsage
+	}
+	st.xs = append(xs, approvedExemptions(ctx, e.stderr, cfg, now)...)
+	st.minRanks = make([]int, len(st.scs))
+	if o.minLevel != "" {
+		var all []string
+		defined := false
+		for i, sc := range st.scs {
+			st.minRanks[i] = sc.LevelRankFold(o.minLevel)
+			defined = defined || st.minRanks[i] >= 0
+			all = append(all, sc.LevelNames()...)
+		}
+		if !defined {
+			fmt.Fprintf(e.stderr, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
+			return nil, exitUsage
+		}
+		for i, sc := range st.scs {
+			if st.minRanks[i] < 0 {
+				fmt.Fprintf(e.stderr, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
+			}
+		}
+	}
+	return st, code
+}
+
+// appendBelow adds the results of entity ei under --min-level, as the
+// gate lists them on stderr.
+func appendBelow(below []string, ev *scorecard.Evaluation, ei int, minLevel string, minRanks []int) []string {
+	if minLevel == "" {
+		return below
+	}
+	for si := range ev.Scorecards {
+		r := ev.Result(ei, si)
+		if r.Applies && minRanks[si] >= 0 && r.Level < minRanks[si] {
+			below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
+		}
+	}
+	return below
+}
+
+// sayBelow lists the results under --min-level on stderr; the exit code
+// becomes exitBelow when there are some and it was exitOK.
+func sayBelow(e *env, below []string, minLevel string, code int) int {
+	if len(below) == 0 {
+		return code
+	}
+	stderr := bufio.NewWriterSize(e.stderr, 16<<10)
+	fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), minLevel)
+	for _, l := range below {
+		fmt.Fprintf(stderr, "  %s\n", l)
+	}
+	stderr.Flush()
+	if code == exitOK {
+		code = exitBelow
+	}
+	return code
 }
 
 // selectEntities resolves SERVICE arguments; none means every entity.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/prodready/prodready/scorecard"
@@ -16,46 +17,66 @@ import (
 func writeGate(w *bufio.Writer, ev *scorecard.Evaluation, entities []int, minRanks []int, minLevel string) error {
 	services := 0
 	for _, ei := range entities {
-		header := false
-		for si, sc := range ev.Scorecards {
-			r := ev.Result(ei, si)
-			if !r.Applies || minRanks[si] < 0 || r.Level >= minRanks[si] {
-				continue
-			}
-			if !header {
-				header = true
-				services++
-				writeServiceLine(w, r.Entity)
-			}
-			fmt.Fprintf(w, "  %s: %s, below %s\n", sc.Name(), r.LevelName(), sc.Levels[minRanks[si]].Title)
-			for rank := 1; rank <= minRanks[si]; rank++ {
-				heading := false
-				for _, ri := range sc.RulesAt(rank) {
-					if r.Pass[ri] {
-						continue
-					}
-					if !heading {
-						heading = true
-						fmt.Fprintf(w, "    %s fails:\n", sc.Levels[rank].Title)
-					}
-					rule := &sc.Rules[ri]
-					fmt.Fprintf(w, "      ✗ %s [%s]\n", rule.Name(), rule.Identifier)
-					for _, reason := range r.Reasons(ri) {
-						fmt.Fprintf(w, "          %s\n", reason)
-					}
+		if writeGateEntity(w, ev, ei, minRanks) {
+			services++
+		}
+	}
+	return writeGateTotal(w, services, len(entities), minLevel)
+}
+
+// gateWriter is where the gate writes: stdout's buffer, or a piece's.
+type gateWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
+}
+
+// writeGateEntity writes entity ei if it is below the level on some
+// scorecard, and reports whether it was.
+func writeGateEntity(w gateWriter, ev *scorecard.Evaluation, ei int, minRanks []int) bool {
+	header := false
+	for si, sc := range ev.Scorecards {
+		r := ev.Result(ei, si)
+		if !r.Applies || minRanks[si] < 0 || r.Level >= minRanks[si] {
+			continue
+		}
+		if !header {
+			header = true
+			writeServiceLine(w, r.Entity)
+		}
+		fmt.Fprintf(w, "  %s: %s, below %s\n", sc.Name(), r.LevelName(), sc.Levels[minRanks[si]].Title)
+		for rank := 1; rank <= minRanks[si]; rank++ {
+			heading := false
+			for _, ri := range sc.RulesAt(rank) {
+				if r.Pass[ri] {
+					continue
+				}
+				if !heading {
+					heading = true
+					fmt.Fprintf(w, "    %s fails:\n", sc.Levels[rank].Title)
+				}
+				rule := &sc.Rules[ri]
+				fmt.Fprintf(w, "      ✗ %s [%s]\n", rule.Name(), rule.Identifier)
+				for _, reason := range r.Reasons(ri) {
+					fmt.Fprintf(w, "          %s\n", reason)
 				}
 			}
 		}
-		if header {
-			w.WriteByte('\n')
-		}
 	}
-	_, err := fmt.Fprintf(w, "%d of %s below %s (--verbose prints them all)\n", services, plural(len(entities), "service"), minLevel)
+	if header {
+		w.WriteByte('\n')
+	}
+	return header
+}
+
+// writeGateTotal is the gate's last line.
+func writeGateTotal(w io.Writer, below, services int, minLevel string) error {
+	_, err := fmt.Fprintf(w, "%d of %s below %s (--verbose prints them all)\n", below, plural(services, "service"), minLevel)
 	return err
 }
 
 // writeServiceLine names a service as report.WriteText does.
-func writeServiceLine(w *bufio.Writer, e *scorecard.Entity) {
+func writeServiceLine(w gateWriter, e *scorecard.Entity) {
 	w.WriteString(e.Identifier)
 	if title := e.Name(); title != e.Identifier {
 		fmt.Fprintf(w, " (%s)", title)

@@ -22,7 +22,7 @@ import (
 // level, the indentation) is encoded once per scorecard; chunks are
 // encoded on every core and written in order.
 func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	jw := newJSONWriter(ev)
+	jw := newJSONWriter(ev.Scorecards)
 	head := append([]byte(`{
   "now": `), appendJSONString(nil, ev.Now.Format(time.RFC3339))...)
 	if len(entities) == 0 {
@@ -34,14 +34,14 @@ func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error
 	if _, err := w.Write(head); err != nil {
 		return err
 	}
-	err := inOrder(w, len(entities), jsonChunk, func(buf []byte, lo, hi int) []byte {
+	err := inOrder(w, len(entities), jsonChunk, func(buf []byte, lo, hi int) ([]byte, error) {
 		for k := lo; k < hi; k++ {
 			if k > 0 {
 				buf = append(buf, ",\n"...)
 			}
-			buf = jw.appendEntity(buf, entities[k])
+			buf = jw.appendEntity(buf, ev, entities[k])
 		}
-		return buf
+		return buf, nil
 	})
 	if err != nil {
 		return err
@@ -56,14 +56,18 @@ const jsonChunk = 256
 
 // inOrder encodes n items in chunks of size on every core and writes the
 // chunks in order. At most two chunks per core are held at once: memory
-// does not grow with n. The first write error stops the encoding.
-func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byte) error {
+// does not grow with n. The first error, of encode or of a write, stops
+// the encoding; a chunk after a failed one is not written.
+func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) ([]byte, error)) error {
 	chunks := (n + size - 1) / size
 	workers := min(runtime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {
 		var buf []byte
 		for lo := 0; lo < n; lo += size {
-			buf = encode(buf[:0], lo, min(lo+size, n))
+			var err error
+			if buf, err = encode(buf[:0], lo, min(lo+size, n)); err != nil {
+				return err
+			}
 			if _, err := w.Write(buf); err != nil {
 				return err
 			}
@@ -72,11 +76,15 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byt
 	}
 	// Worker i encodes chunks i, i+workers, ...; the writer takes them
 	// round-robin, so each worker's channel delivers its chunks in order.
-	out := make([]chan []byte, workers)
+	type chunk struct {
+		buf []byte
+		err error
+	}
+	out := make([]chan chunk, workers)
 	free := make([]chan []byte, workers)
 	stop := make(chan struct{})
 	for i := range workers {
-		out[i] = make(chan []byte, 1)
+		out[i] = make(chan chunk, 1)
 		free[i] = make(chan []byte, 2)
 		free[i] <- nil
 		free[i] <- nil
@@ -90,9 +98,9 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byt
 					return
 				}
 				lo := c * size
-				buf = encode(buf[:0], lo, min(lo+size, n))
+				buf, err := encode(buf[:0], lo, min(lo+size, n))
 				select {
-				case out[i] <- buf:
+				case out[i] <- chunk{buf, err}:
 				case <-stop:
 					return
 				}
@@ -102,12 +110,16 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byt
 	var werr error
 	for c := range chunks {
 		i := c % workers
-		buf := <-out[i]
-		if _, err := w.Write(buf); err != nil {
+		ch := <-out[i]
+		if ch.err != nil {
+			werr = ch.err
+			break
+		}
+		if _, err := w.Write(ch.buf); err != nil {
 			werr = err
 			break
 		}
-		free[i] <- buf
+		free[i] <- ch.buf
 	}
 	close(stop)
 	for i := range workers {
@@ -117,9 +129,8 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byt
 	return werr
 }
 
-// jsonWriter holds what is encoded once per evaluation.
+// jsonWriter holds what is encoded once per set of scorecards.
 type jsonWriter struct {
-	ev *scorecard.Evaluation
 	// keys are the scorecards' identifiers in the order encoding/json
 	// writes a map's keys (sorted); each key's candidates are the
 	// scorecards with that identifier, last first, since the last one that
@@ -139,10 +150,10 @@ const (
 	failure = "FAILURE\",\n              \"reasons\": "
 )
 
-func newJSONWriter(ev *scorecard.Evaluation) *jsonWriter {
-	jw := &jsonWriter{ev: ev, rule: make([][][]byte, len(ev.Scorecards))}
+func newJSONWriter(scs []*scorecard.Scorecard) *jsonWriter {
+	jw := &jsonWriter{rule: make([][][]byte, len(scs))}
 	byID := map[string][]int{}
-	for si, sc := range ev.Scorecards {
+	for si, sc := range scs {
 		byID[sc.Identifier] = append(byID[sc.Identifier], si)
 		jw.rule[si] = make([][]byte, len(sc.Rules))
 		for ri := range sc.Rules {
@@ -172,8 +183,7 @@ func newJSONWriter(ev *scorecard.Evaluation) *jsonWriter {
 	return jw
 }
 
-func (jw *jsonWriter) appendEntity(b []byte, ei int) []byte {
-	ev := jw.ev
+func (jw *jsonWriter) appendEntity(b []byte, ev *scorecard.Evaluation, ei int) []byte {
 	ent := &ev.Catalog.Entities[ei]
 	b = append(b, "    {\n      \"identifier\": "...)
 	b = appendJSONString(b, ent.Identifier)

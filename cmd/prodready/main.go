@@ -39,6 +39,9 @@ type env struct {
 	// report, when set, replaces check --report-to's client (tests
 	// shorten its waits).
 	report *reportClient
+	// whole makes check read a catalog file whole where it would read it
+	// in pieces (tests compare the two).
+	whole bool
 }
 
 // onExit has f run when the command returns: what a command's source

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -438,24 +439,18 @@ func typeHint(path string, n *node) string {
 	return `write "team": "payments", or "team": ["payments", "search"]`
 }
 
-// OnlyKnownKeys reports whether the JSON catalog at path holds entities
-// whose every top-level key is one the schema knows. Reading a catalog
-// already reports a wrong type, a missing or repeated identifier, and
-// malformed JSON, each at its line and column; what only CheckCatalog sees
-// is a key the schema does not know. So a catalog with none needs no
-// check: this look costs a fraction of CheckCatalog's positional parse,
-// which `check` would otherwise pay on every run (0.8 s for 10,000
-// services). YAML catalogs and files that do not decode answer false.
-func OnlyKnownKeys(path string) bool {
-	data, err := os.ReadFile(path)
-	if err != nil || isYAML(path, data) {
+// IsJSONFile reports whether the catalog at path is one JSON file (not
+// YAML, not a directory), as ReadCatalog tells them apart.
+func IsJSONFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
 		return false
 	}
-	var root map[string]any
-	if json.Unmarshal(catalogSchema, &root) != nil {
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || info.IsDir() {
 		return false
 	}
-	known, _ := dig(root, "$defs", "entity", "properties").(map[string]any)
-	other, ok := scorecard.OtherKeys(data, func(k string) bool { _, ok := known[k]; return ok })
-	return ok && !other
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return !isYAML(path, head[:n])
 }

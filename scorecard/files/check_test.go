@@ -191,9 +191,9 @@ func TestCheckCatalogAliasBomb(t *testing.T) {
 	}
 }
 
-// OnlyKnownKeys lets a clean catalog skip the positional check, and never
-// a catalog in which CheckCatalog would find an unknown key.
-func TestOnlyKnownKeys(t *testing.T) {
+// A catalog read without other keys skips the positional check, which is
+// never a catalog in which CheckCatalog would find an unknown key.
+func TestCatalogOtherKeys(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name, data string
@@ -203,15 +203,20 @@ func TestOnlyKnownKeys(t *testing.T) {
 		{"port.json", `{"ok": true, "entities": [{"identifier": "a", "blueprint": "service"}]}`, true},
 		{"top-level property.json", `[{"identifier": "a", "readme": "y"}]`, false},
 		{"misspelt.json", `[{"identifier": "a", "relatons": {}}]`, false},
-		{"broken.json", `[{"identifier": `, false},
-		{"catalog.yaml", "- identifier: a\n", false},
+		{"case.json", `[{"identifier": "a", "Title": "A"}]`, false},
+		{"escaped key.json", `[{"identifier": "a", "t\u0069tle": "A"}]`, false},
+		{"nested keys are properties.json", `[{"identifier": "a", "properties": {"rules": 1, "x": {"levels": 2}}}]`, true},
 	} {
 		path := filepath.Join(dir, c.name)
 		if err := os.WriteFile(path, []byte(c.data), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got := files.OnlyKnownKeys(path); got != c.want {
-			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		cat, err := files.ReadCatalog(path)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := !cat.OtherKeys; got != c.want {
+			t.Errorf("%s: only known keys %v, want %v", c.name, got, c.want)
 		}
 		if fs, err := files.CheckCatalog(path); c.want && (err != nil || len(fs) > 0) {
 			t.Errorf("%s: said clean, but CheckCatalog finds %v %v", c.name, fs, err)

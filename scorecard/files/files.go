@@ -19,6 +19,11 @@ type Source struct {
 	Catalog    string
 	Scorecards []string
 	Base       scorecard.Source
+	// Only names the services wanted (check SERVICE...): a JSON catalog
+	// is then decoded only where they are, and whole only when one of
+	// them is not found (to suggest a name). A mistake elsewhere in the
+	// file is not seen.
+	Only []string
 }
 
 // Describe implements scorecard.Source.
@@ -65,7 +70,7 @@ func (s Source) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, err
 		}
 	}
 	if s.Catalog != "" {
-		cat, err := ReadCatalog(s.Catalog)
+		cat, err := readCatalog(s.Catalog, s.Only)
 		if err != nil {
 			return nil, err
 		}
@@ -87,6 +92,50 @@ func ReadScorecards(path string) ([]*scorecard.Scorecard, scorecard.Findings, er
 		sc.File = path
 	}
 	return scs, findings, nil
+}
+
+// readCatalog reads the catalog at path: only the entities named by only,
+// when the file allows it, else all of it.
+func readCatalog(path string, only []string) (*scorecard.Catalog, error) {
+	if len(only) > 0 {
+		pieces, ok, err := ReadCatalogPieces(path, 1<<20)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cat, found, err := pieces.Named(only)
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				return cat, nil
+			}
+		}
+	}
+	return ReadCatalog(path)
+}
+
+// ReadCatalogPieces reads a JSON catalog file cut into pieces of about
+// size bytes (scorecard.SplitCatalog). ok is false for a YAML file or a
+// directory, and for a catalog that ReadCatalog should read whole to say
+// what is wrong with it.
+func ReadCatalogPieces(path string, size int) (pieces *scorecard.CatalogPieces, ok bool, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("read catalog: %w", err)
+	}
+	if info.IsDir() {
+		return nil, false, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("read catalog: %w", err)
+	}
+	if isYAML(path, data) {
+		return nil, false, nil
+	}
+	pieces, ok = scorecard.SplitCatalog(data, size)
+	return pieces, ok, nil
 }
 
 // ReadCatalog reads a catalog: a JSON file (see scorecard.ParseCatalog), a

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodready/prodready/scorecard/demo"
+	"github.com/prodready/prodready/scorecard/files"
+)
+
+// scaledCatalog writes the demo's services multiplied to n as a JSON
+// array, one entity a line, and returns its path.
+func scaledCatalog(t *testing.T, n int) string {
+	t.Helper()
+	bd, err := demo.Scaled(context.Background(), time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte{'['}
+	for i := range bd.Catalog.Entities {
+		if i > 0 {
+			buf = append(buf, ',', '\n')
+		}
+		if buf, err = appendJSON(buf, &bd.Catalog.Entities[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf = append(buf, ']', '\n')
+	p := filepath.Join(t.TempDir(), "catalog.json")
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCheckStreamedAsWhole: a check that reads its catalog in pieces says
+// byte for byte what reading it whole says, on stdout and stderr, with the
+// same exit status: JSON and the quiet gate, with exemptions that apply in
+// different pieces, and exemptions that name nothing.
+func TestCheckStreamedAsWhole(t *testing.T) {
+	cat := scaledCatalog(t, 3000) // about 12 pieces
+	if p, ok, err := files.ReadCatalogPieces(cat, streamPiece); err != nil || !ok || p.Len() < 4 {
+		t.Fatalf("the catalog would not be streamed: ok %v, err %v", ok, err)
+	}
+	xs := writeFile(t, "exemptions.yaml", `
+- service: refunds-worker-00004
+  scorecard: production_readiness
+  rule: has_readme
+  until: 2026-12-31
+  reason: split
+  by: alice
+- service: legacy-billing-02998
+  scorecard: production_readiness
+  rule: has_readme
+  until: 2026-12-31
+  reason: retired soon
+  by: bob
+- service: no-such-service
+  scorecard: production_readiness
+  rule: has_readme
+  until: 2026-12-31
+  reason: typo
+  by: carol
+- service: legacy-billing-00008
+  scorecard: production_readiness
+  rule: no_such_rule
+  until: 2026-12-31
+  reason: typo
+  by: dave
+`)
+	cases := [][]string{
+		{"--format", "json"},
+		{"--format", "json", "--min-level", "Gold"},
+		{"--format", "json", "--scorecard", "operational_maturity"},
+		{"--min-level", "Silver"},
+		{"--min-level", "bronze", "--scorecard", "production_readiness"},
+		{"--min-level", "Basic"}, // nothing below: exit 0
+	}
+	for _, withXs := range []bool{false, true} {
+		vars := map[string]string{}
+		if withXs {
+			vars["PRODREADY_EXEMPTIONS"] = xs
+		}
+		for _, args := range cases {
+			name := fmt.Sprintf("%s exemptions=%v", strings.Join(args, " "), withXs)
+			t.Run(name, func(t *testing.T) {
+				args := append([]string{"check", "--catalog", cat, "--now", fixedNow}, args...)
+				run := func(whole bool) (int, string, string) {
+					var out, errb bytes.Buffer
+					e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }, whole: whole}
+					return run(context.Background(), e, args), out.String(), errb.String()
+				}
+				wc, wout, werr := run(true)
+				sc, sout, serr := run(false)
+				if sc != wc {
+					t.Errorf("exit %d streamed, %d whole", sc, wc)
+				}
+				if sout != wout {
+					t.Errorf("stdout differs: %d bytes streamed, %d whole; first difference at byte %d", len(sout), len(wout), firstDiff(sout, wout))
+				}
+				if serr != werr {
+					t.Errorf("stderr differs:\nstreamed:\n%s\nwhole:\n%s", head(serr, 20), head(werr, 20))
+				}
+				if len(wout) < 40 {
+					t.Fatalf("almost no output: %q", wout)
+				}
+				if withXs && !strings.Contains(werr, `no service "no-such-service"`) {
+					t.Errorf("the exemption of no service was not reported:\n%s", head(werr, 20))
+				}
+			})
+		}
+	}
+}
+
+func firstDiff(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+func head(s string, lines int) string {
+	l := strings.SplitN(s, "\n", lines+1)
+	return strings.Join(l[:min(len(l), lines)], "\n")
+}
+
+// TestCheckStreamStopsAtBadPiece: a value of the wrong type far into the
+// catalog is found when its piece is decoded, after earlier pieces were
+// written. The output stops there, the careful parser says where the
+// mistake is, and check exits 2; it never passes for a whole result.
+func TestCheckStreamStopsAtBadPiece(t *testing.T) {
+	path := scaledCatalog(t, 3000)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 2,500th entity's team becomes an object, which no decoder takes.
+	lines := bytes.Split(data, []byte("\n"))
+	lines[2499] = bytes.Replace(lines[2499], []byte(`"team":[`), []byte(`"team":{"x":[`), 1)
+	lines[2499] = bytes.Replace(lines[2499], []byte(`],"properties"`), []byte(`]},"properties"`), 1)
+	if err := os.WriteFile(path, bytes.Join(lines, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, nil, "check", "--catalog", path, "--now", fixedNow, "--format", "json")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitUsage, head(errs, 10))
+	}
+	if !strings.Contains(errs, path+":2500:") {
+		t.Errorf("stderr does not say the line of the mistake (%s:2500:…):\n%s", path, head(errs, 10))
+	}
+	if !strings.Contains(errs, "the output above stops") {
+		t.Errorf("stderr does not say the output is incomplete:\n%s", head(errs, 10))
+	}
+	if strings.HasSuffix(out, "]\n}\n") || !strings.Contains(out, `"identifier"`) {
+		t.Errorf("stdout should hold the first pieces and no end: %d bytes, ends %q", len(out), out[max(0, len(out)-20):])
+	}
+}
