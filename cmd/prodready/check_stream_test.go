@@ -163,3 +163,34 @@ func TestCheckStreamStopsAtBadPiece(t *testing.T) {
 		t.Errorf("stdout should hold the first pieces and no end: %d bytes, ends %q", len(out), out[max(0, len(out)-20):])
 	}
 }
+
+// TestCheckServiceDecodesItsPiece: check SERVICE decodes only the pieces
+// that hold the services named, by identifier or title in any case, so a
+// mistake far from them is not read (and not reported); a name that finds
+// nothing reads the catalog whole, to suggest one.
+func TestCheckServiceDecodesItsPiece(t *testing.T) {
+	clean := scaledCatalog(t, 5000)
+	data, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	lines[4800] = bytes.Replace(lines[4800], []byte(`"team":[`), []byte(`"team":{"x":[`), 1)
+	lines[4800] = bytes.Replace(lines[4800], []byte(`],"properties"`), []byte(`]},"properties"`), 1)
+	broken := writeFile(t, "broken.json", string(bytes.Join(lines, []byte("\n"))))
+
+	code, out, errs := cli(t, nil, "check", "payments-api-00000", "PAYMENTS-API-00030", "--catalog", broken, "--now", fixedNow)
+	if code == exitUsage || !strings.Contains(out, "payments-api-00000") || !strings.Contains(out, "payments-api-00030") {
+		t.Fatalf("exit %d; stdout:\n%s\nstderr:\n%s", code, head(out, 10), head(errs, 10))
+	}
+	// The whole catalog is refused for the mistake at line 4801.
+	code, _, errs = cli(t, nil, "check", "--catalog", broken, "--now", fixedNow)
+	if code != exitUsage || !strings.Contains(errs, ":4801:") {
+		t.Fatalf("the broken catalog read whole: exit %d, stderr:\n%s", code, head(errs, 10))
+	}
+	// A misspelt name reads it whole and suggests.
+	code, _, errs = cli(t, nil, "check", "paymnts-api-00000", "--catalog", clean, "--now", fixedNow)
+	if code != exitUsage || !strings.Contains(errs, "did you mean") || !strings.Contains(errs, "payments-api-00000") {
+		t.Fatalf("exit %d, stderr:\n%s", code, head(errs, 10))
+	}
+}
