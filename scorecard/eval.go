@@ -83,6 +83,11 @@ func (c *Condition) compile() {
 			c.set[i] = fromAny(x)
 		}
 	}
+	c.subject = c.Target()
+	if c.Relation != "" {
+		c.subject = "relation " + c.subject
+	}
+	c.needs = c.needsText()
 }
 
 // read returns the entity's value for the condition's field; absent is null.

@@ -9,69 +9,90 @@ import (
 )
 
 // Explain says what the entity has and what the condition wants, as in
-// "freshness is 412; needs < 366" or "on_call is not set".
+// "freshness is 412; needs < 366" or "on_call is not set". It is asked for
+// every failing rule of every entity a check writes, so what does not
+// depend on the entity is made once (compile), and the rest written into
+// one buffer.
 func (c *Condition) Explain(e *Entity, now time.Time) string {
+	subject, needs := c.subject, c.needs
+	if subject == "" { // a Condition made without ParseScorecards
+		subject = c.Target()
+		if c.Relation != "" {
+			subject = "relation " + subject
+		}
+		needs = c.needsText()
+	}
 	v := c.read(e)
-	t := c.Target()
-	if c.Relation != "" {
-		t = "relation " + t
+	var buf [128]byte
+	b := append(buf[:0], subject...)
+	switch {
+	case v.k == kNull:
+		b = append(b, " is not set"...)
+	case v.empty():
+		b = append(b, " is empty"...)
+	default:
+		b = appendShow(append(b, " is "...), v)
 	}
-	has := t + " is " + show(v)
-	if v.k == kNull {
-		has = t + " is not set"
-	} else if v.empty() {
-		has = t + " is empty"
-	}
-	want := func(s string) string { return has + "; needs " + s }
 	switch c.Operator {
 	case OpIsEmpty, OpIsNotEmpty:
-		if (c.Operator == OpIsNotEmpty) != c.Not {
-			if v.k == kNull {
-				return has
-			}
-			return want("a value")
+		if (c.Operator == OpIsNotEmpty) != c.Not && v.k == kNull {
+			return string(b)
 		}
-		return want("to be empty")
 	case OpEq, OpNeq:
 		if c.hasRng {
-			return c.explainRange(has, now, c.Operator == OpNeq)
+			return c.explainRange(string(b), now, c.Operator == OpNeq)
 		}
-		return want(string(c.Operator) + " " + show(c.want))
 	case OpGt, OpLt, OpGte, OpLte:
-		s := want(string(c.Operator) + " " + show(c.want))
+		b = append(b, needs...)
 		if _, ok := order(v, c.want); !ok && v.k != kNull {
 			switch bad, entity, isDate := notDate(v, c.want); {
 			case isDate && entity:
-				s += fmt.Sprintf(" (%s is not a date)", show(bad))
+				b = fmt.Appendf(b, " (%s is not a date)", show(bad))
 			case isDate:
-				s += fmt.Sprintf(" (the rule's value %s is not a date)", show(bad))
+				b = fmt.Appendf(b, " (the rule's value %s is not a date)", show(bad))
 			default:
-				s += fmt.Sprintf(" (a %s cannot be ordered against a %s)", kindWord(v), kindWord(c.want))
+				b = fmt.Appendf(b, " (a %s cannot be ordered against a %s)", kindWord(v), kindWord(c.want))
 			}
 		}
-		return s
-	case OpContains:
-		return want("to contain " + show(c.want))
-	case OpDoesNotContains:
-		return want("not to contain " + show(c.want))
-	case OpBeginsWith:
-		return want("to begin with " + show(c.want))
-	case OpDoesNotBeginsWith:
-		return want("not to begin with " + show(c.want))
-	case OpEndsWith:
-		return want("to end with " + show(c.want))
-	case OpDoesNotEndsWith:
-		return want("not to end with " + show(c.want))
-	case OpIn:
-		return want("to be one of " + showSet(c.set))
-	case OpContainsAny:
-		return want("to include any of " + showSet(c.set))
+		return string(b)
 	case OpBetween:
-		return c.explainRange(has, now, false)
+		return c.explainRange(string(b), now, false)
 	case OpNotBetween:
-		return c.explainRange(has, now, true)
+		return c.explainRange(string(b), now, true)
 	}
-	return has
+	return string(append(b, needs...))
+}
+
+// needsText is what Explain says the condition wants, after what the
+// entity has, where that depends on neither the entity nor the time.
+func (c *Condition) needsText() string {
+	const needs = "; needs "
+	switch c.Operator {
+	case OpIsEmpty, OpIsNotEmpty:
+		if (c.Operator == OpIsNotEmpty) != c.Not {
+			return needs + "a value"
+		}
+		return needs + "to be empty"
+	case OpEq, OpNeq, OpGt, OpLt, OpGte, OpLte:
+		return needs + string(c.Operator) + " " + show(c.want)
+	case OpContains:
+		return needs + "to contain " + show(c.want)
+	case OpDoesNotContains:
+		return needs + "not to contain " + show(c.want)
+	case OpBeginsWith:
+		return needs + "to begin with " + show(c.want)
+	case OpDoesNotBeginsWith:
+		return needs + "not to begin with " + show(c.want)
+	case OpEndsWith:
+		return needs + "to end with " + show(c.want)
+	case OpDoesNotEndsWith:
+		return needs + "not to end with " + show(c.want)
+	case OpIn:
+		return needs + "to be one of " + showSet(c.set)
+	case OpContainsAny:
+		return needs + "to include any of " + showSet(c.set)
+	}
+	return ""
 }
 
 func (c *Condition) explainRange(has string, now time.Time, negate bool) string {
@@ -88,6 +109,26 @@ func (c *Condition) explainRange(has string, now time.Time, negate bool) string 
 }
 
 const maxShown = 80
+
+// appendShow appends show(v), without a string of its own for the
+// values a rule most often reads.
+func appendShow(b []byte, v value) []byte {
+	switch v.k {
+	case kNumber:
+		return strconv.AppendFloat(b, v.n, 'f', -1, 64)
+	case kBool:
+		return strconv.AppendBool(b, v.b)
+	case kString:
+		if len(v.s) < maxShown/2 { // its quoted form fits: nothing to cut
+			n := len(b)
+			if b = strconv.AppendQuote(b, v.s); len(b)-n <= maxShown {
+				return b
+			}
+			b = b[:n]
+		}
+	}
+	return append(b, show(v)...)
+}
 
 // show renders a value for a person: numbers without trailing zeros,
 // strings quoted, long values cut.

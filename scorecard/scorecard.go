@@ -79,6 +79,10 @@ type Condition struct {
 	set    []value   // for in and containsAny
 	rng    dateRange // for between, notBetween and = with a range
 	hasRng bool
+	// The words of Explain that do not depend on the entity, made once:
+	// subject ("freshness", "relation owner"), and needs ("; needs < 90")
+	// where it depends on neither the entity nor the time.
+	subject, needs string
 }
 
 // Operator is a condition's comparison.
