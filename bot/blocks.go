@@ -56,8 +56,14 @@ func (b *blockBuilder) block(blk slack.Block, items int) {
 // line adds a line of mrkdwn to the current section; item says whether it
 // is one of the listed things.
 func (b *blockBuilder) line(s string, item bool) {
-	s = cut(s, maxSectionText)
+	if b.dropItem(item) {
+		return
+	}
 	n := utf8.RuneCountInString(s)
+	if n > maxSectionText { // counted once: long lists have many lines
+		s = cut(s, maxSectionText)
+		n = utf8.RuneCountInString(s)
+	}
 	if b.size > 0 && b.size+1+n > maxSectionText {
 		b.flush()
 	}
@@ -69,6 +75,19 @@ func (b *blockBuilder) line(s string, item bool) {
 	if item {
 		b.items++
 	}
+}
+
+// dropItem reports whether the message is full, so that a line would only
+// be counted, never shown; an item is counted then. Callers check it before
+// building a long line: a team of 1,000 services shows a few hundred.
+func (b *blockBuilder) dropItem(item bool) bool {
+	if !b.full {
+		return false
+	}
+	if item {
+		b.dropped++
+	}
+	return true
 }
 
 func (b *blockBuilder) flush() {
@@ -155,3 +174,4 @@ func fallback(s string) string { return esc(cut(s, maxFallback)) }
 func code(s string) string {
 	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"
 }
+
