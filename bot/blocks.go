@@ -175,3 +175,71 @@ func code(s string) string {
 	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"
 }
 
+// keptMessage is a message laid out once and kept for many answers (a
+// team's, per evaluation): its blocks as text, made into new Block Kit
+// values for each answer, so that answers share only immutable strings.
+type keptMessage struct {
+	text   string
+	blocks []keptBlock
+}
+
+type keptBlock struct {
+	kind slack.MessageBlockType // header, context or section
+	text string
+}
+
+// keep reads m's blocks back as text. It returns false for blocks that
+// carry more than one text (fields, accessories, several elements), which
+// it could not make again alike.
+func keep(m Message) (keptMessage, bool) {
+	k := keptMessage{text: m.Text, blocks: make([]keptBlock, 0, len(m.Blocks))}
+	for _, blk := range m.Blocks {
+		var t *slack.TextBlockObject
+		switch b := blk.(type) {
+		case *slack.HeaderBlock:
+			if b.BlockID != "" || b.Level != 0 {
+				return keptMessage{}, false
+			}
+			t = b.Text
+		case *slack.ContextBlock:
+			if b.BlockID != "" || len(b.ContextElements.Elements) != 1 {
+				return keptMessage{}, false
+			}
+			t, _ = b.ContextElements.Elements[0].(*slack.TextBlockObject)
+		case *slack.SectionBlock:
+			if b.BlockID != "" || b.Fields != nil || b.Accessory != nil || b.Expand {
+				return keptMessage{}, false
+			}
+			t = b.Text
+		}
+		// As mrkdwn and plain make them.
+		if t == nil || t.Verbatim {
+			return keptMessage{}, false
+		}
+		if blk.BlockType() == slack.MBTHeader {
+			if t.Type != slack.PlainTextType || t.Emoji == nil || *t.Emoji {
+				return keptMessage{}, false
+			}
+		} else if t.Type != slack.MarkdownType || t.Emoji != nil {
+			return keptMessage{}, false
+		}
+		k.blocks = append(k.blocks, keptBlock{kind: blk.BlockType(), text: t.Text})
+	}
+	return k, true
+}
+
+// message makes the kept message's blocks anew.
+func (k *keptMessage) message() Message {
+	blocks := make([]slack.Block, len(k.blocks))
+	for i, b := range k.blocks {
+		switch b.kind {
+		case slack.MBTHeader:
+			blocks[i] = slack.NewHeaderBlock(plain(b.text))
+		case slack.MBTContext:
+			blocks[i] = slack.NewContextBlock("", mrkdwn(b.text))
+		default:
+			blocks[i] = slack.NewSectionBlock(mrkdwn(b.text), nil, nil)
+		}
+	}
+	return Message{Text: k.text, Blocks: blocks}
+}
