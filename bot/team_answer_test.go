@@ -343,4 +343,3 @@ func TestKeepRefusesWhatItCannotMakeAgain(t *testing.T) {
 		}
 	}
 }
-
