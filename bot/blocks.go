@@ -56,8 +56,14 @@ func (b *blockBuilder) block(blk slack.Block, items int) {
 // line adds a line of mrkdwn to the current section; item says whether it
 // is one of the listed things.
 func (b *blockBuilder) line(s string, item bool) {
-	s = cut(s, maxSectionText)
+	if b.dropItem(item) {
+		return
+	}
 	n := utf8.RuneCountInString(s)
+	if n > maxSectionText { // counted once: long lists have many lines
+		s = cut(s, maxSectionText)
+		n = utf8.RuneCountInString(s)
+	}
 	if b.size > 0 && b.size+1+n > maxSectionText {
 		b.flush()
 	}
@@ -69,6 +75,19 @@ func (b *blockBuilder) line(s string, item bool) {
 	if item {
 		b.items++
 	}
+}
+
+// dropItem reports whether the message is full, so that a line would only
+// be counted, never shown; an item is counted then. Callers check it before
+// building a long line: a team of 1,000 services shows a few hundred.
+func (b *blockBuilder) dropItem(item bool) bool {
+	if !b.full {
+		return false
+	}
+	if item {
+		b.dropped++
+	}
+	return true
 }
 
 func (b *blockBuilder) flush() {
@@ -154,4 +173,73 @@ func fallback(s string) string { return esc(cut(s, maxFallback)) }
 // code shows a name as inline code, safely.
 func code(s string) string {
 	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"
+}
+
+// keptMessage is a message laid out once and kept for many answers (a
+// team's, per evaluation): its blocks as text, made into new Block Kit
+// values for each answer, so that answers share only immutable strings.
+type keptMessage struct {
+	text   string
+	blocks []keptBlock
+}
+
+type keptBlock struct {
+	kind slack.MessageBlockType // header, context or section
+	text string
+}
+
+// keep reads m's blocks back as text. It returns false for blocks that
+// carry more than one text (fields, accessories, several elements), which
+// it could not make again alike.
+func keep(m Message) (keptMessage, bool) {
+	k := keptMessage{text: m.Text, blocks: make([]keptBlock, 0, len(m.Blocks))}
+	for _, blk := range m.Blocks {
+		var t *slack.TextBlockObject
+		switch b := blk.(type) {
+		case *slack.HeaderBlock:
+			if b.BlockID != "" || b.Level != 0 {
+				return keptMessage{}, false
+			}
+			t = b.Text
+		case *slack.ContextBlock:
+			if b.BlockID != "" || len(b.ContextElements.Elements) != 1 {
+				return keptMessage{}, false
+			}
+			t, _ = b.ContextElements.Elements[0].(*slack.TextBlockObject)
+		case *slack.SectionBlock:
+			if b.BlockID != "" || b.Fields != nil || b.Accessory != nil || b.Expand {
+				return keptMessage{}, false
+			}
+			t = b.Text
+		}
+		// As mrkdwn and plain make them.
+		if t == nil || t.Verbatim {
+			return keptMessage{}, false
+		}
+		if blk.BlockType() == slack.MBTHeader {
+			if t.Type != slack.PlainTextType || t.Emoji == nil || *t.Emoji {
+				return keptMessage{}, false
+			}
+		} else if t.Type != slack.MarkdownType || t.Emoji != nil {
+			return keptMessage{}, false
+		}
+		k.blocks = append(k.blocks, keptBlock{kind: blk.BlockType(), text: t.Text})
+	}
+	return k, true
+}
+
+// message makes the kept message's blocks anew.
+func (k *keptMessage) message() Message {
+	blocks := make([]slack.Block, len(k.blocks))
+	for i, b := range k.blocks {
+		switch b.kind {
+		case slack.MBTHeader:
+			blocks[i] = slack.NewHeaderBlock(plain(b.text))
+		case slack.MBTContext:
+			blocks[i] = slack.NewContextBlock("", mrkdwn(b.text))
+		default:
+			blocks[i] = slack.NewSectionBlock(mrkdwn(b.text), nil, nil)
+		}
+	}
+	return Message{Text: k.text, Blocks: blocks}
 }

@@ -36,6 +36,11 @@ type Evaluated struct {
 type teamIndex struct {
 	ID, Name string
 	Entities []int
+
+	// answer is the team's `team <team>` answer, laid out by the first
+	// request for it: it depends only on this evaluation and its Target,
+	// and a large team's costs milliseconds to lay out (see answerTeam).
+	answer atomic.Pointer[teamAnswer]
 }
 
 // NewSnapshot evaluates bundle at now and indexes teams to their entities,
@@ -101,11 +106,16 @@ func (s *Evaluated) SuggestServices(name string, max int) []string {
 
 // Team finds a team by identifier or name, any case, without scanning.
 func (s *Evaluated) Team(name string) (id, display string, entities []int, ok bool) {
-	t, ok := s.teams[strings.ToLower(strings.TrimSpace(name))]
+	t, ok := s.team(name)
 	if !ok {
 		return "", "", nil, false
 	}
 	return t.ID, t.Name, t.Entities, true
+}
+
+func (s *Evaluated) team(name string) (*teamIndex, bool) {
+	t, ok := s.teams[strings.ToLower(strings.TrimSpace(name))]
+	return t, ok
 }
 
 // SuggestTeams returns up to max team identifiers or names close to name.
