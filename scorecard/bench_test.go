@@ -169,7 +169,7 @@ func TestColumnsAgreeWithMaps(t *testing.T) {
 		t.Fatal(fs.Err())
 	}
 	scs = append(scs, rare...)
-	for _, n := range []int{100, 9000} {
+	for _, n := range []int{100, 2000, 9000} {
 		cat, err := ParseCatalog("c.json", syntheticCatalog(n))
 		if err != nil {
 			t.Fatal(err)
@@ -179,8 +179,11 @@ func TestColumnsAgreeWithMaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cat.column("rare") != nil || cat.column("freshness") == nil {
-			t.Fatalf("columns: rare %v, freshness %v", cat.column("rare") != nil, cat.column("freshness") != nil)
+		switch {
+		case n < minColumnEntities && cat.columns != nil:
+			t.Fatalf("n=%d: a small catalog has columns", n)
+		case n >= minColumnEntities && (cat.column("rare") != nil || cat.column("freshness") == nil):
+			t.Fatalf("n=%d columns: rare %v, freshness %v", n, cat.column("rare") != nil, cat.column("freshness") != nil)
 		}
 		ev := Evaluate(now, scs, cat)
 		for e := range cat.Entities {

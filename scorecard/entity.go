@@ -148,9 +148,12 @@ type lazyIndex struct {
 // Columns are kept for at most maxColumns properties, each present in at
 // least one entity in minColumnShare: a rare property is read from its map,
 // so the columns' memory stays a bounded multiple of the catalog's size.
+// A catalog of fewer than minColumnEntities (a piece of a streamed check,
+// a small catalog) has none: building them costs more than its maps.
 const (
-	maxColumns     = 64
-	minColumnShare = 4
+	maxColumns        = 64
+	minColumnShare    = 4
+	minColumnEntities = 1024
 )
 
 // NewCatalog indexes entities. It fails on a missing or duplicate identifier.
@@ -218,6 +221,9 @@ func (c *Catalog) byKey() map[string]int {
 // and the sparse ones are dropped at the end.
 func (c *Catalog) buildColumns() {
 	n := len(c.Entities)
+	if n < minColumnEntities {
+		return
+	}
 	c.columns = map[string][]any{}
 	for i := range c.Entities {
 		for k, v := range c.Entities[i].Properties {

@@ -88,6 +88,9 @@ func (c *Condition) compile() {
 		c.subject = "relation " + c.subject
 	}
 	c.needs = c.needsText()
+	if c.hasRng || c.Operator == OpBetween || c.Operator == OpNotBetween {
+		c.ranges = &rangeMemo{}
+	}
 }
 
 // read returns the entity's value for the condition's field; absent is null.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -421,4 +422,40 @@ func TestOneNowPerEvaluation(t *testing.T) {
 	if Evaluate(now.AddDate(0, 1, 0), []*Scorecard{sc}, cat).Result(0, 0).Pass[0] {
 		t.Error("passes a month later")
 	}
+}
+
+// A range condition remembers what it needs at the last now, shared by
+// the goroutines of an evaluation: asked at another now, or negated, it
+// says that now's range, never the remembered one.
+func TestExplainRangeAtEachNow(t *testing.T) {
+	scs, fs := ParseScorecards("r.json", []byte(`{"identifier":"r","rules":[
+		{"identifier":"in","title":"In","level":"Gold","query":{"combinator":"and","conditions":[{"property":"x","operator":"between","value":{"preset":"lastWeek"}}]}},
+		{"identifier":"out","title":"Out","level":"Gold","query":{"combinator":"and","conditions":[{"property":"x","operator":"notBetween","value":{"preset":"lastWeek"}}]}}]}`))
+	if fs.Err() != nil {
+		t.Fatal(fs.Err())
+	}
+	in, out := &scs[0].Rules[0].Query.Conditions[0], &scs[0].Rules[1].Query.Conditions[0]
+	e := &Entity{Identifier: "a", Properties: map[string]any{"x": "2020-01-01T00:00:00Z"}}
+	want := func(now time.Time, not string) string {
+		return fmt.Sprintf(`x is "2020-01-01T00:00:00Z"; needs %sbetween %s and %s (lastWeek)`, not, now.AddDate(0, 0, -7).Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	t1 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	t2 := t1.Add(36 * time.Hour)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				now := []time.Time{t1, t2}[(g+i)%2]
+				if got := in.Explain(e, now); got != want(now, "") {
+					t.Errorf("between at %s: %q, want %q", now, got, want(now, ""))
+					return
+				}
+				if got := out.Explain(&Entity{Identifier: "b", Properties: map[string]any{"x": now.Format(time.RFC3339)}}, now); !strings.HasSuffix(got, want(now, "not ")[len(`x is "2020-01-01T00:00:00Z"`):]) {
+					t.Errorf("notBetween at %s: %q", now, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

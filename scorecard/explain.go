@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,16 +97,39 @@ func (c *Condition) needsText() string {
 }
 
 func (c *Condition) explainRange(has string, now time.Time, negate bool) string {
+	if c.ranges == nil {
+		return has + c.rangeNeeds(now, negate)
+	}
+	if m := c.ranges.last.Load(); m != nil && m.now.Equal(now) && m.negate == negate {
+		return has + m.text
+	}
+	text := c.rangeNeeds(now, negate)
+	c.ranges.last.Store(&rangeText{now: now, negate: negate, text: text})
+	return has + text
+}
+
+// rangeMemo holds the last rangeText of a condition; the evaluations of
+// several goroutines may share the condition.
+type rangeMemo struct{ last atomic.Pointer[rangeText] }
+
+type rangeText struct {
+	now    time.Time
+	negate bool
+	text   string
+}
+
+// rangeNeeds is what a range condition needs at now.
+func (c *Condition) rangeNeeds(now time.Time, negate bool) string {
 	from, to := c.rng.resolve(now)
 	not := ""
 	if negate {
 		not = "not "
 	}
-	r := fmt.Sprintf("%sbetween %s and %s", not, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	r := fmt.Sprintf("; needs %sbetween %s and %s", not, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	if c.rng.preset != "" {
 		r += " (" + c.rng.preset + ")"
 	}
-	return has + "; needs " + r
+	return r
 }
 
 const maxShown = 80

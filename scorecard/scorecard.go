@@ -83,6 +83,9 @@ type Condition struct {
 	// subject ("freshness", "relation owner"), and needs ("; needs < 90")
 	// where it depends on neither the entity nor the time.
 	subject, needs string
+	// ranges remembers what a range condition needs at the last now it
+	// was asked for: the same for every entity of an evaluation.
+	ranges *rangeMemo
 }
 
 // Operator is a condition's comparison.

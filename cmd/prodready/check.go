@@ -143,11 +143,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				return exitUsage
 			}
 			if ok {
+				defer tuneGC(e.getenv, cf.Catalog, 2, 64<<20)()
 				return runCheckStream(ctx, e, &o, cf, pieces, now)
 			}
 			// Read whole: that says what is wrong with it.
 		}
-		defer tuneGC(e.getenv, cf.Catalog)()
+		defer tuneGC(e.getenv, cf.Catalog, 4.5, 0)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)

@@ -7,16 +7,22 @@ import (
 )
 
 // tuneGC sets how much the heap of a check over a catalog file may grow
-// before it is collected. Nearly all of a check's heap is the catalog,
-// decoded once and kept: the default (collect each time the heap doubles)
-// marks that catalog again and again while it is decoded, a fifth of a
-// 10,000-service check. Instead the heap may grow to 4.5 times the file
-// (the decoded catalog is about 3 to 4 times it), at least 64 MiB, and only
-// then is collected: small catalogs are never collected, and a large one's
-// peak memory stays near 5 times its file. A GOGC or GOMEMLIMIT the user
-// set wins. The returned function restores the previous settings (for
-// the tests, which run check in-process).
-func tuneGC(getenv func(string) string, catalog string) (restore func()) {
+// before it is collected: to the file's size times factor, plus extra
+// bytes, and only then. The default (collect each time the heap doubles)
+// marks the same long-lived data again and again while garbage piles up
+// around it:
+//
+//   - read whole (factor 4.5, at least 64 MiB): nearly all of the heap is
+//     the catalog, decoded once and kept (about 3 to 4 times the file);
+//     small catalogs are never collected, and a large one's peak memory
+//     stays near 5 times its file;
+//   - streamed (factor 2, plus 64 MiB): the heap holds the file and a few
+//     pieces in flight; the rest is garbage of pieces already written, so
+//     a collection is cheap, and the peak stays under 4 times the file.
+//
+// A GOGC or GOMEMLIMIT the user set wins. The returned function restores
+// the previous settings (for the tests, which run check in-process).
+func tuneGC(getenv func(string) string, catalog string, factor float64, extra int64) (restore func()) {
 	if catalog == "" || strings.TrimSpace(getenv("GOGC")) != "" || strings.TrimSpace(getenv("GOMEMLIMIT")) != "" {
 		return func() {}
 	}
@@ -24,7 +30,7 @@ func tuneGC(getenv func(string) string, catalog string) (restore func()) {
 	if err != nil {
 		return func() {} // reading it will say what is wrong
 	}
-	limit := debug.SetMemoryLimit(max(st.Size()*9/2, 64<<20))
+	limit := debug.SetMemoryLimit(max(int64(float64(st.Size())*factor)+extra, 64<<20))
 	percent := debug.SetGCPercent(-1)
 	return func() {
 		debug.SetGCPercent(percent)
