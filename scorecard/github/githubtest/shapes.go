@@ -177,3 +177,31 @@ func (s *Server) team(r *Repo, t TeamAccess, i int) map[string]any {
 		"permissions": map[string]any{"admin": p == "admin", "maintain": p == "admin" || p == "maintain", "push": p != "pull" && p != "triage", "triage": p != "pull", "pull": true},
 	}
 }
+
+// searchItem is a pull request as GET /search/issues finds it: an issue
+// (issue-search-result-item) with a pull_request link and its merge time.
+func (s *Server) searchItem(r *Repo, p Pull) map[string]any {
+	repoAPI := fmt.Sprintf("%s/repos/%s/%s", s.URL, r.org, r.Name)
+	issue := fmt.Sprintf("%s/issues/%d", repoAPI, p.Number)
+	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.org, r.Name, p.Number)
+	state := "open"
+	var closed, merged any
+	if c := closedAt(p); c != nil {
+		state, closed = "closed", ts(*c)
+	}
+	if p.MergedAt != nil {
+		merged = ts(*p.MergedAt)
+	}
+	return map[string]any{
+		"url": issue, "repository_url": repoAPI, "labels_url": issue + "/labels{/name}", "comments_url": issue + "/comments",
+		"events_url": issue + "/events", "html_url": html, "id": r.id*1000 + int64(p.Number), "node_id": fmt.Sprintf("PR_kwDO%d", p.Number),
+		"number": p.Number, "title": pullTitle(p), "user": s.simpleUser("dev", 7, "User"), "labels": []any{}, "state": state,
+		"locked": false, "assignee": nil, "assignees": []any{}, "milestone": nil, "comments": 0,
+		"created_at": ts(p.CreatedAt), "updated_at": ts(p.UpdatedAt), "closed_at": closed, "active_lock_reason": nil,
+		"author_association": "MEMBER", "draft": false, "state_reason": nil, "score": 1.0, "timeline_url": issue + "/timeline",
+		"pull_request": map[string]any{
+			"url": fmt.Sprintf("%s/pulls/%d", repoAPI, p.Number), "html_url": html, "diff_url": html + ".diff", "patch_url": html + ".patch",
+			"merged_at": merged,
+		},
+	}
+}
