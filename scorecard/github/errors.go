@@ -113,6 +113,8 @@ func StatusOf(err error) int {
 // BudgetError says the primary rate limit is spent (down to the reserve)
 // and its reset is further away than the client may wait.
 type BudgetError struct {
+	// Resource is the budget spent: "" or "core" for the REST API, "search".
+	Resource  string
 	Remaining int
 	Reset     time.Time
 	// Wait is how long the client would have had to pause.
@@ -120,8 +122,12 @@ type BudgetError struct {
 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("GitHub's rate limit is spent (%d requests left, kept in reserve); it resets at %s, in %s, beyond the time this run may wait",
-		e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
+	what := "rate limit"
+	if e.Resource != "" && e.Resource != resourceCore {
+		what = e.Resource + " rate limit"
+	}
+	return fmt.Sprintf("GitHub's %s is spent (%d requests left, kept in reserve); it resets at %s, in %s, beyond the time this run may wait",
+		what, e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
 }
 
 // IsBudget reports whether err is a spent rate limit.
