@@ -246,7 +246,7 @@ func (c *Client) gate(ctx context.Context, resource string, noWait bool) error {
 		wait := reset.Sub(now) + time.Second // GitHub's reset is whole seconds
 		if noWait {
 			c.rmu.Unlock()
-			return &BudgetError{Resource: resource, Remaining: left, Reset: reset, Wait: wait}
+			return &BudgetError{Resource: resource, Remaining: left, Reset: reset, Wait: wait, noWait: true}
 		}
 		announce := !b.pausedTo.Equal(reset)
 		b.pausedTo = reset

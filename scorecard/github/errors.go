@@ -119,6 +119,8 @@ type BudgetError struct {
 	Reset     time.Time
 	// Wait is how long the client would have had to pause.
 	Wait time.Duration
+	// noWait: the request was not to wait at all (its caller falls back).
+	noWait bool
 }
 
 func (e *BudgetError) Error() string {
@@ -126,8 +128,12 @@ func (e *BudgetError) Error() string {
 	if e.Resource != "" && e.Resource != resourceCore {
 		what = e.Resource + " rate limit"
 	}
-	return fmt.Sprintf("GitHub's %s is spent (%d requests left, kept in reserve); it resets at %s, in %s, beyond the time this run may wait",
-		what, e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
+	why := "beyond the time this run may wait"
+	if e.noWait {
+		why = "and this request does not wait for it"
+	}
+	return fmt.Sprintf("GitHub's %s is spent (%d requests left, kept in reserve); it resets at %s, in %s, %s",
+		what, e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second), why)
 }
 
 // IsBudget reports whether err is a spent rate limit.
