@@ -125,7 +125,12 @@ func (r *run) searchBranch(ctx context.Context, branch string, group []repoItem)
 		return true
 	}
 	var floor time.Time // the oldest updated_at read so far
-	shifted := false    // an item came twice: the results moved while paged
+	// The results moved while paged: an item came twice (one was added or
+	// updated above), or the count changed (one was removed, and the item
+	// below it slipped onto a page already read). Then what was not found
+	// is no proof of anything.
+	shifted := false
+	total := -1
 	u := "/search/issues"
 	q := url.Values{
 		"q":    {fmt.Sprintf("org:%s is:pr is:merged base:%s", r.c.Org, branch)},
@@ -140,6 +145,10 @@ func (r *run) searchBranch(ctx context.Context, branch string, group []repoItem)
 		if ans.Incomplete {
 			return nil, page, fmt.Errorf("search the merged pull requests into %s (page %d): %w", branch, page, errIncomplete)
 		}
+		if total >= 0 && ans.TotalCount != total {
+			shifted = true
+		}
+		total = ans.TotalCount
 		for _, it := range ans.Items {
 			if seen[it.ID] {
 				shifted = true

@@ -3,7 +3,11 @@ package github_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -338,5 +342,109 @@ func TestFirstCollection1kCost(t *testing.T) {
 			t.Errorf("%s: no freshness, though every non-empty repository has a merge", r.Identifier)
 			break
 		}
+	}
+}
+
+// proxied serves srv through a proxy that calls after(n) once the n-th
+// search answer is read from srv, before it reaches the client: a change
+// made there shows from the next page on, as GitHub's results move while
+// a client pages through them.
+func proxied(t *testing.T, srv *githubtest.Server, after func(n int)) string {
+	t.Helper()
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	n := 0
+	var self string
+	p := httputil.NewSingleHostReverseProxy(target)
+	p.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Path != "/search/issues" {
+			return nil
+		}
+		resp.Header.Set("Link", strings.ReplaceAll(resp.Header.Get("Link"), srv.URL, self))
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		after(k)
+		return nil
+	}
+	self = httptestServer(t, p)
+	return self
+}
+
+// Results that move between pages settle only what they prove: a
+// repository with no result is asked, not taken for one without merges.
+func TestSearchResultsMovingWhilePaged(t *testing.T) {
+	mins := func(m int) *time.Time { t := now.Add(-time.Duration(m) * time.Minute); return &t }
+	cases := []struct {
+		name   string
+		change func(srv *githubtest.Server)
+		pulls  int // per-repository requests: never, and solo when it is not seen
+	}{
+		// A merge elsewhere comes on top: every item moves one down, and
+		// page 2 starts with the last item of page 1; solo is still seen.
+		{"a result added above", func(srv *githubtest.Server) {
+			srv.UpdateRepo("acme", "gone", func(r *githubtest.Repo) {
+				r.Pulls = append(r.Pulls, githubtest.Pull{Number: 9, CreatedAt: *mins(1), UpdatedAt: *mins(1), MergedAt: mins(1)})
+			})
+		}, 1},
+		// A repository deleted: every item moves one up, and the first of
+		// page 2 (solo's only merge) slips onto page 1, already read.
+		{"a result removed above", func(srv *githubtest.Server) {
+			srv.UpdateRepo("acme", "gone", func(r *githubtest.Repo) { r.Pulls = nil })
+		}, 2},
+		// solo's merge is commented on: it leaves page 2 for the top of
+		// page 1, already read, and the count stays the same.
+		{"a result below updated to the top", func(srv *githubtest.Server) {
+			srv.UpdateRepo("acme", "solo", func(r *githubtest.Repo) { r.Pulls[0].UpdatedAt = now })
+		}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := githubtest.NewServer()
+			defer srv.Close()
+			want := map[string]any{}
+			// 25 repositories × 4 merges, one an hour apart, then gone's
+			// merge on top and solo's at the 101st place.
+			for i := range 25 {
+				r := githubtest.Repo{Name: fmt.Sprintf("svc-%02d", i)}
+				for k := range 4 {
+					at := mins(60 * (k*25 + i + 1))
+					r.Pulls = append(r.Pulls, githubtest.Pull{Number: k + 1, CreatedAt: *at, UpdatedAt: *at, MergedAt: at})
+				}
+				srv.AddRepo("acme", r)
+				want[r.Name] = float64(int(now.Sub(*r.Pulls[0].MergedAt).Hours() / 24))
+			}
+			srv.AddRepo("acme", githubtest.Repo{Name: "gone", Archived: true, Pulls: []githubtest.Pull{{Number: 1, CreatedAt: *mins(30), UpdatedAt: *mins(30), MergedAt: mins(30)}}})
+			solo := mins(99*60 + 30)
+			srv.AddRepo("acme", githubtest.Repo{Name: "solo", Pulls: []githubtest.Pull{{Number: 1, CreatedAt: *solo, UpdatedAt: *solo, MergedAt: solo}}})
+			want["solo"] = float64(int(now.Sub(*solo).Hours() / 24))
+			srv.AddRepo("acme", githubtest.Repo{Name: "never"})
+			want["never"] = nil
+
+			base := proxied(t, srv, func(n int) {
+				if n == 1 {
+					tc.change(srv)
+				}
+			})
+			cl, err := github.New(github.Config{BaseURL: base, Token: githubtest.DefaultToken, RetryWait: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := collect(t, srv, &github.Collector{Client: cl, Org: "acme"})
+			sameFacts(t, freshness(f), want)
+			if len(f.Warnings) != 0 {
+				t.Errorf("warnings %q", f.Warnings)
+			}
+			if n := srv.CountPath("/search/issues"); n != 2 {
+				t.Errorf("%d searches; want 2", n)
+			}
+			if n := srv.CountPath("/pulls"); n != tc.pulls {
+				t.Errorf("%d /pulls requests; want %d", n, tc.pulls)
+			}
+		})
 	}
 }
