@@ -295,18 +295,30 @@ func TestSearchRefusedFallsBack(t *testing.T) {
 	}
 }
 
-// A spent search budget does not pause or refuse core requests, and a
-// spent core budget does not stop the search: each has its own.
+// Each budget is its own: a core budget at its reserve pauses core
+// requests but not the search, and the search's answers (30 a minute) do
+// not move the core budget.
 func TestSearchBudgetIsSeparate(t *testing.T) {
 	srv := githubtest.NewServer(githubtest.WithRateLimit(2000, time.Hour), githubtest.WithSearchRateLimit(30, time.Minute))
 	defer srv.Close()
 	want := fleet(srv, "svc", "main", 30, func(i int) int { return i })
+	srv.SetRate(101, time.Now().Add(10*time.Minute)) // the list leaves 100: the reserve
+	var mu sync.Mutex
+	sleeps, searchesBefore := 0, -1
 	cl := newClient(t, srv, github.WithSleep(func(context.Context, time.Duration) error {
-		t.Error("paused")
+		mu.Lock()
+		defer mu.Unlock()
+		if sleeps++; sleeps == 1 {
+			searchesBefore = srv.CountPath("/search/issues")
+			srv.ResetRate() // the hour passes
+		}
 		return nil
 	}))
 	f := collect(t, srv, &github.Collector{Client: cl, Org: "acme"})
 	sameFacts(t, freshness(f), want)
+	if sleeps == 0 || searchesBefore != 1 {
+		t.Errorf("%d pauses, %d searches before the first; want the search made while core requests paused", sleeps, searchesBefore)
+	}
 	core, search := cl.Rate(), cl.SearchRate()
 	if !core.Known || core.Limit != 2000 || !search.Known || search.Limit != 30 || search.Remaining != 29 {
 		t.Errorf("core %+v, search %+v; want limits 2000 and 30, search 29 left", core, search)
