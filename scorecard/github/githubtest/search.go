@@ -42,7 +42,8 @@ func WithSearchRateLimit(limit int, window time.Duration) Option {
 
 // WithSearchLag makes the search index lag behind the repositories by d,
 // as GitHub's does: a pull request updated within d of the emulator's
-// clock is not found yet.
+// clock is not found yet, and a repository renamed within d is still
+// found under its old name.
 func WithSearchLag(d time.Duration) Option { return func(s *Server) { s.search.lag = d } }
 
 // SetSearchRate sets the search budget left and when it resets.
@@ -196,6 +197,7 @@ func parseRange(v string) (dateRange, bool) {
 // hit is one pull request that matches a search.
 type hit struct {
 	repo *Repo
+	name string // the repository's name in the index
 	pull Pull
 }
 
@@ -230,7 +232,7 @@ func parseQuery(q string) (searchFilter, map[string]any) {
 			test = func(h hit) bool { return strings.EqualFold(h.repo.org, val) }
 		case key == "repo":
 			f.repos = append(f.repos, val)
-			test = func(h hit) bool { return strings.EqualFold(h.repo.org+"/"+h.repo.Name, val) }
+			test = func(h hit) bool { return strings.EqualFold(h.repo.org+"/"+h.name, val) }
 		case key == "base":
 			test = func(h hit) bool { return h.pull.Base == val }
 		case key == "is" || key == "type" || key == "state":
@@ -343,6 +345,10 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 			continue
 		}
 		cp := *rp // the items read its name and visibility only
+		name := rp.Name
+		if lagging && rp.renamed.After(cutoff) && len(rp.oldNames) > 0 {
+			name = rp.oldNames[len(rp.oldNames)-1]
+		}
 		for _, p := range rp.Pulls {
 			if p.Base == "" {
 				p.Base = cp.DefaultBranch
@@ -350,7 +356,7 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 			if lagging && p.UpdatedAt.After(cutoff) {
 				continue // not indexed yet
 			}
-			h := hit{repo: &cp, pull: p}
+			h := hit{repo: &cp, name: name, pull: p}
 			ok := true
 			for _, t := range f.tests {
 				if !t(h) {
@@ -444,7 +450,7 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 	hi := min(lo+per, reachable)
 	items := make([]map[string]any, 0, hi-lo)
 	for _, h := range hits[lo:hi] {
-		items = append(items, s.searchItem(h.repo, h.pull))
+		items = append(items, s.searchItem(h.repo, h.name, h.pull))
 	}
 	s.reply(w, http.StatusOK, map[string]any{
 		"total_count": len(hits), "incomplete_results": incomplete, "items": items, "search_type": "lexical",

@@ -243,4 +243,19 @@ func TestEmulatorSearchLag(t *testing.T) {
 	if s.TotalCount != 1 || len(s.Items) != 1 || s.Items[0].Number != 1 {
 		t.Errorf("found %d: %+v; want only #1", s.TotalCount, s.Items)
 	}
+	// A rename: the index still has the old name, the repository its new
+	// one and an updated_at that says when.
+	srv.RenameRepo("acme", "a", "b")
+	_, s = search(t, srv, "org:acme is:pr is:merged")
+	if len(s.Items) != 1 || !strings.HasSuffix(s.Items[0].RepositoryURL, "/repos/acme/a") {
+		t.Errorf("after a rename: %+v; want the old name", s.Items)
+	}
+	var repos []struct {
+		Name      string    `json:"name"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	json.Unmarshal([]byte(get(t, srv.URL+"/orgs/acme/repos").body), &repos)
+	if len(repos) != 1 || repos[0].Name != "b" || !repos[0].UpdatedAt.Equal(now) {
+		t.Errorf("repositories %+v; want b, updated now", repos)
+	}
 }

@@ -68,6 +68,7 @@ type Repo struct {
 	org      string
 	created  time.Time
 	oldNames []string
+	renamed  time.Time // when it last got a new name
 }
 
 // Pull is a pull request. Closed ones have ClosedAt; merged ones MergedAt.
@@ -288,7 +289,7 @@ func (s *Server) AddRepo(org string, r Repo) {
 		s.orgs[strings.ToLower(org)] = org
 	}
 	if old := s.find(org, r.Name); old != nil {
-		r.id, r.created, r.oldNames = old.id, old.created, old.oldNames
+		r.id, r.created, r.oldNames, r.renamed = old.id, old.created, old.oldNames, old.renamed
 		for _, n := range r.oldNames {
 			s.byOldName[nameKey(org, n)] = &r
 		}
@@ -351,6 +352,7 @@ func (s *Server) RenameRepo(org, old, name string) bool {
 		return false
 	}
 	r.oldNames = append(r.oldNames, r.Name)
+	r.renamed = s.now()
 	delete(s.byName, nameKey(r.org, r.Name))
 	s.byOldName[nameKey(r.org, r.Name)] = r
 	r.Name = name

@@ -57,7 +57,7 @@ func (s *Server) minimalRepo(r *Repo, id identity) map[string]any {
 		"has_issues": true, "has_projects": true, "has_wiki": false, "has_pages": false, "has_downloads": true,
 		"has_discussions": false, "archived": r.Archived, "disabled": false,
 		"visibility": map[bool]string{true: "private", false: "public"}[r.Private],
-		"pushed_at":  ts(r.PushedAt), "created_at": ts(r.created), "updated_at": ts(r.PushedAt),
+		"pushed_at":  ts(r.PushedAt), "created_at": ts(r.created), "updated_at": ts(laterOf(r.PushedAt, r.renamed)),
 		"allow_forking": true, "web_commit_signoff_required": false, "forks": 0, "open_issues": 0, "watchers": 0,
 		"license": nil, "mirror_url": nil,
 	}
@@ -84,6 +84,13 @@ func (s *Server) fullRepo(r *Repo, id identity) map[string]any {
 		m["default_branch"] = "main" // the schema requires one
 	}
 	return m
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func nullable(s string) any {
@@ -180,10 +187,11 @@ func (s *Server) team(r *Repo, t TeamAccess, i int) map[string]any {
 
 // searchItem is a pull request as GET /search/issues finds it: an issue
 // (issue-search-result-item) with a pull_request link and its merge time.
-func (s *Server) searchItem(r *Repo, p Pull) map[string]any {
-	repoAPI := fmt.Sprintf("%s/repos/%s/%s", s.URL, r.org, r.Name)
+// name is the repository's name as the index knows it.
+func (s *Server) searchItem(r *Repo, name string, p Pull) map[string]any {
+	repoAPI := fmt.Sprintf("%s/repos/%s/%s", s.URL, r.org, name)
 	issue := fmt.Sprintf("%s/issues/%d", repoAPI, p.Number)
-	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.org, r.Name, p.Number)
+	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.org, name, p.Number)
 	state := "open"
 	var closed, merged any
 	if c := closedAt(p); c != nil {
