@@ -84,6 +84,7 @@ type repoItem struct {
 	Archived      bool     `json:"archived"`
 	DefaultBranch string   `json:"default_branch"`
 	PushedAt      *string  `json:"pushed_at"`
+	UpdatedAt     *string  `json:"updated_at"`
 	Topics        []string `json:"topics"`
 	Size          int      `json:"size"`
 	Permissions   *struct {

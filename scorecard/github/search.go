@@ -70,9 +70,8 @@ func (r *run) searchMerges(ctx context.Context, repos []repoItem, snaps []snapSt
 		if snaps[i].fresh || it.DefaultBranch == "" || it.PushedAt == nil {
 			continue
 		}
-		pushed, err := time.Parse(time.RFC3339, *it.PushedAt)
-		if err != nil || !pushed.Before(r.now.Add(-searchLag)) {
-			continue // pushed within the index's lag: ask the repository
+		if !r.settledInIndex(it) {
+			continue // ask the repository
 		}
 		if groups[it.DefaultBranch] == nil {
 			order = append(order, it.DefaultBranch)
@@ -101,6 +100,23 @@ func (r *run) searchMerges(ctx context.Context, repos []repoItem, snaps []snapSt
 		}
 	}
 	return out
+}
+
+// settledInIndex reports whether the search index has caught up with the
+// repository: no push (a merge is one) and no change to the repository
+// itself (a rename or a transfer, which the index learns late too) within
+// the index's lag.
+func (r *run) settledInIndex(it repoItem) bool {
+	for _, v := range []*string{it.PushedAt, it.UpdatedAt} {
+		if v == nil {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, *v)
+		if err != nil || !t.Before(r.now.Add(-searchLag)) {
+			return false
+		}
+	}
+	return it.PushedAt != nil
 }
 
 // searchBranch pages through the merged pull requests into branch, newest

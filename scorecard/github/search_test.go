@@ -194,6 +194,19 @@ func TestSearchSettlesLastMerges(t *testing.T) {
 			},
 			searches: 1, pulls: 1, queries: []string{"base:main"},
 		},
+		{
+			name: "renamed within the index's lag: asked per repository",
+			opts: []githubtest.Option{githubtest.WithClock(func() time.Time { return now }), githubtest.WithSearchLag(5 * time.Minute)},
+			setup: func(srv *githubtest.Server, want map[string]any) {
+				for k, v := range fleet(srv, "svc", "main", 22, func(i int) int { return 2 + i }) {
+					want[k] = v
+				}
+				srv.AddRepo("acme", githubtest.Repo{Name: "old", Pulls: []githubtest.Pull{{Number: 1, CreatedAt: *at(6), UpdatedAt: *at(5), MergedAt: at(5)}}})
+				srv.RenameRepo("acme", "old", "new") // the index still says acme/old
+				want["new"] = float64(5)
+			},
+			searches: 1, pulls: 1, queries: []string{"base:main"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
