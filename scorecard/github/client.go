@@ -45,14 +45,13 @@ type Client struct {
 
 	requests, notModified atomic.Int64
 
-	rmu       sync.Mutex
-	rateKnown bool
-	limit     int
-	remaining int
-	reset     time.Time
-	inflight  int
-	pausedTo  time.Time // the reset a pause was announced for, so it is said once
-	onPause   func(reset time.Time)
+	// GitHub counts each resource against a budget of its own: core (the
+	// REST API, 5,000 an hour) and search (30 a minute). One spent must not
+	// pause or refuse requests for the other.
+	rmu     sync.Mutex
+	core    budget
+	search  budget
+	onPause func(reset time.Time)
 
 	amu      sync.Mutex
 	token    string
@@ -166,7 +165,46 @@ type Rate struct {
 func (c *Client) Rate() Rate {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	return Rate{Known: c.rateKnown, Limit: c.limit, Remaining: c.remaining, Reset: c.reset}
+	return c.core.rate()
+}
+
+// SearchRate returns the search rate limit as GitHub last reported it.
+func (c *Client) SearchRate() Rate {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return c.search.rate()
+}
+
+// Rate-limit resources, as x-ratelimit-resource names them.
+const (
+	resourceCore   = "core"
+	resourceSearch = "search"
+)
+
+// budget is one resource's rate limit as last seen, guarded by rmu.
+type budget struct {
+	known     bool
+	limit     int
+	remaining int
+	reset     time.Time
+	inflight  int
+	pausedTo  time.Time // the reset a pause was announced for, so it is said once
+}
+
+func (b *budget) rate() Rate {
+	return Rate{Known: b.known, Limit: b.limit, Remaining: b.remaining, Reset: b.reset}
+}
+
+// budgetOf is the budget of a resource; nil for one the client does not
+// track (GraphQL and others it never calls).
+func (c *Client) budgetOf(resource string) *budget {
+	switch resource {
+	case "", resourceCore:
+		return &c.core
+	case resourceSearch:
+		return &c.search
+	}
+	return nil
 }
 
 // --- rate limits ---
@@ -178,67 +216,89 @@ func (c *Client) setPauseHook(fn func(reset time.Time)) {
 	c.onPause = fn
 }
 
-// gate waits until a request may be sent without spending the reserve.
-// Every caller pauses until the reset; one says so in the log.
-func (c *Client) gate(ctx context.Context) error {
+// gate waits until a request may be sent without spending the reserve of
+// its resource's budget. Every caller pauses until the reset; one says so
+// in the log. With noWait it does not pause but returns a BudgetError at
+// once: its caller has a cheaper way than waiting.
+func (c *Client) gate(ctx context.Context, resource string, noWait bool) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
 		c.rmu.Lock()
+		b := c.budgetOf(resource)
 		now := c.now()
-		if c.rateKnown && !now.Before(c.reset) {
-			c.rateKnown = false // a new window: the next answer says how much is left
+		if b.known && !now.Before(b.reset) {
+			b.known = false // a new window: the next answer says how much is left
 		}
 		// A reserve larger than a tenth of the limit (a small Enterprise
-		// Server limit) would pause every window away.
+		// Server limit, search's 30 a minute) would pause every window away.
 		reserve := c.cfg.RateReserve
-		if c.limit > 0 {
-			reserve = max(min(reserve, c.limit/10), 1)
+		if b.limit > 0 {
+			reserve = max(min(reserve, b.limit/10), 1)
 		}
-		if !c.rateKnown || c.remaining-c.inflight > reserve {
-			c.inflight++
+		if !b.known || b.remaining-b.inflight > reserve {
+			b.inflight++
 			c.rmu.Unlock()
 			return nil
 		}
-		reset, left := c.reset, c.remaining
+		reset, left := b.reset, b.remaining
 		wait := reset.Sub(now) + time.Second // GitHub's reset is whole seconds
-		announce := !c.pausedTo.Equal(reset)
-		c.pausedTo = reset
+		if noWait {
+			c.rmu.Unlock()
+			return &BudgetError{Resource: resource, Remaining: left, Reset: reset, Wait: wait, noWait: true}
+		}
+		announce := !b.pausedTo.Equal(reset)
+		b.pausedTo = reset
 		c.rmu.Unlock()
 		if dl, ok := ctx.Deadline(); wait > c.cfg.MaxRateWait || (ok && now.Add(wait).After(dl)) {
-			return &BudgetError{Remaining: left, Reset: reset, Wait: wait}
+			return &BudgetError{Resource: resource, Remaining: left, Reset: reset, Wait: wait}
 		}
 		if announce {
 			c.rmu.Lock()
 			hook := c.onPause
 			c.rmu.Unlock()
-			if hook != nil {
+			if hook != nil && resource != resourceSearch {
 				hook(reset)
 			}
-			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "remaining", left, "reserve", reserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
+			c.log.Warn("github: rate limit nearly spent; pausing until it resets", "resource", orCore(resource), "remaining", left, "reserve", reserve, "reset", reset.UTC().Format(time.RFC3339), "wait", wait.Round(time.Second))
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("waiting for GitHub's rate limit to reset at %s: %w", reset.UTC().Format(time.RFC3339), err)
 		}
 		c.rmu.Lock()
-		if c.reset.Equal(reset) {
-			c.rateKnown = false
+		if b.reset.Equal(reset) {
+			b.known = false
 		}
 		c.rmu.Unlock()
 	}
 }
 
-// observe notes the rate-limit headers of an answer and ends its flight.
-func (c *Client) observe(h http.Header) {
+func orCore(resource string) string {
+	if resource == "" {
+		return resourceCore
+	}
+	return resource
+}
+
+// observe notes the rate-limit headers of an answer to a request for
+// resource, and ends its flight. The headers say which budget they count
+// (x-ratelimit-resource); without it they count the request's own.
+func (c *Client) observe(resource string, h http.Header) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	c.inflight = max(c.inflight-1, 0)
+	if b := c.budgetOf(resource); b != nil {
+		b.inflight = max(b.inflight-1, 0)
+	}
 	if h == nil {
 		return
 	}
-	if res := h.Get("x-ratelimit-resource"); res != "" && res != "core" {
-		return // search and GraphQL have budgets of their own
+	if res := h.Get("x-ratelimit-resource"); res != "" {
+		resource = res
+	}
+	b := c.budgetOf(resource)
+	if b == nil {
+		return // GraphQL and others have budgets of their own, not tracked here
 	}
 	rem, err1 := strconv.Atoi(h.Get("x-ratelimit-remaining"))
 	reset, err2 := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64)
@@ -246,30 +306,38 @@ func (c *Client) observe(h http.Header) {
 		return
 	}
 	if lim, err := strconv.Atoi(h.Get("x-ratelimit-limit")); err == nil {
-		c.limit = lim
+		b.limit = lim
 	}
 	rt := time.Unix(reset, 0)
 	switch {
-	case !c.rateKnown || rt.After(c.reset):
-		c.remaining, c.reset = rem, rt
-	case rt.Equal(c.reset):
+	case !b.known || rt.After(b.reset):
+		b.remaining, b.reset = rem, rt
+	case rt.Equal(b.reset):
 		// Within a window the count only goes down; answers arrive out of order.
-		c.remaining = min(c.remaining, rem)
+		b.remaining = min(b.remaining, rem)
 	}
-	c.rateKnown = true
+	b.known = true
 }
 
-// spentNow marks the primary limit spent after GitHub refused a request for it.
-func (c *Client) spentNow(h http.Header) {
+// spentNow marks a budget spent after GitHub refused a request for it: the
+// one the answer names, else the request's own.
+func (c *Client) spentNow(resource string, h http.Header) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	c.remaining = 0
-	if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil {
-		c.reset = time.Unix(reset, 0)
-	} else if !c.reset.After(c.now()) {
-		c.reset = c.now().Add(time.Minute)
+	if res := h.Get("x-ratelimit-resource"); res != "" {
+		resource = res
 	}
-	c.rateKnown = true
+	b := c.budgetOf(resource)
+	if b == nil {
+		return
+	}
+	b.remaining = 0
+	if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil {
+		b.reset = time.Unix(reset, 0)
+	} else if !b.reset.After(c.now()) {
+		b.reset = c.now().Add(time.Minute)
+	}
+	b.known = true
 }
 
 // githubError is GitHub's error body.
@@ -302,16 +370,21 @@ func limitKind(status int, h http.Header, body []byte) (primary, secondary bool)
 	return false, false
 }
 
+// fallibleKey marks the context of a fallible request (see request).
+type fallibleKey struct{}
+
 // retryable: secondary limits, server errors and transport errors are
 // worth another attempt; other 4xx fail the same way again, and a spent
-// primary limit is the gate's business, not a retry's.
+// primary limit is the gate's business, not a retry's. A fallible request
+// does not wait out a secondary limit (a minute or more): its caller
+// falls back at once.
 func retryable(resp *resty.Response, err error) bool {
 	if err != nil {
 		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
 	if _, secondary := limitKind(s, resp.Header(), resp.Body()); secondary {
-		return true
+		return resp.Request == nil || resp.Request.Context().Value(fallibleKey{}) == nil
 	}
 	return s >= 500
 }
@@ -372,6 +445,12 @@ type request struct {
 	accept string
 	jwt    bool   // authenticate as the App itself, not an installation
 	etag   string // sent as If-None-Match
+	// resource is the rate-limit budget the request spends ("" is core).
+	resource string
+	// fallible: the caller has another way to the same facts, so a spent
+	// budget or a secondary limit fails the request at once rather than
+	// waiting for it.
+	fallible bool
 }
 
 // response is a 2xx or 304 answer.
@@ -398,7 +477,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		// The App's own requests (installation tokens) have a budget of
 		// their own, not the installation's.
 		if !r.jwt {
-			if err := c.gate(ctx); err != nil {
+			if err := c.gate(ctx, r.resource, r.fallible); err != nil {
 				return nil, err
 			}
 		}
@@ -430,6 +509,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 func (c *Client) once(ctx context.Context, r request, auth string) (*response, error) {
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
 	defer cancel()
+	if r.fallible {
+		bctx = context.WithValue(bctx, fallibleKey{}, true)
+	}
 	target := r.url
 	req := c.rc.R().SetContext(bctx)
 	if r.query != nil {
@@ -452,7 +534,7 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 		status, header = resp.StatusCode(), resp.Header()
 	}
 	if !r.jwt {
-		c.observe(header)
+		c.observe(r.resource, header)
 	}
 	path := pathOf(target)
 	c.log.Debug("github request", "method", r.method, "path", path, "status", status, "attempts", attempts, "duration", time.Since(start))
@@ -482,7 +564,7 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 		e := c.httpError(r.method, path, status, header, resp.Body())
 		e.Attempts = attempts
 		if e.primary && !r.jwt {
-			c.spentNow(header)
+			c.spentNow(r.resource, header)
 		}
 		return nil, c.scrub(e)
 	}
@@ -530,6 +612,13 @@ type kept struct {
 // kept with its ETag; the next run asks If-None-Match and, on a 304,
 // decodes the kept copy instead. It returns the Link header's next page.
 func (c *Client) getJSON(ctx context.Context, u string, q url.Values, out any) (next string, err error) {
+	return c.getJSONFor(ctx, request{url: u, query: q}, out)
+}
+
+// getJSONFor is getJSON for a request with a budget of its own (search)
+// or one that may fail fast.
+func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next string, err error) {
+	u, q := r.url, r.query
 	key := cacheKey(u, q)
 	etag, stored, hit, cerr := c.cache.Get(ctx, key)
 	if cerr != nil {
@@ -542,7 +631,7 @@ func (c *Client) getJSON(ctx context.Context, u string, q url.Values, out any) (
 			hit = false
 		}
 	}
-	r := request{method: http.MethodGet, url: u, query: q}
+	r.method = http.MethodGet
 	if hit && etag != "" {
 		r.etag = etag
 	}

@@ -80,9 +80,11 @@ type repoItem struct {
 	FullName      string   `json:"full_name"`
 	HTMLURL       string   `json:"html_url"`
 	Fork          bool     `json:"fork"`
+	Private       bool     `json:"private"`
 	Archived      bool     `json:"archived"`
 	DefaultBranch string   `json:"default_branch"`
 	PushedAt      *string  `json:"pushed_at"`
+	UpdatedAt     *string  `json:"updated_at"`
 	Topics        []string `json:"topics"`
 	Size          int      `json:"size"`
 	Permissions   *struct {
@@ -126,6 +128,15 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 		r.note("missing-repo", c.Org+"/"+name, nil)
 	}
 
+	// What each repository's content said at its last push, known before
+	// any request: the repositories whose last merge must be read are
+	// then known up front, and the search can read it for many at once.
+	snaps := make([]snapState, len(repos))
+	for i, it := range repos {
+		snaps[i] = r.loadSnapshot(ctx, it)
+	}
+	merges := r.searchMerges(ctx, repos, snaps)
+
 	records := make([]scorecard.FactRecord, len(repos))
 	var done atomic.Int64
 	var pmu sync.Mutex
@@ -149,7 +160,8 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				records[i] = r.repo(ctx, repos[i])
+				m, settled := merges[repos[i].ID]
+				records[i] = r.repo(ctx, repos[i], snaps[i], m, settled)
 				n := done.Add(1)
 				if c.Progress != nil {
 					pmu.Lock()
@@ -241,6 +253,7 @@ var explanations = []struct{ kind, text string }{
 	{"codeowners-403", "hide their files: has_codeowners is null there and their teams come from the repository's teams. Grant Contents: read"},
 	{"pulls-403", "hide their pull requests: freshness is null there. Grant Pull requests: read"},
 	{"teams-403", "hide their teams: no owning team is known there. Grant Metadata: read (and Members: read on the organisation for secret teams)"},
+	{"search", "had their last merge read with one request each, because GitHub's issue search, which reads it for many at once, failed or was refused; the values are the same"},
 	{"pulls-deep", "have only unmerged pull requests among their most recently updated closed ones: freshness is null there"},
 	{"readme-large", "have a README over GitHub's 1 MB limit for the contents API: readme is empty there"},
 	{"renamed", "were renamed since the last run (shown as new name): entities that name the old repository will not match them until updated"},
@@ -316,8 +329,44 @@ func (r *run) step(fn func() error) (err error, ok bool) {
 	return err, true
 }
 
+// snapState is a repository's kept snapshot and whether it still holds.
+type snapState struct {
+	key, validator string
+	snap           snapshot
+	fresh          bool
+}
+
+// loadSnapshot reads what the repository's content said at its last run,
+// fresh when no push has happened since. A rename is noted and kept.
+func (r *run) loadSnapshot(ctx context.Context, it repoItem) snapState {
+	full := it.FullName
+	st := snapState{key: fmt.Sprintf("repo %s %d", r.cl.cfg.BaseURL, it.ID)}
+	if it.PushedAt != nil {
+		st.validator = *it.PushedAt + " " + it.DefaultBranch
+	}
+	if st.validator == "" {
+		return st
+	}
+	tag, body, ok, err := r.cl.cache.Get(ctx, st.key)
+	if err != nil || !ok || tag != st.validator || json.Unmarshal(body, &st.snap) != nil {
+		st.snap = snapshot{}
+		return st
+	}
+	st.fresh = true
+	if st.snap.FullName != "" && !strings.EqualFold(st.snap.FullName, full) {
+		r.note("renamed", st.snap.FullName+" → "+full, nil)
+		st.snap.FullName = full
+		if b, err := json.Marshal(st.snap); err == nil {
+			_ = r.cl.cache.Put(ctx, st.key, st.validator, b)
+		}
+	}
+	return st
+}
+
 // repo reads one repository's facts. What it cannot read stays null.
-func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
+// merged is its last merge when the search settled it (settled), nil for
+// none.
+func (r *run) repo(ctx context.Context, it repoItem, st snapState, merged *time.Time, settled bool) scorecard.FactRecord {
 	full := it.FullName
 	p := map[string]any{
 		PropRepository: full, PropURL: it.HTMLURL, PropArchived: it.Archived,
@@ -353,25 +402,7 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 	}
 
 	// Content: README, CODEOWNERS, the last merge. Kept per push.
-	snapKey := fmt.Sprintf("repo %s %d", r.cl.cfg.BaseURL, it.ID)
-	validator := ""
-	if it.PushedAt != nil {
-		validator = *it.PushedAt + " " + it.DefaultBranch
-	}
-	var snap snapshot
-	fresh := false
-	if validator != "" {
-		if tag, body, ok, err := r.cl.cache.Get(ctx, snapKey); err == nil && ok && tag == validator && json.Unmarshal(body, &snap) == nil {
-			fresh = true
-			if snap.FullName != "" && !strings.EqualFold(snap.FullName, full) {
-				r.note("renamed", snap.FullName+" → "+full, nil)
-				snap.FullName = full
-				if b, err := json.Marshal(snap); err == nil {
-					_ = r.cl.cache.Put(ctx, snapKey, validator, b)
-				}
-			}
-		}
-	}
+	snapKey, validator, snap, fresh := st.key, st.validator, st.snap, st.fresh
 	readmeOK, pullsOK, ownersOK := fresh, fresh, fresh
 	if !fresh {
 		snap = snapshot{FullName: full}
@@ -404,6 +435,10 @@ func (r *run) repo(ctx context.Context, it repoItem) scorecard.FactRecord {
 			readmeOK = true
 		}
 		pullsOK = snap.Empty || it.DefaultBranch == ""
+		if !pullsOK && settled {
+			// The organisation's search said it, without a request here.
+			snap.MergedAt, pullsOK = merged, true
+		}
 		if !pullsOK && !partial {
 			err, ok = r.step(func() error {
 				m, err := r.lastMerge(ctx, base, it.DefaultBranch)

@@ -113,15 +113,27 @@ func StatusOf(err error) int {
 // BudgetError says the primary rate limit is spent (down to the reserve)
 // and its reset is further away than the client may wait.
 type BudgetError struct {
+	// Resource is the budget spent: "" or "core" for the REST API, "search".
+	Resource  string
 	Remaining int
 	Reset     time.Time
 	// Wait is how long the client would have had to pause.
 	Wait time.Duration
+	// noWait: the request was not to wait at all (its caller falls back).
+	noWait bool
 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("GitHub's rate limit is spent (%d requests left, kept in reserve); it resets at %s, in %s, beyond the time this run may wait",
-		e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
+	what := "rate limit"
+	if e.Resource != "" && e.Resource != resourceCore {
+		what = e.Resource + " rate limit"
+	}
+	why := "beyond the time this run may wait"
+	if e.noWait {
+		why = "and this request does not wait for it"
+	}
+	return fmt.Sprintf("GitHub's %s is spent (%d requests left, kept in reserve); it resets at %s, in %s, %s",
+		what, e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second), why)
 }
 
 // IsBudget reports whether err is a spent rate limit.

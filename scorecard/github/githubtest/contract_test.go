@@ -250,6 +250,8 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 			r.Empty, r.Files, r.Pulls = true, nil, nil
 		case 3:
 			r.Archived = true
+		case 4, 7: // too few on this branch for the search: asked per repository
+			r.DefaultBranch = "trunk"
 		}
 		srv.AddRepo("acme", r)
 	}
@@ -296,6 +298,15 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 	if _, err := badInst.Readme(ctx, "acme", "svc-000"); err == nil {
 		t.Fatal("unknown installation accepted")
 	}
+	// The search's refusals: no q, past the first 1,000 results, a
+	// secondary limit, its own budget spent.
+	searchURL := srv.URL + "/search/issues?q=org%3Aacme+is%3Apr&per_page=100"
+	get(t, srv.URL+"/search/issues?sort=updated")
+	get(t, searchURL+"&page=11")
+	srv.Inject(githubtest.Fault{Path: "/search/issues", Status: 403, Secondary: true, RetryAfter: "60"})
+	get(t, searchURL)
+	srv.SetSearchRate(0, time.Now().Add(time.Minute))
+	get(t, searchURL)
 	srv.SetRate(0, time.Now().Add(time.Hour))
 	if _, err := bad.Readme(ctx, "acme", "svc-000"); err == nil {
 		t.Fatal("spent budget accepted")
@@ -318,6 +329,7 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 		"GET /repos/{owner}/{repo}/branches/{branch}/protection 200", "GET /repos/{owner}/{repo}/branches/{branch}/protection 304",
 		"GET /repos/{owner}/{repo}/branches/{branch}/protection 404", "GET /repos/{owner}/{repo}/branches/{branch}/protection 403",
 		"GET /repos/{owner}/{repo}/rules/branches/{branch} 200", "GET /repos/{owner}/{repo}/rules/branches/{branch} 304",
+		"GET /search/issues 200", "GET /search/issues 422", "GET /search/issues 403",
 		"GET /repos/{owner}/{repo}/teams 200", "GET /repos/{owner}/{repo}/contents/{path} 200", "GET /repos/{owner}/{repo}/contents/{path} 404",
 	} {
 		if !covered[want] {

@@ -4,7 +4,8 @@
 // API. It answers as GitHub does: response shapes from GitHub's OpenAPI
 // description, {"message", "documentation_url"} errors, Link pagination,
 // ETags with 304s, x-ratelimit-* headers over a budget that 304s do not
-// spend and that ends in 403 "API rate limit exceeded", App JWTs and
+// spend and that ends in 403 "API rate limit exceeded", the issue search
+// with its own budget of 30 a minute (search.go), App JWTs and
 // installation tokens with permissions, and 301 for renamed repositories.
 // It injects faults on demand (a missing permission, secondary rate
 // limits, 5xx, latency) and records every request.
@@ -67,6 +68,7 @@ type Repo struct {
 	org      string
 	created  time.Time
 	oldNames []string
+	renamed  time.Time // when it last got a new name
 }
 
 // Pull is a pull request. Closed ones have ClosedAt; merged ones MergedAt.
@@ -185,6 +187,7 @@ type Server struct {
 	resetAt      time.Time
 	window       time.Duration
 	issued       int
+	search       searchState
 }
 
 type installTok struct {
@@ -236,11 +239,13 @@ func NewServer(opts ...Option) *Server {
 		now: time.Now, tokens: map[string]bool{DefaultToken: true}, apps: map[int64]*App{},
 		installTok: map[string]installTok{}, tokenTTL: time.Hour, orgs: map[string]string{},
 		repos: map[int64]*Repo{}, byName: map[string]*Repo{}, byOldName: map[string]*Repo{}, limit: 5000, remaining: 5000, window: time.Hour,
+		search: searchState{limit: DefaultSearchLimit, remaining: DefaultSearchLimit, window: time.Minute},
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	s.resetAt = s.now().Add(s.window).Truncate(time.Second)
+	s.search.resetAt = s.now().Add(s.search.window).Truncate(time.Second)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orgs/{org}/repos", s.authed(s.listRepos))
 	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repo(s.getRepo))
@@ -253,6 +258,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /repositories/{id}/{rest...}", s.byID)
 	mux.HandleFunc("GET /repositories/{id}", s.byID)
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.accessToken)
+	mux.HandleFunc("GET /search/issues", s.authed(s.searchIssues))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, "Not Found")
 	})
@@ -283,7 +289,7 @@ func (s *Server) AddRepo(org string, r Repo) {
 		s.orgs[strings.ToLower(org)] = org
 	}
 	if old := s.find(org, r.Name); old != nil {
-		r.id, r.created, r.oldNames = old.id, old.created, old.oldNames
+		r.id, r.created, r.oldNames, r.renamed = old.id, old.created, old.oldNames, old.renamed
 		for _, n := range r.oldNames {
 			s.byOldName[nameKey(org, n)] = &r
 		}
@@ -346,6 +352,7 @@ func (s *Server) RenameRepo(org, old, name string) bool {
 		return false
 	}
 	r.oldNames = append(r.oldNames, r.Name)
+	r.renamed = s.now()
 	delete(s.byName, nameKey(r.org, r.Name))
 	s.byOldName[nameKey(r.org, r.Name)] = r
 	r.Name = name
@@ -491,11 +498,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		rw := &recorder{header: http.Header{}}
 		counted := !strings.HasPrefix(r.URL.Path, "/app/")
+		res := resourceOf(r.URL.Path)
 		switch {
 		case f != nil && f.Status != 0:
 			rec.Fault = "status " + strconv.Itoa(f.Status)
-			s.injected(rw, f)
-		case counted && s.spent():
+			s.injected(rw, f, res)
+		case counted && res == "search" && s.searchSpent():
+			s.searchHeaders(rw.header, false)
+			s.fail(rw, http.StatusForbidden, s.searchRefusal(r))
+		case counted && res == "core" && s.spent():
 			s.rateHeaders(rw.header, false)
 			rw.header.Set("x-ratelimit-remaining", "0")
 			s.fail(rw, http.StatusForbidden, "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.")
@@ -517,7 +528,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 		}
 		if counted && rw.header.Get("x-ratelimit-remaining") == "" {
-			s.rateHeaders(rw.header, status != http.StatusNotModified && status != http.StatusUnauthorized)
+			spend := status != http.StatusNotModified && status != http.StatusUnauthorized
+			if res == "search" {
+				s.searchHeaders(rw.header, spend)
+			} else {
+				s.rateHeaders(rw.header, spend)
+			}
 		}
 		for k, v := range rw.header {
 			w.Header()[k] = v
@@ -537,7 +553,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) injected(w http.ResponseWriter, f *Fault) {
+func (s *Server) injected(w http.ResponseWriter, f *Fault, res string) {
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
@@ -555,7 +571,11 @@ func (s *Server) injected(w http.ResponseWriter, f *Fault) {
 	default:
 		msg = http.StatusText(f.Status)
 	}
-	s.rateHeaders(w.Header(), false)
+	if res == "search" {
+		s.searchHeaders(w.Header(), false)
+	} else {
+		s.rateHeaders(w.Header(), false)
+	}
 	s.fail(w, f.Status, msg)
 }
 

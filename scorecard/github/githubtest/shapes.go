@@ -57,7 +57,7 @@ func (s *Server) minimalRepo(r *Repo, id identity) map[string]any {
 		"has_issues": true, "has_projects": true, "has_wiki": false, "has_pages": false, "has_downloads": true,
 		"has_discussions": false, "archived": r.Archived, "disabled": false,
 		"visibility": map[bool]string{true: "private", false: "public"}[r.Private],
-		"pushed_at":  ts(r.PushedAt), "created_at": ts(r.created), "updated_at": ts(r.PushedAt),
+		"pushed_at":  ts(r.PushedAt), "created_at": ts(r.created), "updated_at": ts(laterOf(r.PushedAt, r.renamed)),
 		"allow_forking": true, "web_commit_signoff_required": false, "forks": 0, "open_issues": 0, "watchers": 0,
 		"license": nil, "mirror_url": nil,
 	}
@@ -84,6 +84,13 @@ func (s *Server) fullRepo(r *Repo, id identity) map[string]any {
 		m["default_branch"] = "main" // the schema requires one
 	}
 	return m
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func nullable(s string) any {
@@ -175,5 +182,34 @@ func (s *Server) team(r *Repo, t TeamAccess, i int) map[string]any {
 		"name": t.Slug, "slug": t.Slug, "description": nil, "privacy": "closed", "notification_setting": "notifications_enabled",
 		"permission": p, "members_url": api + "/members{/member}", "repositories_url": api + "/repos", "parent": nil, "type": "organization",
 		"permissions": map[string]any{"admin": p == "admin", "maintain": p == "admin" || p == "maintain", "push": p != "pull" && p != "triage", "triage": p != "pull", "pull": true},
+	}
+}
+
+// searchItem is a pull request as GET /search/issues finds it: an issue
+// (issue-search-result-item) with a pull_request link and its merge time.
+// name is the repository's name as the index knows it.
+func (s *Server) searchItem(r *Repo, name string, p Pull) map[string]any {
+	repoAPI := fmt.Sprintf("%s/repos/%s/%s", s.URL, r.org, name)
+	issue := fmt.Sprintf("%s/issues/%d", repoAPI, p.Number)
+	html := fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.org, name, p.Number)
+	state := "open"
+	var closed, merged any
+	if c := closedAt(p); c != nil {
+		state, closed = "closed", ts(*c)
+	}
+	if p.MergedAt != nil {
+		merged = ts(*p.MergedAt)
+	}
+	return map[string]any{
+		"url": issue, "repository_url": repoAPI, "labels_url": issue + "/labels{/name}", "comments_url": issue + "/comments",
+		"events_url": issue + "/events", "html_url": html, "id": r.id*1000 + int64(p.Number), "node_id": fmt.Sprintf("PR_kwDO%d", p.Number),
+		"number": p.Number, "title": pullTitle(p), "user": s.simpleUser("dev", 7, "User"), "labels": []any{}, "state": state,
+		"locked": false, "assignee": nil, "assignees": []any{}, "milestone": nil, "comments": 0,
+		"created_at": ts(p.CreatedAt), "updated_at": ts(p.UpdatedAt), "closed_at": closed, "active_lock_reason": nil,
+		"author_association": "MEMBER", "draft": false, "state_reason": nil, "score": 1.0, "timeline_url": issue + "/timeline",
+		"pull_request": map[string]any{
+			"url": fmt.Sprintf("%s/pulls/%d", repoAPI, p.Number), "html_url": html, "diff_url": html + ".diff", "patch_url": html + ".patch",
+			"merged_at": merged,
+		},
 	}
 }
