@@ -201,3 +201,17 @@ func TestColumnsAgreeWithMaps(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSplitCatalog: the one pass over a catalog file that cuts it
+// into pieces and reads its keys and identifiers, before any decoding; a
+// streamed check cannot start writing before it ends.
+func BenchmarkSplitCatalog(b *testing.B) {
+	data := syntheticCatalog(10_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := SplitCatalog(data, 160<<10); !ok {
+			b.Fatal("not split")
+		}
+	}
+}
