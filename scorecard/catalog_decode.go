@@ -110,6 +110,8 @@ type arrayScan struct {
 	// where the key is absent or its value not a string.
 	names       bool
 	ids, titles [][]byte
+	// emit, when set, is given each piece as soon as it is cut.
+	emit func(piece)
 }
 
 // entityKey reports whether key is one of Entity's JSON keys, spelt as
@@ -233,6 +235,9 @@ func scanArray(data []byte, k int, scan *arrayScan) ([]piece, bool) {
 				}
 				if cur.n > 0 {
 					pieces = append(pieces, cur)
+					if scan != nil && scan.emit != nil {
+						scan.emit(cur)
+					}
 				}
 				return pieces, true
 			}
@@ -253,6 +258,9 @@ func scanArray(data []byte, k int, scan *arrayScan) ([]piece, bool) {
 				elemStart = -1
 				if cur.end-cur.start >= target {
 					pieces = append(pieces, cur)
+					if scan != nil && scan.emit != nil {
+						scan.emit(cur)
+					}
 					cur = piece{first: cur.first + cur.n, start: -1}
 				}
 			}

@@ -32,6 +32,15 @@ type CatalogPieces struct {
 // written without escapes. What it does not look at (a value of the wrong
 // type, a malformed number) is found when that piece is decoded.
 func SplitCatalog(data []byte, size int) (*CatalogPieces, bool) {
+	return SplitCatalogFunc(data, size, nil)
+}
+
+// SplitCatalogFunc is SplitCatalog, giving each piece to each (when it is
+// not nil) as soon as it is cut, in order, from the calling goroutine: a
+// streamed check decodes the first pieces while the cut goes on. What the
+// pieces are worth is only known when it returns: a piece given to each
+// belongs to a catalog that may yet be refused.
+func SplitCatalogFunc(data []byte, size int, each func(Piece)) (*CatalogPieces, bool) {
 	start := skipSpace(data, 0)
 	if start >= int64(len(data)) {
 		return nil, false
@@ -49,6 +58,13 @@ func SplitCatalog(data []byte, size int) (*CatalogPieces, bool) {
 		arr = r.Entities
 	}
 	scan := arrayScan{names: true}
+	if each != nil {
+		n := 0
+		scan.emit = func(p piece) {
+			each(Piece{data: arr, p: p, Index: n})
+			n++
+		}
+	}
 	pieces, ok := scanArray(arr, max(1, len(arr)/max(size, 1)), &scan)
 	if !ok || scan.otherKeys || len(scan.ids) == 0 {
 		return nil, false
@@ -98,18 +114,41 @@ func (c *CatalogPieces) Entities() int { return len(c.ids) }
 // First is the position in the catalog of piece i's first entity.
 func (c *CatalogPieces) First(i int) int { return c.pieces[i].first }
 
+// Size is the length of piece i's JSON, in bytes.
+func (c *CatalogPieces) Size(i int) int { return c.pieces[i].end - c.pieces[i].start }
+
 // Has reports whether some entity's identifier is id.
 func (c *CatalogPieces) Has(id string) bool { _, ok := c.index[id]; return ok }
 
-// Decode decodes piece i into a catalog of its entities. buf is scratch
+// Piece returns piece i.
+func (c *CatalogPieces) Piece(i int) Piece { return Piece{data: c.data, p: c.pieces[i], Index: i} }
+
+// Decode decodes piece i into a catalog of its entities (Piece.Decode).
+func (c *CatalogPieces) Decode(i int, buf []byte) (*Catalog, []byte, error) {
+	return c.Piece(i).Decode(buf)
+}
+
+// Piece is a run of whole entities of a catalog, which decodes on its own.
+type Piece struct {
+	data  []byte
+	p     piece
+	Index int // its place among the catalog's pieces
+}
+
+// First is the position in the catalog of the piece's first entity.
+func (p Piece) First() int { return p.p.first }
+
+// Size is the length of the piece's JSON, in bytes.
+func (p Piece) Size() int { return p.p.end - p.p.start }
+
+// Decode decodes the piece into a catalog of its entities. buf is scratch
 // space for the decoder, returned grown for the next call. An error means
 // the catalog is not well formed there: ParseCatalog says where and why.
-func (c *CatalogPieces) Decode(i int, buf []byte) (*Catalog, []byte, error) {
-	p := c.pieces[i]
+func (p Piece) Decode(buf []byte) (*Catalog, []byte, error) {
 	var ents []Entity
-	buf, ok := decodePiece(c.data, p, buf, &ents)
+	buf, ok := decodePiece(p.data, p.p, buf, &ents)
 	if !ok {
-		return nil, buf, fmt.Errorf("entities #%d to #%d do not decode", p.first+1, p.first+p.n)
+		return nil, buf, fmt.Errorf("entities #%d to #%d do not decode", p.p.first+1, p.p.first+p.p.n)
 	}
 	cat, err := NewCatalog(ents)
 	if err != nil {

@@ -137,18 +137,22 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			cf.Only = services // decode only where they are
 			src = cf
 		case o.streams(services) && !e.whole:
-			pieces, ok, err := files.ReadCatalogPieces(cf.Catalog, streamPiece)
+			data, ok, err := files.ReadJSONCatalog(cf.Catalog)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 				return exitUsage
 			}
 			if ok {
-				defer tuneGC(e.getenv, cf.Catalog, 2, 64<<20)()
-				return runCheckStream(ctx, e, &o, cf, pieces, now)
+				restore := tuneGC(e.getenv, cf.Catalog, 2, 16<<20, 32<<20)
+				code, streamed := runCheckStream(ctx, e, &o, cf, data, now)
+				restore()
+				if streamed {
+					return code
+				}
 			}
-			// Read whole: that says what is wrong with it.
+			// Read whole: that says what is wrong with the catalog.
 		}
-		defer tuneGC(e.getenv, cf.Catalog, 4.5, 0)()
+		defer tuneGC(e.getenv, cf.Catalog, 4.5, 0, 64<<20)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)
@@ -156,7 +160,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
-	st, code := o.setup(ctx, e, b, now)
+	st, code := o.setup(ctx, e, e.stderr, b, now)
 	if st == nil {
 		return code
 	}
@@ -233,16 +237,16 @@ type checkSetup struct {
 	cfg      *settings
 }
 
-// setup says the bundle's findings and picks the scorecards, exemptions
-// and levels to gate on. A nil setup ends the command with the code; else
+// setup says the bundle's findings on w and picks the scorecards,
+// exemptions and levels to gate on. A nil setup ends the command with the code; else
 // code is exitUsage when some scorecard was rejected, and exitOK.
-func (o *checkOpts) setup(ctx context.Context, e *env, b *scorecard.Bundle, now time.Time) (*checkSetup, int) {
+func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard.Bundle, now time.Time) (*checkSetup, int) {
 	code := exitOK
 	for _, f := range b.Findings {
-		fmt.Fprintln(e.stderr, f)
+		fmt.Fprintln(w, f)
 	}
 	if len(b.Findings.Errors()) > 0 {
-		fmt.Fprintf(e.stderr, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
+		fmt.Fprintf(w, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
 		code = exitUsage
 	}
 	st := &checkSetup{scs: b.Scorecards}
@@ -256,7 +260,7 @@ func (o *checkOpts) setup(ctx context.Context, e *env, b *scorecard.Bundle, now 
 			}
 		}
 		if len(st.scs) == 0 {
-			fmt.Fprintf(e.stderr, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
+			fmt.Fprintf(w, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
 			return nil, exitUsage
 		}
 	}
@@ -267,18 +271,18 @@ func (o *checkOpts) setup(ctx context.Context, e *env, b *scorecard.Bundle, now 
 	st.cfg = cfg
 	notes, terr := checkTargets(cfg.jobs.TargetLevel, b.Scorecards)
 	for _, n := range notes {
-		fmt.Fprintf(e.stderr, "prodready: %s\n", n)
+		fmt.Fprintf(w, "prodready: %s\n", n)
 	}
 	if terr != nil {
-		fmt.Fprintf(e.stderr, "prodready check: %v\n", terr)
+		fmt.Fprintf(w, "prodready check: %v\n", terr)
 		return nil, exitUsage
 	}
-	xs, ok := loadExemptions(e.stderr, cfg.exemptions, now)
+	xs, ok := loadExemptions(w, cfg.exemptions, now)
 	if !ok {
-		fmt.Fprintln(e.stderr, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
+		fmt.Fprintln(w, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")
 		return nil, exitUsage
 	}
-	st.xs = append(xs, approvedExemptions(ctx, e.stderr, cfg, now)...)
+	st.xs = append(xs, approvedExemptions(ctx, w, cfg, now)...)
 	st.minRanks = make([]int, len(st.scs))
 	if o.minLevel != "" {
 		var all []string
@@ -289,12 +293,12 @@ func (o *checkOpts) setup(ctx context.Context, e *env, b *scorecard.Bundle, now 
 			all = append(all, sc.LevelNames()...)
 		}
 		if !defined {
-			fmt.Fprintf(e.stderr, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
+			fmt.Fprintf(w, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
 			return nil, exitUsage
 		}
 		for i, sc := range st.scs {
 			if st.minRanks[i] < 0 {
-				fmt.Fprintf(e.stderr, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
+				fmt.Fprintf(w, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,54 @@ func TestCheckServiceDecodesItsPiece(t *testing.T) {
 	code, _, errs = cli(t, nil, "check", "paymnts-api-00000", "--catalog", clean, "--now", fixedNow)
 	if code != exitUsage || !strings.Contains(errs, "did you mean") || !strings.Contains(errs, "payments-api-00000") {
 		t.Fatalf("exit %d, stderr:\n%s", code, head(errs, 10))
+	}
+}
+
+// TestCheckStreamRefusedLate: a catalog the cut refuses only near its end
+// (a key of its last entities, a repeated identifier), after pieces were
+// already being worked on, is read whole: check says exactly what the
+// whole path says, once, and writes nothing of the refused pass.
+func TestCheckStreamRefusedLate(t *testing.T) {
+	path := scaledCatalog(t, 3000)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	cases := map[string]func(l [][]byte){
+		"a top-level property": func(l [][]byte) {
+			l[2998] = bytes.Replace(l[2998], []byte(`{"identifier"`), []byte(`{"readme":"x","identifier"`), 1)
+		},
+		"a repeated identifier": func(l [][]byte) {
+			id := regexp.MustCompile(`"identifier":"[^"]*"`)
+			l[2998] = id.ReplaceAll(l[2998], id.Find(l[1]))
+		},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			l := make([][]byte, len(lines))
+			for i := range lines {
+				l[i] = bytes.Clone(lines[i])
+			}
+			mutate(l)
+			p := writeFile(t, "catalog.json", string(bytes.Join(l, []byte("\n"))))
+			if _, ok, _ := files.ReadCatalogPieces(p, streamPiece); ok {
+				t.Fatal("the cut takes the mutated catalog; the test would not test the late refusal")
+			}
+			args := []string{"check", "--catalog", p, "--now", fixedNow, "--format", "json"}
+			run := func(whole bool) (int, string, string) {
+				var out, errb bytes.Buffer
+				e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, whole: whole}
+				return run(context.Background(), e, args), out.String(), errb.String()
+			}
+			wc, wout, werr := run(true)
+			sc, sout, serr := run(false)
+			if sc != wc || sout != wout || serr != werr {
+				t.Fatalf("streamed: exit %d, %d bytes, stderr:\n%s\nwhole: exit %d, %d bytes, stderr:\n%s", sc, len(sout), head(serr, 8), wc, len(wout), head(werr, 8))
+			}
+			if strings.Count(serr, "prodready: reading") != 1 {
+				t.Errorf("reading said %d times:\n%s", strings.Count(serr, "prodready: reading"), head(serr, 8))
+			}
+		})
 	}
 }

@@ -120,6 +120,17 @@ func readCatalog(path string, only []string) (*scorecard.Catalog, error) {
 // directory, and for a catalog that ReadCatalog should read whole to say
 // what is wrong with it.
 func ReadCatalogPieces(path string, size int) (pieces *scorecard.CatalogPieces, ok bool, err error) {
+	data, ok, err := ReadJSONCatalog(path)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	pieces, ok = scorecard.SplitCatalog(data, size)
+	return pieces, ok, nil
+}
+
+// ReadJSONCatalog reads the catalog at path when it is one JSON file; ok
+// is false for a YAML file or a directory, which ReadCatalog reads.
+func ReadJSONCatalog(path string) (data []byte, ok bool, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("read catalog: %w", err)
@@ -127,15 +138,11 @@ func ReadCatalogPieces(path string, size int) (pieces *scorecard.CatalogPieces, 
 	if info.IsDir() {
 		return nil, false, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err = os.ReadFile(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("read catalog: %w", err)
 	}
-	if isYAML(path, data) {
-		return nil, false, nil
-	}
-	pieces, ok = scorecard.SplitCatalog(data, size)
-	return pieces, ok, nil
+	return data, !isYAML(path, data), nil
 }
 
 // ReadCatalog reads a catalog: a JSON file (see scorecard.ParseCatalog), a
