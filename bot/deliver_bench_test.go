@@ -48,14 +48,16 @@ func dgNewScale(tb testing.TB, n, teams int) *dgScale {
 	return s
 }
 
-func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time) *Jobs {
+// jobs builds the jobs over the emulator, pacing each channel at perChannel
+// (0: Slack's one message per second).
+func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time, perChannel time.Duration) *Jobs {
 	tb.Helper()
 	st, err := history.OpenSQLite(context.Background(), db, history.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir()},
+	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir(), Delivery: DeliveryOptions{PerChannel: perChannel}},
 		JobDeps{Source: s.src, Store: st, Slack: NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), Now: now})
 	if err != nil {
 		tb.Fatal(err)
@@ -77,7 +79,7 @@ func (s *dgScale) ratelimited() int {
 // 200 channels, at one message per second per channel.
 func BenchmarkDeliver200Notices(b *testing.B) {
 	s := dgNewScale(b, 10000, 200)
-	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now)
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now, 0) // Slack's pace: what this benchmark is about
 	snap, _, err := j.refresh(context.Background(), time.Now())
 	if err != nil {
 		b.Fatal(err)
@@ -114,7 +116,7 @@ func BenchmarkDeliver200Notices(b *testing.B) {
 // last notices, render and deliver 200 notices.
 func BenchmarkTeamNoticesJob(b *testing.B) {
 	s := dgNewScale(b, 10000, 200)
-	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now)
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now, noPacing)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out, err := j.Run(context.Background(), JobNotices, RunOptions{Force: true})
@@ -135,7 +137,7 @@ func TestDigestAtScaleFitsSlack(t *testing.T) {
 		t.Skip("10,000 services")
 	}
 	s := dgNewScale(t, 10000, 200)
-	j := s.jobs(t, filepath.Join(t.TempDir(), "h.db"), time.Now)
+	j := s.jobs(t, filepath.Join(t.TempDir(), "h.db"), time.Now, 0)
 	for _, job := range []string{JobWeekly, JobNotices} {
 		out, err := j.Run(context.Background(), job, RunOptions{})
 		if err != nil {
@@ -157,7 +159,7 @@ func BenchmarkWeeklyReportJob(b *testing.B) {
 	s := dgNewScale(b, 10000, 200)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	clock := &dgClock{now: now.AddDate(0, 0, -7)}
-	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), clock.Now)
+	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), clock.Now, noPacing)
 	if _, err := j.Run(context.Background(), JobWeekly, RunOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -168,10 +170,13 @@ func BenchmarkWeeklyReportJob(b *testing.B) {
 		if err != nil || out.Sent != 1 {
 			b.Fatalf("sent %d: %v", out.Sent, err)
 		}
-		// Slack's one message per second per channel is not the job's cost:
-		// the report channel's window closes off the clock.
-		b.StopTimer()
-		time.Sleep(time.Second)
-		b.StartTimer()
 	}
 }
+
+// noPacing is the per-channel pace of the job benchmarks: Slack's one
+// message per second per channel is not a job's cost (the weekly report
+// posts its digest and the chart in its thread to one channel, and waited
+// a second between them), so they pace at a millisecond. The emulator does
+// not limit the report channel, and each team channel gets one notice a
+// run. BenchmarkDeliver200Notices keeps Slack's pace.
+const noPacing = time.Millisecond
