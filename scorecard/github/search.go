@@ -43,6 +43,11 @@ const (
 // may lack any match, so none of it settles anything.
 var errIncomplete = errors.New("GitHub's search timed out before it found every match (incomplete_results)")
 
+// errUnsorted: the results did not come newest update first, as asked.
+// Settling a repository relies on that order (nothing below an item was
+// updated after it), so such an answer settles nothing.
+var errUnsorted = errors.New("the results were not sorted by update, newest first, as asked")
+
 // searchItem is what the collector reads of one search result.
 type searchItem struct {
 	ID            int64     `json:"id"`
@@ -171,6 +176,9 @@ func (r *run) searchBranch(ctx context.Context, branch string, group []repoItem)
 				continue
 			}
 			seen[it.ID] = true
+			if !floor.IsZero() && it.UpdatedAt.After(floor) {
+				return nil, page, fmt.Errorf("search the merged pull requests into %s (page %d): %w", branch, page, errUnsorted)
+			}
 			if floor.IsZero() || it.UpdatedAt.Before(floor) {
 				floor = it.UpdatedAt
 			}

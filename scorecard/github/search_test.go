@@ -1,11 +1,15 @@
 package github_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -471,5 +475,53 @@ func TestSearchResultsMovingWhilePaged(t *testing.T) {
 				t.Errorf("%d /pulls requests; want %d", n, tc.pulls)
 			}
 		})
+	}
+}
+
+// A stand-in that does not sort its results as asked (newest update
+// first) settles nothing: settling relies on that order, so the
+// collector falls back to one request per repository, with the same
+// values and one warning, rather than keep a merge that is not the last.
+func TestSearchUnsortedFallsBack(t *testing.T) {
+	srv := githubtest.NewServer()
+	defer srv.Close()
+	want := fleet(srv, "svc", "main", 25, func(i int) int { return 1 + i*3 })
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := httputil.NewSingleHostReverseProxy(target)
+	p.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Path != "/search/issues" || resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		var page map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+			return err
+		}
+		resp.Body.Close()
+		items, _ := page["items"].([]any)
+		slices.Reverse(items) // oldest first
+		b, err := json.Marshal(page)
+		if err != nil {
+			return err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", fmt.Sprint(len(b)))
+		resp.Header.Del("Etag")
+		return nil
+	}
+	cl, err := github.New(github.Config{BaseURL: httptestServer(t, p), Token: githubtest.DefaultToken, RetryWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := collect(t, srv, &github.Collector{Client: cl, Org: "acme"})
+	sameFacts(t, freshness(f), want)
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "not sorted") {
+		t.Errorf("warnings %q; want one saying the search was not sorted", f.Warnings)
+	}
+	if n := srv.CountPath("/pulls"); n != 25 {
+		t.Errorf("%d per-repository /pulls requests; want 25", n)
 	}
 }
