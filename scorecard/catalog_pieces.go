@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"unicode/utf8"
-
-	fastjson "github.com/goccy/go-json"
 )
 
 // CatalogPieces is a JSON catalog cut into pieces of whole entities that
@@ -41,21 +39,9 @@ func SplitCatalog(data []byte, size int) (*CatalogPieces, bool) {
 // pieces are worth is only known when it returns: a piece given to each
 // belongs to a catalog that may yet be refused.
 func SplitCatalogFunc(data []byte, size int, each func(Piece)) (*CatalogPieces, bool) {
-	start := skipSpace(data, 0)
-	if start >= int64(len(data)) {
+	arr, ok := entitiesArray(data)
+	if !ok {
 		return nil, false
-	}
-	arr := data[start:]
-	if arr[0] == '{' {
-		var r struct {
-			OK         *bool               `json:"ok"`
-			Entities   fastjson.RawMessage `json:"entities"`
-			Scorecards fastjson.RawMessage `json:"scorecards"`
-		}
-		if fastjson.Unmarshal(arr, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil || len(r.Entities) == 0 {
-			return nil, false
-		}
-		arr = r.Entities
 	}
 	scan := arrayScan{names: true}
 	if each != nil {

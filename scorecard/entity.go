@@ -423,21 +423,9 @@ type catalogInput struct{ data []byte }
 // with positions; that parser is slower, but runs only on the error path.
 // other is set when some entity has a key that is not Entity's own.
 func fastCatalog(data []byte) (ents []Entity, other, ok bool) {
-	start := skipSpace(data, 0)
-	if start >= int64(len(data)) {
+	arr, ok := entitiesArray(data)
+	if !ok {
 		return nil, false, false
-	}
-	arr := data[start:]
-	if arr[0] == '{' {
-		var r struct {
-			OK         *bool               `json:"ok"`
-			Entities   fastjson.RawMessage `json:"entities"`
-			Scorecards json.RawMessage     `json:"scorecards"`
-		}
-		if fastjson.Unmarshal(arr, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil || len(r.Entities) == 0 {
-			return nil, false, false
-		}
-		arr = r.Entities
 	}
 	var scan arrayScan
 	ents, ok = decodeArray(arr, parallelDecodeFrom, &scan)
@@ -446,6 +434,33 @@ func fastCatalog(data []byte) (ents []Entity, other, ok bool) {
 		return nil, false, false
 	}
 	return ents, scan.otherKeys, true
+}
+
+// entitiesArray returns the JSON array of a catalog's entities: the whole
+// of data, or the "entities" of Port's {"ok": true, "entities": [...]}.
+// It answers false for anything else (scorecard definitions, Port's
+// refusal), which the careful parser explains.
+func entitiesArray(data []byte) ([]byte, bool) {
+	start := skipSpace(data, 0)
+	if start >= int64(len(data)) {
+		return nil, false
+	}
+	arr := data[start:]
+	switch arr[0] {
+	case '[':
+		return arr, true
+	case '{':
+		var r struct {
+			OK         *bool               `json:"ok"`
+			Entities   fastjson.RawMessage `json:"entities"`
+			Scorecards fastjson.RawMessage `json:"scorecards"`
+		}
+		if fastjson.Unmarshal(arr, &r) != nil || (r.OK != nil && !*r.OK) || r.Scorecards != nil || len(r.Entities) == 0 {
+			return nil, false
+		}
+		return r.Entities, true
+	}
+	return nil, false
 }
 
 type catalogParser struct {

@@ -92,13 +92,8 @@ func TestCheckStreamedAsWhole(t *testing.T) {
 			name := fmt.Sprintf("%s exemptions=%v", strings.Join(args, " "), withXs)
 			t.Run(name, func(t *testing.T) {
 				args := append([]string{"check", "--catalog", cat, "--now", fixedNow}, args...)
-				run := func(whole bool) (int, string, string) {
-					var out, errb bytes.Buffer
-					e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }, whole: whole}
-					return run(context.Background(), e, args), out.String(), errb.String()
-				}
-				wc, wout, werr := run(true)
-				sc, sout, serr := run(false)
+				wc, wout, werr := cliRead(vars, true, args...)
+				sc, sout, serr := cliRead(vars, false, args...)
 				if sc != wc {
 					t.Errorf("exit %d streamed, %d whole", sc, wc)
 				}
@@ -117,6 +112,14 @@ func TestCheckStreamedAsWhole(t *testing.T) {
 			})
 		}
 	}
+}
+
+// cliRead runs the command as cli does, reading a catalog file whole or,
+// where check can, in pieces.
+func cliRead(vars map[string]string, whole bool, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }, whole: whole}
+	return run(context.Background(), e, args), out.String(), errb.String()
 }
 
 func firstDiff(a, b string) int {
@@ -228,13 +231,8 @@ func TestCheckStreamRefusedLate(t *testing.T) {
 				t.Fatal("the cut takes the mutated catalog; the test would not test the late refusal")
 			}
 			args := []string{"check", "--catalog", p, "--now", fixedNow, "--format", "json"}
-			run := func(whole bool) (int, string, string) {
-				var out, errb bytes.Buffer
-				e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, whole: whole}
-				return run(context.Background(), e, args), out.String(), errb.String()
-			}
-			wc, wout, werr := run(true)
-			sc, sout, serr := run(false)
+			wc, wout, werr := cliRead(nil, true, args...)
+			sc, sout, serr := cliRead(nil, false, args...)
 			if sc != wc || sout != wout || serr != werr {
 				t.Fatalf("streamed: exit %d, %d bytes, stderr:\n%s\nwhole: exit %d, %d bytes, stderr:\n%s", sc, len(sout), head(serr, 8), wc, len(wout), head(werr, 8))
 			}

@@ -3,7 +3,6 @@ package githubtest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -427,25 +426,7 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 		return
 	}
 	reachable := min(len(hits), searchCap)
-	last := max((reachable+per-1)/per, 1)
-	link := func(p int, rel string) string {
-		q2 := url.Values{}
-		for k, v := range q {
-			q2[k] = v
-		}
-		q2.Set("page", strconv.Itoa(p))
-		return fmt.Sprintf(`<%s%s?%s>; rel="%s"`, s.URL, r.URL.Path, q2.Encode(), rel)
-	}
-	var links []string
-	if pg < last {
-		links = append(links, link(pg+1, "next"), link(last, "last"))
-	}
-	if pg > 1 {
-		links = append(links, link(1, "first"), link(min(pg-1, last), "prev"))
-	}
-	if len(links) > 0 {
-		w.Header().Set("Link", strings.Join(links, ", "))
-	}
+	s.setLinks(w, r, q, pg, max((reachable+per-1)/per, 1))
 	lo := min((pg-1)*per, reachable)
 	hi := min(lo+per, reachable)
 	items := make([]map[string]any, 0, hi-lo)

@@ -862,25 +862,7 @@ func page[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) (
 		}
 		pg = n
 	}
-	last := max((len(items)+per-1)/per, 1)
-	link := func(p int, rel string) string {
-		q2 := url.Values{}
-		for k, v := range q {
-			q2[k] = v
-		}
-		q2.Set("page", strconv.Itoa(p))
-		return fmt.Sprintf(`<%s%s?%s>; rel="%s"`, s.URL, r.URL.Path, q2.Encode(), rel)
-	}
-	var links []string
-	if pg < last {
-		links = append(links, link(pg+1, "next"), link(last, "last"))
-	}
-	if pg > 1 {
-		links = append(links, link(1, "first"), link(min(pg-1, last), "prev"))
-	}
-	if len(links) > 0 {
-		w.Header().Set("Link", strings.Join(links, ", "))
-	}
+	s.setLinks(w, r, q, pg, max((len(items)+per-1)/per, 1))
 	lo := min((pg-1)*per, len(items))
 	hi := min(lo+per, len(items))
 	return items[lo:hi], true
@@ -1094,4 +1076,27 @@ func (s *Server) teams(w http.ResponseWriter, r *http.Request, id identity, rp *
 		out[i] = s.team(rp, t, i)
 	}
 	s.reply(w, http.StatusOK, out)
+}
+
+// setLinks sets the Link header of page pg of last, as GitHub does: next
+// and last after any page but the last, first and prev after the first.
+func (s *Server) setLinks(w http.ResponseWriter, r *http.Request, q url.Values, pg, last int) {
+	link := func(p int, rel string) string {
+		q2 := url.Values{}
+		for k, v := range q {
+			q2[k] = v
+		}
+		q2.Set("page", strconv.Itoa(p))
+		return fmt.Sprintf(`<%s%s?%s>; rel="%s"`, s.URL, r.URL.Path, q2.Encode(), rel)
+	}
+	var links []string
+	if pg < last {
+		links = append(links, link(pg+1, "next"), link(last, "last"))
+	}
+	if pg > 1 {
+		links = append(links, link(1, "first"), link(min(pg-1, last), "prev"))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
 }
