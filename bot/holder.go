@@ -92,8 +92,9 @@ func NewEvaluated(b *scorecard.Bundle, now time.Time) *Evaluated {
 			s.teamNames = append(s.teamNames, byID[id].Name)
 		}
 	}
-	// Built now rather than on the first misspelling, so no answer waits for it.
-	b.Catalog.NameIndex()
+	// Built now rather than on the first lookup or misspelling, so no
+	// answer waits for them.
+	b.Catalog.Index()
 	s.teamsNear = scorecard.NewNameIndex(s.teamNames)
 	return s
 }

@@ -179,3 +179,21 @@ func FuzzSplitCatalog(f *testing.F) {
 		}
 	})
 }
+
+// Index builds the lookups a server must not build while answering.
+func TestCatalogIndexBuildsLookups(t *testing.T) {
+	cat, err := NewCatalog([]Entity{{Identifier: "a", Title: "Alpha"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.keys.m != nil {
+		t.Fatal("the name index is built before it is asked for")
+	}
+	cat.Index()
+	if cat.keys.m == nil || cat.names.ix == nil {
+		t.Fatal("Index left a lookup to be built on first use")
+	}
+	if i, ok := cat.Find("ALPHA"); !ok || i != 0 {
+		t.Fatalf("Find(ALPHA) = %d, %v", i, ok)
+	}
+}

@@ -323,6 +323,13 @@ func (c *Catalog) Suggest(name string, max int) []string {
 	return c.NameIndex().Suggest(name, max)
 }
 
+// Index builds now the indexes that Find and Suggest otherwise build on
+// their first use, so that no answer of a server waits for them.
+func (c *Catalog) Index() {
+	c.byKey()
+	c.NameIndex()
+}
+
 // NameIndex is the index of the catalog's identifiers and titles that
 // Suggest uses, built on its first use.
 func (c *Catalog) NameIndex() *NameIndex {
