@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/collected"
 	"github.com/prodready/prodready/scorecard/files"
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -131,6 +132,19 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
+	if o.compare {
+		// Port's results are compared on Port's own data: facts joined from
+		// GitHub or PagerDuty would be differences of data, not of engines.
+		ps, ok := portOf(src)
+		if !ok {
+			fmt.Fprintf(e.stderr, "prodready check: --compare-port needs the Port source (set PORT_CLIENT_ID and PORT_CLIENT_SECRET); the data comes from %s\n", src.Describe())
+			return exitUsage
+		}
+		if _, direct := src.(port.Source); !direct {
+			fmt.Fprintln(e.stderr, "prodready: --compare-port compares on Port's own data: the facts collected from GitHub or PagerDuty are not joined for it")
+			src = ps
+		}
+	}
 	if cf, ok := src.(checkedFiles); ok {
 		switch {
 		case len(services) > 0 && o.ci.repository == "":
@@ -179,10 +193,6 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if o.compare {
-		if _, ok := src.(port.Source); !ok {
-			fmt.Fprintf(e.stderr, "prodready check: --compare-port needs the Port source (set PORT_CLIENT_ID and PORT_CLIENT_SECRET); the data comes from %s\n", src.Describe())
-			return exitUsage
-		}
 		return max(code, comparePort(e, o.format, ev, entities, b.Findings))
 	}
 	var below []string
@@ -336,6 +346,23 @@ func sayBelow(e *env, below []string, minLevel string, code int) int {
 		code = exitBelow
 	}
 	return code
+}
+
+// portOf finds the Port source that src reads: src itself, or the catalog
+// the collected facts are joined to.
+func portOf(src scorecard.Source) (port.Source, bool) {
+	for {
+		switch s := src.(type) {
+		case port.Source:
+			return s, true
+		case saying:
+			src = s.Source
+		case collected.Source:
+			src = s.Base
+		default:
+			return port.Source{}, false
+		}
+	}
 }
 
 // selectEntities resolves SERVICE arguments; none means every entity.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
+	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
@@ -135,5 +136,25 @@ func TestComparePortNeedsPort(t *testing.T) {
 	code, _, errs := cli(t, nil, "check", "--compare-port")
 	if code != 2 || !strings.Contains(errs, "--compare-port needs the Port source") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// With facts collected beside Port (here PagerDuty's), --compare-port
+// compares on Port's own data and says so: a fact joined to a property
+// Port left empty would be a difference of data, not of engines.
+func TestComparePortWithFactsCollected(t *testing.T) {
+	_, vars := portFixture(t)
+	pd := pagerdutytest.NewServer()
+	t.Cleanup(pd.Close)
+	vars["PAGERDUTY_TOKEN"], vars["PAGERDUTY_API_URL"] = pagerdutytest.DefaultToken, pd.URL
+	code, out, errs := cli(t, vars, "check", "--compare-port")
+	if code != 0 || !strings.Contains(out, "30 entities compared with Port: 0 differences") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "compares on Port's own data") {
+		t.Errorf("stderr does not say the facts are left out:\n%s", errs)
+	}
+	if n := len(pd.Requests()); n != 0 {
+		t.Errorf("PagerDuty was asked %d times for a comparison that does not use it", n)
 	}
 }
