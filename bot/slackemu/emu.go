@@ -73,7 +73,7 @@ import (
 // BotScopes are the scopes prodready's manifest asks for, required then
 // optional; the default bot token holds all of them.
 var BotScopes = []string{"commands", "chat:write", "im:write", "mpim:write", "users:read", "users:read.email", "usergroups:read", "files:write",
-	"channels:history", "groups:history", "im:history", "mpim:history"}
+	"channels:history", "groups:history", "im:history", "mpim:history", "channels:read", "groups:read"}
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
