@@ -24,6 +24,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -105,7 +106,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", reasonOf(resp.StatusCode()).String())
+		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			attrs = append(attrs, "retry_after", ra)
 		}
@@ -267,7 +268,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 			pe.Attempts = attempts
 			return pe.Status, c.scrub(pe)
 		}
-		e := &Error{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}
+		e := &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}}
 		if status != 0 && (status == http.StatusTooManyRequests || status >= 500) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(r.method, r.path, resp)
@@ -307,7 +308,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
 		zr, err := gzip.NewReader(raw.Body)
 		if err != nil {
-			return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the gzip answer: %w", err)}
+			return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
 		}
 		defer zr.Close()
 		body = zr
@@ -321,7 +322,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 			What: "the answer is larger than " + limit + " after decompression"}
 	case lb.err != nil:
 		// The connection failed mid-body: as any transport error, worth asking again.
-		return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the answer: %w", lb.err)}
+		return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
 	case err != nil:
 		return badAnswer{err}
 	}
@@ -395,7 +396,7 @@ type portError struct {
 }
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
-	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: resp.StatusCode(), Reason: apierror.ReasonOf(resp.StatusCode())}}
 	var pe portError
 	body := errorBody(resp)
 	if err := json.Unmarshal(body, &pe); err == nil && (pe.Error != "" || pe.Message != "") {
