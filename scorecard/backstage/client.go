@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -146,7 +147,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) ([]byte
 			be.Attempts = attempts
 			return nil, c.scrub(be)
 		}
-		e := &Error{Method: http.MethodGet, Path: full, Reason: Transport, Attempts: attempts, Err: err}
+		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: full, Reason: Transport, Attempts: attempts, Err: err}}
 		if status == http.StatusTooManyRequests || status >= 500 {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, full, resp)
@@ -178,7 +179,7 @@ type backstageError struct {
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	s := resp.StatusCode()
-	e := &Error{Method: method, Path: path, Status: s, Reason: reasonOf(s)}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: s, Reason: apierror.ReasonOf(s)}}
 	var be backstageError
 	if err := json.Unmarshal(resp.Body(), &be); err == nil && be.Error != nil {
 		e.Name, e.Message = be.Error.Name, be.Error.Message
