@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -102,7 +103,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", reasonOf(resp.StatusCode()).String())
+		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			attrs = append(attrs, "retry_after", ra)
 		}
@@ -156,7 +157,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, er
 			pe.Attempts = attempts
 			return nil, c.explain(c.scrub(pe))
 		}
-		e := &Error{Method: http.MethodGet, Path: path, Reason: Transport, Attempts: attempts, Err: err}
+		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
 		if status == http.StatusTooManyRequests || status >= 500 {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, path, resp)
@@ -199,7 +200,7 @@ type pdError struct {
 }
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
-	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: resp.StatusCode(), Reason: apierror.ReasonOf(resp.StatusCode())}}
 	var pe pdError
 	if err := json.Unmarshal(resp.Body(), &pe); err == nil && pe.Error != nil && (pe.Error.Message != "" || pe.Error.Code != 0) {
 		e.Code, e.Message, e.Errors = pe.Error.Code, pe.Error.Message, pe.Error.Errors
