@@ -28,6 +28,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -543,7 +544,7 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 			ge.Attempts = attempts
 			return nil, c.scrub(ge)
 		}
-		e := &Error{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}
+		e := &Error{Failure: apierror.Failure{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
 		if status != 0 {
 			e = c.httpError(r.method, path, status, header, resp.Body())
 			e.Attempts, e.Err = attempts, err
@@ -573,7 +574,7 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 
 func (c *Client) httpError(method, path string, status int, h http.Header, body []byte) *Error {
 	primary, secondary := limitKind(status, h, body)
-	e := &Error{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary), primary: primary}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary)}, primary: primary}
 	ge := messageOf(body)
 	if ge.Message != "" {
 		e.Message, e.DocumentationURL = ge.Message, ge.DocumentationURL
@@ -641,7 +642,7 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	}
 	if resp.status == http.StatusNotModified {
 		if !hit {
-			return "", &Error{Method: "GET", Path: pathOf(u), Status: http.StatusNotModified, Reason: ClientError, Message: "304 to a request without If-None-Match"}
+			return "", &Error{Failure: apierror.Failure{Method: "GET", Path: pathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
 			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", pathOf(u), err)
