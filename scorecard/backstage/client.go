@@ -102,18 +102,15 @@ func retryable(resp *resty.Response, err error) bool {
 		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 // retryAfter honours Retry-After, and stops the retries when it asks for
 // more than the client waits or than the time left.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
 	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
@@ -148,7 +145,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) ([]byte
 			return nil, c.scrub(be)
 		}
 		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: full, Reason: Transport, Attempts: attempts, Err: err}}
-		if status == http.StatusTooManyRequests || status >= 500 {
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, full, resp)
 			e.Attempts, e.Err = attempts, err

@@ -402,11 +402,8 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 			wait = max(time.Unix(reset, 0).Sub(c.now()), time.Second)
 		}
 	}
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }

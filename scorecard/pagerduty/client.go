@@ -92,7 +92,7 @@ func retryable(resp *resty.Response, err error) bool {
 		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {
@@ -120,11 +120,8 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 	if wait == 0 && resp.StatusCode() == http.StatusTooManyRequests {
 		wait = retryafter.Parse(resp.Header().Get("ratelimit-reset"), c.now())
 	}
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
@@ -158,7 +155,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, er
 			return nil, c.explain(c.scrub(pe))
 		}
 		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
-		if status == http.StatusTooManyRequests || status >= 500 {
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, path, resp)
 			e.Attempts, e.Err = attempts, err

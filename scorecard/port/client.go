@@ -127,7 +127,7 @@ func retryable(resp *resty.Response, err error) bool {
 		// connection now.
 		errorBody(resp)
 	}
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 // maxErrorBody bounds what is read of a failed answer: Port's error
@@ -170,11 +170,8 @@ func errorBody(resp *resty.Response) []byte {
 // context deadline after a pointless sleep.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
 	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
@@ -269,7 +266,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 			return pe.Status, c.scrub(pe)
 		}
 		e := &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}}
-		if status != 0 && (status == http.StatusTooManyRequests || status >= 500) {
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(r.method, r.path, resp)
 			e.Attempts, e.Err = attempts, err
