@@ -1,15 +1,18 @@
 // Package apierror holds what the API clients (Port, Backstage, PagerDuty,
 // GitHub) share about a request that failed: the Reason it failed for, how
-// an HTTP status maps to one, and the core of each client's Error with the
-// common part of its message. Each client once wrote these itself; kept
-// here, the four classify and word a failure the same way, and a change to
-// either is made once. Each client's Error embeds Failure and adds only
-// what its service says (its error code, message, hint).
+// an HTTP status maps to one, the core of each client's Error with the
+// common part of its message, and the decision to retry (which statuses,
+// how long a server may ask to wait, what to report when time runs out).
+// Each client once wrote these itself; kept here, the four classify, retry
+// and word a failure the same way, and a change to any is made once. Each
+// client's Error embeds Failure and adds only what its service says (its
+// error code, message, hint). It does no I/O.
 package apierror
 
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -91,3 +94,29 @@ func (f *Failure) Unwrap() error { return f.Err }
 
 // Temporary reports whether trying again later may succeed.
 func (f *Failure) Temporary() bool { return f.Reason != ClientError }
+
+// PathOf is the path of a request's URL, for Failure.Path: without the
+// query, which may carry a filter or a token; raw itself when it does not
+// parse.
+func PathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Path
+}
+
+// maxBodyStart bounds how much of an answer in no shape the client knows
+// (a proxy's page, say) an error shows.
+const maxBodyStart = 200
+
+// BodyStart is the start of a failed answer that is not in the service's
+// error shape, for the message of its Error: trimmed, at most 200 bytes and
+// then "…"; "" for an empty body.
+func BodyStart(body []byte) string {
+	b := strings.TrimSpace(string(body))
+	if len(b) > maxBodyStart {
+		b = b[:maxBodyStart] + "…"
+	}
+	return b
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -89,5 +90,35 @@ func TestFailureEmbedded(t *testing.T) {
 	ce.Reason = ClientError
 	if ce.Temporary() {
 		t.Error("Temporary of a client error should be false")
+	}
+}
+
+func TestPathOf(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"https://api.getport.io/v1/blueprints/service/entities?limit=10", "/v1/blueprints/service/entities"},
+		{"/oncalls?token=secret", "/oncalls"},
+		{"https://example.com", ""},
+		{"%zz", "%zz"}, // does not parse: shown as it is
+	} {
+		if got := PathOf(tc.raw); got != tc.want {
+			t.Errorf("PathOf(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}
+
+func TestBodyStart(t *testing.T) {
+	long := strings.Repeat("x", 250)
+	for _, tc := range []struct{ name, body, want string }{
+		{"empty", "", ""},
+		{"blank", " \n\t", ""},
+		{"trimmed", "  <html>Bad Gateway</html>\n", "<html>Bad Gateway</html>"},
+		{"exactly the bound", long[:200], long[:200]},
+		{"cut", long, long[:200] + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := BodyStart([]byte(tc.body)); got != tc.want {
+				t.Errorf("BodyStart(%q) = %q, want %q", tc.body, got, tc.want)
+			}
+		})
 	}
 }

@@ -28,3 +28,16 @@ func WaitRefused(ctx context.Context, wait, limit time.Duration) string {
 	}
 	return ""
 }
+
+// GaveUp is the cause to report for retries that ended in err: the cause of
+// ctx when the caller gave up, the retry budget when bctx (ctx bounded by
+// budget) ran out, err itself otherwise.
+func GaveUp(ctx, bctx context.Context, budget time.Duration, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("gave up: %w", context.Cause(ctx))
+	case bctx.Err() != nil:
+		return fmt.Errorf("gave up when the retry budget of %s ran out: %w", budget, err)
+	}
+	return err
+}

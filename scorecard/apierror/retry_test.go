@@ -2,6 +2,7 @@ package apierror
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -39,6 +40,35 @@ func TestWaitRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := WaitRefused(tc.ctx, tc.wait, tc.limit); got != tc.want {
 				t.Errorf("WaitRefused(%s, %s) = %q, want %q", tc.wait, tc.limit, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGaveUp(t *testing.T) {
+	cause := errors.New("connection reset")
+	live := context.Background()
+	stopped, stop := context.WithCancelCause(context.Background())
+	stop(errors.New("shutting down"))
+	spent, cancel := context.WithTimeout(live, time.Nanosecond)
+	defer cancel()
+	<-spent.Done()
+	for _, tc := range []struct {
+		name      string
+		ctx, bctx context.Context
+		want      string
+	}{
+		{"neither ran out", live, live, "connection reset"},
+		{"the caller gave up", stopped, stopped, "gave up: shutting down"},
+		{"the budget ran out", live, spent, "gave up when the retry budget of 30s ran out: connection reset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := GaveUp(tc.ctx, tc.bctx, 30*time.Second, cause)
+			if got.Error() != tc.want {
+				t.Errorf("GaveUp = %q, want %q", got, tc.want)
+			}
+			if tc.ctx == live && !errors.Is(got, cause) {
+				t.Errorf("GaveUp = %v, does not wrap the retries' error", got)
 			}
 		})
 	}

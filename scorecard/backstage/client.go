@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -83,7 +82,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
@@ -116,7 +115,7 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 }
 
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -150,12 +149,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) ([]byte
 			e = c.httpError(http.MethodGet, full, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return nil, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -180,10 +174,7 @@ func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	var be backstageError
 	if err := json.Unmarshal(resp.Body(), &be); err == nil && be.Error != nil {
 		e.Name, e.Message = be.Error.Name, be.Error.Message
-	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
+	} else if b := apierror.BodyStart(resp.Body()); b != "" {
 		e.Message = b
 	}
 	switch {
@@ -197,14 +188,6 @@ func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 		e.Hint = "is BACKSTAGE_URL the Backstage backend, whose catalog API is under /api/catalog?"
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the token from an error's text. Backstage never echoes it,

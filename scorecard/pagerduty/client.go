@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -99,7 +98,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
@@ -127,7 +126,7 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 }
 
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -160,12 +159,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, er
 			e = c.httpError(http.MethodGet, path, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return nil, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -201,22 +195,11 @@ func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	var pe pdError
 	if err := json.Unmarshal(resp.Body(), &pe); err == nil && pe.Error != nil && (pe.Error.Message != "" || pe.Error.Code != 0) {
 		e.Code, e.Message, e.Errors = pe.Error.Code, pe.Error.Message, pe.Error.Errors
-	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
+	} else if b := apierror.BodyStart(resp.Body()); b != "" {
 		// Not PagerDuty's shape (a proxy's page, say): show its start.
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
 		e.Message = b
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the key from an error's text. PagerDuty never echoes it, but

@@ -102,7 +102,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
@@ -178,7 +178,7 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 
 // stop turns the response that ends the retries into the error to report.
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -271,12 +271,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 			e = c.httpError(r.method, r.path, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return status, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -398,22 +393,11 @@ func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	body := errorBody(resp)
 	if err := json.Unmarshal(body, &pe); err == nil && (pe.Error != "" || pe.Message != "") {
 		e.Code, e.Message = pe.Error, pe.Message
-	} else if b := strings.TrimSpace(string(body)); b != "" {
+	} else if b := apierror.BodyStart(body); b != "" {
 		// Not Port's shape (a proxy's page, say): show its start.
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
 		e.Message = b
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the secret and any token from an error's text. Port never
