@@ -17,11 +17,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -82,7 +82,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
@@ -101,24 +101,21 @@ func retryable(resp *resty.Response, err error) bool {
 		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 // retryAfter honours Retry-After, and stops the retries when it asks for
 // more than the client waits or than the time left.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
 	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("Backstage asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
 
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -146,18 +143,13 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) ([]byte
 			be.Attempts = attempts
 			return nil, c.scrub(be)
 		}
-		e := &Error{Method: http.MethodGet, Path: full, Reason: Transport, Attempts: attempts, Err: err}
-		if status == http.StatusTooManyRequests || status >= 500 {
+		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: full, Reason: Transport, Attempts: attempts, Err: err}}
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, full, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return nil, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -178,14 +170,11 @@ type backstageError struct {
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 	s := resp.StatusCode()
-	e := &Error{Method: method, Path: path, Status: s, Reason: reasonOf(s)}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: s, Reason: apierror.ReasonOf(s)}}
 	var be backstageError
 	if err := json.Unmarshal(resp.Body(), &be); err == nil && be.Error != nil {
 		e.Name, e.Message = be.Error.Name, be.Error.Message
-	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
+	} else if b := apierror.BodyStart(resp.Body()); b != "" {
 		e.Message = b
 	}
 	switch {
@@ -199,14 +188,6 @@ func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
 		e.Hint = "is BACKSTAGE_URL the Backstage backend, whose catalog API is under /api/catalog?"
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the token from an error's text. Backstage never echoes it,

@@ -28,6 +28,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -401,17 +402,14 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 			wait = max(time.Unix(reset, 0).Sub(c.now()), time.Second)
 		}
 	}
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
 
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp.StatusCode(), resp.Header(), resp.Body())
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp.StatusCode(), resp.Header(), resp.Body())
 	e.Err = errors.New(why)
 	return e
 }
@@ -420,7 +418,7 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
@@ -536,24 +534,19 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 	if !r.jwt {
 		c.observe(r.resource, header)
 	}
-	path := pathOf(target)
+	path := apierror.PathOf(target)
 	c.log.Debug("github request", "method", r.method, "path", path, "status", status, "attempts", attempts, "duration", time.Since(start))
 	if err != nil {
 		if ge, ok := AsError(err); ok { // the retries stopped on a long wait
 			ge.Attempts = attempts
 			return nil, c.scrub(ge)
 		}
-		e := &Error{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}
+		e := &Error{Failure: apierror.Failure{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
 		if status != 0 {
 			e = c.httpError(r.method, path, status, header, resp.Body())
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return nil, c.scrub(e)
 	}
 	if status == http.StatusNotModified {
@@ -573,25 +566,14 @@ func (c *Client) once(ctx context.Context, r request, auth string) (*response, e
 
 func (c *Client) httpError(method, path string, status int, h http.Header, body []byte) *Error {
 	primary, secondary := limitKind(status, h, body)
-	e := &Error{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary), primary: primary}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary)}, primary: primary}
 	ge := messageOf(body)
 	if ge.Message != "" {
 		e.Message, e.DocumentationURL = ge.Message, ge.DocumentationURL
-	} else if b := strings.TrimSpace(string(body)); b != "" {
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
+	} else if b := apierror.BodyStart(body); b != "" {
 		e.Message = b
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // --- conditional GETs with the cache ---
@@ -641,24 +623,24 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	}
 	if resp.status == http.StatusNotModified {
 		if !hit {
-			return "", &Error{Method: "GET", Path: pathOf(u), Status: http.StatusNotModified, Reason: ClientError, Message: "304 to a request without If-None-Match"}
+			return "", &Error{Failure: apierror.Failure{Method: "GET", Path: apierror.PathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
-			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", pathOf(u), err)
+			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", apierror.PathOf(u), err)
 		}
 		return prev.Next, nil
 	}
 	if err := json.Unmarshal(resp.body, out); err != nil {
-		return "", fmt.Errorf("GET %s: the answer is not the JSON expected: %w", pathOf(u), err)
+		return "", fmt.Errorf("GET %s: the answer is not the JSON expected: %w", apierror.PathOf(u), err)
 	}
 	if k, ok := out.(keeper); ok {
 		if err := k.keep(); err != nil {
-			return "", fmt.Errorf("GET %s: %w", pathOf(u), err)
+			return "", fmt.Errorf("GET %s: %w", apierror.PathOf(u), err)
 		}
 	}
 	next, err = c.nextLink(resp.header.Get("Link"))
 	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", pathOf(u), err)
+		return "", fmt.Errorf("GET %s: %w", apierror.PathOf(u), err)
 	}
 	if tag := resp.header.Get("ETag"); tag != "" {
 		v, err := json.Marshal(out)

@@ -3,80 +3,44 @@ package github
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/apierror"
 )
 
 // Reason classifies a failed request, so that callers can tell a mistake of
 // ours or a missing permission from GitHub being busy or broken.
-type Reason int
+type Reason = apierror.Reason
 
 // Reasons a request fails.
 const (
-	ClientError Reason = iota + 1 // 4xx other than rate limits: bad credentials, missing permission, unknown repository
-	RateLimited                   // primary or secondary rate limit
-	ServerError                   // 5xx
-	Transport                     // no HTTP answer: refused, reset, timeout, unreadable body
+	ClientError = apierror.ClientError // 4xx other than rate limits: bad credentials, missing permission, unknown repository
+	RateLimited = apierror.RateLimited // primary or secondary rate limit
+	ServerError = apierror.ServerError // 5xx
+	Transport   = apierror.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
-
-func (r Reason) String() string {
-	switch r {
-	case ClientError:
-		return "client error"
-	case RateLimited:
-		return "rate limited"
-	case ServerError:
-		return "server error"
-	case Transport:
-		return "transport error"
-	}
-	return "unknown error"
-}
 
 // Error is a request to GitHub that failed, after any retries. Its text
 // names the endpoint, the status and GitHub's own message, never a token.
+// Failure holds the method, the path (without the query), the status (0 for
+// transport errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	Method string // "GET"
-	Path   string // "/repos/acme/api/readme", without the query
-	Status int    // HTTP status; 0 for transport errors
-	Reason Reason
+	apierror.Failure
 	// Message and DocumentationURL are GitHub's own: {"message", "documentation_url"}.
 	Message          string
 	DocumentationURL string
-	// Attempts made, retries included.
-	Attempts int
-	// Err is the underlying cause for transport errors and stopped retries.
-	Err error
 
 	// primary: GitHub refused the request because the hour's budget is spent.
 	primary bool
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d %s (%s)", e.Status, http.StatusText(e.Status), e.Reason)
-	} else {
-		b.WriteString(e.Reason.String())
-	}
+	var detail string
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
+		detail = ": " + e.Message
 	}
-	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
-	}
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
-	}
-	return b.String()
+	return e.Text(detail)
 }
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Temporary reports whether trying again later may succeed.
-func (e *Error) Temporary() bool { return e.Reason != ClientError }
 
 // AsError unwraps err into a *Error, if it is one.
 func AsError(err error) (*Error, bool) {
@@ -143,11 +107,8 @@ func IsBudget(err error) bool {
 }
 
 func reasonOf(status int, rateLimited bool) Reason {
-	switch {
-	case rateLimited || status == http.StatusTooManyRequests:
-		return RateLimited
-	case status >= 500:
-		return ServerError
+	if rateLimited {
+		return RateLimited // GitHub signals most of its rate limits with a 403
 	}
-	return ClientError
+	return apierror.ReasonOf(status)
 }

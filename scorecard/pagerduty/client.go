@@ -15,11 +15,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -91,18 +91,18 @@ func retryable(resp *resty.Response, err error) bool {
 		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
 	}
 	s := resp.StatusCode()
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", reasonOf(resp.StatusCode()).String())
+		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			attrs = append(attrs, "retry_after", ra)
 		}
@@ -119,17 +119,14 @@ func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duratio
 	if wait == 0 && resp.StatusCode() == http.StatusTooManyRequests {
 		wait = retryafter.Parse(resp.Header().Get("ratelimit-reset"), c.now())
 	}
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("PagerDuty asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
 
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -156,18 +153,13 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, er
 			pe.Attempts = attempts
 			return nil, c.explain(c.scrub(pe))
 		}
-		e := &Error{Method: http.MethodGet, Path: path, Reason: Transport, Attempts: attempts, Err: err}
-		if status == http.StatusTooManyRequests || status >= 500 {
+		e := &Error{Failure: apierror.Failure{Method: http.MethodGet, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(http.MethodGet, path, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return nil, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -199,26 +191,15 @@ type pdError struct {
 }
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
-	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: resp.StatusCode(), Reason: apierror.ReasonOf(resp.StatusCode())}}
 	var pe pdError
 	if err := json.Unmarshal(resp.Body(), &pe); err == nil && pe.Error != nil && (pe.Error.Message != "" || pe.Error.Code != 0) {
 		e.Code, e.Message, e.Errors = pe.Error.Code, pe.Error.Message, pe.Error.Errors
-	} else if b := strings.TrimSpace(string(resp.Body())); b != "" {
+	} else if b := apierror.BodyStart(resp.Body()); b != "" {
 		// Not PagerDuty's shape (a proxy's page, say): show its start.
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
 		e.Message = b
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the key from an error's text. PagerDuty never echoes it, but

@@ -24,6 +24,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/prodready/prodready/scorecard/apierror"
 	"github.com/prodready/prodready/scorecard/redact"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -101,11 +102,11 @@ func (c *Client) logRetry(resp *resty.Response, err error) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
 		return // resty calls hooks after the last attempt too; no retry follows it
 	}
-	attrs := []any{"method", resp.Request.Method, "path", pathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
 	if err != nil {
 		attrs = append(attrs, "error", c.redact(err.Error()))
 	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", reasonOf(resp.StatusCode()).String())
+		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			attrs = append(attrs, "retry_after", ra)
 		}
@@ -126,7 +127,7 @@ func retryable(resp *resty.Response, err error) bool {
 		// connection now.
 		errorBody(resp)
 	}
-	return s == http.StatusTooManyRequests || s >= 500
+	return apierror.Retryable(s)
 }
 
 // maxErrorBody bounds what is read of a failed answer: Port's error
@@ -169,18 +170,15 @@ func errorBody(resp *resty.Response) []byte {
 // context deadline after a pointless sleep.
 func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
 	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
-	if wait > c.cfg.RetryMaxWait {
-		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, longer than the %s this client waits", wait, c.cfg.RetryMaxWait))
-	}
-	if dl, ok := resp.Request.Context().Deadline(); ok && wait > 0 && time.Until(dl) < wait {
-		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s, beyond the time left", wait))
+	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
+		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s%s", wait, why))
 	}
 	return wait, nil // 0: exponential backoff with jitter
 }
 
 // stop turns the response that ends the retries into the error to report.
 func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, pathOf(resp.Request.URL), resp)
+	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
 	e.Err = errors.New(why)
 	return e
 }
@@ -267,18 +265,13 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, tok string
 			pe.Attempts = attempts
 			return pe.Status, c.scrub(pe)
 		}
-		e := &Error{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}
-		if status != 0 && (status == http.StatusTooManyRequests || status >= 500) {
+		e := &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}}
+		if apierror.Retryable(status) {
 			// The budget ran out while waiting to retry a failed answer: report that answer.
 			e = c.httpError(r.method, r.path, resp)
 			e.Attempts, e.Err = attempts, err
 		}
-		switch {
-		case ctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
-		case bctx.Err() != nil:
-			e.Err = fmt.Errorf("gave up when the retry budget of %s ran out: %w", c.cfg.RetryBudget, err)
-		}
+		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
 		return status, c.scrub(e)
 	}
 	if status < 200 || status > 299 {
@@ -307,7 +300,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
 		zr, err := gzip.NewReader(raw.Body)
 		if err != nil {
-			return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the gzip answer: %w", err)}
+			return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
 		}
 		defer zr.Close()
 		body = zr
@@ -321,7 +314,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 			What: "the answer is larger than " + limit + " after decompression"}
 	case lb.err != nil:
 		// The connection failed mid-body: as any transport error, worth asking again.
-		return &Error{Method: r.method, Path: r.path, Reason: Transport, cut: true, Err: fmt.Errorf("reading the answer: %w", lb.err)}
+		return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
 	case err != nil:
 		return badAnswer{err}
 	}
@@ -395,27 +388,16 @@ type portError struct {
 }
 
 func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
-	e := &Error{Method: method, Path: path, Status: resp.StatusCode(), Reason: reasonOf(resp.StatusCode())}
+	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: resp.StatusCode(), Reason: apierror.ReasonOf(resp.StatusCode())}}
 	var pe portError
 	body := errorBody(resp)
 	if err := json.Unmarshal(body, &pe); err == nil && (pe.Error != "" || pe.Message != "") {
 		e.Code, e.Message = pe.Error, pe.Message
-	} else if b := strings.TrimSpace(string(body)); b != "" {
+	} else if b := apierror.BodyStart(body); b != "" {
 		// Not Port's shape (a proxy's page, say): show its start.
-		if len(b) > 200 {
-			b = b[:200] + "…"
-		}
 		e.Message = b
 	}
 	return e
-}
-
-func pathOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Path
 }
 
 // scrub removes the secret and any token from an error's text. Port never

@@ -3,99 +3,53 @@ package port
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
+
+	"github.com/prodready/prodready/scorecard/apierror"
 )
 
 // Reason classifies a failed request, so that callers and logs can tell a
 // mistake of ours (client error) from Port being busy or broken.
-type Reason int
+type Reason = apierror.Reason
 
-// Reasons, after Alertmanager's notify package.
+// Reasons, shared with the other API clients.
 const (
-	ClientError Reason = iota + 1 // 4xx other than 429: bad credentials, unknown blueprint, bad request
-	RateLimited                   // 429
-	ServerError                   // 5xx
-	Transport                     // no HTTP answer: refused, reset, timeout, unreadable body
+	ClientError = apierror.ClientError // 4xx other than 429: bad credentials, unknown blueprint, bad request
+	RateLimited = apierror.RateLimited // 429
+	ServerError = apierror.ServerError // 5xx
+	Transport   = apierror.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
-func (r Reason) String() string {
-	switch r {
-	case ClientError:
-		return "client error"
-	case RateLimited:
-		return "rate limited"
-	case ServerError:
-		return "server error"
-	case Transport:
-		return "transport error"
-	}
-	return "unknown error"
-}
-
-// Error is a request to Port that failed, after any retries.
+// Error is a request to Port that failed, after any retries. Failure holds
+// the method, the path (without the query), the status (0 for transport
+// errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	Method string // "POST"
-	Path   string // "/v1/blueprints/service/entities/search", without the query
-	Status int    // HTTP status; 0 for transport errors
-	Reason Reason
+	apierror.Failure
 	// Code and Message are Port's own: {"ok": false, "error": Code, "message": Message}.
 	Code    string
 	Message string
-	// Attempts made, retries included.
-	Attempts int
-	// Err is the underlying cause for transport errors (context deadline, reset...).
-	Err error
 
 	// cut: the answer began but the connection failed before its end.
 	cut bool
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d %s (%s)", e.Status, http.StatusText(e.Status), e.Reason)
-	} else {
-		b.WriteString(e.Reason.String())
-	}
+	var detail string
 	switch {
 	case e.Code != "" && e.Message != "":
-		fmt.Fprintf(&b, ": %s: %s", e.Code, e.Message)
+		detail = fmt.Sprintf(": %s: %s", e.Code, e.Message)
 	case e.Message != "":
-		fmt.Fprintf(&b, ": %s", e.Message)
+		detail = ": " + e.Message
 	case e.Code != "":
-		fmt.Fprintf(&b, ": %s", e.Code)
+		detail = ": " + e.Code
 	}
-	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
-	}
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
-	}
-	return b.String()
+	return e.Text(detail)
 }
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Temporary reports whether trying again later may succeed.
-func (e *Error) Temporary() bool { return e.Reason != ClientError }
 
 // AsError unwraps err into a *Error, if it is one.
 func AsError(err error) (*Error, bool) {
 	var pe *Error
 	ok := errors.As(err, &pe)
 	return pe, ok
-}
-
-func reasonOf(status int) Reason {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return RateLimited
-	case status >= 500:
-		return ServerError
-	}
-	return ClientError
 }
 
 // LimitError is an answer from Port that broke one of the client's bounds
