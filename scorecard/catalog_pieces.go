@@ -97,22 +97,11 @@ func (c *CatalogPieces) Len() int { return len(c.pieces) }
 // Entities is the number of entities in the catalog.
 func (c *CatalogPieces) Entities() int { return len(c.ids) }
 
-// First is the position in the catalog of piece i's first entity.
-func (c *CatalogPieces) First(i int) int { return c.pieces[i].first }
-
-// Size is the length of piece i's JSON, in bytes.
-func (c *CatalogPieces) Size(i int) int { return c.pieces[i].end - c.pieces[i].start }
-
 // Has reports whether some entity's identifier is id.
 func (c *CatalogPieces) Has(id string) bool { _, ok := c.index[id]; return ok }
 
 // Piece returns piece i.
 func (c *CatalogPieces) Piece(i int) Piece { return Piece{data: c.data, p: c.pieces[i], Index: i} }
-
-// Decode decodes piece i into a catalog of its entities (Piece.Decode).
-func (c *CatalogPieces) Decode(i int, buf []byte) (*Catalog, []byte, error) {
-	return c.Piece(i).Decode(buf)
-}
 
 // Piece is a run of whole entities of a catalog, which decodes on its own.
 type Piece struct {
@@ -184,14 +173,13 @@ func (c *CatalogPieces) Named(names []string) (cat *Catalog, ok bool, err error)
 		if !in {
 			continue
 		}
-		var dec []Entity
-		var ok bool
-		if buf, ok = decodePiece(c.data, c.pieces[pi], buf, &dec); !ok {
-			return nil, false, fmt.Errorf("entities #%d to #%d do not decode", p.first+1, p.first+p.n)
+		var dec *Catalog
+		if dec, buf, err = c.Piece(pi).Decode(buf); err != nil {
+			return nil, false, err
 		}
-		for k := range dec {
+		for k := range dec.Entities {
 			if want[p.first+k] {
-				ents = append(ents, dec[k])
+				ents = append(ents, dec.Entities[k])
 			}
 		}
 	}

@@ -152,11 +152,11 @@ func FuzzSplitCatalog(f *testing.F) {
 		var buf []byte
 		for i := range pieces.Len() {
 			var cat *Catalog
-			if cat, buf, perr = pieces.Decode(i, buf); perr != nil {
+			if cat, buf, perr = pieces.Piece(i).Decode(buf); perr != nil {
 				break
 			}
-			if pieces.First(i) != len(got) {
-				t.Fatalf("piece %d starts at %d, after %d entities", i, pieces.First(i), len(got))
+			if first := pieces.Piece(i).First(); first != len(got) {
+				t.Fatalf("piece %d starts at %d, after %d entities", i, first, len(got))
 			}
 			got = append(got, cat.Entities...)
 		}
@@ -195,5 +195,26 @@ func TestCatalogIndexBuildsLookups(t *testing.T) {
 	}
 	if i, ok := cat.Find("ALPHA"); !ok || i != 0 {
 		t.Fatalf("Find(ALPHA) = %d, %v", i, ok)
+	}
+}
+
+// entityKey knows exactly Entity's JSON keys: a field added to Entity
+// and not to entityKey would send every catalog that has it through the
+// positional check, and a key entityKey knows that Entity does not would
+// let a dropped key go unreported.
+func TestEntityKeyIsEntitysKeys(t *testing.T) {
+	typ := reflect.TypeFor[Entity]()
+	var tags []string
+	for i := range typ.NumField() {
+		tag, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		tags = append(tags, tag)
+		if !entityKey([]byte(tag)) {
+			t.Errorf("Entity's key %q is not an entity key", tag)
+		}
+	}
+	for _, k := range []string{"Identifier", "identifiers", "readme", "rules", "levels", "", "team "} {
+		if entityKey([]byte(k)) {
+			t.Errorf("%q is taken for one of Entity's keys %v", k, tags)
+		}
 	}
 }
