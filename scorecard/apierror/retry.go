@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/go-resty/resty/v2"
 )
 
 // Retryable reports whether a failed answer with this status is worth
@@ -40,4 +42,24 @@ func GaveUp(ctx, bctx context.Context, budget time.Duration, err error) error {
 		return fmt.Errorf("gave up when the retry budget of %s ran out: %w", budget, err)
 	}
 	return err
+}
+
+// RetryAttrs are the log attributes of a failed attempt that resty is
+// about to retry: the method, the path, the attempt, then the transport
+// error (redacted), or the status, the service's own extra attributes and
+// any Retry-After. ok is false after the last attempt: resty calls its
+// retry hooks then too, and no retry follows.
+func RetryAttrs(resp *resty.Response, err error, retries int, redact func(string) string, extra ...any) (attrs []any, ok bool) {
+	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(retries, 0) {
+		return nil, false
+	}
+	attrs = []any{"method", resp.Request.Method, "path", PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
+	if err != nil {
+		return append(attrs, "error", redact(err.Error())), true
+	}
+	attrs = append(append(attrs, "status", resp.StatusCode()), extra...)
+	if ra := resp.Header().Get("Retry-After"); ra != "" {
+		attrs = append(attrs, "retry_after", ra)
+	}
+	return attrs, true
 }

@@ -3,8 +3,13 @@ package apierror
 import (
 	"context"
 	"errors"
+	"net/http"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-resty/resty/v2"
 )
 
 func TestRetryable(t *testing.T) {
@@ -69,6 +74,40 @@ func TestGaveUp(t *testing.T) {
 			}
 			if tc.ctx == live && !errors.Is(got, cause) {
 				t.Errorf("GaveUp = %v, does not wrap the retries' error", got)
+			}
+		})
+	}
+}
+
+func TestRetryAttrs(t *testing.T) {
+	upper := func(s string) string { return strings.ToUpper(s) }
+	answer := func(attempt, status int, retryAfter string) *resty.Response {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return &resty.Response{Request: &resty.Request{Method: "GET", URL: "https://api.example.com/v1/x?token=s", Attempt: attempt}, RawResponse: &http.Response{StatusCode: status, Header: h}}
+	}
+	cases := []struct {
+		name  string
+		resp  *resty.Response
+		err   error
+		extra []any
+		want  []any // nil: not logged
+	}{
+		{"status, extra, Retry-After", answer(1, 503, "2"), nil, []any{"reason", "server error"},
+			[]any{"method", "GET", "path", "/v1/x", "attempt", 1, "status", 503, "reason", "server error", "retry_after", "2"}},
+		{"transport error, redacted; extra left out", answer(2, 0, ""), errors.New("dial: secret"), []any{"reason", "x"},
+			[]any{"method", "GET", "path", "/v1/x", "attempt", 2, "error", "DIAL: SECRET"}},
+		{"after the last attempt", answer(4, 503, ""), nil, nil, nil},
+		{"no request", &resty.Response{}, nil, nil, nil},
+		{"no answer", nil, errors.New("x"), nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := RetryAttrs(tc.resp, tc.err, 3, upper, tc.extra...)
+			if ok != (tc.want != nil) || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, %v; want %v", got, ok, tc.want)
 			}
 		})
 	}

@@ -79,19 +79,9 @@ func New(cfg Config, opts ...Option) *Client {
 func (c *Client) Config() Config { return c.cfg }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {
-	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
-		return // resty calls hooks after the last attempt too; no retry follows it
+	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact); ok {
+		c.log.Warn("backstage: request failed, retrying", attrs...)
 	}
-	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
-	if err != nil {
-		attrs = append(attrs, "error", c.redact(err.Error()))
-	} else {
-		attrs = append(attrs, "status", resp.StatusCode())
-		if ra := resp.Header().Get("Retry-After"); ra != "" {
-			attrs = append(attrs, "retry_after", ra)
-		}
-	}
-	c.log.Warn("backstage: request failed, retrying", attrs...)
 }
 
 // retryable: rate limits, server errors and transport errors are worth

@@ -415,22 +415,15 @@ func (c *Client) stop(resp *resty.Response, why string) error {
 }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {
-	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
-		return
-	}
-	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
-	if err != nil {
-		attrs = append(attrs, "error", c.redact(err.Error()))
-	} else {
-		attrs = append(attrs, "status", resp.StatusCode())
+	var extra []any
+	if err == nil && resp != nil {
 		if m := messageOf(resp.Body()).Message; m != "" {
-			attrs = append(attrs, "message", c.redact(m))
-		}
-		if ra := resp.Header().Get("Retry-After"); ra != "" {
-			attrs = append(attrs, "retry_after", ra)
+			extra = []any{"message", c.redact(m)}
 		}
 	}
-	c.log.Warn("github: request failed, retrying", attrs...)
+	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact, extra...); ok {
+		c.log.Warn("github: request failed, retrying", attrs...)
+	}
 }
 
 // --- requests ---

@@ -95,19 +95,13 @@ func retryable(resp *resty.Response, err error) bool {
 }
 
 func (c *Client) logRetry(resp *resty.Response, err error) {
-	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
-		return // resty calls hooks after the last attempt too; no retry follows it
+	var extra []any
+	if err == nil && resp != nil {
+		extra = []any{"reason", apierror.ReasonOf(resp.StatusCode()).String()}
 	}
-	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
-	if err != nil {
-		attrs = append(attrs, "error", c.redact(err.Error()))
-	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
-		if ra := resp.Header().Get("Retry-After"); ra != "" {
-			attrs = append(attrs, "retry_after", ra)
-		}
+	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact, extra...); ok {
+		c.log.Warn("pagerduty: request failed, retrying", attrs...)
 	}
-	c.log.Warn("pagerduty: request failed, retrying", attrs...)
 }
 
 // retryAfter honours Retry-After, and on a 429 without it PagerDuty's

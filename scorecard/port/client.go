@@ -99,19 +99,13 @@ func (c *Client) Config() Config { return c.cfg }
 // logRetry warns about each failed attempt that will be retried: a user
 // waiting on a slow command should see why.
 func (c *Client) logRetry(resp *resty.Response, err error) {
-	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(c.cfg.Retries, 0) {
-		return // resty calls hooks after the last attempt too; no retry follows it
+	var extra []any
+	if err == nil && resp != nil {
+		extra = []any{"reason", apierror.ReasonOf(resp.StatusCode()).String()}
 	}
-	attrs := []any{"method", resp.Request.Method, "path", apierror.PathOf(resp.Request.URL), "attempt", resp.Request.Attempt}
-	if err != nil {
-		attrs = append(attrs, "error", c.redact(err.Error()))
-	} else {
-		attrs = append(attrs, "status", resp.StatusCode(), "reason", apierror.ReasonOf(resp.StatusCode()).String())
-		if ra := resp.Header().Get("Retry-After"); ra != "" {
-			attrs = append(attrs, "retry_after", ra)
-		}
+	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact, extra...); ok {
+		c.log.Warn("port: request failed, retrying", attrs...)
 	}
-	c.log.Warn("port: request failed, retrying", attrs...)
 }
 
 // retryable: rate limits, server errors and transport errors are worth
