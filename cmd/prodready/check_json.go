@@ -23,32 +23,37 @@ import (
 // encoded on every core and written in order.
 func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 	jw := newJSONWriter(ev.Scorecards)
-	head := append([]byte(`{
-  "now": `), appendJSONString(nil, ev.Now.Format(time.RFC3339))...)
 	if len(entities) == 0 {
-		head = append(head, ",\n  \"entities\": []\n}\n"...)
-		_, err := w.Write(head)
+		_, err := w.Write(append(jsonHead(ev.Now), "[]\n}\n"...))
 		return err
 	}
-	head = append(head, ",\n  \"entities\": [\n"...)
-	if _, err := w.Write(head); err != nil {
+	if _, err := w.Write(append(jsonHead(ev.Now), "[\n"...)); err != nil {
 		return err
 	}
-	err := inOrder(w, len(entities), jsonChunk, func(buf []byte, lo, hi int) ([]byte, error) {
+	err := inOrder(w, len(entities), jsonChunk, func(buf []byte, lo, hi int) []byte {
 		for k := lo; k < hi; k++ {
 			if k > 0 {
 				buf = append(buf, ",\n"...)
 			}
 			buf = jw.appendEntity(buf, ev, entities[k])
 		}
-		return buf, nil
+		return buf
 	})
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "\n  ]\n}\n")
+	_, err = io.WriteString(w, jsonTail)
 	return err
 }
+
+// jsonHead is check's JSON output up to the array of entities.
+func jsonHead(now time.Time) []byte {
+	head := append([]byte("{\n  \"now\": "), appendJSONString(nil, now.UTC().Format(time.RFC3339))...)
+	return append(head, ",\n  \"entities\": "...)
+}
+
+// jsonTail ends a non-empty array of entities and the output.
+const jsonTail = "\n  ]\n}\n"
 
 // jsonChunk entities are encoded at a time: about a megabyte of output
 // for the demo's scorecards, big enough that one write call carries it.
@@ -56,18 +61,14 @@ const jsonChunk = 256
 
 // inOrder encodes n items in chunks of size on every core and writes the
 // chunks in order. At most two chunks per core are held at once: memory
-// does not grow with n. The first error, of encode or of a write, stops
-// the encoding; a chunk after a failed one is not written.
-func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) ([]byte, error)) error {
+// does not grow with n. The first write error stops the encoding.
+func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) []byte) error {
 	chunks := (n + size - 1) / size
 	workers := min(runtime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {
 		var buf []byte
 		for lo := 0; lo < n; lo += size {
-			var err error
-			if buf, err = encode(buf[:0], lo, min(lo+size, n)); err != nil {
-				return err
-			}
+			buf = encode(buf[:0], lo, min(lo+size, n))
 			if _, err := w.Write(buf); err != nil {
 				return err
 			}
@@ -76,15 +77,11 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) ([]by
 	}
 	// Worker i encodes chunks i, i+workers, ...; the writer takes them
 	// round-robin, so each worker's channel delivers its chunks in order.
-	type chunk struct {
-		buf []byte
-		err error
-	}
-	out := make([]chan chunk, workers)
+	out := make([]chan []byte, workers)
 	free := make([]chan []byte, workers)
 	stop := make(chan struct{})
 	for i := range workers {
-		out[i] = make(chan chunk, 1)
+		out[i] = make(chan []byte, 1)
 		free[i] = make(chan []byte, 2)
 		free[i] <- nil
 		free[i] <- nil
@@ -98,9 +95,9 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) ([]by
 					return
 				}
 				lo := c * size
-				buf, err := encode(buf[:0], lo, min(lo+size, n))
+				buf = encode(buf[:0], lo, min(lo+size, n))
 				select {
-				case out[i] <- chunk{buf, err}:
+				case out[i] <- buf:
 				case <-stop:
 					return
 				}
@@ -110,16 +107,12 @@ func inOrder(w io.Writer, n, size int, encode func(buf []byte, lo, hi int) ([]by
 	var werr error
 	for c := range chunks {
 		i := c % workers
-		ch := <-out[i]
-		if ch.err != nil {
-			werr = ch.err
-			break
-		}
-		if _, err := w.Write(ch.buf); err != nil {
+		buf := <-out[i]
+		if _, err := w.Write(buf); err != nil {
 			werr = err
 			break
 		}
-		free[i] <- ch.buf
+		free[i] <- buf
 	}
 	close(stop)
 	for i := range workers {

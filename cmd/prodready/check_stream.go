@@ -206,8 +206,7 @@ func (s *streamCheck) run(w io.Writer, data []byte, taken func(*scorecard.Catalo
 // writeInOrder writes the head, each piece's output (write), and the tail.
 func (s *streamCheck) writeInOrder(w io.Writer, cat *scorecard.CatalogPieces, write func(piece int) error) error {
 	if s.jw != nil {
-		head := append([]byte("{\n  \"now\": "), appendJSONString(nil, s.now.UTC().Format(time.RFC3339))...)
-		if _, err := w.Write(append(head, ",\n  \"entities\": [\n"...)); err != nil {
+		if _, err := w.Write(append(jsonHead(s.now), "[\n"...)); err != nil {
 			return err
 		}
 	}
@@ -217,7 +216,7 @@ func (s *streamCheck) writeInOrder(w io.Writer, cat *scorecard.CatalogPieces, wr
 		}
 	}
 	if s.jw != nil {
-		_, err := io.WriteString(w, "\n  ]\n}\n")
+		_, err := io.WriteString(w, jsonTail)
 		return err
 	}
 	total := 0
