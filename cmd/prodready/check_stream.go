@@ -97,7 +97,9 @@ func runCheckStream(ctx context.Context, e *env, o *checkOpts, cf checkedFiles, 
 		if errors.As(err, &perr) {
 			stdout.Flush() // what was written stands; it ends here
 			fmt.Fprintf(e.stderr, "prodready check: %v\n", cf.explain(perr))
-			fmt.Fprintln(e.stderr, "prodready check: the output above stops before that entity")
+			if s.wrote {
+				fmt.Fprintln(e.stderr, "prodready check: the output above stops before that entity")
+			}
 			return exitUsage, true
 		}
 		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
@@ -120,6 +122,7 @@ type streamCheck struct {
 	below  [][]string                        // by piece: the results under --min-level
 	gated  []int                             // by piece: the services below it (gate)
 	bufs   sync.Pool                         // decoders' scratch space
+	wrote  bool                              // some output was written
 }
 
 // run cuts data into pieces, and writes each piece's output in order on
@@ -190,31 +193,39 @@ func (s *streamCheck) run(w io.Writer, data []byte, taken func(*scorecard.Catalo
 		return nil, nil
 	}
 	taken(cat)
-	err := s.writeInOrder(w, cat, func(i int) error {
+	// The JSON's head goes out with the first piece, so that a catalog
+	// whose first piece does not decode writes nothing at all.
+	var head []byte
+	if s.jw != nil {
+		head = append(jsonHead(s.now), "[\n"...)
+	}
+	var err error
+	for i := range cat.Len() {
 		r := <-slots[i]
+		if r.err == nil && head != nil {
+			_, r.err = w.Write(head)
+			head = nil
+		}
 		if r.err == nil {
 			_, r.err = w.Write(*r.buf)
+			s.wrote = true
 		}
 		outs.Put(r.buf)
 		<-tokens
-		return r.err
-	})
+		if err = r.err; err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = s.writeTail(w, cat)
+	}
 	finish()
 	return cat, err
 }
 
-// writeInOrder writes the head, each piece's output (write), and the tail.
-func (s *streamCheck) writeInOrder(w io.Writer, cat *scorecard.CatalogPieces, write func(piece int) error) error {
-	if s.jw != nil {
-		if _, err := w.Write(append(jsonHead(s.now), "[\n"...)); err != nil {
-			return err
-		}
-	}
-	for i := range cat.Len() {
-		if err := write(i); err != nil {
-			return err
-		}
-	}
+// writeTail ends the output: the JSON's closing brackets, or the gate's
+// total.
+func (s *streamCheck) writeTail(w io.Writer, cat *scorecard.CatalogPieces) error {
 	if s.jw != nil {
 		_, err := io.WriteString(w, jsonTail)
 		return err

@@ -168,6 +168,20 @@ func TestCheckStreamStopsAtBadPiece(t *testing.T) {
 	}
 }
 
+// A catalog whose first piece does not decode (here a one-entity catalog
+// with a team given as an object) writes nothing on stdout: the JSON's
+// head goes out with the first piece.
+func TestCheckStreamBadFirstPieceWritesNothing(t *testing.T) {
+	path := writeFile(t, "catalog.json", `[{"identifier":"a","team":{"x":1}}]`)
+	if _, ok, _ := files.ReadCatalogPieces(path, streamPiece); !ok {
+		t.Fatal("the cut refuses the catalog; the test would not reach a piece")
+	}
+	code, out, errs := cli(t, nil, "check", "--catalog", path, "--now", fixedNow, "--format", "json")
+	if code != exitUsage || out != "" || !strings.Contains(errs, path+":1:") || strings.Contains(errs, "output above") {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, errs)
+	}
+}
+
 // TestCheckServiceDecodesItsPiece: check SERVICE decodes only the pieces
 // that hold the services named, by identifier or title in any case, so a
 // mistake far from them is not read (and not reported); a name that finds
