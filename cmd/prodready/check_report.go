@@ -16,7 +16,7 @@ import (
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/scorecard"
-	"github.com/prodready/prodready/scorecard/retryafter"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // reportTo holds check's flags for pushing the result to a running serve.
@@ -104,7 +104,7 @@ func (c reportClient) post(ctx context.Context, r *reportTo, token string, ev *s
 	if len(body) > bot.MaxResultsBody {
 		return 0, fmt.Errorf("not posted to %s: the result is %d bytes, more than the %d serve takes; check fewer services", endpoint, len(body), bot.MaxResultsBody)
 	}
-	rc := resty.New().
+	rc := httpclient.NewResty(nil, nil, "report").
 		SetTimeout(c.timeout).
 		SetRetryCount(c.retries).
 		SetRetryWaitTime(c.wait).
@@ -154,7 +154,7 @@ func cutBytes(b []byte, n int) string {
 // retryAfter is a Retry-After, capped; 0 lets resty back off
 // exponentially with jitter.
 func retryAfter(v string, limit time.Duration) time.Duration {
-	return min(retryafter.Parse(v, time.Now()), limit)
+	return min(httpclient.ParseRetryAfter(v, time.Now()), limit)
 }
 
 // quietLogger drops resty's own log lines: check reports the outcome once.

@@ -4,25 +4,25 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/prodready/prodready/scorecard/apierror"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Reason classifies a failed request.
-type Reason = apierror.Reason
+type Reason = httpclient.Reason
 
 // Reasons, as in package port.
 const (
-	ClientError = apierror.ClientError // 4xx other than 429
-	RateLimited = apierror.RateLimited // 429
-	ServerError = apierror.ServerError // 5xx
-	Transport   = apierror.Transport   // no HTTP answer
+	ClientError = httpclient.ClientError // 4xx other than 429
+	RateLimited = httpclient.RateLimited // 429
+	ServerError = httpclient.ServerError // 5xx
+	Transport   = httpclient.Transport   // no HTTP answer
 )
 
 // Error is a request to Backstage that failed, after any retries. Failure
 // holds the method, the path (without the query), the status (0 for
 // transport errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	apierror.Failure
+	httpclient.Failure
 	// Name and Message are Backstage's own: {"error": {"name", "message"}}.
 	Name    string
 	Message string

@@ -26,18 +26,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
-	"github.com/prodready/prodready/scorecard/apierror"
-	"github.com/prodready/prodready/scorecard/redact"
-	"github.com/prodready/prodready/scorecard/retryafter"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Client talks to one GitHub (.com or Enterprise Server). It is safe for
 // concurrent use; its rate-limit accounting is shared by every caller.
 type Client struct {
 	cfg   Config
-	rc    *resty.Client
+	set   httpclient.Settings
+	http  *httpclient.Client
 	log   *slog.Logger
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
@@ -67,7 +64,7 @@ type Option func(*Client)
 
 // WithLogger sends the client's lines (debug per request, warnings on
 // retries and pauses) to l.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.set.Log = l } }
 
 // WithClock replaces time.Now for token expiry and rate-limit resets.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
@@ -84,8 +81,12 @@ func WithCache(cache Cache) Option { return func(c *Client) { c.cache = cache } 
 
 // WithTransport replaces the HTTP transport (proxies, custom TLS).
 func WithTransport(rt http.RoundTripper) Option {
-	return func(c *Client) { c.rc.SetTransport(rt) }
+	return func(c *Client) { c.set.Transport = rt }
 }
+
+// WithObserver tells o of every request, retries and token requests
+// included (bot/metrics counts them).
+func WithObserver(o httpclient.Observer) Option { return func(c *Client) { c.set.Observer = o } }
 
 // maxBody bounds one answer: a page of 100 repositories is under 1 MB, a
 // README at most a few.
@@ -104,28 +105,27 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.App != nil && (cfg.App.Key == nil || cfg.App.ID <= 0 || cfg.App.InstallationID <= 0) {
 		return nil, errors.New("the GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
 	}
-	c := &Client{cfg: cfg, base: base, log: slog.New(slog.DiscardHandler), now: time.Now, sleep: sleepCtx}
-	retries := max(cfg.Retries, 0)
-	c.rc = resty.New().
-		SetBaseURL(cfg.BaseURL).
-		SetTimeout(cfg.RequestTimeout).
-		SetHeader("Accept", "application/vnd.github+json").
-		SetHeader("X-GitHub-Api-Version", "2022-11-28").
-		SetHeader("User-Agent", "prodready").
-		SetResponseBodyLimit(maxBody).
-		SetRetryCount(retries).
-		SetRetryWaitTime(cfg.RetryWait).
-		SetRetryMaxWaitTime(cfg.RetryMaxWait).
-		SetRetryAfter(c.retryAfter).
-		AddRetryCondition(retryable).
-		AddRetryHook(c.logRetry)
+	c := &Client{cfg: cfg, base: base, now: time.Now, sleep: sleepCtx}
 	for _, o := range opts {
 		o(c)
 	}
 	if c.cache == nil {
 		c.cache = NewMemoryCache()
 	}
-	c.rc.SetLogger(redact.RestyLogger{Log: func() *slog.Logger { return c.log }, Redact: c.redact})
+	if c.set.Log == nil {
+		c.set.Log = slog.New(slog.DiscardHandler)
+	}
+	c.log, c.set.Now = c.set.Log, c.now
+	c.http = httpclient.New(httpclient.Config{
+		API: "github", Service: "GitHub", BaseURL: cfg.BaseURL, BaseField: "github.Config.BaseURL",
+		Header: map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
+		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget, MaxBody: maxBody,
+		Secrets:    c.secrets,
+		Retry:      retryable,
+		Wait:       c.wait,
+		RetryAttrs: c.retryAttrs,
+	}, c.set)
 	return c, nil
 }
 
@@ -374,56 +374,36 @@ func limitKind(status int, h http.Header, body []byte) (primary, secondary bool)
 // fallibleKey marks the context of a fallible request (see request).
 type fallibleKey struct{}
 
-// retryable: secondary limits, server errors and transport errors are
-// worth another attempt; other 4xx fail the same way again, and a spent
-// primary limit is the gate's business, not a retry's. A fallible request
-// does not wait out a secondary limit (a minute or more): its caller
-// falls back at once.
-func retryable(resp *resty.Response, err error) bool {
-	if err != nil {
-		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, context.Canceled)
+// retryable: secondary limits and server errors are worth another
+// attempt; other 4xx fail the same way again, and a spent primary limit is
+// the gate's business, not a retry's. A fallible request does not wait out
+// a secondary limit (a minute or more): its caller falls back at once.
+func retryable(ctx context.Context, status int, h http.Header, body []byte) bool {
+	if _, secondary := limitKind(status, h, body); secondary {
+		return ctx.Value(fallibleKey{}) == nil
 	}
-	s := resp.StatusCode()
-	if _, secondary := limitKind(s, resp.Header(), resp.Body()); secondary {
-		return resp.Request == nil || resp.Request.Context().Value(fallibleKey{}) == nil
-	}
-	return s >= 500
+	return status >= 500
 }
 
-// retryAfter honours retry-after (and, for a secondary limit without one,
-// the reset or GitHub's advice to wait a minute). It stops the retries when
-// the wait exceeds what the client allows or the time left.
-func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	h := resp.Header()
-	wait := retryafter.Parse(h.Get("Retry-After"), c.now())
-	if _, secondary := limitKind(resp.StatusCode(), h, resp.Body()); secondary && h.Get("Retry-After") == "" {
+// wait honours retry-after and, for a secondary limit without one, the
+// reset or GitHub's advice to wait a minute.
+func (c *Client) wait(status int, h http.Header, body []byte, now time.Time) time.Duration {
+	wait := httpclient.ParseRetryAfter(h.Get("Retry-After"), now)
+	if _, secondary := limitKind(status, h, body); secondary && h.Get("Retry-After") == "" {
 		wait = c.cfg.SecondaryWait
 		if reset, err := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64); err == nil && h.Get("x-ratelimit-remaining") == "0" {
-			wait = max(time.Unix(reset, 0).Sub(c.now()), time.Second)
+			wait = max(time.Unix(reset, 0).Sub(now), time.Second)
 		}
 	}
-	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
-		return 0, c.stop(resp, fmt.Sprintf("GitHub asked to wait %s%s", wait, why))
-	}
-	return wait, nil // 0: exponential backoff with jitter
+	return wait
 }
 
-func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp.StatusCode(), resp.Header(), resp.Body())
-	e.Err = errors.New(why)
-	return e
-}
-
-func (c *Client) logRetry(resp *resty.Response, err error) {
-	var extra []any
-	if err == nil && resp != nil {
-		if m := messageOf(resp.Body()).Message; m != "" {
-			extra = []any{"message", c.redact(m)}
-		}
+// retryAttrs adds GitHub's message to a retried attempt's log line.
+func (c *Client) retryAttrs(_ int, body []byte) []any {
+	if m := messageOf(body).Message; m != "" {
+		return []any{"message", c.redact(m)}
 	}
-	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact, extra...); ok {
-		c.log.Warn("github: request failed, retrying", attrs...)
-	}
+	return nil
 }
 
 // --- requests ---
@@ -496,75 +476,58 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	}
 }
 
-// once is one request with resty's retries, bounded by the retry budget.
+// once is one request with the kit's retries, bounded by the retry budget.
 func (c *Client) once(ctx context.Context, r request, auth string) (*response, error) {
-	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
-	defer cancel()
 	if r.fallible {
-		bctx = context.WithValue(bctx, fallibleKey{}, true)
+		ctx = context.WithValue(ctx, fallibleKey{}, true)
 	}
-	target := r.url
-	req := c.rc.R().SetContext(bctx)
-	if r.query != nil {
-		req.SetQueryParamsFromValues(r.query)
-	}
+	h := map[string]string{}
 	if r.accept != "" {
-		req.SetHeader("Accept", r.accept)
+		h["Accept"] = r.accept
 	}
 	if r.etag != "" {
-		req.SetHeader("If-None-Match", r.etag)
+		h["If-None-Match"] = r.etag
 	}
-	req.SetHeader("Authorization", auth)
-	start := time.Now()
-	resp, err := req.Execute(r.method, target)
-	attempts := max(req.Attempt, 1)
-	c.requests.Add(int64(attempts))
-	status := 0
-	var header http.Header
-	if resp != nil && resp.RawResponse != nil {
-		status, header = resp.StatusCode(), resp.Header()
-	}
-	if !r.jwt {
-		c.observe(r.resource, header)
-	}
-	path := apierror.PathOf(target)
-	c.log.Debug("github request", "method", r.method, "path", path, "status", status, "attempts", attempts, "duration", time.Since(start))
+	resp, err := c.http.Do(ctx, httpclient.Request{Method: r.method, URL: r.url, Query: r.query, Header: h, Auth: auth})
 	if err != nil {
-		if ge, ok := AsError(err); ok { // the retries stopped on a long wait
-			ge.Attempts = attempts
-			return nil, c.scrub(ge)
+		var f *httpclient.Failure
+		if !errors.As(err, &f) {
+			return nil, err
 		}
-		e := &Error{Failure: apierror.Failure{Method: r.method, Path: path, Reason: Transport, Attempts: attempts, Err: err}}
-		if status != 0 {
-			e = c.httpError(r.method, path, status, header, resp.Body())
-			e.Attempts, e.Err = attempts, err
+		c.requests.Add(int64(f.Attempts))
+		if !r.jwt {
+			c.observe(r.resource, f.Header())
 		}
-		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
-		return nil, c.scrub(e)
+		e := c.fail(f)
+		if e.primary && !r.jwt && f.Err == nil {
+			c.spentNow(r.resource, f.Header())
+		}
+		return nil, e
 	}
-	if status == http.StatusNotModified {
+	c.requests.Add(int64(resp.Attempts))
+	if !r.jwt {
+		c.observe(r.resource, resp.Header)
+	}
+	if resp.Status == http.StatusNotModified {
 		c.notModified.Add(1)
-		return &response{status: status, header: header}, nil
+		return &response{status: resp.Status, header: resp.Header}, nil
 	}
-	if status < 200 || status > 299 {
-		e := c.httpError(r.method, path, status, header, resp.Body())
-		e.Attempts = attempts
-		if e.primary && !r.jwt {
-			c.spentNow(r.resource, header)
-		}
-		return nil, c.scrub(e)
-	}
-	return &response{status: status, header: header, body: resp.Body()}, nil
+	return &response{status: resp.Status, header: resp.Header, body: resp.Body}, nil
 }
 
-func (c *Client) httpError(method, path string, status int, h http.Header, body []byte) *Error {
-	primary, secondary := limitKind(status, h, body)
-	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: status, Reason: reasonOf(status, primary || secondary)}, primary: primary}
-	ge := messageOf(body)
-	if ge.Message != "" {
-		e.Message, e.DocumentationURL = ge.Message, ge.DocumentationURL
-	} else if b := apierror.BodyStart(body); b != "" {
-		e.Message = b
+// fail turns the kit's Failure into an Error with GitHub's own words,
+// redacted, telling its rate limits from other refusals.
+func (c *Client) fail(f *httpclient.Failure) *Error {
+	primary, secondary := limitKind(f.Status, f.Header(), f.Body())
+	e := &Error{Failure: *f, primary: primary}
+	if f.Status == 0 {
+		return e
+	}
+	e.Reason = reasonOf(f.Status, primary || secondary)
+	if ge := messageOf(f.Body()); ge.Message != "" {
+		e.Message, e.DocumentationURL = c.redact(ge.Message), ge.DocumentationURL
+	} else if b := httpclient.BodyStart(f.Body()); b != "" {
+		e.Message = c.redact(b)
 	}
 	return e
 }
@@ -616,24 +579,24 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	}
 	if resp.status == http.StatusNotModified {
 		if !hit {
-			return "", &Error{Failure: apierror.Failure{Method: "GET", Path: apierror.PathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
+			return "", &Error{Failure: httpclient.Failure{Method: "GET", Path: httpclient.PathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
-			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", apierror.PathOf(u), err)
+			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", httpclient.PathOf(u), err)
 		}
 		return prev.Next, nil
 	}
 	if err := json.Unmarshal(resp.body, out); err != nil {
-		return "", fmt.Errorf("GET %s: the answer is not the JSON expected: %w", apierror.PathOf(u), err)
+		return "", fmt.Errorf("GET %s: the answer is not the JSON expected: %w", httpclient.PathOf(u), err)
 	}
 	if k, ok := out.(keeper); ok {
 		if err := k.keep(); err != nil {
-			return "", fmt.Errorf("GET %s: %w", apierror.PathOf(u), err)
+			return "", fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 		}
 	}
 	next, err = c.nextLink(resp.header.Get("Link"))
 	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", apierror.PathOf(u), err)
+		return "", fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 	}
 	if tag := resp.header.Get("ETag"); tag != "" {
 		v, err := json.Marshal(out)
@@ -689,23 +652,15 @@ func (c *Client) nextLink(h string) (string, error) {
 
 // --- secrets ---
 
-// scrub removes any token from an error's text. GitHub never echoes them,
-// but a proxy or a transport error might.
-func (c *Client) scrub(e *Error) *Error {
-	e.Message = c.redact(e.Message)
-	e.Err = redact.Error(e.Err, c.redact)
-	return e
+// secrets are the token, the installation tokens and the App's JWTs, the
+// replaced ones too.
+func (c *Client) secrets() []string {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return append([]string{c.cfg.Token, c.token}, c.spent...)
 }
 
-func (c *Client) redact(s string) string {
-	if s == "" {
-		return s
-	}
-	c.amu.Lock()
-	secrets := append([]string{c.cfg.Token, c.token}, c.spent...)
-	c.amu.Unlock()
-	return redact.String(s, secrets...)
-}
+func (c *Client) redact(s string) string { return c.http.Redact(s) }
 
 // Readme returns a repository's README text, nil when it has none. It
 // follows GitHub's 301 for a renamed repository.

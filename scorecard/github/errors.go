@@ -5,19 +5,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prodready/prodready/scorecard/apierror"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Reason classifies a failed request, so that callers can tell a mistake of
 // ours or a missing permission from GitHub being busy or broken.
-type Reason = apierror.Reason
+type Reason = httpclient.Reason
 
 // Reasons a request fails.
 const (
-	ClientError = apierror.ClientError // 4xx other than rate limits: bad credentials, missing permission, unknown repository
-	RateLimited = apierror.RateLimited // primary or secondary rate limit
-	ServerError = apierror.ServerError // 5xx
-	Transport   = apierror.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
+	ClientError = httpclient.ClientError // 4xx other than rate limits: bad credentials, missing permission, unknown repository
+	RateLimited = httpclient.RateLimited // primary or secondary rate limit
+	ServerError = httpclient.ServerError // 5xx
+	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
 // Error is a request to GitHub that failed, after any retries. Its text
@@ -25,7 +25,7 @@ const (
 // Failure holds the method, the path (without the query), the status (0 for
 // transport errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	apierror.Failure
+	httpclient.Failure
 	// Message and DocumentationURL are GitHub's own: {"message", "documentation_url"}.
 	Message          string
 	DocumentationURL string
@@ -110,5 +110,5 @@ func reasonOf(status int, rateLimited bool) Reason {
 	if rateLimited {
 		return RateLimited // GitHub signals most of its rate limits with a 403
 	}
-	return apierror.ReasonOf(status)
+	return httpclient.ReasonOf(status)
 }

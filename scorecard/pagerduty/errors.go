@@ -5,26 +5,26 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/prodready/prodready/scorecard/apierror"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Reason classifies a failed request, so that callers and logs can tell a
 // mistake of ours (client error) from PagerDuty being busy or broken.
-type Reason = apierror.Reason
+type Reason = httpclient.Reason
 
 // Reasons, as in scorecard/port.
 const (
-	ClientError = apierror.ClientError // 4xx other than 429: a refused key, a bad parameter
-	RateLimited = apierror.RateLimited // 429
-	ServerError = apierror.ServerError // 5xx
-	Transport   = apierror.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
+	ClientError = httpclient.ClientError // 4xx other than 429: a refused key, a bad parameter
+	RateLimited = httpclient.RateLimited // 429
+	ServerError = httpclient.ServerError // 5xx
+	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
 // Error is a request to PagerDuty that failed, after any retries. Failure
 // holds the method, the path (without the query), the status (0 for
 // transport errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	apierror.Failure
+	httpclient.Failure
 	// Code, Message and Errors are PagerDuty's own:
 	// {"error": {"code": 2006, "message": "...", "errors": ["..."]}}.
 	Code    int

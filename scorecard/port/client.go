@@ -1,14 +1,15 @@
 // Package port reads scorecards, entities and teams from Port's REST API
 // (getport.io) as a careful client does: one cached access token shared by
 // concurrent callers, paged search that asks only for what the scorecards
-// read, retries with backoff that honour Retry-After within a bounded budget,
+// read, retries with backoff that honour Retry-After within a bounded budget
+// (through scorecard/httpclient, which also keeps the credentials on
+// BaseURL's origin),
 // answers decoded as streams and bounded after decompression, paging bounded
 // in pages, empty pages and time, and errors that name the endpoint and
 // carry Port's own message but never a secret or a token.
 package port
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -22,19 +23,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
-	"github.com/prodready/prodready/scorecard/apierror"
-	"github.com/prodready/prodready/scorecard/redact"
-	"github.com/prodready/prodready/scorecard/retryafter"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Client talks to one Port organisation. It is safe for concurrent use.
 type Client struct {
-	cfg Config
-	rc  *resty.Client
-	log *slog.Logger
-	now func() time.Time
+	cfg  Config
+	set  httpclient.Settings
+	http *httpclient.Client
+	log  *slog.Logger
+	now  func() time.Time
 
 	mu       sync.Mutex
 	token    string
@@ -56,126 +54,44 @@ type renewal struct {
 type Option func(*Client)
 
 // WithLogger sends the client's debug lines (one per request) to l.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.set.Log = l } }
 
 // WithTransport replaces the HTTP transport (proxies, custom TLS).
 func WithTransport(rt http.RoundTripper) Option {
-	return func(c *Client) { c.rc.SetTransport(rt) }
+	return func(c *Client) { c.set.Transport = rt }
 }
+
+// WithObserver tells o of every request, token requests and retries
+// included (bot/metrics counts them).
+func WithObserver(o httpclient.Observer) Option { return func(c *Client) { c.set.Observer = o } }
 
 // New returns a client for cfg; zero settings take their defaults.
 func New(cfg Config, opts ...Option) *Client {
 	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg, log: slog.New(slog.DiscardHandler), now: time.Now}
-	retries := cfg.Retries
-	if retries < 0 {
-		retries = 0
-	}
-	c.rc = resty.New().
-		SetBaseURL(cfg.BaseURL).
-		SetTimeout(cfg.RequestTimeout).
-		SetHeader("Accept", "application/json").
-		SetHeader("User-Agent", "prodready").
-		// Answers are read as streams, bounded by Config.MaxPageBytes after
-		// decompression (readBody), never buffered whole by resty.
-		SetDoNotParseResponse(true).
-		SetRetryCount(retries).
-		SetRetryWaitTime(cfg.RetryWait).
-		// resty caps every wait, Retry-After included, at 2 s unless raised.
-		SetRetryMaxWaitTime(cfg.RetryMaxWait).
-		SetRetryAfter(c.retryAfter).
-		AddRetryCondition(retryable).
-		AddRetryHook(c.logRetry)
+	c := &Client{cfg: cfg, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
-	c.rc.SetLogger(redact.RestyLogger{Log: func() *slog.Logger { return c.log }, Redact: c.redact})
+	if c.set.Log == nil {
+		c.set.Log = slog.New(slog.DiscardHandler)
+	}
+	c.log = c.set.Log
+	c.http = httpclient.New(httpclient.Config{
+		API: "port", Service: "Port", BaseURL: cfg.BaseURL, BaseField: "port.Config.BaseURL",
+		Header:  map[string]string{"Accept": "application/json"},
+		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
+		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget,
+		// Answers are read as streams, bounded by Config.MaxPageBytes after
+		// decompression (readBody), never buffered whole by resty.
+		Stream:     true,
+		Secrets:    c.secrets,
+		RetryAttrs: httpclient.ReasonAttrs,
+	}, c.set)
 	return c
 }
 
 // Config returns the client's configuration, defaults filled in.
 func (c *Client) Config() Config { return c.cfg }
-
-// logRetry warns about each failed attempt that will be retried: a user
-// waiting on a slow command should see why.
-func (c *Client) logRetry(resp *resty.Response, err error) {
-	var extra []any
-	if err == nil && resp != nil {
-		extra = []any{"reason", apierror.ReasonOf(resp.StatusCode()).String()}
-	}
-	if attrs, ok := apierror.RetryAttrs(resp, err, c.cfg.Retries, c.redact, extra...); ok {
-		c.log.Warn("port: request failed, retrying", attrs...)
-	}
-}
-
-// retryable: rate limits, server errors and transport errors are worth
-// another attempt; a 4xx is our mistake and will fail the same way again.
-func retryable(resp *resty.Response, err error) bool {
-	if err != nil {
-		return !errors.Is(err, context.Canceled)
-	}
-	s := resp.StatusCode()
-	if s < 200 || s > 299 {
-		// resty drops a retried answer without closing it; only the start
-		// of a failed answer is ever shown, so keep that and free the
-		// connection now.
-		errorBody(resp)
-	}
-	return apierror.Retryable(s)
-}
-
-// maxErrorBody bounds what is read of a failed answer: Port's error
-// bodies are a few hundred bytes, and only their start is shown.
-const maxErrorBody = 64 << 10
-
-// bufferedBody is the start of a failed answer, read once.
-type bufferedBody struct {
-	*bytes.Reader
-	b []byte
-}
-
-func (bufferedBody) Close() error { return nil }
-
-// errorBody returns the start of a failed answer, reading it and closing
-// the connection's body the first time.
-func errorBody(resp *resty.Response) []byte {
-	if resp == nil || resp.RawResponse == nil || resp.RawResponse.Body == nil {
-		return nil
-	}
-	raw := resp.RawResponse
-	if bb, ok := raw.Body.(bufferedBody); ok {
-		return bb.b
-	}
-	var r io.Reader = raw.Body
-	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
-		if zr, err := gzip.NewReader(raw.Body); err == nil {
-			r = zr
-		}
-	}
-	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody))
-	raw.Body.Close()
-	raw.Body = bufferedBody{Reader: bytes.NewReader(b), b: b}
-	return b
-}
-
-// retryAfter honours Port's Retry-After on 429 and 503. It stops the retries
-// when Port asks for a longer wait than the client allows, or when the wait
-// would outlast the request's budget: better a clear error now than a
-// context deadline after a pointless sleep.
-func (c *Client) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	wait := retryafter.Parse(resp.Header().Get("Retry-After"), c.now())
-	if why := apierror.WaitRefused(resp.Request.Context(), wait, c.cfg.RetryMaxWait); why != "" {
-		return 0, c.stop(resp, fmt.Sprintf("Port asked to retry after %s%s", wait, why))
-	}
-	return wait, nil // 0: exponential backoff with jitter
-}
-
-// stop turns the response that ends the retries into the error to report.
-func (c *Client) stop(resp *resty.Response, why string) error {
-	e := c.httpError(resp.Request.Method, apierror.PathOf(resp.Request.URL), resp)
-	e.Err = errors.New(why)
-	return e
-}
 
 // request is one call to Port.
 type request struct {
@@ -228,62 +144,33 @@ func (c *Client) do(ctx context.Context, r request, read func(io.Reader) error) 
 	}
 }
 
-// once is one request with resty's retries, bounded by the retry budget,
-// and the reading of its answer.
+// once is one request with the kit's retries and the reading of its answer.
 func (c *Client) once(ctx context.Context, r request, payload []byte, tok string, read func(io.Reader) error) (int, error) {
-	bctx, cancel := context.WithTimeout(ctx, c.cfg.RetryBudget)
-	defer cancel()
-	req := c.rc.R().SetContext(bctx)
-	if r.query != nil {
-		req.SetQueryParamsFromValues(r.query)
-	}
+	kr := httpclient.Request{Method: r.method, URL: r.path, Query: r.query}
 	if payload != nil {
-		req.SetHeader("Content-Type", "application/json").SetBody(payload)
+		kr.Header, kr.Body = map[string]string{"Content-Type": "application/json"}, payload
 	}
 	if tok != "" {
-		req.SetAuthToken(tok)
+		kr.Auth = "Bearer " + tok
 	}
-	start := time.Now()
-	resp, err := req.Execute(r.method, r.path)
-	if resp != nil && resp.RawResponse != nil && resp.RawResponse.Body != nil {
-		defer resp.RawResponse.Body.Close()
-	}
-	attempts := req.Attempt
-	status := 0
-	if resp != nil && resp.RawResponse != nil {
-		status = resp.StatusCode()
-	}
-	c.log.Debug("port request", "method", r.method, "path", r.path, "status", status, "attempts", attempts, "duration", time.Since(start))
+	resp, err := c.http.Do(ctx, kr)
 	if err != nil {
-		if pe, ok := AsError(err); ok { // the retries stopped on a Retry-After
-			pe.Attempts = attempts
-			return pe.Status, c.scrub(pe)
-		}
-		e := &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Attempts: attempts, Err: err}}
-		if apierror.Retryable(status) {
-			// The budget ran out while waiting to retry a failed answer: report that answer.
-			e = c.httpError(r.method, r.path, resp)
-			e.Attempts, e.Err = attempts, err
-		}
-		e.Err = apierror.GaveUp(ctx, bctx, c.cfg.RetryBudget, err)
-		return status, c.scrub(e)
+		e := c.fail(err)
+		return e.Status, e
 	}
-	if status < 200 || status > 299 {
-		e := c.httpError(r.method, r.path, resp)
-		e.Attempts = attempts
-		return status, c.scrub(e)
-	}
-	if err := c.readBody(r, resp.RawResponse, read); err != nil {
+	defer resp.Close()
+	if err := c.readBody(r, resp.Raw, read); err != nil {
 		if pe, ok := AsError(err); ok { // the connection failed mid-answer: a transport error, no status
-			pe.Attempts = attempts
+			pe.Attempts = resp.Attempts
 			if ctx.Err() != nil {
 				pe.Err = fmt.Errorf("gave up: %w", context.Cause(ctx))
 			}
-			return status, c.scrub(pe)
+			pe.Err = httpclient.RedactError(pe.Err, c.redact)
+			return resp.Status, pe
 		}
-		return status, err
+		return resp.Status, err
 	}
-	return status, nil
+	return resp.Status, nil
 }
 
 // readBody hands a 2xx answer to read, decompressed if the transport has
@@ -294,7 +181,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
 		zr, err := gzip.NewReader(raw.Body)
 		if err != nil {
-			return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
+			return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
 		}
 		defer zr.Close()
 		body = zr
@@ -308,7 +195,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 			What: "the answer is larger than " + limit + " after decompression"}
 	case lb.err != nil:
 		// The connection failed mid-body: as any transport error, worth asking again.
-		return &Error{Failure: apierror.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
+		return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
 	case err != nil:
 		return badAnswer{err}
 	}
@@ -381,35 +268,30 @@ type portError struct {
 	Message string `json:"message"`
 }
 
-func (c *Client) httpError(method, path string, resp *resty.Response) *Error {
-	e := &Error{Failure: apierror.Failure{Method: method, Path: path, Status: resp.StatusCode(), Reason: apierror.ReasonOf(resp.StatusCode())}}
+// fail turns the kit's Failure into an Error with Port's own words,
+// redacted: Port never echoes a secret, but a proxy might.
+func (c *Client) fail(err error) *Error {
+	var f *httpclient.Failure
+	if !errors.As(err, &f) {
+		f = &httpclient.Failure{Reason: Transport, Err: err}
+	}
+	e := &Error{Failure: *f}
 	var pe portError
-	body := errorBody(resp)
+	body := f.Body()
 	if err := json.Unmarshal(body, &pe); err == nil && (pe.Error != "" || pe.Message != "") {
-		e.Code, e.Message = pe.Error, pe.Message
-	} else if b := apierror.BodyStart(body); b != "" {
+		e.Code, e.Message = c.redact(pe.Error), c.redact(pe.Message)
+	} else if b := httpclient.BodyStart(body); b != "" {
 		// Not Port's shape (a proxy's page, say): show its start.
-		e.Message = b
+		e.Message = c.redact(b)
 	}
 	return e
 }
 
-// scrub removes the secret and any token from an error's text. Port never
-// echoes them, but a proxy or a transport error might; no error leaves the
-// client carrying one.
-func (c *Client) scrub(e *Error) *Error {
-	e.Code = c.redact(e.Code)
-	e.Message = c.redact(e.Message)
-	e.Err = redact.Error(e.Err, c.redact)
-	return e
-}
-
-func (c *Client) redact(s string) string {
-	if s == "" {
-		return s
-	}
+// secrets are the secret and every token, the replaced ones too.
+func (c *Client) secrets() []string {
 	c.mu.Lock()
-	secrets := append([]string{c.cfg.ClientSecret, c.token}, c.spent...)
-	c.mu.Unlock()
-	return redact.String(s, secrets...)
+	defer c.mu.Unlock()
+	return append([]string{c.cfg.ClientSecret, c.token}, c.spent...)
 }
+
+func (c *Client) redact(s string) string { return c.http.Redact(s) }

@@ -4,26 +4,26 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/prodready/prodready/scorecard/apierror"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Reason classifies a failed request, so that callers and logs can tell a
 // mistake of ours (client error) from Port being busy or broken.
-type Reason = apierror.Reason
+type Reason = httpclient.Reason
 
 // Reasons, shared with the other API clients.
 const (
-	ClientError = apierror.ClientError // 4xx other than 429: bad credentials, unknown blueprint, bad request
-	RateLimited = apierror.RateLimited // 429
-	ServerError = apierror.ServerError // 5xx
-	Transport   = apierror.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
+	ClientError = httpclient.ClientError // 4xx other than 429: bad credentials, unknown blueprint, bad request
+	RateLimited = httpclient.RateLimited // 429
+	ServerError = httpclient.ServerError // 5xx
+	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
 // Error is a request to Port that failed, after any retries. Failure holds
 // the method, the path (without the query), the status (0 for transport
 // errors), the Reason, the attempts and the underlying cause.
 type Error struct {
-	apierror.Failure
+	httpclient.Failure
 	// Code and Message are Port's own: {"ok": false, "error": Code, "message": Message}.
 	Code    string
 	Message string

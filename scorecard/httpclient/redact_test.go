@@ -1,4 +1,4 @@
-package redact
+package httpclient
 
 import (
 	"bytes"
@@ -21,21 +21,21 @@ func TestRedact(t *testing.T) {
 		{"nothing here", nil, "nothing here"},
 	}
 	for _, tt := range tests {
-		if got := String(tt.in, tt.secrets...); got != tt.want {
-			t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Redact(tt.in, tt.secrets...); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	cause := &fs.PathError{Op: "open", Path: "/x/sekret-value", Err: fs.ErrNotExist}
-	err := Error(cause, func(s string) string { return String(s, "sekret-value") })
+	err := RedactError(cause, func(s string) string { return Redact(s, "sekret-value") })
 	if strings.Contains(err.Error(), "sekret-value") || !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Error: %q, Is ErrNotExist %v", err, errors.Is(err, fs.ErrNotExist))
+		t.Errorf("RedactError: %q, Is ErrNotExist %v", err, errors.Is(err, fs.ErrNotExist))
 	}
-	if plain := errors.New("fine"); Error(plain, func(s string) string { return s }) != plain {
+	if plain := errors.New("fine"); RedactError(plain, func(s string) string { return s }) != plain {
 		t.Error("an error with nothing to redact is not returned as it is")
 	}
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	l := RestyLogger{Log: func() *slog.Logger { return log }, Redact: func(s string) string { return String(s, "tok3n-x") }}
+	l := restyLogger{log: func() *slog.Logger { return log }, redact: func(s string) string { return Redact(s, "tok3n-x") }}
 	l.Errorf("retry with %s", "tok3n-x")
 	l.Warnf("w")
 	l.Debugf("d")

@@ -1,13 +1,13 @@
-// Package apierror holds what the API clients (Port, Backstage, PagerDuty,
-// GitHub) share about a request that failed: the Reason it failed for, how
-// an HTTP status maps to one, the core of each client's Error with the
-// common part of its message, and the decision to retry (which statuses,
-// how long a server may ask to wait, what to report when time runs out).
-// Each client once wrote these itself; kept here, the four classify, retry
-// and word a failure the same way, and a change to any is made once. Each
-// client's Error embeds Failure and adds only what its service says (its
-// error code, message, hint). It does no I/O.
-package apierror
+// Package httpclient is what the API clients (Port, Backstage, GitHub,
+// PagerDuty) share about talking HTTP: one resty setup, retries with
+// backoff that honour Retry-After within a bounded budget, the rule that
+// credentials go only to the origin the configuration names (redirects and
+// links elsewhere are refused), a bound on every answer, log lines and
+// errors with secrets redacted, the core of each client's Error, a guard
+// against paging that never ends, and a hook through which every request
+// is counted (Observer). Each client keeps only its own API: its paths, its
+// error body, its authentication and its paging.
+package httpclient
 
 import (
 	"fmt"
@@ -64,7 +64,20 @@ type Failure struct {
 	Attempts int
 	// Err is the underlying cause for transport errors and given-up retries.
 	Err error
+
+	// header and body are the failed answer's (the body's start), for the
+	// client to read its service's own error shape from.
+	header http.Header
+	body   []byte
 }
+
+// Header is the failed answer's header; nil for transport errors.
+func (f *Failure) Header() http.Header { return f.header }
+
+// Body is the start of the failed answer's body (at most MaxErrorBody
+// bytes), not redacted: a client reads its service's error shape from it
+// and redacts what it shows.
+func (f *Failure) Body() []byte { return f.body }
 
 // Text is the failure's message with the service's own words, detail
 // (already punctuated: ": code: message"), between the status and the
@@ -87,6 +100,10 @@ func (f *Failure) Text(detail string) string {
 	}
 	return b.String()
 }
+
+// Error is the failure's message without a service's own words; each
+// client's Error, which embeds Failure, adds them.
+func (f *Failure) Error() string { return f.Text("") }
 
 // Unwrap is the underlying cause, so that errors.Is and As reach it
 // through each client's Error.

@@ -1,4 +1,4 @@
-package apierror
+package httpclient
 
 import (
 	"context"
@@ -105,7 +105,7 @@ func TestRetryAttrs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := RetryAttrs(tc.resp, tc.err, 3, upper, tc.extra...)
+			got, ok := retryAttrs(tc.resp, tc.err, 3, upper, tc.extra...)
 			if ok != (tc.want != nil) || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, %v; want %v", got, ok, tc.want)
 			}

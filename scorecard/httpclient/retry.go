@@ -1,4 +1,4 @@
-package apierror
+package httpclient
 
 import (
 	"context"
@@ -44,12 +44,12 @@ func GaveUp(ctx, bctx context.Context, budget time.Duration, err error) error {
 	return err
 }
 
-// RetryAttrs are the log attributes of a failed attempt that resty is
+// retryAttrs are the log attributes of a failed attempt that resty is
 // about to retry: the method, the path, the attempt, then the transport
 // error (redacted), or the status, the service's own extra attributes and
 // any Retry-After. ok is false after the last attempt: resty calls its
 // retry hooks then too, and no retry follows.
-func RetryAttrs(resp *resty.Response, err error, retries int, redact func(string) string, extra ...any) (attrs []any, ok bool) {
+func retryAttrs(resp *resty.Response, err error, retries int, redact func(string) string, extra ...any) (attrs []any, ok bool) {
 	if resp == nil || resp.Request == nil || resp.Request.Attempt > max(retries, 0) {
 		return nil, false
 	}

@@ -1,11 +1,11 @@
-package retryafter
+package httpclient
 
 import (
 	"testing"
 	"time"
 )
 
-func TestParse(t *testing.T) {
+func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in   string
@@ -19,15 +19,15 @@ func TestParse(t *testing.T) {
 		{"-3", 0},
 		{"NaN", 0},
 		{"soon", 0},
-		{"1e300", Max}, // would overflow a Duration
-		{"+Inf", Max},
+		{"1e300", MaxRetryAfter}, // would overflow a Duration
+		{"+Inf", MaxRetryAfter},
 		{"Thu, 26 Nov 2026 09:00:30 GMT", 30 * time.Second},
 		{"Thu, 26 Nov 2026 08:59:00 GMT", 0}, // in the past
-		{"Mon, 01 Jan 2124 00:00:00 GMT", Max},
+		{"Mon, 01 Jan 2124 00:00:00 GMT", MaxRetryAfter},
 	}
 	for _, tt := range tests {
-		if got := Parse(tt.in, now); got != tt.want {
-			t.Errorf("Parse(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := ParseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
