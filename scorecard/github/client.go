@@ -118,7 +118,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c.log, c.set.Now = c.set.Log, c.now
 	c.http = httpclient.New(httpclient.Config{
 		API: "github", Service: "GitHub", BaseURL: cfg.BaseURL, BaseField: "github.Config.BaseURL",
-		Header: map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+		Header:  map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
 		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
 		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget, MaxBody: maxBody,
 		Secrets:    c.secrets,
