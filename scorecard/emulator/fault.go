@@ -20,9 +20,9 @@ type Fault struct {
 	// prefix; Suffix matches its end ("/protection"). Empty matches any.
 	Path   string
 	Suffix string
-	// Query matches requests whose first values of these parameters are
-	// these ({"filter": {"kind=user"}}).
-	Query url.Values
+	// Query, in a URL's query syntax, matches requests whose first values
+	// of these parameters are these: "filter=kind%3Duser".
+	Query string
 	Skip  int // let this many matching requests through first
 	Times int // apply to this many requests (0 means 1, negative means forever)
 
@@ -33,8 +33,9 @@ type Fault struct {
 	// Body, with Status, is the answer's body as is, instead of the API's
 	// error body.
 	Body string
-	// Header is sent with Status; RetryAfter is its Retry-After.
-	Header     http.Header
+	// Header is sent with Status, "Name: value" lines; RetryAfter is its
+	// Retry-After.
+	Header     string
 	RetryAfter string
 
 	Delay time.Duration // wait this long before answering (a slow answer)
@@ -66,9 +67,13 @@ func (f *Fault) matches(r *http.Request) bool {
 	if f.Suffix != "" && !strings.HasSuffix(r.URL.Path, f.Suffix) {
 		return false
 	}
-	if len(f.Query) > 0 {
+	if f.Query != "" {
 		q := r.URL.Query()
-		for k, want := range f.Query {
+		wants, err := url.ParseQuery(f.Query)
+		if err != nil {
+			return false
+		}
+		for k, want := range wants {
 			if got := q[k]; len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 				return false
 			}
@@ -129,9 +134,9 @@ func (b *Base) fault(r *http.Request) *Fault {
 // writeStatus answers a Status fault: its headers, then its Body or the
 // API's error.
 func (b *Base) writeStatus(w http.ResponseWriter, r *http.Request, f *Fault) {
-	for k, vs := range f.Header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
+	for line := range strings.Lines(f.Header) {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			w.Header().Add(strings.TrimSpace(k), strings.TrimSpace(v))
 		}
 	}
 	if f.RetryAfter != "" {
