@@ -16,7 +16,10 @@ type Grant struct {
 	// Scopes are the token's grants, as the API names them
 	// ({"contents": "read"}); nil for a token that may do anything.
 	Scopes map[string]string
-	issued bool
+	// Subject is whom the token stands for, in the API's words
+	// ("installation ID 7").
+	Subject string
+	issued  bool
 }
 
 // TokenState is what a token check found.
