@@ -22,6 +22,7 @@ import (
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -60,15 +61,15 @@ func TestFaultPort(t *testing.T) {
 		down bool
 	}{
 		{"429 with Retry-After", func(srv *porttest.Server) {
-			srv.Inject(porttest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Times: 2})
+			srv.Inject(emulator.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Times: 2})
 		}, false},
 		{"500", func(srv *porttest.Server) {
-			srv.Inject(porttest.Fault{Status: http.StatusInternalServerError, Times: 2})
+			srv.Inject(emulator.Fault{Status: http.StatusInternalServerError, Times: 2})
 		}, false},
-		{"slow, within the timeout", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Delay: 150 * time.Millisecond, Times: 4}) }, false},
-		{"expired token", func(srv *porttest.Server) { srv.Inject(porttest.Fault{ExpireToken: true, Times: 1}) }, false},
-		{"slower than the timeout", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Delay: 2 * time.Second, Times: -1}) }, true},
-		{"not at all (connections dropped)", func(srv *porttest.Server) { srv.Inject(porttest.Fault{Drop: true, Times: -1}) }, true},
+		{"slow, within the timeout", func(srv *porttest.Server) { srv.Inject(emulator.Fault{Delay: 150 * time.Millisecond, Times: 4}) }, false},
+		{"expired token", func(srv *porttest.Server) { srv.Inject(emulator.Fault{ExpireToken: true, Times: 1}) }, false},
+		{"slower than the timeout", func(srv *porttest.Server) { srv.Inject(emulator.Fault{Delay: 2 * time.Second, Times: -1}) }, true},
+		{"not at all (connections dropped)", func(srv *porttest.Server) { srv.Inject(emulator.Fault{Drop: true, Times: -1}) }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -471,7 +472,7 @@ func TestFaultPortDownWithNoSnapshotYet(t *testing.T) {
 	w := dgNewWorld(t)
 	srv, src := faultPort(t, w)
 	w.source = src
-	srv.Inject(porttest.Fault{Status: http.StatusServiceUnavailable, Times: -1})
+	srv.Inject(emulator.Fault{Status: http.StatusServiceUnavailable, Times: -1})
 	ctx := context.Background()
 	j := w.jobs()
 	out, err := j.Run(ctx, JobWeekly, RunOptions{})

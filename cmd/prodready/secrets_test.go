@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot/slackemu"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
@@ -31,8 +32,8 @@ func TestFullCycleLeaksNoSecret(t *testing.T) {
 	def := emu.AddChannel("readiness")
 	portSrv, vars := portFixture(t)
 	search := "/v1/blueprints/service/entities/search"
-	portSrv.Inject(porttest.Fault{Path: search, Status: 500})
-	portSrv.Inject(porttest.Fault{Path: search, Status: 429, RetryAfter: "0"})
+	portSrv.Inject(emulator.Fault{Path: search, Status: 500})
+	portSrv.Inject(emulator.Fault{Path: search, Status: 429, RetryAfter: "0"})
 	dir := t.TempDir()
 	teams := filepath.Join(dir, "teams.yaml")
 	if err := os.WriteFile(teams, []byte("default_channel: "+def+"\n"), 0o644); err != nil {

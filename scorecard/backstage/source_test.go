@@ -17,6 +17,7 @@ import (
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/backstage"
 	"github.com/prodready/prodready/scorecard/backstage/backstagetest"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -98,7 +99,7 @@ func TestLoadPagesFieldsAndLevels(t *testing.T) {
 	ents = append(ents, backstage.Entity{Kind: "Component", Metadata: backstage.Metadata{Name: "site"}, Spec: map[string]any{"type": "website", "owner": "web"}},
 		backstage.Entity{Kind: "API", Metadata: backstage.Metadata{Name: "svc-api"}, Spec: map[string]any{"type": "openapi", "owner": "web"}})
 	srv := newServer(t, ents, backstagetest.WithToken(testToken))
-	srv.Inject(backstagetest.Fault{Skip: 1, Status: 500})
+	srv.Inject(emulator.Fault{Skip: 1, Status: 500})
 	cfg := fastConfig(srv, writeScorecards(t))
 	cfg.Token, cfg.SkipTeams = testToken, true
 	b, err := backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
@@ -373,16 +374,16 @@ func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		token string // the client's; the server wants testToken
-		fault *backstagetest.Fault
+		fault *emulator.Fault
 		setup func(*backstagetest.Server, *backstage.Config)
 		want  []string
 	}{
 		{"no token", "", nil, nil, []string{"GET /api/catalog/entities/by-query", "HTTP 401", "set BACKSTAGE_TOKEN"}},
 		{"wrong token", "wrong-" + testToken, nil, nil, []string{"HTTP 401", "AuthenticationError", "Backstage refused BACKSTAGE_TOKEN"}},
-		{"forbidden", testToken, &backstagetest.Fault{Status: 403}, nil, []string{"HTTP 403", "NotAllowedError", "BACKSTAGE_TOKEN may not read the catalog"}},
-		{"server errors every time", testToken, &backstagetest.Fault{Status: 503, Times: -1}, nil, []string{"HTTP 503", "(server error)", "after 3 attempts"}},
-		{"long Retry-After", testToken, &backstagetest.Fault{Status: 429, RetryAfter: "3600"}, nil, []string{"HTTP 429", "asked to retry after 1h0m0s"}},
-		{"slow answers", testToken, &backstagetest.Fault{Delay: time.Second, Times: -1}, func(_ *backstagetest.Server, c *backstage.Config) {
+		{"forbidden", testToken, &emulator.Fault{Status: 403}, nil, []string{"HTTP 403", "NotAllowedError", "BACKSTAGE_TOKEN may not read the catalog"}},
+		{"server errors every time", testToken, &emulator.Fault{Status: 503, Times: -1}, nil, []string{"HTTP 503", "(server error)", "after 3 attempts"}},
+		{"long Retry-After", testToken, &emulator.Fault{Status: 429, RetryAfter: "3600"}, nil, []string{"HTTP 429", "asked to retry after 1h0m0s"}},
+		{"slow answers", testToken, &emulator.Fault{Delay: time.Second, Times: -1}, func(_ *backstagetest.Server, c *backstage.Config) {
 			c.RequestTimeout = 50 * time.Millisecond
 		}, []string{"GET /api/catalog/entities/by-query", "transport error", "after 3 attempts"}},
 		{"load time limit", testToken, nil, func(s *backstagetest.Server, c *backstage.Config) {
@@ -485,7 +486,7 @@ func TestLoadSameNameTwoKinds(t *testing.T) {
 // with a warning; one that may not read components fails.
 func TestLoadTeamsForbidden(t *testing.T) {
 	srv := newServer(t, append(manyComponents(5), backstage.Entity{Kind: "Group", Metadata: backstage.Metadata{Name: "team-1"}}))
-	srv.Inject(backstagetest.Fault{Filter: "kind=user", Status: 403, Times: -1})
+	srv.Inject(emulator.Fault{Query: "filter=kind=user", Status: 403, Times: -1})
 	cfg := fastConfig(srv, writeScorecards(t))
 	b, err := backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
 	if err != nil {
@@ -498,7 +499,7 @@ func TestLoadTeamsForbidden(t *testing.T) {
 		t.Errorf("findings:\n%s", lines(b.Findings))
 	}
 
-	srv.Inject(backstagetest.Fault{Filter: "kind=component,spec.type=service", Status: 403, Times: -1})
+	srv.Inject(emulator.Fault{Query: "filter=kind=component,spec.type=service", Status: 403, Times: -1})
 	_, err = backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 403") {
 		t.Fatalf("components forbidden: err = %v", err)
@@ -535,7 +536,7 @@ func (l *lockedBuffer) String() string {
 // succeeds; no log line, debug ones included, carries the token.
 func TestRetryAfterHonouredAndLogsClean(t *testing.T) {
 	srv := newServer(t, manyComponents(30), backstagetest.WithToken(testToken))
-	srv.Inject(backstagetest.Fault{Filter: "kind=component,spec.type=service", Status: 429, RetryAfter: "1"})
+	srv.Inject(emulator.Fault{Query: "filter=kind=component,spec.type=service", Status: 429, RetryAfter: "1"})
 	var logs lockedBuffer
 	cfg := fastConfig(srv, writeScorecards(t))
 	cfg.Token, cfg.RetryMaxWait = testToken, 5*time.Second

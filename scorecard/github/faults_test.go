@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/github"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
 )
@@ -46,7 +47,7 @@ func TestForbiddenIsNullWithOneWarning(t *testing.T) {
 			srv := githubtest.NewServer()
 			defer srv.Close()
 			basicOrg(srv, 3)
-			srv.Inject(githubtest.Fault{Suffix: tc.suffix, Status: 403, Times: -1})
+			srv.Inject(emulator.Fault{Suffix: tc.suffix, Status: 403, Times: -1})
 			f := collect(t, srv, &github.Collector{Client: newClient(t, srv), Org: "acme"})
 			for _, r := range f.Records {
 				if v, ok := r.Properties[tc.prop]; !ok || v != nil {
@@ -83,9 +84,9 @@ func TestSecondaryLimitAnd5xxAreRetried(t *testing.T) {
 	srv := githubtest.NewServer()
 	defer srv.Close()
 	basicOrg(srv, 2)
-	srv.Inject(githubtest.Fault{Suffix: "/readme", Status: 403, Secondary: true, RetryAfter: "0"})
-	srv.Inject(githubtest.Fault{Suffix: "/pulls", Status: 429, Secondary: true}) // no retry-after: SecondaryWait
-	srv.Inject(githubtest.Fault{Suffix: "/rules/branches/main", Status: 502, Times: 2})
+	srv.Inject(emulator.Fault{Suffix: "/readme", Status: 403, Message: githubtest.SecondaryRateLimit, RetryAfter: "0"})
+	srv.Inject(emulator.Fault{Suffix: "/pulls", Status: 429, Message: githubtest.SecondaryRateLimit}) // no retry-after: SecondaryWait
+	srv.Inject(emulator.Fault{Suffix: "/rules/branches/main", Status: 502, Times: 2})
 	f := collect(t, srv, &github.Collector{Client: newClient(t, srv), Org: "acme"})
 	for _, r := range f.Records {
 		if r.Properties["readme"] != "hi" || r.Properties["freshness"] != float64(2) || r.Properties["required_approvals_for_pr"] != float64(1) {
@@ -101,7 +102,7 @@ func TestPersistent5xxIsNullWithWarning(t *testing.T) {
 	srv := githubtest.NewServer()
 	defer srv.Close()
 	basicOrg(srv, 1)
-	srv.Inject(githubtest.Fault{Suffix: "/pulls", Status: 500, Times: -1})
+	srv.Inject(emulator.Fault{Suffix: "/pulls", Status: 500, Times: -1})
 	c, _ := github.New(github.Config{BaseURL: srv.URL, Token: githubtest.DefaultToken, Retries: 1, RetryWait: time.Millisecond})
 	f := collect(t, srv, &github.Collector{Client: c, Org: "acme"})
 	if f.Records[0].Properties["freshness"] != nil || f.Records[0].Properties["readme"] != "hi" {

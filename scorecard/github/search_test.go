@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/github"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
 )
@@ -265,16 +266,16 @@ func TestSearchRefusedFallsBack(t *testing.T) {
 
 	cases := []struct {
 		name     string
-		fault    *githubtest.Fault
+		fault    *emulator.Fault
 		prepare  func(srv *githubtest.Server)
 		searches int // requests to /search/issues
 		warn     string
 	}{
-		{name: "403", fault: &githubtest.Fault{Path: "/search/issues", Status: 403, Times: -1}, searches: 1, warn: "HTTP 403"},
-		{name: "422", fault: &githubtest.Fault{Path: "/search/issues", Status: 422, Message: "Validation Failed", Times: -1}, searches: 1, warn: "HTTP 422"},
-		{name: "secondary limit, not waited out", fault: &githubtest.Fault{Path: "/search/issues", Status: 403, Secondary: true, RetryAfter: "60", Times: -1}, searches: 1, warn: "secondary rate limit"},
-		{name: "429", fault: &githubtest.Fault{Path: "/search/issues", Status: 429, Secondary: true, Times: -1}, searches: 1, warn: "HTTP 429"},
-		{name: "5xx after retries", fault: &githubtest.Fault{Path: "/search/issues", Status: 502, Times: -1}, searches: 5, warn: "HTTP 502"},
+		{name: "403", fault: &emulator.Fault{Path: "/search/issues", Status: 403, Times: -1}, searches: 1, warn: "HTTP 403"},
+		{name: "422", fault: &emulator.Fault{Path: "/search/issues", Status: 422, Message: "Validation Failed", Times: -1}, searches: 1, warn: "HTTP 422"},
+		{name: "secondary limit, not waited out", fault: &emulator.Fault{Path: "/search/issues", Status: 403, Message: githubtest.SecondaryRateLimit, RetryAfter: "60", Times: -1}, searches: 1, warn: "secondary rate limit"},
+		{name: "429", fault: &emulator.Fault{Path: "/search/issues", Status: 429, Message: githubtest.SecondaryRateLimit, Times: -1}, searches: 1, warn: "HTTP 429"},
+		{name: "5xx after retries", fault: &emulator.Fault{Path: "/search/issues", Status: 502, Times: -1}, searches: 5, warn: "HTTP 502"},
 		{name: "search budget spent", prepare: func(srv *githubtest.Server) { srv.SetSearchRate(0, time.Now().Add(time.Minute)) }, searches: 1, warn: "search rate limit is spent"},
 		{name: "incomplete results", prepare: func(srv *githubtest.Server) { srv.SetSearchIncomplete(true) }, searches: 1, warn: "incomplete_results"},
 	}

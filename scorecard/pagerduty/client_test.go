@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
@@ -20,30 +21,30 @@ func TestRetries(t *testing.T) {
 	svcs := "/services"
 	cases := []struct {
 		name     string
-		faults   []pagerdutytest.Fault
+		faults   []emulator.Fault
 		cfg      func(*pagerduty.Config)
 		reason   pagerduty.Reason // 0: success
 		status   int
 		attempts int // requests that reach PagerDuty
 		msg      string
 	}{
-		{name: "429 with Retry-After then success", faults: []pagerdutytest.Fault{{Path: svcs, Status: 429, RetryAfter: "0"}}, attempts: 2},
-		{name: "503 twice then success", faults: []pagerdutytest.Fault{{Path: svcs, Status: 503, Times: 2}}, attempts: 3},
-		{name: "dropped connection then success", faults: []pagerdutytest.Fault{{Path: svcs, Drop: true}}, attempts: 2},
-		{name: "slow answer then success", faults: []pagerdutytest.Fault{{Path: svcs, Delay: 3 * time.Second}},
+		{name: "429 with Retry-After then success", faults: []emulator.Fault{{Path: svcs, Status: 429, RetryAfter: "0"}}, attempts: 2},
+		{name: "503 twice then success", faults: []emulator.Fault{{Path: svcs, Status: 503, Times: 2}}, attempts: 3},
+		{name: "dropped connection then success", faults: []emulator.Fault{{Path: svcs, Drop: true}}, attempts: 2},
+		{name: "slow answer then success", faults: []emulator.Fault{{Path: svcs, Delay: 3 * time.Second}},
 			cfg: func(c *pagerduty.Config) { c.RequestTimeout = 200 * time.Millisecond }, attempts: 2},
-		{name: "500 until the retries run out", faults: []pagerdutytest.Fault{{Path: svcs, Status: 500, Times: -1}},
+		{name: "500 until the retries run out", faults: []emulator.Fault{{Path: svcs, Status: 500, Times: -1}},
 			reason: pagerduty.ServerError, status: 500, attempts: 6,
 			msg: "GET /services: HTTP 500 Internal Server Error (server error): PagerDuty error 2000: Internal Error (after 6 attempts)"},
-		{name: "429 until the retries run out", faults: []pagerdutytest.Fault{{Path: svcs, Status: 429, RetryAfter: "0", Times: -1}},
+		{name: "429 until the retries run out", faults: []emulator.Fault{{Path: svcs, Status: 429, RetryAfter: "0", Times: -1}},
 			reason: pagerduty.RateLimited, status: 429, attempts: 6, msg: "HTTP 429 Too Many Requests (rate limited): PagerDuty error 2020: Rate Limit Exceeded"},
-		{name: "Retry-After beyond the client's patience", faults: []pagerdutytest.Fault{{Path: svcs, Status: 429, RetryAfter: "3600"}},
+		{name: "Retry-After beyond the client's patience", faults: []emulator.Fault{{Path: svcs, Status: 429, RetryAfter: "3600"}},
 			reason: pagerduty.RateLimited, status: 429, attempts: 1, msg: "PagerDuty asked to retry after 1h0m0s, longer than the 3s this client waits"},
-		{name: "a 400 is not retried", faults: []pagerdutytest.Fault{{Path: svcs, Status: 400}},
+		{name: "a 400 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 400}},
 			reason: pagerduty.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): PagerDuty error 2001: Invalid Input Provided"},
-		{name: "a 401 is not retried", faults: []pagerdutytest.Fault{{Path: svcs, Status: 401}},
+		{name: "a 401 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 401}},
 			reason: pagerduty.ClientError, status: 401, attempts: 1, msg: "PagerDuty refused the API key (check PAGERDUTY_TOKEN"},
-		{name: "dropped until the retries run out", faults: []pagerdutytest.Fault{{Path: svcs, Drop: true, Times: -1}},
+		{name: "dropped until the retries run out", faults: []emulator.Fault{{Path: svcs, Drop: true, Times: -1}},
 			reason: pagerduty.Transport, attempts: 6, msg: "GET /services: transport error"},
 	}
 	for _, tc := range cases {
@@ -143,7 +144,7 @@ func TestDownOrSlowFailsInBoundedTime(t *testing.T) {
 	t.Run("hanging", func(t *testing.T) {
 		srv := pagerdutytest.NewServer()
 		defer srv.Close()
-		srv.Inject(pagerdutytest.Fault{Path: "/services", Delay: time.Minute, Times: -1})
+		srv.Inject(emulator.Fault{Path: "/services", Delay: time.Minute, Times: -1})
 		cfg := testConfig(srv)
 		cfg.RequestTimeout, cfg.RetryBudget = 300*time.Millisecond, 1500*time.Millisecond
 		start := time.Now()
@@ -158,7 +159,7 @@ func TestDownOrSlowFailsInBoundedTime(t *testing.T) {
 	t.Run("caller cancels", func(t *testing.T) {
 		srv := pagerdutytest.NewServer()
 		defer srv.Close()
-		srv.Inject(pagerdutytest.Fault{Path: "/services", Delay: time.Minute})
+		srv.Inject(emulator.Fault{Path: "/services", Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -192,25 +193,25 @@ func TestNoTokenInAnyOutput(t *testing.T) {
 		outputs = append(outputs, name+": "+fmtAll(err))
 	}
 	run("refused", func(_ *pagerdutytest.Server, c *pagerduty.Config) { c.Token = key + "-wrong" })
-	run("403", func(s *pagerdutytest.Server, _ *pagerduty.Config) { s.Inject(pagerdutytest.Fault{Status: 403}) })
+	run("403", func(s *pagerdutytest.Server, _ *pagerduty.Config) { s.Inject(emulator.Fault{Status: 403}) })
 	run("5xx", func(s *pagerdutytest.Server, c *pagerduty.Config) {
 		c.Retries = 2
-		s.Inject(pagerdutytest.Fault{Status: 502, Times: -1})
+		s.Inject(emulator.Fault{Status: 502, Times: -1})
 	})
 	run("429", func(s *pagerdutytest.Server, c *pagerduty.Config) {
 		c.Retries = 2
-		s.Inject(pagerdutytest.Fault{Status: 429, RetryAfter: "0", Times: -1})
+		s.Inject(emulator.Fault{Status: 429, RetryAfter: "0", Times: -1})
 	})
 	run("long Retry-After", func(s *pagerdutytest.Server, _ *pagerduty.Config) {
-		s.Inject(pagerdutytest.Fault{Status: 429, RetryAfter: "120"})
+		s.Inject(emulator.Fault{Status: 429, RetryAfter: "120"})
 	})
 	run("dropped", func(s *pagerdutytest.Server, c *pagerduty.Config) {
 		c.Retries = 2
-		s.Inject(pagerdutytest.Fault{Drop: true, Times: -1})
+		s.Inject(emulator.Fault{Drop: true, Times: -1})
 	})
 	run("slow", func(s *pagerdutytest.Server, c *pagerduty.Config) {
 		c.RequestTimeout, c.RetryBudget = 100*time.Millisecond, 400*time.Millisecond
-		s.Inject(pagerdutytest.Fault{Delay: time.Second, Times: -1})
+		s.Inject(emulator.Fault{Delay: time.Second, Times: -1})
 	})
 
 	// A proxy that echoes the Authorization header in its error message.

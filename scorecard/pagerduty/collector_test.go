@@ -12,6 +12,7 @@ import (
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/collected"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
@@ -183,7 +184,7 @@ func TestOnCallsUnreadableIsAWarning(t *testing.T) {
 	srv := pagerdutytest.NewServer()
 	defer srv.Close()
 	account(t, srv, 0)
-	srv.Inject(pagerdutytest.Fault{Path: "/oncalls", Status: 403})
+	srv.Inject(emulator.Fault{Path: "/oncalls", Status: 403})
 	facts, err := pagerduty.Collector{Client: pagerduty.New(testConfig(srv))}.Collect(context.Background(), now)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +212,7 @@ func TestCollectFailures(t *testing.T) {
 		{name: "refused key", setup: func(_ *pagerdutytest.Server, c *pagerduty.Config) { c.Token = "wrong-key-123" },
 			want: []string{"PagerDuty refused the API key (check PAGERDUTY_TOKEN", "GET /services: HTTP 401 Unauthorized (client error): PagerDuty error 2006: Authentication failed"}},
 		{name: "forbidden", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
-			s.Inject(pagerdutytest.Fault{Path: "/services", Status: 403})
+			s.Inject(emulator.Fault{Path: "/services", Status: 403})
 		}, want: []string{"PAGERDUTY_TOKEN may not read this", "HTTP 403"}},
 		{name: "no services", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
 			for _, id := range []string{"PSV1", "PSV2", "PSV3", "PSV4", "PSV5"} {
@@ -220,7 +221,7 @@ func TestCollectFailures(t *testing.T) {
 		}, want: []string{"PagerDuty has no services this key can see"}},
 		{name: "server down for good", setup: func(s *pagerdutytest.Server, c *pagerduty.Config) {
 			c.Retries = 2
-			s.Inject(pagerdutytest.Fault{Path: "/services", Status: 502, Times: -1})
+			s.Inject(emulator.Fault{Path: "/services", Status: 502, Times: -1})
 		}, want: []string{"list PagerDuty services: GET /services: HTTP 502 Bad Gateway (server error): PagerDuty error 2000: Internal Error (after 3 attempts)"}},
 		{name: "no client", want: []string{"pagerduty.Collector has no Client"}},
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -74,7 +75,7 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 		t.Errorf("%d tokens; want one renewal", n)
 	}
 	// A token refused twice in a row is not renewed forever.
-	srv.Inject(porttest.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
+	srv.Inject(emulator.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
 	_, err := c.FetchTeams(ctx)
 	pe, ok := port.AsError(err)
 	if !ok || pe.Status != 401 || pe.Reason != port.ClientError || !strings.Contains(err.Error(), "token_expired") || !strings.Contains(err.Error(), "refused a freshly issued token too") {
@@ -88,7 +89,7 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 func TestConcurrentCallersShareOneRenewal(t *testing.T) {
 	srv := newEmulator(t, 3, now)
 	// A slow token endpoint makes the callers overlap.
-	srv.Inject(porttest.Fault{Path: "/v1/auth/access_token", Delay: 200 * time.Millisecond})
+	srv.Inject(emulator.Fault{Path: "/v1/auth/access_token", Delay: 200 * time.Millisecond})
 	c := port.New(testConfig(srv))
 	var wg sync.WaitGroup
 	var failed atomic.Int32
@@ -125,7 +126,7 @@ func TestConcurrentCallersShareOneRenewal(t *testing.T) {
 // A caller that gives up does not cancel the renewal other callers wait for.
 func TestRenewalOutlivesAnImpatientCaller(t *testing.T) {
 	srv := newEmulator(t, 3, now)
-	srv.Inject(porttest.Fault{Path: "/v1/auth/access_token", Delay: 300 * time.Millisecond})
+	srv.Inject(emulator.Fault{Path: "/v1/auth/access_token", Delay: 300 * time.Millisecond})
 	c := port.New(testConfig(srv))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -143,27 +144,27 @@ func TestRetries(t *testing.T) {
 	teams := "/v1/teams"
 	cases := []struct {
 		name     string
-		faults   []porttest.Fault
+		faults   []emulator.Fault
 		cfg      func(*port.Config)
 		reason   port.Reason // 0: success
 		status   int
 		attempts int // requests that reach the emulator
 		msg      string
 	}{
-		{name: "429 then success", faults: []porttest.Fault{{Path: teams, Status: 429, RetryAfter: "0"}}, attempts: 2},
-		{name: "503 twice then success", faults: []porttest.Fault{{Path: teams, Status: 503, Times: 2}}, attempts: 3},
-		{name: "dropped connection then success", faults: []porttest.Fault{{Path: teams, Drop: true}}, attempts: 2},
-		{name: "slow answer then success", faults: []porttest.Fault{{Path: teams, Delay: 3 * time.Second}},
+		{name: "429 then success", faults: []emulator.Fault{{Path: teams, Status: 429, RetryAfter: "0"}}, attempts: 2},
+		{name: "503 twice then success", faults: []emulator.Fault{{Path: teams, Status: 503, Times: 2}}, attempts: 3},
+		{name: "dropped connection then success", faults: []emulator.Fault{{Path: teams, Drop: true}}, attempts: 2},
+		{name: "slow answer then success", faults: []emulator.Fault{{Path: teams, Delay: 3 * time.Second}},
 			cfg: func(c *port.Config) { c.RequestTimeout = 200 * time.Millisecond }, attempts: 2},
-		{name: "500 until the retries run out", faults: []porttest.Fault{{Path: teams, Status: 500, Times: -1}},
+		{name: "500 until the retries run out", faults: []emulator.Fault{{Path: teams, Status: 500, Times: -1}},
 			reason: port.ServerError, status: 500, attempts: 5, msg: "GET /v1/teams: HTTP 500 Internal Server Error (server error): internal_error: Internal server error (after 5 attempts)"},
-		{name: "429 until the retries run out", faults: []porttest.Fault{{Path: teams, Status: 429, RetryAfter: "0", Times: -1}},
+		{name: "429 until the retries run out", faults: []emulator.Fault{{Path: teams, Status: 429, RetryAfter: "0", Times: -1}},
 			reason: port.RateLimited, status: 429, attempts: 5, msg: "HTTP 429 Too Many Requests (rate limited): rate_limit_exceeded"},
-		{name: "Retry-After beyond the client's patience", faults: []porttest.Fault{{Path: teams, Status: 429, RetryAfter: "3600"}},
+		{name: "Retry-After beyond the client's patience", faults: []emulator.Fault{{Path: teams, Status: 429, RetryAfter: "3600"}},
 			reason: port.RateLimited, status: 429, attempts: 1, msg: "Port asked to retry after 1h0m0s, longer than the 3s this client waits"},
-		{name: "a 4xx is not retried", faults: []porttest.Fault{{Path: teams, Status: 400}},
+		{name: "a 4xx is not retried", faults: []emulator.Fault{{Path: teams, Status: 400}},
 			reason: port.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): bad_request"},
-		{name: "dropped until the retries run out", faults: []porttest.Fault{{Path: teams, Drop: true, Times: -1}},
+		{name: "dropped until the retries run out", faults: []emulator.Fault{{Path: teams, Drop: true, Times: -1}},
 			reason: port.Transport, attempts: 5, msg: "GET /v1/teams: transport error"},
 	}
 	for _, tc := range cases {
@@ -221,7 +222,7 @@ func TestPortDownOrSlowFailsInBoundedTime(t *testing.T) {
 	})
 	t.Run("hanging", func(t *testing.T) {
 		srv := newEmulator(t, 1, now)
-		srv.Inject(porttest.Fault{Path: "/v1/blueprints/service/scorecards", Delay: time.Minute, Times: -1})
+		srv.Inject(emulator.Fault{Path: "/v1/blueprints/service/scorecards", Delay: time.Minute, Times: -1})
 		cfg := testConfig(srv)
 		cfg.RequestTimeout = 300 * time.Millisecond
 		cfg.RetryBudget = 1500 * time.Millisecond
@@ -237,7 +238,7 @@ func TestPortDownOrSlowFailsInBoundedTime(t *testing.T) {
 	})
 	t.Run("caller cancels", func(t *testing.T) {
 		srv := newEmulator(t, 1, now)
-		srv.Inject(porttest.Fault{Path: "/v1/blueprints/service/scorecards", Delay: time.Minute})
+		srv.Inject(emulator.Fault{Path: "/v1/blueprints/service/scorecards", Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -292,26 +293,26 @@ func TestNoSecretOrTokenInAnyOutput(t *testing.T) {
 	run("bad secret", func(_ *porttest.Server, c *port.Config) { c.ClientSecret = secret + "-wrong" }, load)
 	run("bad id", func(_ *porttest.Server, c *port.Config) { c.ClientID = "nobody" }, load)
 	run("unknown blueprint", func(_ *porttest.Server, c *port.Config) { c.Blueprint = "nope" }, load)
-	run("4xx", func(s *porttest.Server, _ *port.Config) { s.Inject(porttest.Fault{Path: "/v1/teams", Status: 403}) }, teams)
+	run("4xx", func(s *porttest.Server, _ *port.Config) { s.Inject(emulator.Fault{Path: "/v1/teams", Status: 403}) }, teams)
 	run("5xx", func(s *porttest.Server, _ *port.Config) {
-		s.Inject(porttest.Fault{Path: "/v1/teams", Status: 502, Times: -1})
+		s.Inject(emulator.Fault{Path: "/v1/teams", Status: 502, Times: -1})
 	}, teams)
 	run("429", func(s *porttest.Server, _ *port.Config) {
-		s.Inject(porttest.Fault{Path: "/v1/teams", Status: 429, RetryAfter: "0", Times: -1})
+		s.Inject(emulator.Fault{Path: "/v1/teams", Status: 429, RetryAfter: "0", Times: -1})
 	}, teams)
 	run("long Retry-After", func(s *porttest.Server, _ *port.Config) {
-		s.Inject(porttest.Fault{Path: "/v1/teams", Status: 429, RetryAfter: "120"})
+		s.Inject(emulator.Fault{Path: "/v1/teams", Status: 429, RetryAfter: "120"})
 	}, teams)
-	run("dropped", func(s *porttest.Server, _ *port.Config) { s.Inject(porttest.Fault{Drop: true, Times: -1}) }, load)
+	run("dropped", func(s *porttest.Server, _ *port.Config) { s.Inject(emulator.Fault{Drop: true, Times: -1}) }, load)
 	run("token endpoint dropped", func(s *porttest.Server, _ *port.Config) {
-		s.Inject(porttest.Fault{Path: "/v1/auth/access_token", Drop: true, Times: -1})
+		s.Inject(emulator.Fault{Path: "/v1/auth/access_token", Drop: true, Times: -1})
 	}, load)
 	run("slow", func(s *porttest.Server, c *port.Config) {
 		c.RequestTimeout, c.RetryBudget = 100*time.Millisecond, 400*time.Millisecond
-		s.Inject(porttest.Fault{Path: "/v1/teams", Delay: time.Second, Times: -1})
+		s.Inject(emulator.Fault{Path: "/v1/teams", Delay: time.Second, Times: -1})
 	}, teams)
 	run("expired token twice", func(s *porttest.Server, _ *port.Config) {
-		s.Inject(porttest.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
+		s.Inject(emulator.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
 	}, teams)
 	run("cancelled", nil, func(c *port.Client) error {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
-	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
 // benchHuge asks for entities from an emulator that answers the search
 // with fault, with the default bounds; client-heap-MB is the peak live heap
 // above the one before the fetch. An error is expected: the answer is
 // larger than a page may be.
-func benchHuge(b *testing.B, fault porttest.Fault) {
+func benchHuge(b *testing.B, fault emulator.Fault) {
 	srv := newEmulator(b, 1, now)
 	fault.Path, fault.Times = "/v1/blueprints/service/entities/search", -1
 	srv.Inject(fault)
@@ -33,7 +33,7 @@ func benchHuge(b *testing.B, fault porttest.Fault) {
 }
 
 // A 200 MB answer.
-func BenchmarkHugeAnswer200MB(b *testing.B) { benchHuge(b, porttest.Fault{Huge: 200 << 20}) }
+func BenchmarkHugeAnswer200MB(b *testing.B) { benchHuge(b, emulator.Fault{Huge: 200 << 20}) }
 
 // A gzip bomb that inflates to 1 GiB.
-func BenchmarkGzipBomb1GiB(b *testing.B) { benchHuge(b, porttest.Fault{Huge: 1 << 30, Bomb: true}) }
+func BenchmarkGzipBomb1GiB(b *testing.B) { benchHuge(b, emulator.Fault{Huge: 1 << 30, Bomb: true}) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -19,12 +20,12 @@ func TestSearchFallsBackToWholeEntities(t *testing.T) {
 	const path = "/v1/blueprints/service/entities/search"
 	for _, tc := range []struct {
 		name   string
-		fault  porttest.Fault
+		fault  emulator.Fault
 		wantOK bool
 	}{
-		{"422 on the first page", porttest.Fault{Method: http.MethodPost, Path: path, Status: http.StatusUnprocessableEntity}, true},
-		{"400 on the first page", porttest.Fault{Method: http.MethodPost, Path: path, Status: http.StatusBadRequest}, true},
-		{"422 on the second page", porttest.Fault{Method: http.MethodPost, Path: path, Status: http.StatusUnprocessableEntity, Skip: 1}, false},
+		{"422 on the first page", emulator.Fault{Method: http.MethodPost, Path: path, Status: http.StatusUnprocessableEntity}, true},
+		{"400 on the first page", emulator.Fault{Method: http.MethodPost, Path: path, Status: http.StatusBadRequest}, true},
+		{"422 on the second page", emulator.Fault{Method: http.MethodPost, Path: path, Status: http.StatusUnprocessableEntity, Skip: 1}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newEmulator(t, 1500, now, porttest.WithRecordBodies())

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
-	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
 const searchPath = "/v1/blueprints/service/entities/search"
@@ -50,13 +50,13 @@ func TestHugeAnswerStopsAtThePageLimit(t *testing.T) {
 	const limit = 4 << 20
 	cases := []struct {
 		name  string
-		fault porttest.Fault
+		fault emulator.Fault
 		// plain: the transport does not decompress, so the client must.
 		plain bool
 	}{
-		{name: "200 MB body", fault: porttest.Fault{Huge: 200 << 20}},
-		{name: "gzip bomb", fault: porttest.Fault{Huge: 1 << 30, Bomb: true}},
-		{name: "gzip bomb to a client that did not ask for gzip", fault: porttest.Fault{Huge: 1 << 30, Bomb: true}, plain: true},
+		{name: "200 MB body", fault: emulator.Fault{Huge: 200 << 20}},
+		{name: "gzip bomb", fault: emulator.Fault{Huge: 1 << 30, Bomb: true}},
+		{name: "gzip bomb to a client that did not ask for gzip", fault: emulator.Fault{Huge: 1 << 30, Bomb: true}, plain: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,29 +115,29 @@ func TestPagingIsBounded(t *testing.T) {
 	cases := []struct {
 		name     string
 		entities int
-		fault    porttest.Fault
+		fault    emulator.Fault
 		cfg      func(*port.Config)
 		setting  string // "": success
 		says     string
 		requests int // searches that reach Port; 0: not checked
 	}{
 		{name: "a fresh cursor with an empty page, forever", entities: 3,
-			fault:   porttest.Fault{EmptyPage: true, Times: -1},
+			fault:   emulator.Fault{EmptyPage: true, Times: -1},
 			setting: "MaxEmptyPages", says: "3 pages in a row had no entities but a new \"next\" cursor", requests: 3},
 		{name: "a few empty pages are tolerated", entities: 3,
-			fault: porttest.Fault{EmptyPage: true, Times: 2}, requests: 3},
+			fault: emulator.Fault{EmptyPage: true, Times: 2}, requests: 3},
 		{name: "too many pages", entities: 30,
 			cfg:     func(c *port.Config) { c.PageSize, c.MaxPages = 1, 10 },
 			setting: "MaxPages", says: "more than 10 pages", requests: 10},
 		{name: "too long", entities: 30,
-			fault:   porttest.Fault{Delay: 40 * time.Millisecond, Times: -1},
+			fault:   emulator.Fault{Delay: 40 * time.Millisecond, Times: -1},
 			cfg:     func(c *port.Config) { c.PageSize, c.MaxFetchTime = 1, 300*time.Millisecond },
 			setting: "MaxFetchTime", says: "reading the pages took longer than 300ms"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newEmulator(t, tc.entities, now)
-			if tc.fault != (porttest.Fault{}) {
+			if tc.fault != (emulator.Fault{}) {
 				f := tc.fault
 				f.Path = searchPath
 				srv.Inject(f)
@@ -176,7 +176,7 @@ func TestPagingIsBounded(t *testing.T) {
 // An answer cut off mid-body is asked for again, as any transport failure.
 func TestTruncatedAnswerIsRetried(t *testing.T) {
 	srv := newEmulator(t, 5, now)
-	srv.Inject(porttest.Fault{Path: searchPath, Truncate: 40})
+	srv.Inject(emulator.Fault{Path: searchPath, Truncate: 40})
 	ents, err := port.New(testConfig(srv)).FetchEntities(context.Background(), nil)
 	if err != nil || len(ents) != 5 {
 		t.Fatalf("%d entities, error %v", len(ents), err)
@@ -190,7 +190,7 @@ func TestTruncatedAnswerIsRetried(t *testing.T) {
 // error that says the answer was cut.
 func TestAnswerAlwaysCutFails(t *testing.T) {
 	srv := newEmulator(t, 5, now)
-	srv.Inject(porttest.Fault{Path: searchPath, Truncate: 40, Times: -1})
+	srv.Inject(emulator.Fault{Path: searchPath, Truncate: 40, Times: -1})
 	cfg := testConfig(srv)
 	_, err := port.New(cfg).FetchEntities(context.Background(), nil)
 	pe, ok := port.AsError(err)

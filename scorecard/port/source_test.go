@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -22,8 +23,8 @@ func TestLoadEndToEndMatchesEngine(t *testing.T) {
 	const n = 2500
 	srv := newEmulator(t, n, now, porttest.WithRecordBodies())
 	search := "/v1/blueprints/service/entities/search"
-	srv.Inject(porttest.Fault{Method: "POST", Path: search, Skip: 1, Status: 429, RetryAfter: "1"})
-	srv.Inject(porttest.Fault{Method: "POST", Path: search, Skip: 1, Status: 500})
+	srv.Inject(emulator.Fault{Method: "POST", Path: search, Skip: 1, Status: 429, RetryAfter: "1"})
+	srv.Inject(emulator.Fault{Method: "POST", Path: search, Skip: 1, Status: 500})
 
 	var logs lockedBuffer
 	src := port.Source{Client: port.New(testConfig(srv), port.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))}
@@ -103,7 +104,7 @@ func TestLoadEndToEndMatchesEngine(t *testing.T) {
 
 	// What went over the wire.
 	pages := srv.RequestsTo("POST", search)
-	var ok []porttest.Request
+	var ok []emulator.Request
 	for i, r := range pages {
 		if r.Status == 200 {
 			ok = append(ok, r)
@@ -175,7 +176,7 @@ func sameSet(a, b []any) bool {
 }
 
 // nextOf reads the next cursor from the answer the emulator recorded.
-func nextOf(t *testing.T, r porttest.Request) string {
+func nextOf(t *testing.T, r emulator.Request) string {
 	t.Helper()
 	var page struct {
 		Next string `json:"next"`
@@ -239,7 +240,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{name: "PORT_SCORECARDS names an unknown scorecard", cfg: func(c *port.Config) { c.Scorecards = []string{"GoStandard"} },
 			wantErr: []string{`PORT_SCORECARDS names "GoStandard"`, `did you mean "GoStandards"?`}},
 		{name: "teams endpoint fails", setup: func(s *porttest.Server) {
-			s.Inject(porttest.Fault{Path: "/v1/teams", Status: 403})
+			s.Inject(emulator.Fault{Path: "/v1/teams", Status: 403})
 		}, wantErr: []string{"fetch teams: GET /v1/teams: HTTP 403 Forbidden (client error)"}},
 	}
 	for _, tc := range cases {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prodready/prodready/scorecard/backstage"
 	"github.com/prodready/prodready/scorecard/backstage/backstagetest"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // specPath is Backstage's catalog OpenAPI, beside the repository.
@@ -220,8 +221,8 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Error answers, and whole entities.
-	srv.Inject(backstagetest.Fault{Status: 500})
-	srv.Inject(backstagetest.Fault{Status: 403})
+	srv.Inject(emulator.Fault{Status: 500})
+	srv.Inject(emulator.Fault{Status: 403})
 	c := backstage.New(backstage.Config{BaseURL: srv.URL, Token: "contract-token", Retries: -1})
 	for range 2 {
 		if _, err := c.List(context.Background(), backstage.DefaultFilter(), nil); err == nil {

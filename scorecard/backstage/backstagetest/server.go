@@ -20,13 +20,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prodready/prodready/scorecard/backstage"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // DefaultLimit is Backstage's page size when the request names none.
@@ -34,19 +33,6 @@ const DefaultLimit = 20
 
 // QueryPath is the full path of the listing the emulator serves.
 const QueryPath = backstage.CatalogPath + backstage.QueryPath
-
-// Fault is a misbehaviour to inject into requests.
-type Fault struct {
-	// Filter limits the fault to requests whose first filter parameter is
-	// this ("kind=user"); "" matches every request, cursor pages included.
-	Filter string
-	Skip   int // let this many matching requests through first
-	Times  int // apply to this many requests (0 means 1, negative means forever)
-
-	Status     int           // answer with this status and Backstage's error body
-	RetryAfter string        // Retry-After header sent with Status
-	Delay      time.Duration // wait this long before answering
-}
 
 // CursorMode makes the emulator's paging misbehave.
 type CursorMode int
@@ -61,35 +47,19 @@ const (
 	CursorEndless
 )
 
-// Request is one request the emulator received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Status int
-	Fault  string
-	// Items is how many entities the answer held.
-	Items int
-	// Response is the body, when WithRecordBodies is set.
-	Response []byte
-}
-
 // Server is a running emulator. Its methods are safe for concurrent use
-// and may change its data at any time.
+// and may change its data at any time. The kit's (Inject, Requests,
+// ResetRequests, SetLatency) come from emulator.Base.
 type Server struct {
+	*emulator.Base
 	URL string
 
 	srv *httptest.Server
 
-	mu           sync.Mutex
-	token        string
-	entities     []stored
-	faults       []*Fault
-	latency      time.Duration
-	cursorMode   CursorMode
-	requests     []Request
-	recordBodies bool
+	mu         sync.Mutex
+	token      string
+	entities   []stored
+	cursorMode CursorMode
 }
 
 // stored is an entity as JSON data, with its search index.
@@ -105,11 +75,12 @@ type Option func(*Server)
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
 
 // WithRecordBodies keeps every answer's body in Requests.
-func WithRecordBodies() Option { return func(s *Server) { s.recordBodies = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := &Server{}
+	s.Base = emulator.NewBase(emulator.Options{Name: "backstagetest", Fail: s.faultAnswer})
 	for _, o := range opts {
 		o(s)
 	}
@@ -118,7 +89,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "NotFoundError", fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(s.Wrap(s.guard(mux)))
 	s.URL = s.srv.URL
 	return s
 }
@@ -162,23 +133,6 @@ func (s *Server) AddEntities(ents ...backstage.Entity) error {
 	return nil
 }
 
-// Inject adds a fault. The first fault that matches, after its Skip, is used.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
-
-// SetLatency delays every answer by d, as a slow catalog database does.
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
-
 // SetCursorMode makes paging misbehave (or behave again).
 func (s *Server) SetCursorMode(m CursorMode) {
 	s.mu.Lock()
@@ -186,65 +140,8 @@ func (s *Server) SetCursorMode(m CursorMode) {
 	s.cursorMode = m
 }
 
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
 // Count is how many requests the emulator received.
-func (s *Server) Count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
-
-func (s *Server) fault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if f.Filter != "" && r.URL.Query().Get("filter") != f.Filter {
-			continue
-		}
-		if f.Skip > 0 {
-			f.Skip--
-			continue
-		}
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		g := *f
-		return &g
-	}
-	return nil
-}
-
-// recorder keeps the answer for the request log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   []byte
-}
-
-func (w *recorder) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.body = append(w.body, b...)
-	return w.ResponseWriter.Write(b)
-}
+func (s *Server) Count() int { return s.Total() }
 
 // errorNames are the error names Backstage's backend gives each status.
 var errorNames = map[int]string{
@@ -256,6 +153,39 @@ var errorNames = map[int]string{
 	http.StatusTooManyRequests:     "TooManyRequestsError",
 	http.StatusServiceUnavailable:  "ServiceUnavailableError",
 	http.StatusInternalServerError: "Error",
+}
+
+// faultAnswer is Backstage's error for an injected status.
+func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	name := errorNames[status]
+	if name == "" {
+		name = "Error"
+	}
+	if msg == "" {
+		msg = "injected: " + http.StatusText(status)
+	}
+	s.fail(w, r, status, name, msg)
+}
+
+// guard refuses a request without the token, when the emulator has one.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		token := s.token
+		s.mu.Unlock()
+		if token != "" {
+			got, ok := emulator.Credential(r, "Bearer")
+			switch {
+			case !ok:
+				s.fail(w, r, http.StatusUnauthorized, "AuthenticationError", "Missing credentials")
+				return
+			case got != token:
+				s.fail(w, r, http.StatusUnauthorized, "AuthenticationError", "Illegal token")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, name, msg string) {
@@ -291,64 +221,12 @@ func decodeCursor(s string) (cursor, error) {
 }
 
 func (s *Server) byQuery(w http.ResponseWriter, r *http.Request) {
-	rec := &recorder{ResponseWriter: w}
-	entry := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()}
-	defer func() {
-		entry.Status = rec.status
-		s.mu.Lock()
-		if s.recordBodies {
-			entry.Response = rec.body
-		}
-		s.requests = append(s.requests, entry)
-		s.mu.Unlock()
-	}()
-	s.mu.Lock()
-	latency, token := s.latency, s.token
-	s.mu.Unlock()
-	f := s.fault(r)
-	delay := latency
-	if f != nil && f.Delay > 0 {
-		delay += f.Delay
-		entry.Fault = "delay " + f.Delay.String()
-	}
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if f != nil && f.Status != 0 {
-		entry.Fault = "status " + strconv.Itoa(f.Status)
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		name := errorNames[f.Status]
-		if name == "" {
-			name = "Error"
-		}
-		s.fail(rec, r, f.Status, name, "injected: "+http.StatusText(f.Status))
-		return
-	}
-	if token != "" {
-		got, ok := bearer(r)
-		switch {
-		case !ok:
-			s.fail(rec, r, http.StatusUnauthorized, "AuthenticationError", "Missing credentials")
-			return
-		case got != token:
-			s.fail(rec, r, http.StatusUnauthorized, "AuthenticationError", "Illegal token")
-			return
-		}
-	}
 	q := r.URL.Query()
 	limit := DefaultLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			s.fail(rec, r, http.StatusBadRequest, "InputError", fmt.Sprintf("Invalid limit, not a non-negative integer: %q", v))
+			s.fail(w, r, http.StatusBadRequest, "InputError", fmt.Sprintf("Invalid limit, not a non-negative integer: %q", v))
 			return
 		}
 		limit = n
@@ -357,14 +235,14 @@ func (s *Server) byQuery(w http.ResponseWriter, r *http.Request) {
 	if c := q.Get("cursor"); c != "" {
 		var err error
 		if cur, err = decodeCursor(c); err != nil {
-			s.fail(rec, r, http.StatusBadRequest, "InputError", "Malformed cursor: "+err.Error())
+			s.fail(w, r, http.StatusBadRequest, "InputError", "Malformed cursor: "+err.Error())
 			return
 		}
 	} else {
 		for _, raw := range q["filter"] {
 			set, err := parseFilterSet(raw)
 			if err != nil {
-				s.fail(rec, r, http.StatusBadRequest, "InputError", err.Error())
+				s.fail(w, r, http.StatusBadRequest, "InputError", err.Error())
 				return
 			}
 			cur.Filter = append(cur.Filter, set)
@@ -372,7 +250,7 @@ func (s *Server) byQuery(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get("offset"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				s.fail(rec, r, http.StatusBadRequest, "InputError", fmt.Sprintf("Invalid offset, not a non-negative integer: %q", v))
+				s.fail(w, r, http.StatusBadRequest, "InputError", fmt.Sprintf("Invalid offset, not a non-negative integer: %q", v))
 				return
 			}
 			cur.Offset = n
@@ -419,19 +297,11 @@ func (s *Server) byQuery(w http.ResponseWriter, r *http.Request) {
 	case CursorEndless:
 		page["nextCursor"] = encodeCursor(cursor{Filter: cur.Filter, Offset: cur.Offset + len(matched), N: cur.N + 1})
 	}
-	entry.Items = len(items)
-	rec.Header().Set("Content-Type", "application/json; charset=utf-8")
-	enc := json.NewEncoder(rec)
+	emulator.CountItems(r, len(items))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(map[string]any{"items": items, "totalItems": total, "pageInfo": page})
-}
-
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:]), true
-	}
-	return "", false
 }
 
 // parseFilterSet reads one filter parameter into "key" or "key=value"

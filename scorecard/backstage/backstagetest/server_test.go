@@ -11,6 +11,7 @@ import (
 
 	"github.com/prodready/prodready/scorecard/backstage"
 	"github.com/prodready/prodready/scorecard/backstage/backstagetest"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 func fixture() []backstage.Entity {
@@ -184,7 +185,7 @@ func TestAuthAndFaults(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", srv.URL+backstagetest.QueryPath, nil)
 	req.Header.Set("Authorization", "Bearer tok-123")
-	srv.Inject(backstagetest.Fault{Status: 503, RetryAfter: "2"})
+	srv.Inject(emulator.Fault{Status: 503, RetryAfter: "2"})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

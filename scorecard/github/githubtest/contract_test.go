@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/github"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
 )
@@ -135,7 +136,7 @@ var anyEndpointStatus = map[int]bool{401: true, 403: true, 404: true, 409: true,
 
 var byID = regexp.MustCompile(`^/repositories/\d+`)
 
-func checkExchange(t *testing.T, v *validator, r githubtest.Request) string {
+func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 	t.Helper()
 	path := byID.ReplaceAllString(r.Path, "/repos/acme/renamed")
 	tmpl, op := operation(r.Method, path)
@@ -261,9 +262,9 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 			r.Pulls = append(r.Pulls, githubtest.Pull{Number: 10 + n, CreatedAt: *day(2), UpdatedAt: *day(1), ClosedAt: day(1)})
 		}
 	})
-	srv.Inject(githubtest.Fault{Path: "/repos/acme/svc-005/branches/main/protection", Status: 403})
-	srv.Inject(githubtest.Fault{Path: "/repos/acme/svc-006/readme", Status: 403, Secondary: true, RetryAfter: "0"})
-	srv.Inject(githubtest.Fault{Path: "/repos/acme/svc-007/pulls", Status: 502})
+	srv.Inject(emulator.Fault{Path: "/repos/acme/svc-005/branches/main/protection", Status: 403})
+	srv.Inject(emulator.Fault{Path: "/repos/acme/svc-006/readme", Status: 403, Message: githubtest.SecondaryRateLimit, RetryAfter: "0"})
+	srv.Inject(emulator.Fault{Path: "/repos/acme/svc-007/pulls", Status: 502})
 
 	cl, err := github.New(github.Config{BaseURL: srv.URL, App: &github.App{ID: 5, InstallationID: 9, Key: key}, RetryWait: time.Millisecond})
 	if err != nil {
@@ -303,7 +304,7 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 	searchURL := srv.URL + "/search/issues?q=org%3Aacme+is%3Apr&per_page=100"
 	get(t, srv.URL+"/search/issues?sort=updated")
 	get(t, searchURL+"&page=11")
-	srv.Inject(githubtest.Fault{Path: "/search/issues", Status: 403, Secondary: true, RetryAfter: "60"})
+	srv.Inject(emulator.Fault{Path: "/search/issues", Status: 403, Message: githubtest.SecondaryRateLimit, RetryAfter: "60"})
 	get(t, searchURL)
 	srv.SetSearchRate(0, time.Now().Add(time.Minute))
 	get(t, searchURL)

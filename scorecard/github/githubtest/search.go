@@ -25,10 +25,7 @@ const searchDocs = "https://docs.github.com/v3/search"
 
 // searchState is the search resource's budget and the index's behaviour.
 type searchState struct {
-	limit      int
-	remaining  int
-	resetAt    time.Time
-	window     time.Duration
+	rateLimit
 	lag        time.Duration
 	incomplete bool
 }
@@ -36,7 +33,7 @@ type searchState struct {
 // WithSearchRateLimit sets the search rate limit per window (GitHub: 30 a
 // minute for a token or an installation).
 func WithSearchRateLimit(limit int, window time.Duration) Option {
-	return func(s *Server) { s.search.limit, s.search.remaining, s.search.window = limit, limit, window }
+	return func(s *Server) { s.search.rateLimit = rateLimit{limit, window} }
 }
 
 // WithSearchLag makes the search index lag behind the repositories by d,
@@ -47,17 +44,11 @@ func WithSearchLag(d time.Duration) Option { return func(s *Server) { s.search.l
 
 // SetSearchRate sets the search budget left and when it resets.
 func (s *Server) SetSearchRate(remaining int, resetAt time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.search.remaining, s.search.resetAt = remaining, resetAt.Truncate(time.Second)
+	s.limits["search"].Set("", remaining, resetAt)
 }
 
 // SearchRateRemaining is the search budget left.
-func (s *Server) SearchRateRemaining() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.search.remaining
-}
+func (s *Server) SearchRateRemaining() int { return s.limits["search"].Peek("").Remaining }
 
 // SetSearchIncomplete makes searches time out as GitHub's sometimes do:
 // the answer says incomplete_results and leaves out some of the matches.
@@ -67,49 +58,24 @@ func (s *Server) SetSearchIncomplete(on bool) {
 	s.search.incomplete = on
 }
 
-// resourceOf is the rate-limit resource a path spends.
+// resourceOf is the rate-limit resource a path spends; "" for none (an
+// App's own endpoints).
 func resourceOf(path string) string {
-	if strings.HasPrefix(path, "/search/") {
+	switch {
+	case strings.HasPrefix(path, "/search/"):
 		return "search"
+	case strings.HasPrefix(path, "/app/"):
+		return ""
 	}
 	return "core"
-}
-
-// searchSpent reports whether the search budget is spent (refilling it
-// when its window has passed).
-func (s *Server) searchSpent() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.now().Before(s.search.resetAt) {
-		s.search.remaining, s.search.resetAt = s.search.limit, s.now().Add(s.search.window).Truncate(time.Second)
-	}
-	return s.search.remaining <= 0
-}
-
-// searchHeaders sets x-ratelimit-* for the search resource, spending one
-// request when count.
-func (s *Server) searchHeaders(h http.Header, count bool) {
-	s.mu.Lock()
-	if count && s.search.remaining > 0 {
-		s.search.remaining--
-	}
-	rem, lim, reset := s.search.remaining, s.search.limit, s.search.resetAt
-	s.mu.Unlock()
-	h.Set("x-ratelimit-limit", strconv.Itoa(lim))
-	h.Set("x-ratelimit-remaining", strconv.Itoa(rem))
-	h.Set("x-ratelimit-used", strconv.Itoa(lim-rem))
-	h.Set("x-ratelimit-reset", strconv.FormatInt(reset.Unix(), 10))
-	h.Set("x-ratelimit-resource", "search")
 }
 
 // searchRefusal is GitHub's message when the search budget is spent.
 func (s *Server) searchRefusal(r *http.Request) string {
 	who := "user ID 1"
-	s.mu.Lock()
-	if it, ok := s.installTok[bearer(r)]; ok {
-		who = fmt.Sprintf("installation ID %d", it.inst)
+	if g, _ := s.tokens.Check(bearer(r)); g.Subject != "" {
+		who = g.Subject
 	}
-	s.mu.Unlock()
 	return "API rate limit exceeded for " + who + ". If you reach out to GitHub Support for help, please include the request ID."
 }
 

@@ -12,16 +12,13 @@
 package githubtest
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // DefaultToken is the personal token the emulator accepts unless told others.
@@ -103,52 +102,9 @@ type TeamAccess struct {
 	Permission string // "admin", "maintain", "push", "triage", "pull"
 }
 
-// Fault is a misbehaviour to inject into matching requests.
-type Fault struct {
-	Method string // "" matches any method
-	// Path matches the request path exactly, or, ending in "*", by prefix;
-	// Suffix matches its end ("/protection"). Empty matches any.
-	Path   string
-	Suffix string
-	Skip   int // let this many matching requests through first
-	Times  int // apply to this many requests (0 means 1, negative means forever)
-
-	Status     int    // answer with this status and a GitHub error body
-	Message    string // the error's message; a fitting one when empty
-	RetryAfter string // retry-after header sent with Status
-	// Secondary makes Status a secondary rate limit (403 or 429).
-	Secondary bool
-	Delay     time.Duration // wait this long before answering
-}
-
-func (f *Fault) matches(r *http.Request) bool {
-	if f.Method != "" && f.Method != r.Method {
-		return false
-	}
-	if f.Suffix != "" && !strings.HasSuffix(r.URL.Path, f.Suffix) {
-		return false
-	}
-	switch {
-	case f.Path == "":
-	case strings.HasSuffix(f.Path, "*"):
-		return strings.HasPrefix(r.URL.Path, strings.TrimSuffix(f.Path, "*"))
-	default:
-		return f.Path == r.URL.Path
-	}
-	return true
-}
-
-// Request is one request the emulator received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Status int
-	// Response is the answer's body when WithRecordBodies is set.
-	Response []byte
-	Fault    string
-}
+// SecondaryRateLimit is GitHub's message for a secondary rate limit: an
+// injected 403 or 429 with this Message is one.
+const SecondaryRateLimit = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID."
 
 // App is a GitHub App the emulator knows.
 type App struct {
@@ -160,40 +116,35 @@ type App struct {
 }
 
 // Server is a running emulator; its methods are safe for concurrent use.
+// The kit's (Inject, Requests, ResetRequests, SetLatency) come from
+// emulator.Base.
 type Server struct {
+	*emulator.Base
 	URL string
 	srv *httptest.Server
 
-	mu           sync.Mutex
-	now          func() time.Time
-	latency      time.Duration
-	tokens       map[string]bool
-	apps         map[int64]*App
-	installTok   map[string]installTok
-	tokenTTL     time.Duration
-	orgs         map[string]string // lower-case login -> login
-	repos        map[int64]*Repo
-	byName       map[string]*Repo // "org/name", lower-case
-	byOldName    map[string]*Repo
-	order        []int64 // repository ids in creation order, as the list answers
-	nextID       int64
-	faults       []*Fault
-	requests     []Request
-	noLog        bool
-	total, nm    int
-	recordBodies bool
-	limit        int
-	remaining    int
-	resetAt      time.Time
-	window       time.Duration
-	issued       int
-	search       searchState
+	mu        sync.Mutex
+	now       func() time.Time
+	personal  []string
+	tokens    *emulator.Tokens
+	apps      map[int64]*App
+	tokenTTL  time.Duration
+	orgs      map[string]string // lower-case login -> login
+	repos     map[int64]*Repo
+	byName    map[string]*Repo // "org/name", lower-case
+	byOldName map[string]*Repo
+	order     []int64 // repository ids in creation order, as the list answers
+	nextID    int64
+	coreLimit rateLimit
+	search    searchState
+	// limits are the rate-limit windows by resource, "core" and "search".
+	limits map[string]*emulator.Window
 }
 
-type installTok struct {
-	inst    int64
-	perms   map[string]string
-	expires time.Time
+// rateLimit is a resource's limit per window.
+type rateLimit struct {
+	limit int
+	span  time.Duration
 }
 
 // Option configures a Server.
@@ -201,12 +152,7 @@ type Option func(*Server)
 
 // WithTokens sets the personal tokens the emulator accepts.
 func WithTokens(tokens ...string) Option {
-	return func(s *Server) {
-		s.tokens = map[string]bool{}
-		for _, t := range tokens {
-			s.tokens[t] = true
-		}
-	}
+	return func(s *Server) { s.personal = append([]string(nil), tokens...) }
 }
 
 // WithApp registers a GitHub App.
@@ -216,11 +162,11 @@ func WithApp(a App) Option { return func(s *Server) { s.apps[a.ID] = &a } }
 func WithInstallationTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
 
 // WithLatency delays every answer by d, as a distant GitHub does.
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithRateLimit sets the primary rate limit per window (GitHub: 5,000 an hour).
 func WithRateLimit(limit int, window time.Duration) Option {
-	return func(s *Server) { s.limit, s.remaining, s.window = limit, limit, window }
+	return func(s *Server) { s.coreLimit = rateLimit{limit, window} }
 }
 
 // WithClock replaces time.Now for token expiry and rate-limit windows.
@@ -228,24 +174,32 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // WithoutRequestLog keeps counts only, not each request (benchmarks of
 // large organisations).
-func WithoutRequestLog() Option { return func(s *Server) { s.noLog = true } }
+func WithoutRequestLog() Option { return func(s *Server) { s.SetRequestLog(false) } }
 
 // WithRecordBodies keeps every answer's body in Requests (contract tests).
-func WithRecordBodies() Option { return func(s *Server) { s.recordBodies = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := &Server{
-		now: time.Now, tokens: map[string]bool{DefaultToken: true}, apps: map[int64]*App{},
-		installTok: map[string]installTok{}, tokenTTL: time.Hour, orgs: map[string]string{},
-		repos: map[int64]*Repo{}, byName: map[string]*Repo{}, byOldName: map[string]*Repo{}, limit: 5000, remaining: 5000, window: time.Hour,
-		search: searchState{limit: DefaultSearchLimit, remaining: DefaultSearchLimit, window: time.Minute},
+		now: time.Now, personal: []string{DefaultToken}, apps: map[int64]*App{},
+		tokenTTL: time.Hour, orgs: map[string]string{},
+		repos: map[int64]*Repo{}, byName: map[string]*Repo{}, byOldName: map[string]*Repo{},
+		coreLimit: rateLimit{5000, time.Hour},
+		search:    searchState{rateLimit: rateLimit{DefaultSearchLimit, time.Minute}},
 	}
+	s.Base = emulator.NewBase(emulator.Options{Name: "githubtest", Fail: s.injected, Finish: s.finish})
 	for _, o := range opts {
 		o(s)
 	}
-	s.resetAt = s.now().Add(s.window).Truncate(time.Second)
-	s.search.resetAt = s.now().Add(s.search.window).Truncate(time.Second)
+	s.tokens = emulator.NewTokens(s.now, s.personal...)
+	s.limits = map[string]*emulator.Window{
+		"core":   emulator.NewWindow(s.coreLimit.limit, s.coreLimit.span, s.now),
+		"search": emulator.NewWindow(s.search.limit, s.search.span, s.now),
+	}
+	for _, w := range s.limits {
+		w.Refill("") // the windows start with the emulator
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orgs/{org}/repos", s.authed(s.listRepos))
 	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repo(s.getRepo))
@@ -262,7 +216,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, "Not Found")
 	})
-	s.srv = httptest.NewServer(s.middleware(mux))
+	s.srv = httptest.NewServer(s.Wrap(s.limited(mux)))
 	s.URL = s.srv.URL
 	return s
 }
@@ -369,281 +323,103 @@ func (s *Server) findOld(org, name string) *Repo {
 	return s.byOldName[nameKey(org, name)]
 }
 
-// Inject adds a fault. The first fault that matches a request, after its
-// Skip, is used.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
-
 // SetRate sets the primary budget left and when it resets.
 func (s *Server) SetRate(remaining int, resetAt time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.remaining, s.resetAt = remaining, resetAt.Truncate(time.Second)
+	s.limits["core"].Set("", remaining, resetAt)
 }
 
 // ResetRate refills the primary budget and starts a new window.
-func (s *Server) ResetRate() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.remaining, s.resetAt = s.limit, s.now().Add(s.window).Truncate(time.Second)
-}
+func (s *Server) ResetRate() { s.limits["core"].Refill("") }
 
 // RateRemaining is the primary budget left.
-func (s *Server) RateRemaining() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.remaining
-}
+func (s *Server) RateRemaining() int { return s.limits["core"].Peek("").Remaining }
 
 // TokensIssued counts the installation tokens handed out.
-func (s *Server) TokensIssued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.issued
-}
+func (s *Server) TokensIssued() int { return s.tokens.Issued() }
 
 // ExpireInstallationTokens makes every installation token expire now.
-func (s *Server) ExpireInstallationTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, t := range s.installTok {
-		t.expires = time.Time{}
-		s.installTok[k] = t
-	}
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) ExpireInstallationTokens() { s.tokens.ExpireIssued() }
 
 // Count counts the requests answered since the last ResetRequests: all of
 // them, and the 304s.
 func (s *Server) Count() (total, notModified int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total, s.nm
+	return s.Total(), s.TotalWithStatus(http.StatusNotModified)
 }
 
 // CountPath counts the requests whose path ends in suffix.
-func (s *Server) CountPath(suffix string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if strings.HasSuffix(r.Path, suffix) {
-			n++
-		}
-	}
-	return n
-}
+func (s *Server) CountPath(suffix string) int { return s.Base.Count("", suffix) }
 
-// ResetRequests forgets the recorded requests and their counts.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests, s.total, s.nm = nil, 0, 0
-}
+// --- rate limits and ETags, around the kit ---
 
-// --- middleware: faults, latency, auth, rate limit, ETags ---
-
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) Header() http.Header { return w.header }
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.body.Write(b)
-}
-
-func (s *Server) middleware(next http.Handler) http.Handler {
+// limited refuses a request whose resource's budget is spent, as GitHub
+// does: 403 with the budget's headers.
+func (s *Server) limited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()}
-		f := s.fault(r)
-		s.mu.Lock()
-		delay := s.latency
-		s.mu.Unlock()
-		if f != nil && f.Delay > 0 {
-			delay += f.Delay
-			rec.Fault = "delay " + f.Delay.String()
-		}
-		if delay > 0 {
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				s.record(rec)
-				return
-			}
-		}
-		rw := &recorder{header: http.Header{}}
-		counted := !strings.HasPrefix(r.URL.Path, "/app/")
 		res := resourceOf(r.URL.Path)
-		switch {
-		case f != nil && f.Status != 0:
-			rec.Fault = "status " + strconv.Itoa(f.Status)
-			s.injected(rw, f, res)
-		case counted && res == "search" && s.searchSpent():
-			s.searchHeaders(rw.header, false)
-			s.fail(rw, http.StatusForbidden, s.searchRefusal(r))
-		case counted && res == "core" && s.spent():
-			s.rateHeaders(rw.header, false)
-			rw.header.Set("x-ratelimit-remaining", "0")
-			s.fail(rw, http.StatusForbidden, "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.")
-		default:
-			next.ServeHTTP(rw, r)
+		if res == "" || s.limits[res].Peek("").Remaining > 0 {
+			next.ServeHTTP(w, r)
+			return
 		}
-		status := rw.status
-		if status == 0 {
-			status = http.StatusOK
+		s.rateHeaders(w.Header(), res, false)
+		msg := "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID."
+		if res == "search" {
+			msg = s.searchRefusal(r)
 		}
-		out := rw.body.Bytes()
-		// ETags on successful GETs; a match is a 304 that costs nothing.
-		if r.Method == http.MethodGet && status == http.StatusOK {
-			sum := sha256.Sum256(out)
-			etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
-			rw.header.Set("ETag", etag)
-			if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
-				status, out = http.StatusNotModified, nil
-			}
-		}
-		if counted && rw.header.Get("x-ratelimit-remaining") == "" {
-			spend := status != http.StatusNotModified && status != http.StatusUnauthorized
-			if res == "search" {
-				s.searchHeaders(rw.header, spend)
-			} else {
-				s.rateHeaders(rw.header, spend)
-			}
-		}
-		for k, v := range rw.header {
-			w.Header()[k] = v
-		}
-		if status != http.StatusNotModified {
-			w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		}
-		// Recorded before the answer leaves, so that a client that has its
-		// answer finds the request counted.
-		rec.Status = status
-		if s.recordBodiesOn() {
-			rec.Response = append([]byte(nil), out...)
-		}
-		s.record(rec)
-		w.WriteHeader(status)
-		w.Write(out)
+		s.fail(w, http.StatusForbidden, msg)
 	})
 }
 
-func (s *Server) injected(w http.ResponseWriter, f *Fault, res string) {
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
+// finish gives successful GETs an ETag, a match being a 304 that costs
+// nothing, and spends the budget of the answer's resource.
+func (s *Server) finish(r *http.Request, h http.Header, status int, out []byte) (int, []byte) {
+	if r.Method == http.MethodGet && status == http.StatusOK {
+		sum := sha256.Sum256(out)
+		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+		h.Set("ETag", etag)
+		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+			status, out = http.StatusNotModified, nil
+		}
 	}
-	msg := f.Message
+	if res := resourceOf(r.URL.Path); res != "" && h.Get("x-ratelimit-remaining") == "" {
+		s.rateHeaders(h, res, status != http.StatusNotModified && status != http.StatusUnauthorized)
+	}
+	return status, out
+}
+
+// injected is GitHub's answer to an injected status: its error, with the
+// rate-limit headers of the budget it did not spend.
+func (s *Server) injected(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	switch {
 	case msg != "":
-	case f.Secondary:
-		msg = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID."
-	case f.Status == http.StatusForbidden:
+	case status == http.StatusForbidden:
 		msg = "Resource not accessible by integration"
-	case f.Status == http.StatusNotFound:
+	case status == http.StatusNotFound:
 		msg = "Not Found"
-	case f.Status >= 500:
+	case status >= 500:
 		msg = "Server Error"
 	default:
-		msg = http.StatusText(f.Status)
+		msg = http.StatusText(status)
 	}
-	if res == "search" {
-		s.searchHeaders(w.Header(), false)
-	} else {
-		s.rateHeaders(w.Header(), false)
+	res := resourceOf(r.URL.Path)
+	if res == "" {
+		res = "core"
 	}
-	s.fail(w, f.Status, msg)
+	s.rateHeaders(w.Header(), res, false)
+	s.fail(w, status, msg)
 }
 
-func (s *Server) recordBodiesOn() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.recordBodies
-}
-
-func (s *Server) record(r Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.total++
-	if r.Status == http.StatusNotModified {
-		s.nm++
+// rateHeaders sets x-ratelimit-* for resource res, spending one request
+// when spend.
+func (s *Server) rateHeaders(h http.Header, res string, spend bool) {
+	q := s.limits[res].Peek("")
+	if spend {
+		q = s.limits[res].Spend("")
 	}
-	if !s.noLog {
-		s.requests = append(s.requests, r)
-	}
-}
-
-func (s *Server) fault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if !f.matches(r) {
-			continue
-		}
-		if f.Skip > 0 {
-			f.Skip--
-			continue
-		}
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		g := *f
-		return &g
-	}
-	return nil
-}
-
-// spent reports whether the primary budget is spent (refilling it when
-// its window has passed).
-func (s *Server) spent() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.now().Before(s.resetAt) {
-		s.remaining, s.resetAt = s.limit, s.now().Add(s.window).Truncate(time.Second)
-	}
-	return s.remaining <= 0
-}
-
-// rateHeaders sets x-ratelimit-*, spending one request when count.
-func (s *Server) rateHeaders(h http.Header, count bool) {
-	s.mu.Lock()
-	if count && s.remaining > 0 {
-		s.remaining--
-	}
-	rem, lim, reset := s.remaining, s.limit, s.resetAt
-	s.mu.Unlock()
-	h.Set("x-ratelimit-limit", strconv.Itoa(lim))
-	h.Set("x-ratelimit-remaining", strconv.Itoa(rem))
-	h.Set("x-ratelimit-used", strconv.Itoa(lim-rem))
-	h.Set("x-ratelimit-reset", strconv.FormatInt(reset.Unix(), 10))
-	h.Set("x-ratelimit-resource", "core")
+	h.Set("x-ratelimit-limit", strconv.Itoa(q.Limit))
+	h.Set("x-ratelimit-remaining", strconv.Itoa(q.Remaining))
+	h.Set("x-ratelimit-used", strconv.Itoa(q.Used()))
+	h.Set("x-ratelimit-reset", strconv.FormatInt(q.Reset.Unix(), 10))
+	h.Set("x-ratelimit-resource", res)
 }
 
 func (s *Server) reply(w http.ResponseWriter, status int, v any) {
@@ -663,13 +439,8 @@ func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
 // --- auth ---
 
 func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	for _, p := range []string{"Bearer ", "bearer ", "token "} {
-		if strings.HasPrefix(h, p) {
-			return strings.TrimSpace(h[len(p):])
-		}
-	}
-	return ""
+	tok, _ := emulator.Credential(r, "Bearer", "token")
+	return tok
 }
 
 // identity is who a request authenticates as: a personal token (perms nil)
@@ -680,16 +451,11 @@ type identity struct {
 }
 
 func (s *Server) identify(r *http.Request) identity {
-	tok := bearer(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tokens[tok] {
-		return identity{ok: true}
+	g, state := s.tokens.Check(bearer(r))
+	if state != emulator.TokenValid {
+		return identity{}
 	}
-	if it, ok := s.installTok[tok]; ok && s.now().Before(it.expires) {
-		return identity{ok: true, perms: it.perms}
-	}
-	return identity{}
+	return identity{ok: true, perms: g.Scopes}
 }
 
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, identity)) http.HandlerFunc {
@@ -724,14 +490,11 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	b := make([]byte, 18)
-	rand.Read(b)
-	tok := "ghs_" + base64.RawURLEncoding.EncodeToString(b)
+	tok := "ghs_" + emulator.RandomString(24)
 	s.mu.Lock()
 	exp := s.now().Add(s.tokenTTL).Truncate(time.Second)
-	s.installTok[tok] = installTok{inst: inst, perms: perms, expires: exp}
-	s.issued++
 	s.mu.Unlock()
+	s.tokens.Issue(tok, emulator.Grant{Expires: exp, Scopes: perms, Subject: fmt.Sprintf("installation ID %d", inst)})
 	s.reply(w, http.StatusCreated, map[string]any{
 		"token": tok, "expires_at": exp.UTC().Format(time.RFC3339), "permissions": perms, "repository_selection": "all",
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
 )
 
@@ -102,10 +103,10 @@ func TestEmulatorRateLimitAndFaults(t *testing.T) {
 	}
 	srv.ResetRate()
 
-	srv.Inject(githubtest.Fault{Suffix: "/readme", Status: 403, Secondary: true, RetryAfter: "7"})
-	srv.Inject(githubtest.Fault{Path: "/repos/acme/*", Status: 503, Skip: 1})
-	srv.Inject(githubtest.Fault{Suffix: "/protection", Status: 403, Times: -1})
-	srv.Inject(githubtest.Fault{Suffix: "/teams", Delay: 60 * time.Millisecond})
+	srv.Inject(emulator.Fault{Suffix: "/readme", Status: 403, Message: githubtest.SecondaryRateLimit, RetryAfter: "7"})
+	srv.Inject(emulator.Fault{Path: "/repos/acme/*", Status: 503, Skip: 1})
+	srv.Inject(emulator.Fault{Suffix: "/protection", Status: 403, Times: -1})
+	srv.Inject(emulator.Fault{Suffix: "/teams", Delay: 60 * time.Millisecond})
 	if a := get(t, srv.URL+"/repos/acme/a/readme"); a.status != 403 || a.header.Get("Retry-After") != "7" || !strings.Contains(a.body, "secondary rate limit") {
 		t.Errorf("secondary: %d %v %s", a.status, a.header, a.body)
 	}

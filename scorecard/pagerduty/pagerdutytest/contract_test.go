@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
@@ -115,7 +116,7 @@ func schemaRef(name string) map[string]any {
 var errorShape = map[string]any{"$ref": "#/components/responses/Conflict/content/application~1json/schema"}
 
 // checkExchange validates one recorded request and its answer.
-func checkExchange(t *testing.T, v *validator, r pagerdutytest.Request) (template string) {
+func checkExchange(t *testing.T, v *validator, r emulator.Request) (template string) {
 	t.Helper()
 	tmpl, op := operation(t, r.Method, r.Path)
 	name := fmt.Sprintf("%s %s?%s (status %d)", r.Method, r.Path, r.Query.Encode(), r.Status)
@@ -327,8 +328,8 @@ func TestContractWithPagerDutyOpenAPI(t *testing.T) {
 			EscalationPolicy: id, Teams: []string{"PT1"}, Status: []string{"active", "warning", "critical", "maintenance", "disabled"}[i%5]})
 	}
 	cfg := pagerduty.Config{Token: pagerdutytest.DefaultToken, BaseURL: srv.URL, RetryWait: time.Millisecond, RetryMaxWait: 2 * time.Second}
-	srv.Inject(pagerdutytest.Fault{Path: "/services", Skip: 1, Status: 429, RetryAfter: "0"})
-	srv.Inject(pagerdutytest.Fault{Path: "/oncalls", Skip: 1, Status: 503})
+	srv.Inject(emulator.Fault{Path: "/services", Skip: 1, Status: 429, RetryAfter: "0"})
+	srv.Inject(emulator.Fault{Path: "/oncalls", Skip: 1, Status: 503})
 	ctx := context.Background()
 	facts, err := pagerduty.Collector{Client: pagerduty.New(cfg)}.Collect(ctx, time.Now())
 	if err != nil {
@@ -343,11 +344,11 @@ func TestContractWithPagerDutyOpenAPI(t *testing.T) {
 	if _, err := pagerduty.New(bad).Services(ctx); err == nil {
 		t.Fatal("a bad key was accepted")
 	}
-	srv.Inject(pagerdutytest.Fault{Path: "/services", Status: 403})
+	srv.Inject(emulator.Fault{Path: "/services", Status: 403})
 	if _, err := pagerduty.New(cfg).Services(ctx); err == nil {
 		t.Fatal("the injected 403 did not fail")
 	}
-	srv.Inject(pagerdutytest.Fault{Path: "/oncalls", Status: 401})
+	srv.Inject(emulator.Fault{Path: "/oncalls", Status: 401})
 	if _, err := pagerduty.New(cfg).OnCalls(ctx, nil); err == nil {
 		t.Fatal("the injected 401 did not fail")
 	}

@@ -12,11 +12,8 @@
 package pagerdutytest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // DefaultToken is the API key the emulator accepts unless told others.
@@ -91,60 +90,28 @@ type Service struct {
 	Teams            []string // team ids
 }
 
-// Fault is a misbehaviour to inject into matching requests.
-type Fault struct {
-	Method string // "" matches any method
-	Path   string // exact request path; "" matches any path
-	Skip   int    // let this many matching requests through first
-	Times  int    // apply to this many requests (0 means 1, negative means forever)
-
-	Status     int           // answer with this status and a PagerDuty error body
-	RetryAfter string        // Retry-After header sent with Status
-	Delay      time.Duration // wait this long before answering
-	Drop       bool          // close the connection without an answer
-}
-
-func (f *Fault) matches(r *http.Request) bool {
-	return (f.Method == "" || f.Method == r.Method) && (f.Path == "" || f.Path == r.URL.Path)
-}
-
-// Request is one request the emulator received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Status int // 0 when the connection was dropped
-	// Response is the answer's body, when WithRecordBodies is set.
-	Response []byte
-	Fault    string // the fault applied, if any: "status 429", "delay 2s", "drop", "rate limit"
-}
-
-// Server is a running emulator. Its methods are safe for concurrent use.
+// Server is a running emulator. Its methods are safe for concurrent use;
+// the kit's (Inject, Requests, RequestsTo, Count, ResetRequests,
+// SetLatency) come from emulator.Base.
 type Server struct {
+	*emulator.Base
 	URL string
 	srv *httptest.Server
 
-	mu           sync.Mutex
-	tokens       map[string]bool
-	now          func() time.Time
-	recordBodies bool
-	latency      time.Duration
-	rateLimit    int
-	rateWindow   time.Duration
-	windows      map[string]*window // per key
-	users        map[string]User
-	teams        map[string]Team
-	schedules    map[string]Schedule
-	policies     map[string]EscalationPolicy
-	services     map[string]Service
-	faults       []*Fault
-	requests     []Request
-}
-
-type window struct {
-	start time.Time
-	used  int
+	mu        sync.Mutex
+	keys      []string
+	tokens    *emulator.Tokens
+	now       func() time.Time
+	latency   time.Duration
+	record    bool
+	rateLimit int
+	rateSpan  time.Duration
+	window    *emulator.Window // per key; nil without a limit
+	users     map[string]User
+	teams     map[string]Team
+	schedules map[string]Schedule
+	policies  map[string]EscalationPolicy
+	services  map[string]Service
 }
 
 // Option configures a Server.
@@ -152,19 +119,14 @@ type Option func(*Server)
 
 // WithTokens sets the API keys the emulator accepts (instead of DefaultToken).
 func WithTokens(tokens ...string) Option {
-	return func(s *Server) {
-		s.tokens = map[string]bool{}
-		for _, t := range tokens {
-			s.tokens[t] = true
-		}
-	}
+	return func(s *Server) { s.keys = append([]string(nil), tokens...) }
 }
 
 // WithClock replaces time.Now for shifts and rate-limit windows.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithRecordBodies keeps every answer's body in Requests.
-func WithRecordBodies() Option { return func(s *Server) { s.recordBodies = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
 
 // WithLatency delays every answer by d, as a distant API does.
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
@@ -173,15 +135,14 @@ func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = 
 // 429 until the window ends, with ratelimit-reset saying when (PagerDuty
 // allows about 960 a minute). Zero, the default, means no limit.
 func WithRateLimit(limit int, window time.Duration) Option {
-	return func(s *Server) { s.rateLimit, s.rateWindow = limit, window }
+	return func(s *Server) { s.rateLimit, s.rateSpan = limit, window }
 }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := &Server{
-		tokens:    map[string]bool{DefaultToken: true},
+		keys:      []string{DefaultToken},
 		now:       time.Now,
-		windows:   map[string]*window{},
 		users:     map[string]User{},
 		teams:     map[string]Team{},
 		schedules: map[string]Schedule{},
@@ -191,13 +152,21 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s.Handler())
+	s.srv = httptest.NewServer(s.handler())
 	s.URL = s.srv.URL
 	return s
 }
 
-// Handler is the emulator's HTTP handler, faults and recording included.
-func (s *Server) Handler() http.Handler {
+// handler is the emulator's HTTP handler, faults and recording included.
+// It sets up the emulator's kit: call it once.
+func (s *Server) handler() http.Handler {
+	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
+	s.SetLatency(s.latency)
+	s.SetRecordBodies(s.record)
+	s.tokens = emulator.NewTokens(s.now, s.keys...)
+	if s.rateLimit > 0 {
+		s.window = emulator.NewWindow(s.rateLimit, s.rateSpan, s.now)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /services", s.listServices)
 	mux.HandleFunc("GET /services/{id}", s.getService)
@@ -206,7 +175,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, CodeNotFound, "Not Found")
 	})
-	return s.middleware(mux)
+	return s.Wrap(s.guard(mux))
 }
 
 // Close shuts the emulator down.
@@ -264,136 +233,31 @@ func (s *Server) HandOff(schedule string, users ...string) error {
 	return nil
 }
 
-// Inject adds a fault. The first fault that matches a request, after its
-// Skip, is used.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// RequestsTo returns the recorded requests with this method and path.
-func (s *Server) RequestsTo(method, path string) []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Method == method && r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// Count is how many requests reached method and path ("" matches any).
-func (s *Server) Count(method, path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if (method == "" || r.Method == method) && (path == "" || r.Path == path) {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
-
-// recorder captures the answer for the request log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.body.Write(b)
-}
-
-func (s *Server) middleware(next http.Handler) http.Handler {
+// guard applies PagerDuty's checks, in its order: the key, then its rate
+// limit.
+func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()}
-		f := s.fault(r)
-		delay := s.latencyOf()
-		if f != nil && f.Delay > 0 {
-			rec.Fault, delay = "delay "+f.Delay.String(), delay+f.Delay
+		tok, ok := emulator.Credential(r, "Token token=", "Bearer")
+		if _, state := s.tokens.Check(tok); !ok || state != emulator.TokenValid {
+			fail(w, http.StatusUnauthorized, CodeAuthFailed, "Authentication failed")
+			return
 		}
-		if delay > 0 {
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				s.record(rec)
-				return
-			}
+		if !s.allow(w.Header(), tok) {
+			emulator.Note(r, "rate limit")
+			fail(w, http.StatusTooManyRequests, CodeRateLimited, "Rate Limit Exceeded")
+			return
 		}
-		if f != nil && f.Drop {
-			rec.Fault = "drop"
-			s.record(rec)
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
-		}
-		rw := &recorder{ResponseWriter: w}
-		tok, authed := s.authenticate(r)
-		switch {
-		case f != nil && f.Status != 0:
-			rec.Fault = "status " + strconv.Itoa(f.Status)
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			code, msg := faultBody(f.Status)
-			fail(rw, f.Status, code, msg)
-		case !authed:
-			fail(rw, http.StatusUnauthorized, CodeAuthFailed, "Authentication failed")
-		case !s.allow(w.Header(), tok):
-			rec.Fault = "rate limit"
-			fail(rw, http.StatusTooManyRequests, CodeRateLimited, "Rate Limit Exceeded")
-		default:
-			next.ServeHTTP(rw, r)
-		}
-		if rw.status == 0 {
-			rw.status = http.StatusOK
-		}
-		rec.Status = rw.status
-		if s.recordBodiesOn() {
-			rec.Response = append([]byte(nil), rw.body.Bytes()...)
-		}
-		// Recorded before the answer leaves, so that a client that has its
-		// answer finds its request counted.
-		s.record(rec)
-		w.Header().Set("Content-Length", strconv.Itoa(rw.body.Len()))
-		w.WriteHeader(rw.status)
-		_, _ = w.Write(rw.body.Bytes())
+		next.ServeHTTP(w, r)
 	})
+}
+
+// faultAnswer is PagerDuty's error for an injected status.
+func faultAnswer(w http.ResponseWriter, _ *http.Request, status int, msg string) {
+	code, text := faultBody(status)
+	if msg != "" {
+		text = msg
+	}
+	fail(w, status, code, text)
 }
 
 func faultBody(status int) (int, string) {
@@ -412,85 +276,17 @@ func faultBody(status int) (int, string) {
 	return CodeInvalidInput, "Invalid Input Provided"
 }
 
-// authenticate reads "Token token=KEY" (API keys) or "Bearer KEY" (OAuth).
-func (s *Server) authenticate(r *http.Request) (string, bool) {
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	var tok string
-	switch {
-	case strings.HasPrefix(h, "Token token="):
-		tok = strings.TrimPrefix(h, "Token token=")
-	case len(h) > 7 && strings.EqualFold(h[:7], "bearer "):
-		tok = strings.TrimSpace(h[7:])
-	default:
-		return "", false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return tok, s.tokens[tok]
-}
-
 // allow counts the request against its key's window and sets PagerDuty's
 // rate-limit headers.
 func (s *Server) allow(h http.Header, tok string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rateLimit <= 0 {
+	if s.window == nil {
 		return true
 	}
-	now := s.now()
-	win := s.windows[tok]
-	if win == nil || !now.Before(win.start.Add(s.rateWindow)) {
-		win = &window{start: now}
-		s.windows[tok] = win
-	}
-	win.used++
-	reset := win.start.Add(s.rateWindow).Sub(now)
-	h.Set("ratelimit-limit", strconv.Itoa(s.rateLimit))
-	h.Set("ratelimit-remaining", strconv.Itoa(max(s.rateLimit-win.used, 0)))
-	h.Set("ratelimit-reset", strconv.Itoa(int(math.Ceil(reset.Seconds()))))
-	return win.used <= s.rateLimit
-}
-
-func (s *Server) latencyOf() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.latency
-}
-
-func (s *Server) recordBodiesOn() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.recordBodies
-}
-
-func (s *Server) record(r Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, r)
-}
-
-// fault picks the fault for this request and uses up one of its times.
-func (s *Server) fault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if !f.matches(r) {
-			continue
-		}
-		if f.Skip > 0 {
-			f.Skip--
-			continue
-		}
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		g := *f
-		return &g
-	}
-	return nil
+	q, ok := s.window.Take(tok)
+	h.Set("ratelimit-limit", strconv.Itoa(q.Limit))
+	h.Set("ratelimit-remaining", strconv.Itoa(q.Remaining))
+	h.Set("ratelimit-reset", strconv.Itoa(q.ResetIn()))
+	return ok
 }
 
 func reply(w http.ResponseWriter, status int, v any) {
@@ -582,14 +378,8 @@ func boolParam(w http.ResponseWriter, q url.Values, name string) (bool, bool) {
 
 const web = "https://pdtest.pagerduty.com"
 
-// api is an object's "self" link; Handler used without NewServer has no
-// URL of its own and links to PagerDuty's.
-func (s *Server) api(path string) string {
-	if s.URL == "" {
-		return "https://api.pagerduty.com" + path
-	}
-	return s.URL + path
-}
+// api is an object's "self" link.
+func (s *Server) api(path string) string { return s.URL + path }
 
 func (s *Server) ref(kind, id, summary, htmlPath string) map[string]any {
 	return map[string]any{

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
 
@@ -247,7 +248,7 @@ func TestFaults(t *testing.T) {
 	srv := pagerdutytest.NewServer(pagerdutytest.WithLatency(20 * time.Millisecond))
 	defer srv.Close()
 	world(t, srv)
-	srv.Inject(pagerdutytest.Fault{Path: "/services", Skip: 1, Status: 503, Times: 2, RetryAfter: "1"})
+	srv.Inject(emulator.Fault{Path: "/services", Skip: 1, Status: 503, Times: 2, RetryAfter: "1"})
 	want := []int{200, 503, 503, 200}
 	for i, w := range want {
 		start := time.Now()
@@ -263,7 +264,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// Faults take precedence over authentication, as a proxy's would.
-	srv.Inject(pagerdutytest.Fault{Status: 403})
+	srv.Inject(emulator.Fault{Status: 403})
 	if a := get(t, srv, "/oncalls", ""); a.status != 403 || a.body["error"].(map[string]any)["message"] != "Access Denied" {
 		t.Errorf("403: %d %v", a.status, a.body)
 	}

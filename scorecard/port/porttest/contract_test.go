@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -168,7 +169,7 @@ func withEntityFields(schema map[string]any) map[string]any {
 }
 
 // checkExchange validates one recorded request and its answer.
-func checkExchange(t *testing.T, v *validator, r porttest.Request) (template string) {
+func checkExchange(t *testing.T, v *validator, r emulator.Request) (template string) {
 	t.Helper()
 	tmpl, op := operation(t, r.Method, r.Path)
 	name := fmt.Sprintf("%s %s (status %d)", r.Method, r.Path, r.Status)
@@ -291,9 +292,9 @@ func TestContractWithPortOpenAPI(t *testing.T) {
 	cfg := port.Config{ClientID: porttest.DefaultClientID, ClientSecret: porttest.DefaultClientSecret, BaseURL: srv.URL,
 		RetryWait: time.Millisecond, RetryMaxWait: 2 * time.Second}
 	search := "/v1/blueprints/service/entities/search"
-	srv.Inject(porttest.Fault{Path: search, Skip: 1, Status: 429, RetryAfter: "0"})
-	srv.Inject(porttest.Fault{Path: search, Skip: 1, Status: 503})
-	srv.Inject(porttest.Fault{Path: "/v1/teams", ExpireToken: true})
+	srv.Inject(emulator.Fault{Path: search, Skip: 1, Status: 429, RetryAfter: "0"})
+	srv.Inject(emulator.Fault{Path: search, Skip: 1, Status: 503})
+	srv.Inject(emulator.Fault{Path: "/v1/teams", ExpireToken: true})
 	ctx := context.Background()
 	b, err := port.Source{Client: port.New(cfg)}.Load(ctx, now)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -23,7 +24,7 @@ func ExampleNewServer() {
 	  {"identifier": "readme", "title": "Has a README", "level": "Bronze",
 	   "query": {"combinator": "and", "conditions": [{"property": "readme", "operator": "isNotEmpty"}]}}]}]`))
 	srv.SetTeams([]porttest.Team{{Name: "payments", Emails: []string{"lead@example.com"}}})
-	srv.Inject(porttest.Fault{Path: "/v1/blueprints/service/entities/search", Status: 429, RetryAfter: "0"})
+	srv.Inject(emulator.Fault{Path: "/v1/blueprints/service/entities/search", Status: 429, RetryAfter: "0"})
 
 	c := port.New(port.Config{ClientID: porttest.DefaultClientID, ClientSecret: porttest.DefaultClientSecret, BaseURL: srv.URL})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

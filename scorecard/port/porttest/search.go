@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // searchBody is the body of POST /v1/blueprints/{bp}/entities/search.
@@ -68,7 +69,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	page := b.entities[off:end]
 	next := ""
 	if end < len(b.entities) {
-		next = randomString(32) // opaque: nothing in it says where the page starts
+		next = emulator.RandomString(32) // opaque: nothing in it says where the page starts
 		s.cursors[next] = cursor{blueprint: id, offset: end}
 	}
 	s.mu.Unlock()

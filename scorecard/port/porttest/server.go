@@ -11,21 +11,17 @@ package porttest
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // Default credentials the emulator accepts, unless NewServer is told others.
@@ -41,61 +37,11 @@ type Team struct {
 	Emails      []string
 }
 
-// Fault is a misbehaviour to inject into matching requests.
-type Fault struct {
-	Method string // "" matches any method
-	Path   string // exact request path; "" matches any path
-	Skip   int    // let this many matching requests through first
-	Times  int    // apply to this many requests (0 means 1, negative means forever)
-
-	Status     int           // answer with this status and a Port error body
-	RetryAfter string        // Retry-After header sent with Status
-	Delay      time.Duration // wait this long before answering (a slow answer)
-	Drop       bool          // close the connection without an answer
-	// ExpireToken makes the request's bearer token expire just before it is
-	// checked, so that it gets Port's 401.
-	ExpireToken bool
-
-	// EmptyPage answers an entity search with no entities and a "next"
-	// cursor it has never sent before, as a Port that pages forever would.
-	EmptyPage bool
-	// Huge answers 200 with a well-formed entity search answer of this many
-	// bytes before compression: one entity whose "blob" property pads it
-	// out. It is written as a stream, never held whole, and stops when the
-	// client hangs up.
-	Huge int64
-	// Bomb sends the Huge answer gzip-compressed at the best ratio, even to
-	// a client that did not ask for gzip: a gzip bomb, a few hundred KB on
-	// the wire per 100 MB inflated.
-	Bomb bool
-	// Truncate sends only the first Truncate bytes of the answer, with a
-	// Content-Length for all of it, then drops the connection.
-	Truncate int
-}
-
-func (f *Fault) matches(r *http.Request) bool {
-	return (f.Method == "" || f.Method == r.Method) && (f.Path == "" || f.Path == r.URL.Path)
-}
-
-// Request is one request the emulator received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Body   []byte
-	Status int  // 0 when the connection was dropped
-	Gzip   bool // the answer was gzip-compressed
-	// Response is the answer's body, uncompressed, when RecordBodies is set.
-	Response []byte
-	Fault    string // the fault applied, if any: "status 429", "delay 2s", "drop", "expire token"
-	// Received and Answered are when the request arrived and was answered.
-	Received, Answered time.Time
-}
-
 // Server is a running emulator. Change its data with its methods at any
-// time; they are safe for concurrent use.
+// time; they are safe for concurrent use. The kit's (Inject, Requests,
+// RequestsTo, ResetRequests) come from emulator.Base.
 type Server struct {
+	*emulator.Base
 	URL string
 
 	srv *httptest.Server
@@ -105,15 +51,12 @@ type Server struct {
 	clientSecret string
 	tokenTTL     time.Duration
 	now          func() time.Time
-	tokens       map[string]time.Time // token -> expiry
+	record       bool
+	tokens       *emulator.Tokens
+	window       *emulator.Window
 	blueprints   map[string]*blueprint
 	teams        []Team
 	cursors      map[string]cursor
-	faults       []*Fault
-	requests     []Request
-	recordBodies bool
-	rateLimit    int
-	served       int
 }
 
 type blueprint struct {
@@ -142,7 +85,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // WithRecordBodies keeps every answer's body in Requests (for contract tests;
 // costly with large catalogs).
-func WithRecordBodies() Option { return func(s *Server) { s.recordBodies = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
@@ -151,14 +94,27 @@ func NewServer(opts ...Option) *Server {
 		clientSecret: DefaultClientSecret,
 		tokenTTL:     3 * time.Hour,
 		now:          time.Now,
-		tokens:       map[string]time.Time{},
 		blueprints:   map[string]*blueprint{},
 		cursors:      map[string]cursor{},
-		rateLimit:    10000,
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.Base = emulator.NewBase(emulator.Options{
+		Name: "porttest", Fail: s.faultAnswer, Finish: s.rateHeaders, EmptyPage: s.emptyPage,
+		HugeHead: `{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":"`, HugeTail: `"}}]}`,
+		ExpireToken: func(r *http.Request) {
+			if tok, ok := emulator.Credential(r, "Bearer"); ok {
+				s.tokens.Expire(tok)
+			}
+		},
+		Gzip: true,
+	})
+	s.SetRecordBodies(s.record)
+	s.tokens = emulator.NewTokens(s.now)
+	// Port counts requests per organisation but limits them only when a
+	// fault says so.
+	s.window = emulator.NewWindow(10000, 5*time.Minute, s.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/auth/access_token", s.accessToken)
 	mux.HandleFunc("GET /v1/blueprints/{bp}/scorecards", s.authed(s.blueprintScorecards))
@@ -168,7 +124,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("Route %s:%s not found", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(s.middleware(mux))
+	s.srv = httptest.NewServer(s.Wrap(mux))
 	s.URL = s.srv.URL
 	return s
 }
@@ -244,57 +200,13 @@ func (s *Server) SetTeams(teams []Team) {
 	s.teams = teams
 }
 
-// Inject adds a fault. Faults apply in the order they were injected; the
-// first that matches a request, after its Skip, is used.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
-
 // ExpireTokens makes every token issued so far expire now.
 func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for t := range s.tokens {
-		s.tokens[t] = time.Time{}
-	}
+	s.tokens.ExpireIssued()
 }
 
 // TokensIssued counts the access tokens handed out.
-func (s *Server) TokensIssued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.tokens)
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// RequestsTo returns the recorded requests with this method and path.
-func (s *Server) RequestsTo(method, path string) []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Method == method && r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
+func (s *Server) TokensIssued() int { return s.tokens.Issued() }
 
 func (s *Server) bp(id string) *blueprint {
 	b := s.blueprints[id]
@@ -305,240 +217,42 @@ func (s *Server) bp(id string) *blueprint {
 	return b
 }
 
-// recorder captures the answer for the request log, and compresses it when
-// the client accepts gzip, as Port does.
-type recorder struct {
-	http.ResponseWriter
-	req    *http.Request
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) WriteHeader(code int) { w.status = code }
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.body.Write(b)
-}
-
-func (s *Server) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body, Received: time.Now()}
-
-		f := s.fault(r)
-		if f != nil && f.Delay > 0 {
-			rec.Fault = "delay " + f.Delay.String()
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-				s.record(rec)
-				return
-			}
-		}
-		if f != nil && f.Drop {
-			rec.Fault = "drop"
-			s.record(rec)
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
-		}
-		if f != nil && f.ExpireToken {
-			rec.Fault = "expire token"
-			s.mu.Lock()
-			if tok, ok := bearer(r); ok {
-				if _, known := s.tokens[tok]; known {
-					s.tokens[tok] = time.Time{}
-				}
-			}
-			s.mu.Unlock()
-		}
-		if f != nil && f.Huge > 0 {
-			rec.Status = http.StatusOK
-			rec.Fault, rec.Gzip = fmt.Sprintf("huge %d bytes", f.Huge), f.Bomb
-			if f.Bomb {
-				rec.Fault = fmt.Sprintf("gzip bomb of %d bytes", f.Huge)
-			}
-			s.rateHeaders(w)
-			// Recorded when the answer starts: it ends only when the client
-			// hangs up, after the client has returned.
-			s.record(rec)
-			writeHuge(w, f.Huge, f.Bomb)
-			return
-		}
-		if f != nil && f.EmptyPage {
-			rec.Fault = "empty page"
-			bp := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/blueprints/"), "/entities/search")
-			next := randomString(32)
-			s.mu.Lock()
-			s.cursors[next] = cursor{blueprint: bp}
-			s.mu.Unlock()
-			rw := &recorder{ResponseWriter: w, req: r}
-			s.reply(rw, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
-			s.rateHeaders(w)
-			rec.Status = rw.status
-			w.Header().Set("Content-Length", strconv.Itoa(rw.body.Len()))
-			w.WriteHeader(rw.status)
-			w.Write(rw.body.Bytes())
-			s.record(rec)
-			return
-		}
-		rw := &recorder{ResponseWriter: w, req: r}
-		if f != nil && f.Status != 0 {
-			rec.Fault = "status " + strconv.Itoa(f.Status)
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			code, msg := "internal_error", "Internal server error"
-			switch {
-			case f.Status == http.StatusTooManyRequests:
-				code, msg = "rate_limit_exceeded", "You have exceeded the rate limit, try again later"
-			case f.Status == http.StatusServiceUnavailable:
-				code, msg = "service_unavailable", "The service is temporarily unavailable"
-			case f.Status < 500:
-				code, msg = "bad_request", "Injected client error"
-			}
-			s.fail(rw, r, f.Status, code, msg)
-		} else {
-			next.ServeHTTP(rw, r)
-		}
-		s.rateHeaders(w)
-		out := rw.body.Bytes()
-		if rw.status == 0 {
-			rw.status = http.StatusOK
-		}
-		rec.Status = rw.status
-		if s.recordBodiesOn() {
-			rec.Response = append([]byte(nil), out...)
-		}
-		if f != nil && f.Truncate > 0 {
-			rec.Fault = fmt.Sprintf("truncate at %d bytes", f.Truncate)
-			s.record(rec)
-			w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-			w.WriteHeader(rw.status)
-			w.Write(out[:min(f.Truncate, len(out))])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
-			panic(http.ErrAbortHandler) // net/http drops the connection, mid-body
-		}
-		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && len(out) > 0 {
-			rec.Gzip = true
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Header().Del("Content-Length")
-			w.WriteHeader(rw.status)
-			gz := gzip.NewWriter(w)
-			gz.Write(out)
-			gz.Close()
-		} else {
-			w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-			w.WriteHeader(rw.status)
-			w.Write(out)
-		}
-		s.record(rec)
-	})
-}
-
-// writeHuge writes a well-formed entity search answer of n bytes (before
-// compression) in chunks, so that the emulator's memory stays small
-// whatever n is; it stops at the first failed write (the client hung up).
-// A bomb is a series of gzip members (RFC 1952 allows several; readers
-// join them), the padding's compressed once and repeated, so that the
-// emulator spends no time compressing.
-func writeHuge(w http.ResponseWriter, n int64, bomb bool) {
-	const head, tail = `{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":"`, `"}}]}`
-	chunk := bytes.Repeat([]byte{'x'}, 1<<20)
-	pad := n - int64(len(head)+len(tail))
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	parts := [][]byte{[]byte(head), chunk, chunk[:pad%int64(len(chunk))], []byte(tail)}
-	if bomb {
-		w.Header().Set("Content-Encoding", "gzip")
-		for i, p := range parts {
-			parts[i] = gzipMember(p)
-		}
-	} else {
-		w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
-	}
-	w.WriteHeader(http.StatusOK)
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush() // the client gets the headers at once, as from Port
-	}
-	if _, err := w.Write(parts[0]); err != nil {
-		return
-	}
-	for range pad / int64(len(chunk)) {
-		if _, err := w.Write(parts[1]); err != nil {
-			return
-		}
-	}
-	w.Write(parts[2])
-	w.Write(parts[3])
-}
-
-// gzipMember is b as one gzip member.
-func gzipMember(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	return buf.Bytes()
-}
-
-func (s *Server) recordBodiesOn() bool {
+// emptyPage answers an entity search with no entities and a cursor never
+// sent before.
+func (s *Server) emptyPage(w http.ResponseWriter, r *http.Request) {
+	bp := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/blueprints/"), "/entities/search")
+	next := emulator.RandomString(32)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.recordBodies
-}
-
-func (s *Server) record(r Request) {
-	r.Answered = time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, r)
-}
-
-// fault picks the fault for this request and uses up one of its times.
-func (s *Server) fault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if !f.matches(r) {
-			continue
-		}
-		if f.Skip > 0 {
-			f.Skip--
-			continue
-		}
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		g := *f
-		return &g
-	}
-	return nil
-}
-
-// rateHeaders are Port's rate-limit headers; the emulator counts requests
-// per organisation but only limits when a fault says so.
-func (s *Server) rateHeaders(w http.ResponseWriter) {
-	s.mu.Lock()
-	s.served++
-	left := max(s.rateLimit-s.served, 0)
+	s.cursors[next] = cursor{blueprint: bp}
 	s.mu.Unlock()
-	h := w.Header()
-	h.Set("x-ratelimit-limit", strconv.Itoa(s.rateLimit))
-	h.Set("x-ratelimit-remaining", strconv.Itoa(left))
-	h.Set("x-ratelimit-reset", "300")
+	s.reply(w, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
+}
+
+// faultAnswer is Port's error for an injected status.
+func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	code, text := "internal_error", "Internal server error"
+	switch {
+	case status == http.StatusTooManyRequests:
+		code, text = "rate_limit_exceeded", "You have exceeded the rate limit, try again later"
+	case status == http.StatusServiceUnavailable:
+		code, text = "service_unavailable", "The service is temporarily unavailable"
+	case status < 500:
+		code, text = "bad_request", "Injected client error"
+	}
+	if msg != "" {
+		text = msg
+	}
+	s.fail(w, r, status, code, text)
+}
+
+// rateHeaders are Port's rate-limit headers, on every answer.
+func (s *Server) rateHeaders(_ *http.Request, h http.Header, status int, body []byte) (int, []byte) {
+	q := s.window.Spend("")
+	h.Set("x-ratelimit-limit", strconv.Itoa(q.Limit))
+	h.Set("x-ratelimit-remaining", strconv.Itoa(q.Remaining))
+	h.Set("x-ratelimit-reset", q.RetryAfter())
 	h.Set("x-ratelimit-period", "300")
+	return status, body
 }
 
 func (s *Server) reply(w http.ResponseWriter, status int, v any) {
@@ -555,29 +269,17 @@ func (s *Server) fail(w http.ResponseWriter, _ *http.Request, status int, code, 
 	s.reply(w, status, map[string]any{"ok": false, "error": code, "message": msg})
 }
 
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:]), true
-	}
-	return "", false
-}
-
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := bearer(r)
+		tok, ok := emulator.Credential(r, "Bearer")
 		if !ok {
 			s.fail(w, r, http.StatusUnauthorized, "unauthorized", "Authorization header with a bearer token is required")
 			return
 		}
-		s.mu.Lock()
-		exp, known := s.tokens[tok]
-		now := s.now()
-		s.mu.Unlock()
-		switch {
-		case !known:
+		switch _, state := s.tokens.Check(tok); state {
+		case emulator.TokenUnknown:
 			s.fail(w, r, http.StatusUnauthorized, "unauthorized", "The access token is invalid")
-		case !now.Before(exp):
+		case emulator.TokenExpired:
 			s.fail(w, r, http.StatusUnauthorized, "token_expired", "The access token has expired")
 		default:
 			h(w, r)
@@ -615,23 +317,17 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	good := *body.ClientID == s.clientID && *body.ClientSecret == s.clientSecret
 	ttl := s.tokenTTL
+	s.mu.Unlock()
 	var tok string
 	if good {
-		tok = "eyJ" + randomString(24) + "." + randomString(32)
-		s.tokens[tok] = s.now().Add(ttl)
+		tok = "eyJ" + emulator.RandomString(24) + "." + emulator.RandomString(32)
+		s.tokens.Issue(tok, emulator.Grant{Expires: s.now().Add(ttl)})
 	}
-	s.mu.Unlock()
 	if !good {
 		s.fail(w, r, http.StatusUnauthorized, "unauthorized", "Invalid client id or client secret")
 		return
 	}
 	s.reply(w, http.StatusOK, map[string]any{"ok": true, "accessToken": tok, "expiresIn": ttl.Seconds(), "tokenType": "Bearer"})
-}
-
-func randomString(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)[:n]
 }
 
 func (s *Server) notFoundBlueprint(w http.ResponseWriter, r *http.Request, bp string) {

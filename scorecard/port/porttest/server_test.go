@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
@@ -154,7 +155,7 @@ func TestEmulatorFaults(t *testing.T) {
 	defer srv.Close()
 	srv.SetTeams(nil)
 	tok := token(t, srv)
-	srv.Inject(porttest.Fault{Path: "/v1/teams", Skip: 1, Status: 429, RetryAfter: "7", Times: 2})
+	srv.Inject(emulator.Fault{Path: "/v1/teams", Skip: 1, Status: 429, RetryAfter: "7", Times: 2})
 	var got []string
 	for range 4 {
 		st, h, _ := call(t, srv, "GET", "/v1/teams", tok, "", false)
@@ -163,7 +164,7 @@ func TestEmulatorFaults(t *testing.T) {
 	if strings.Join(got, ",") != "200,429 7,429 7,200" {
 		t.Errorf("statuses %v", got)
 	}
-	srv.Inject(porttest.Fault{Path: "/v1/teams", Drop: true})
+	srv.Inject(emulator.Fault{Path: "/v1/teams", Drop: true})
 	req, _ := http.NewRequest("GET", srv.URL+"/v1/teams", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	// A fresh connection, so that Go's transport does not retry it for us.
@@ -171,7 +172,7 @@ func TestEmulatorFaults(t *testing.T) {
 	if _, err := fresh.Do(req); err == nil {
 		t.Error("dropped connection answered")
 	}
-	srv.Inject(porttest.Fault{Path: "/v1/teams", Delay: 150 * time.Millisecond})
+	srv.Inject(emulator.Fault{Path: "/v1/teams", Delay: 150 * time.Millisecond})
 	start := time.Now()
 	if st, _, _ := call(t, srv, "GET", "/v1/teams", tok, "", false); st != 200 || time.Since(start) < 150*time.Millisecond {
 		t.Errorf("slow answer: %d after %s", st, time.Since(start))
@@ -196,7 +197,7 @@ func TestHugeAndEmptyPageFaults(t *testing.T) {
 	tok := token(t, srv)
 	const path, size = "/v1/blueprints/service/entities/search", 3<<20 + 17
 	for _, bomb := range []bool{false, true} {
-		srv.Inject(porttest.Fault{Path: path, Huge: size, Bomb: bomb})
+		srv.Inject(emulator.Fault{Path: path, Huge: size, Bomb: bomb})
 		st, _, out := call(t, srv, "POST", path, tok, `{}`, bomb)
 		ents, _ := out["entities"].([]any)
 		if st != 200 || len(ents) != 1 {
@@ -207,7 +208,7 @@ func TestHugeAndEmptyPageFaults(t *testing.T) {
 			t.Errorf("bomb %v: %d bytes; want %d", bomb, got, size)
 		}
 	}
-	srv.Inject(porttest.Fault{Path: path, EmptyPage: true})
+	srv.Inject(emulator.Fault{Path: path, EmptyPage: true})
 	st, _, out := call(t, srv, "POST", path, tok, `{}`, false)
 	next, _ := out["next"].(string)
 	if ents, _ := out["entities"].([]any); st != 200 || len(ents) != 0 || next == "" {
