@@ -95,6 +95,10 @@ func main() {
 
 func run(ctx context.Context, e *env, args []string) int {
 	cmds := commands()
+	if len(args) >= 2 && args[0] == "help" {
+		// `help COMMAND` is `COMMAND --help`.
+		args = []string{args[1], "--help"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout, cmds)
 		if len(args) == 0 {
@@ -115,7 +119,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	// on one env). Every variable is checked before anything runs; `config`
 	// shows them all, bad ones included, and `version` needs none.
 	e.loaded = false
-	if args[0] != "config" && args[0] != "version" {
+	if args[0] != "config" && args[0] != "version" && !asksHelp(args[1:]) {
 		if _, err := e.settings(); err != nil {
 			fmt.Fprintf(e.stderr, "prodready: bad configuration (see 'prodready config'):\n%v\n", err)
 			return exitUsage
@@ -130,6 +134,20 @@ func run(ctx context.Context, e *env, args []string) int {
 	return c.run(ctx, e, args[1:])
 }
 
+// asksHelp reports whether a command's arguments ask for its help, which
+// must print even when the configuration is bad.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 func usage(w io.Writer, cmds map[string]command) {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
@@ -140,7 +158,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'prodready COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'prodready help COMMAND' (or 'prodready COMMAND --help') for a command's flags.")
 }
 
 func runVersion(_ context.Context, e *env, args []string) int {
