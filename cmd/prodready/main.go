@@ -28,7 +28,10 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	dotenv         map[string]bool // variables whose value came from .env
+	// environ lists the environment as NAME=value entries, to refuse an
+	// unknown PRODREADY_* name; nil skips that check.
+	environ func() []string
+	dotenv  map[string]bool // variables whose value came from .env
 
 	loaded bool
 	cfg    *settings // the environment, parsed once (settings)
@@ -57,6 +60,15 @@ func (e *env) settings() (*settings, error) {
 	if !e.loaded {
 		e.cfg, e.cfgErr = loadSettings(e.getenv)
 		e.loaded = true
+		if e.environ != nil {
+			errs, warnings := checkNames(e.environ(), e.dotenv)
+			for _, w := range warnings {
+				fmt.Fprintf(e.stderr, "prodready: warning: %s\n", w)
+			}
+			if e.cfgErr = nameErrors(e.cfgErr, errs); e.cfgErr != nil {
+				e.cfg = nil
+			}
+		}
 	}
 	return e.cfg, e.cfgErr
 }
@@ -88,7 +100,7 @@ func main() {
 		os.Exit(exitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, dotenv: fromDotenv}, os.Args[1:])
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, dotenv: fromDotenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
