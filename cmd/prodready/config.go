@@ -570,7 +570,7 @@ func runConfig(_ context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	printConfig(e.stdout, e)
-	if _, err := loadSettings(e.getenv); err != nil {
+	if _, err := e.settings(); err != nil {
 		fmt.Fprintf(e.stderr, "prodready config: %v\n", err)
 		return exitUsage
 	}

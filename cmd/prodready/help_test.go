@@ -51,3 +51,34 @@ func TestHelpOnceOnStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpCommand: `prodready help COMMAND` and `prodready COMMAND --help`
+// print the same help, that command's, even when the configuration is bad
+// (help is how a person finds out what to fix).
+func TestHelpCommand(t *testing.T) {
+	bad := map[string]string{"PRODREADY_LOG_LEVEL": "loud"}
+	for name := range commands() {
+		t.Run(name, func(t *testing.T) {
+			outputs := map[string]string{}
+			for _, args := range [][]string{{"help", name}, {name, "--help"}, {name, "-h"}} {
+				var out, errb bytes.Buffer
+				e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return bad[k] }}
+				if code := run(context.Background(), e, args); code != exitOK {
+					t.Fatalf("prodready %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+				}
+				if !strings.HasPrefix(out.String(), "Usage: prodready "+name) || errb.Len() != 0 {
+					t.Errorf("prodready %s: stdout %q, stderr %q; want %s's usage", strings.Join(args, " "), out.String(), errb.String(), name)
+				}
+				outputs[strings.Join(args, " ")] = out.String()
+			}
+			if outputs["help "+name] != outputs[name+" --help"] {
+				t.Errorf("help %s and %s --help differ:\n%s\n---\n%s", name, name, outputs["help "+name], outputs[name+" --help"])
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	if code := run(context.Background(), e, []string{"help", "no-such-command"}); code != exitUsage || !strings.Contains(errb.String(), `unknown command "no-such-command"`) {
+		t.Errorf("help of an unknown command: exit %d, stderr %q", code, errb.String())
+	}
+}

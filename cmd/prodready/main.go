@@ -28,7 +28,10 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	dotenv         map[string]bool // variables whose value came from .env
+	// environ lists the environment as NAME=value entries, to refuse an
+	// unknown PRODREADY_* name; nil skips that check.
+	environ func() []string
+	dotenv  map[string]bool // variables whose value came from .env
 
 	loaded bool
 	cfg    *settings // the environment, parsed once (settings)
@@ -57,6 +60,15 @@ func (e *env) settings() (*settings, error) {
 	if !e.loaded {
 		e.cfg, e.cfgErr = loadSettings(e.getenv)
 		e.loaded = true
+		if e.environ != nil {
+			errs, warnings := checkNames(e.environ(), e.dotenv)
+			for _, w := range warnings {
+				fmt.Fprintf(e.stderr, "prodready: warning: %s\n", w)
+			}
+			if e.cfgErr = nameErrors(e.cfgErr, errs); e.cfgErr != nil {
+				e.cfg = nil
+			}
+		}
 	}
 	return e.cfg, e.cfgErr
 }
@@ -88,13 +100,17 @@ func main() {
 		os.Exit(exitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, dotenv: fromDotenv}, os.Args[1:])
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, dotenv: fromDotenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
 func run(ctx context.Context, e *env, args []string) int {
 	cmds := commands()
+	if len(args) >= 2 && args[0] == "help" {
+		// `help COMMAND` is `COMMAND --help`.
+		args = []string{args[1], "--help"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout, cmds)
 		if len(args) == 0 {
@@ -115,7 +131,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	// on one env). Every variable is checked before anything runs; `config`
 	// shows them all, bad ones included, and `version` needs none.
 	e.loaded = false
-	if args[0] != "config" && args[0] != "version" {
+	if args[0] != "config" && args[0] != "version" && !asksHelp(args[1:]) {
 		if _, err := e.settings(); err != nil {
 			fmt.Fprintf(e.stderr, "prodready: bad configuration (see 'prodready config'):\n%v\n", err)
 			return exitUsage
@@ -130,6 +146,20 @@ func run(ctx context.Context, e *env, args []string) int {
 	return c.run(ctx, e, args[1:])
 }
 
+// asksHelp reports whether a command's arguments ask for its help, which
+// must print even when the configuration is bad.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 func usage(w io.Writer, cmds map[string]command) {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
@@ -140,7 +170,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'prodready COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'prodready help COMMAND' (or 'prodready COMMAND --help') for a command's flags.")
 }
 
 func runVersion(_ context.Context, e *env, args []string) int {
