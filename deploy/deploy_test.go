@@ -13,9 +13,13 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
@@ -103,7 +108,24 @@ var exampleSecrets = map[string]string{
 	"PORT_CLIENT_ID":       "client-id-test",
 	"PORT_CLIENT_SECRET":   "client-secret-test",
 	"PRODREADY_DB":         "postgres://prodready:password-test@postgres:5432/prodready?sslmode=require",
+	"GITHUB_TOKEN":         "github-token-test",
+	"PAGERDUTY_TOKEN":      "pagerduty-token-test",
+	"PRODREADY_API_TOKEN":  "api-token-test",
 }
+
+// componentOverlays are overlays made only for the tests: each base with
+// every optional component, so that the components are checked on both.
+var componentOverlays = []string{"postgres-replicas", "sqlite-single"}
+
+const componentOverlay = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../%s
+components:
+  - ../../components/ingress
+  - ../../components/networkpolicy
+  - ../../components/servicemonitor
+`
 
 // diskFS copies deploy/kubernetes into memory under /k, with each
 // example's secrets.env made from its secrets.env.example, filled in.
@@ -149,6 +171,11 @@ func diskFS(t *testing.T) filesys.FileSystem {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, base := range componentOverlays {
+		if err := fsys.WriteFile("/k/kubernetes/with-components/"+base+"/kustomization.yaml", fmt.Appendf(nil, componentOverlay, base)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return fsys
 }
 
@@ -178,6 +205,9 @@ func render(t *testing.T, fsys filesys.FileSystem, dir string) []object {
 // --validate=strict` makes it.
 func validate(o object) []string {
 	api := str(o, "apiVersion")
+	if api == "monitoring.coreos.com/v1" && o.kind() == "ServiceMonitor" {
+		return validateServiceMonitor(o)
+	}
 	rs := openapi.SchemaForResourceType(kyaml.TypeMeta{APIVersion: api, Kind: o.kind()})
 	if rs == nil || rs.Schema == nil {
 		return []string{fmt.Sprintf("%s %s: no schema for apiVersion %s kind %s (a removed or misspelt API)", o.kind(), o.name(), api, o.kind())}
@@ -284,6 +314,54 @@ func walk(path string, v any, s *spec.Schema, errs *[]string) {
 	}
 }
 
+// serviceMonitor is the part of the Prometheus Operator's ServiceMonitor
+// (monitoring.coreos.com/v1) that the component uses. Its CRD is not in
+// kustomize's schema, so it is checked by decoding strictly into this.
+type serviceMonitor struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		Selector struct {
+			MatchLabels map[string]string `json:"matchLabels"`
+		} `json:"selector"`
+		Endpoints []struct {
+			Port     string `json:"port"`
+			Path     string `json:"path"`
+			Interval string `json:"interval"`
+		} `json:"endpoints"`
+	} `json:"spec"`
+}
+
+func validateServiceMonitor(o object) []string {
+	data, err := json.Marshal(map[string]any(o))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var sm serviceMonitor
+	if err := dec.Decode(&sm); err != nil {
+		return []string{fmt.Sprintf("ServiceMonitor/%s: %v", o.name(), err)}
+	}
+	var errs []string
+	if len(sm.Spec.Selector.MatchLabels) == 0 {
+		errs = append(errs, fmt.Sprintf("ServiceMonitor/%s: no spec.selector.matchLabels", o.name()))
+	}
+	if len(sm.Spec.Endpoints) == 0 {
+		errs = append(errs, fmt.Sprintf("ServiceMonitor/%s: no spec.endpoints", o.name()))
+	}
+	for i, e := range sm.Spec.Endpoints {
+		if _, err := time.ParseDuration(e.Interval); e.Interval != "" && err != nil {
+			errs = append(errs, fmt.Sprintf("ServiceMonitor/%s.spec.endpoints[%d].interval: %v", o.name(), i, err))
+		}
+	}
+	return errs
+}
+
 // TestSchemaValidationCatchesMistakes shows the validator is not a no-op.
 func TestSchemaValidationCatchesMistakes(t *testing.T) {
 	cases := []struct {
@@ -296,6 +374,7 @@ func TestSchemaValidationCatchesMistakes(t *testing.T) {
 		{"missing required", object{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "d"}, "spec": map[string]any{"template": map[string]any{}}}, `required field "selector" is missing`},
 		{"nested required", object{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"}, "spec": map[string]any{"containers": []any{map[string]any{"image": "x"}}}}, `Pod/p.spec.containers[0]: required field "name" is missing`},
 		{"removed API", object{"apiVersion": "policy/v1beta2", "kind": "PodDisruptionBudget", "metadata": map[string]any{"name": "p"}}, "no schema for apiVersion policy/v1beta2"},
+		{"ServiceMonitor unknown field", object{"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": map[string]any{"name": "m"}, "spec": map[string]any{"selector": map[string]any{"matchLabels": map[string]any{"a": "b"}}, "endpoints": []any{map[string]any{"port": "http", "pathh": "/metrics"}}}}, `unknown field "pathh"`},
 		{"int-or-string accepts both", object{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "s"}, "spec": map[string]any{"ports": []any{map[string]any{"port": 80, "targetPort": "http"}, map[string]any{"port": 81, "targetPort": 8081}}}}, ""},
 	}
 	for _, tc := range cases {
@@ -320,13 +399,18 @@ func TestKustomize(t *testing.T) {
 		// (which references the Secret an overlay generates).
 		secretKeys []string
 		postgres   bool
-		ingress    bool
+		// The optional components the setup has.
+		ingress, networkPolicy, serviceMonitor bool
 	}{
 		{dir: "postgres-replicas", postgres: true},
 		{dir: "sqlite-single"},
+		{dir: "with-components/postgres-replicas", postgres: true, ingress: true, networkPolicy: true, serviceMonitor: true},
+		{dir: "with-components/sqlite-single", ingress: true, networkPolicy: true, serviceMonitor: true},
 		{dir: "examples/port-postgres", secretKeys: []string{"PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "PRODREADY_DB", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}, postgres: true, ingress: true},
 		{dir: "examples/socket-mode-sqlite", secretKeys: []string{"PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"}},
+		{dir: "examples/github-pagerduty", secretKeys: []string{"GITHUB_TOKEN", "PAGERDUTY_TOKEN", "PRODREADY_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}, ingress: true, networkPolicy: true},
 	}
+	routed := routedPaths(t)
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {
 			objs := render(t, fsys, tc.dir)
@@ -443,13 +527,52 @@ func TestKustomize(t *testing.T) {
 			if ing := k.get("Ingress", "prodready"); (ing != nil) != tc.ingress {
 				t.Errorf("Ingress present: %v, want %v", ing != nil, tc.ingress)
 			} else if ing != nil {
-				paths := list(ing, "spec", "rules", 0, "http", "paths")
-				if len(paths) != 1 || str(paths[0], "path") != bot.CommandPath || str(paths[0], "backend", "service", "name") != svc.name() || !svcPorts[str(paths[0], "backend", "service", "port", "name")] {
-					t.Errorf("the Ingress routes %v; want only %s to the Service's port", paths, bot.CommandPath)
+				got := map[string]bool{}
+				for _, p := range list(ing, "spec", "rules", 0, "http", "paths") {
+					path := str(p, "path")
+					got[path] = true
+					if str(p, "pathType") != "Exact" || str(p, "backend", "service", "name") != svc.name() || !svcPorts[str(p, "backend", "service", "port", "name")] {
+						t.Errorf("the Ingress routes %v: want pathType Exact to the Service's named port", p)
+					}
+					if routed[path] == "" {
+						t.Errorf("the Ingress routes %s, which neither Slack nor CI posts to: only those leave the cluster", path)
+					}
+				}
+				for path, who := range routed {
+					if !got[path] {
+						t.Errorf("the Ingress does not route %s (%s)", path, who)
+					}
 				}
 				if str(ing, "spec", "rules", 0, "host") != str(ing, "spec", "tls", 0, "hosts", 0) {
 					t.Error("the Ingress's TLS host is not its rule's host")
 				}
+			}
+			if np := k.get("NetworkPolicy", "prodready"); (np != nil) != tc.networkPolicy {
+				t.Errorf("NetworkPolicy present: %v, want %v", np != nil, tc.networkPolicy)
+			} else if np != nil {
+				checkNetworkPolicy(t, np, podLabels, ports, tc.postgres)
+			}
+			if sm := k.get("ServiceMonitor", "prodready"); (sm != nil) != tc.serviceMonitor {
+				t.Errorf("ServiceMonitor present: %v, want %v", sm != nil, tc.serviceMonitor)
+			} else if sm != nil {
+				if s := strMap(sm, "spec", "selector", "matchLabels"); !subset(s, strMap(svc, "metadata", "labels")) {
+					t.Errorf("the ServiceMonitor selects %v, not the Service's labels %v", s, strMap(svc, "metadata", "labels"))
+				}
+				for _, e := range list(sm, "spec", "endpoints") {
+					if !svcPorts[str(e, "port")] || str(e, "path") != "/metrics" {
+						t.Errorf("the ServiceMonitor scrapes %v: want /metrics on a named port of the Service", e)
+					}
+				}
+			}
+
+			// Its own ServiceAccount, with no API token mounted anywhere.
+			sa := k.must(t, "ServiceAccount", str(pod, "spec", "serviceAccountName"))
+			if get(sa, "automountServiceAccountToken") != false || get(pod, "spec", "automountServiceAccountToken") != false {
+				t.Errorf("the ServiceAccount %s or the pod mounts an API token", sa.name())
+			}
+			// The read-only root has a writable /tmp, in memory or on the node, not the image.
+			if v := volumes[mounts["/tmp"]]; get(v, "emptyDir") == nil {
+				t.Errorf("/tmp is not an emptyDir (mounts %v)", mounts)
 			}
 			replicas, _ := num(dep, "spec", "replicas")
 			if tc.postgres {
@@ -561,6 +684,123 @@ func checkWithProdready(t *testing.T, k objects, c any, volumes map[string]any, 
 			t.Errorf("prodready validate %s: %v\n%s", sc, err, b)
 		}
 	}
+}
+
+// checkNetworkPolicy: the policy selects the pods, lets in only the
+// container's port, and lets out DNS, HTTPS and (on Postgres) 5432.
+func checkNetworkPolicy(t *testing.T, np object, podLabels map[string]string, ports map[string]int, postgres bool) {
+	t.Helper()
+	if s := strMap(np, "spec", "podSelector", "matchLabels"); len(s) == 0 || !subset(s, podLabels) {
+		t.Errorf("the NetworkPolicy selects %v, not the pods %v", s, podLabels)
+	}
+	if types := fmt.Sprint(list(np, "spec", "policyTypes")); types != "[Ingress Egress]" {
+		t.Errorf("policyTypes %s: want both directions restricted", types)
+	}
+	for _, rule := range list(np, "spec", "ingress") {
+		rulePorts := list(rule, "ports")
+		if len(rulePorts) == 0 {
+			t.Errorf("ingress rule %v lets in every port", rule)
+		}
+		for _, p := range rulePorts {
+			name, isName := get(p, "port").(string)
+			n, _ := num(p, "port")
+			if (isName && ports[name] == 0) || (!isName && !slices.Contains(slices.Collect(maps.Values(ports)), n)) {
+				t.Errorf("ingress rule lets in port %v, which is no container port %v", get(p, "port"), ports)
+			}
+		}
+	}
+	out := map[string]bool{}
+	for _, rule := range list(np, "spec", "egress") {
+		for _, p := range list(rule, "ports") {
+			n, _ := num(p, "port")
+			out[fmt.Sprintf("%d/%s", n, str(p, "protocol"))] = true
+		}
+	}
+	want := []string{"53/UDP", "53/TCP", "443/TCP"}
+	if postgres {
+		want = append(want, "5432/TCP")
+	}
+	for _, w := range want {
+		if !out[w] {
+			t.Errorf("the NetworkPolicy lets out %v, not %s", out, w)
+		}
+	}
+}
+
+// routedPaths are the paths that must reach prodready from outside the
+// cluster, each with who posts to it: the URLs of the Slack app manifest
+// (bot/manifest.yaml), and the path `prodready check --report-to` posts to,
+// seen by a server it posts to. Neither is restated here.
+func routedPaths(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	data, err := os.ReadFile("../bot/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest any
+	if err := yaml.Unmarshal(data, &manifest); err != nil {
+		t.Fatalf("bot/manifest.yaml: %v", err)
+	}
+	var walkURLs func(where string, v any)
+	walkURLs = func(where string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, val := range x {
+				if s, ok := val.(string); ok && (k == "url" || k == "request_url") {
+					u, err := url.Parse(s)
+					if err != nil || u.Path == "" {
+						t.Errorf("bot/manifest.yaml %s.%s: %q is not a URL with a path", where, k, s)
+						continue
+					}
+					out[u.Path] = "Slack, bot/manifest.yaml " + where + "." + k
+				}
+				walkURLs(where+"."+k, val)
+			}
+		case []any:
+			for i, val := range x {
+				walkURLs(fmt.Sprintf("%s[%d]", where, i), val)
+			}
+		}
+	}
+	walkURLs("", manifest)
+	if len(out) == 0 {
+		t.Fatal("bot/manifest.yaml has no url or request_url")
+	}
+	out[reportToPath(t)] = "CI, prodready check --report-to"
+	return out
+}
+
+// reportToPath runs `prodready check --report-to` on the embedded demo
+// against a local server and returns the path it posted to.
+func reportToPath(t *testing.T) string {
+	t.Helper()
+	bin := buildProdready(t)
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"recorded":0}`)
+	}))
+	defer srv.Close()
+	cmd := exec.Command(bin, "check", "--format", "json", "--report-to", srv.URL)
+	home := t.TempDir()
+	cmd.Env = []string{"HOME=" + home, "PRODREADY_API_TOKEN=api-token-test", "PRODREADY_DB=" + filepath.Join(home, "prodready.db")}
+	cmd.Dir = home
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil && cmd.ProcessState.ExitCode() > 1 {
+		t.Fatalf("prodready check --report-to: %v\n%s", err, errb.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(paths) == 0 {
+		t.Fatalf("prodready check --report-to %s posted nothing:\n%s", srv.URL, errb.String())
+	}
+	return paths[0]
 }
 
 func subset(a, b map[string]string) bool {
