@@ -194,7 +194,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if o.compare {
 		return max(code, gate.ComparePort(e.stdout, e.stderr, o.format, ev, entities, b.Findings))
 	}
-	var below []string
+	var below []gate.Below
 	for _, ei := range entities {
 		below = gate.AppendBelow(below, ev, ei, o.minLevel, st.minRanks)
 	}

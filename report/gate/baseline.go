@@ -196,11 +196,12 @@ func (c *Run) baselineNotes() []string {
 // GateOnBaseline prints what got worse since the baseline (or that nothing
 // did) and returns the exit status: 1 only for a regression. Results below
 // --min-level are then listed for information; they do not fail.
-func (c *Run) GateOnBaseline(stderr io.Writer, below []string) int {
+func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 	for _, n := range c.baselineNotes() {
 		fmt.Fprintf(stderr, "prodready: baseline %s: %s\n", c.baselineFile, n)
 	}
 	if len(below) > 0 {
+		sortBelow(below)
 		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), c.minLevel)
 		for _, l := range below {
 			fmt.Fprintf(stderr, "  %s\n", l)

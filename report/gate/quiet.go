@@ -16,7 +16,7 @@ import (
 // merge rather than every service's standing; --verbose prints that.
 func WriteGate(w *bufio.Writer, ev *scorecard.Evaluation, entities []int, minRanks []int, minLevel string) error {
 	services := 0
-	for _, ei := range entities {
+	for _, ei := range byLevel(ev, entities) {
 		if writeGateEntity(w, ev, ei, minRanks) {
 			services++
 		}

@@ -34,8 +34,9 @@ type Stream struct {
 	minRanks []int
 	exempt   map[string][]*scorecard.Exemption // by service
 	jw       *jsonWriter                       // nil for the gate
-	below    [][]string                        // by piece: the results under minLevel
-	gated    []int                             // by piece: the services below it (gate)
+	below    [][]Below                         // by piece: the results under minLevel
+	gated    [][]gateEntry                     // by piece: the services below it (gate)
+	kept     [][]byte                          // by piece: the gate's text of gated
 	bufs     sync.Pool                         // decoders' scratch space
 	wrote    bool                              // some output was written
 }
@@ -56,9 +57,9 @@ func NewStream(now time.Time, scs []*scorecard.Scorecard, xs []scorecard.Exempti
 	return s
 }
 
-// Below lists the results under the level, in the catalog's order.
-func (s *Stream) Below() []string {
-	var below []string
+// Below lists the results under the level.
+func (s *Stream) Below() []Below {
+	var below []Below
 	for _, l := range s.below {
 		below = append(below, l...)
 	}
@@ -77,7 +78,7 @@ func (s *Stream) Run(w io.Writer, data []byte, taken func(*scorecard.CatalogPiec
 	// Pieces are at least StreamPiece bytes, but the last: their number is
 	// bounded, and the cut never waits for the workers.
 	most := len(data)/StreamPiece + 2
-	s.below, s.gated = make([][]string, most), make([]int, most)
+	s.below, s.gated, s.kept = make([][]Below, most), make([][]gateEntry, most), make([][]byte, most)
 	cut := make(chan scorecard.Piece, most)
 	type result struct {
 		buf *[]byte // back to outs once written
@@ -149,7 +150,12 @@ func (s *Stream) Run(w io.Writer, data []byte, taken func(*scorecard.CatalogPiec
 			_, r.err = w.Write(head)
 			head = nil
 		}
-		if r.err == nil {
+		switch {
+		case r.err != nil:
+		case s.jw == nil:
+			// The gate is written in its order once every piece is in.
+			s.kept[i], *r.buf = *r.buf, nil
+		default:
 			_, r.err = w.Write(*r.buf)
 			s.wrote = true
 		}
@@ -173,11 +179,22 @@ func (s *Stream) writeTail(w io.Writer, cat *scorecard.CatalogPieces) error {
 		_, err := io.WriteString(w, jsonTail)
 		return err
 	}
-	total := 0
-	for _, g := range s.gated {
-		total += g
+	var all []gateEntry
+	for i, g := range s.gated {
+		for _, e := range g {
+			e.text = s.kept[i][e.off:e.end]
+			all = append(all, e)
+		}
+		s.kept[i] = nil
 	}
-	return writeGateTotal(w, total, cat.Entities(), s.minLevel)
+	sortGate(all)
+	for _, e := range all {
+		if _, err := w.Write(e.text); err != nil {
+			return err
+		}
+		s.wrote = true
+	}
+	return writeGateTotal(w, len(all), cat.Entities(), s.minLevel)
 }
 
 // piece decodes, evaluates and writes piece p after out.
@@ -203,7 +220,9 @@ func (s *Stream) piece(out []byte, p scorecard.Piece) ([]byte, error) {
 	// The output is about six times the input for the demo's scorecards:
 	// room for eight, so that a buffer seldom grows (growing was a tenth
 	// of a 10,000-service check).
-	out = slices.Grow(out, 8*p.Size())
+	if s.jw != nil {
+		out = slices.Grow(out, 8*p.Size())
+	}
 	first := p.First()
 	var gate *bytes.Buffer
 	if s.jw == nil {
@@ -215,8 +234,8 @@ func (s *Stream) piece(out []byte, p scorecard.Piece) ([]byte, error) {
 				out = append(out, ",\n"...)
 			}
 			out = s.jw.appendEntity(out, ev, k)
-		} else if writeGateEntity(gate, ev, k, s.minRanks) {
-			s.gated[p.Index]++
+		} else if off := gate.Len(); writeGateEntity(gate, ev, k, s.minRanks) {
+			s.gated[p.Index] = append(s.gated[p.Index], gateEntry{rank: rankOf(ev, k), id: cat.Entities[k].Identifier, off: off, end: gate.Len()})
 		}
 		s.below[p.Index] = AppendBelow(s.below[p.Index], ev, k, s.minLevel, s.minRanks)
 	}

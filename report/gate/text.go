@@ -25,7 +25,7 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 	// every service of the catalog.
 	var groups []string
 	none := map[string][]string{} // reason -> services
-	for _, i := range entities {
+	for _, i := range byLevel(ev, entities) {
 		why := notApplies(ev, i)
 		if why != "" && len(entities) > 1 {
 			if _, ok := none[why]; !ok {
@@ -100,25 +100,28 @@ func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 
 // AppendBelow adds the results of entity ei under minLevel, as the gate
 // lists them on stderr.
-func AppendBelow(below []string, ev *scorecard.Evaluation, ei int, minLevel string, minRanks []int) []string {
+func AppendBelow(below []Below, ev *scorecard.Evaluation, ei int, minLevel string, minRanks []int) []Below {
 	if minLevel == "" {
 		return below
 	}
 	for si := range ev.Scorecards {
 		r := ev.Result(ei, si)
 		if r.Applies && minRanks[si] >= 0 && r.Level < minRanks[si] {
-			below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
+			below = append(below, Below{rank: r.Level, id: r.Entity.Identifier,
+				text: fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title)})
 		}
 	}
 	return below
 }
 
-// SayBelow lists the results under minLevel on stderr; the exit code
-// becomes ExitBelow when there are some and it was ExitOK.
-func SayBelow(stderr io.Writer, below []string, minLevel string, code int) int {
+// SayBelow lists the results under minLevel on stderr, lowest level
+// first; the exit code becomes ExitBelow when there are some and it was
+// ExitOK.
+func SayBelow(stderr io.Writer, below []Below, minLevel string, code int) int {
 	if len(below) == 0 {
 		return code
 	}
+	sortBelow(below)
 	w := bufio.NewWriterSize(stderr, 16<<10)
 	fmt.Fprintf(w, "prodready check: %s below %s:\n", plural(len(below), "result"), minLevel)
 	for _, l := range below {
