@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prodready/prodready/report/gate"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
@@ -50,11 +51,11 @@ func (s checkedFiles) Load(ctx context.Context, now time.Time) (*scorecard.Bundl
 
 // explain says what is wrong with the catalog where a piece of it did not
 // decode, at its line and column as the careful parser finds it.
-func (s checkedFiles) explain(perr *pieceError) error {
+func (s checkedFiles) explain(perr *gate.PieceError) error {
 	if _, err := files.ReadCatalog(s.Catalog); err != nil {
 		return err
 	}
-	return fmt.Errorf("catalog %s: %w", s.Catalog, perr.err)
+	return fmt.Errorf("catalog %s: %w", s.Catalog, perr.Err)
 }
 
 // findingsSayer prints catalog findings on stderr, one per line

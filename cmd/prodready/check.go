@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/gate"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/collected"
 	"github.com/prodready/prodready/scorecard/files"
@@ -84,8 +84,8 @@ type checkOpts struct {
 	format    string
 	compare   bool
 	verbose   bool
-	ci        checkCI  // check_format.go
-	report    reportTo // check_report.go
+	ci        gate.CI
+	report    reportTo
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
@@ -106,7 +106,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, json, github (workflow annotations), junit (XML) or markdown (a job summary)")
 	fs.BoolVar(&o.verbose, "verbose", false, "with --min-level over the whole catalog, print every service and rule, not only the services below the level and the rules they fail")
 	fs.BoolVar(&o.compare, "compare-port", false, "compare prodready's results with the ones Port computed itself; exit 1 on any difference (needs PORT_CLIENT_ID)")
-	o.ci.register(fs)
+	registerCI(fs, &o.ci)
 	o.report.register(fs)
 	services, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -116,7 +116,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
 	}
-	if !validCheckFormat(o.format) {
+	if !gate.ValidFormat(o.format) {
 		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json (or, for CI, github, junit or markdown), not %q\n", o.format)
 		return exitUsage
 	}
@@ -147,7 +147,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	if cf, ok := src.(checkedFiles); ok {
 		switch {
-		case len(services) > 0 && o.ci.repository == "":
+		case len(services) > 0 && o.ci.Repository == "":
 			cf.Only = services // decode only where they are
 			src = cf
 		case o.streams(services) && !e.whole:
@@ -178,28 +178,27 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if st == nil {
 		return code
 	}
-	scs, minRanks := st.scs, st.minRanks
-	ev := scorecard.Evaluate(now, scs, b.Catalog)
+	ev := scorecard.Evaluate(now, st.scs, b.Catalog)
 	applyExemptions(e.stderr, ev, st.xs)
 	entities, ok := selectEntities(e, b.Catalog, services)
-	if o.ci.repository != "" && ok {
+	if o.ci.Repository != "" && ok {
 		if len(services) > 0 {
 			fmt.Fprintln(e.stderr, "prodready check: give SERVICE arguments or --repository, not both")
 			return exitUsage
 		}
-		entities, ok = selectRepository(e, b.Catalog, o.ci.repository)
+		entities, ok = gate.SelectRepository(e.stderr, b.Catalog, o.ci.Repository)
 	}
 	if !ok {
 		return exitUsage
 	}
 	if o.compare {
-		return max(code, comparePort(e, o.format, ev, entities, b.Findings))
+		return max(code, gate.ComparePort(e.stdout, e.stderr, o.format, ev, entities, b.Findings))
 	}
-	var below []string
+	var below []gate.Below
 	for _, ei := range entities {
-		below = appendBelow(below, ev, ei, o.minLevel, minRanks)
+		below = gate.AppendBelow(below, ev, ei, o.minLevel, st.minRanks)
 	}
-	ci, err := newCheckRun(&o.ci, ev, entities, b, o.minLevel, minRanks)
+	ci, err := gate.NewRun(ev, entities, b.EntityURL, o.minLevel, st.minRanks, o.ci.Baseline)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
@@ -207,14 +206,14 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
 	switch {
 	case o.format != "text" && o.format != "json":
-		err = ci.writeFormat(stdout, o.format)
-	case o.minLevel != "" && !o.verbose && o.format == "text" && len(services) == 0 && o.ci.repository == "":
+		err = ci.WriteFormat(stdout, o.format)
+	case o.minLevel != "" && !o.verbose && o.format == "text" && len(services) == 0 && o.ci.Repository == "":
 		// Services named on the command line were asked about: they are
 		// printed in full. A gate over the whole catalog is quiet unless
 		// --verbose.
-		err = writeGate(stdout, ev, entities, minRanks, o.minLevel)
+		err = gate.WriteGate(stdout, ev, entities, st.minRanks, o.minLevel)
 	default:
-		err = writeCheck(stdout, o.format, ev, entities, b)
+		err = gate.WriteText(stdout, o.format, ev, entities, b.EntityURL)
 	}
 	if err == nil {
 		err = stdout.Flush()
@@ -223,20 +222,20 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
 		return exitUsage
 	}
-	if ci.base != nil {
-		code = max(code, ci.gateOnBaseline(e, below))
+	if ci.Baseline() {
+		code = max(code, ci.GateOnBaseline(e.stderr, below))
 	} else {
-		code = sayBelow(e, below, o.minLevel, code)
+		code = gate.SayBelow(e.stderr, below, o.minLevel, code)
 	}
 	if o.report.url != "" {
 		// After the output: the gate's verdict is printed whatever serve does.
-		if n, err := e.reportClient().post(ctx, &o.report, st.cfg.apiToken, ev, entities); err != nil {
+		if n, err := e.poster().Post(ctx, o.report.target(st.cfg.apiToken), ev, entities); err != nil {
 			fmt.Fprintf(e.stderr, "prodready check: warning: %v\n", err)
 		} else {
 			fmt.Fprintf(e.stderr, "prodready: %s posted to %s\n", plural(n, "result"), o.report.url)
 		}
 	}
-	return ci.finish(e, &o.ci, code)
+	return ci.Finish(e.stderr, &o.ci, code)
 }
 
 // checkSetup is what check needs besides the catalog.
@@ -315,37 +314,84 @@ func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard
 	return st, code
 }
 
-// appendBelow adds the results of entity ei under --min-level, as the
-// gate lists them on stderr.
-func appendBelow(below []string, ev *scorecard.Evaluation, ei int, minLevel string, minRanks []int) []string {
-	if minLevel == "" {
-		return below
-	}
-	for si := range ev.Scorecards {
-		r := ev.Result(ei, si)
-		if r.Applies && minRanks[si] >= 0 && r.Level < minRanks[si] {
-			below = append(below, fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))
-		}
-	}
-	return below
+// registerCI registers check's CI-gate flags.
+func registerCI(fs *flag.FlagSet, x *gate.CI) {
+	fs.StringVar(&x.Repository, "repository", "", "evaluate the service(s) of this GitHub repository (`OWNER/NAME`, e.g. $GITHUB_REPOSITORY): by the github.com/project-slug annotation, a repository property or relation, else the identifier NAME")
+	fs.StringVar(&x.Baseline, "baseline", "", "compare with `FILE`, a previous --format json output: exit 1 only when a level dropped or a rule that passed now fails")
+	fs.StringVar(&x.WriteBaseline, "write-baseline", "", "also write the results to `FILE` as --format json does, for a later --baseline")
+	fs.StringVar(&x.Summary, "summary", "", "also append the markdown summary to `FILE` (in GitHub Actions: $GITHUB_STEP_SUMMARY)")
+	fs.StringVar(&x.GitHubOutput, "github-output", "", "also append level=, levels=, passed= and regressions= to `FILE` (in GitHub Actions: $GITHUB_OUTPUT)")
 }
 
-// sayBelow lists the results under --min-level on stderr; the exit code
-// becomes exitBelow when there are some and it was exitOK.
-func sayBelow(e *env, below []string, minLevel string, code int) int {
-	if len(below) == 0 {
-		return code
+// streams reports whether check can evaluate a catalog file a piece at a
+// time as it writes: for its JSON output and its quiet gate over the
+// whole catalog. Both say each service on its own, then a total; the
+// other outputs and flags need every result at once.
+func (o *checkOpts) streams(services []string) bool {
+	if len(services) > 0 || o.ci != (gate.CI{}) || o.report.url != "" || o.compare {
+		return false
 	}
-	stderr := bufio.NewWriterSize(e.stderr, 16<<10)
-	fmt.Fprintf(stderr, "prodready check: %s below %s:\n", plural(len(below), "result"), minLevel)
-	for _, l := range below {
-		fmt.Fprintf(stderr, "  %s\n", l)
+	return o.format == "json" || (o.format == "text" && o.minLevel != "" && !o.verbose)
+}
+
+// runCheckStream is check over a catalog file cut into pieces
+// (gate.Stream). Nothing is written before the cut has checked the catalog's shape, keys
+// and identifiers; when it refuses them, streamed is false and the caller
+// reads the catalog whole, which says what is wrong. A piece that does not
+// decode (a value of the wrong type, a malformed number) stops the output
+// where it is: the careful parser then says where the mistake is, and
+// check exits 2.
+func runCheckStream(ctx context.Context, e *env, o *checkOpts, cf checkedFiles, data []byte, now time.Time) (code int, streamed bool) {
+	defs := cf.Source
+	defs.Catalog = "" // the scorecards; the catalog is cut here
+	b, err := defs.Load(ctx, now)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prodready: reading %s\n", cf.Describe())
+		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
+		return exitUsage, true
 	}
-	stderr.Flush()
-	if code == exitOK {
-		code = exitBelow
+	// What setup says is said once the cut has taken the catalog: when it
+	// does not, the whole path says it.
+	var out bytes.Buffer
+	st, code := o.setup(ctx, e, &out, b, now)
+	if st == nil {
+		fmt.Fprintf(e.stderr, "prodready: reading %s\n", cf.Describe())
+		e.stderr.Write(out.Bytes())
+		return code, true
 	}
-	return code
+	// Which exemptions name no service is said once the cut is done.
+	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, o.format == "json")
+	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
+	cat, err := s.Run(stdout, data, func(cat *scorecard.CatalogPieces) {
+		// The cut took the catalog: say what the whole path would have
+		// said before its output.
+		fmt.Fprintf(e.stderr, "prodready: reading %s\n", cf.Describe())
+		e.stderr.Write(out.Bytes())
+		_, problems := scorecard.CheckExemptions(st.xs, st.scs, cat.Has)
+		for _, p := range problems {
+			fmt.Fprintf(e.stderr, "prodready: warning: %s\n", p)
+		}
+	})
+	if cat == nil {
+		return 0, false
+	}
+	if err == nil {
+		err = stdout.Flush()
+	}
+	if err != nil {
+		var perr *gate.PieceError
+		if errors.As(err, &perr) {
+			stdout.Flush() // what was written stands; it ends here
+			fmt.Fprintf(e.stderr, "prodready check: %v\n", cf.explain(perr))
+			if s.Wrote() {
+				fmt.Fprintln(e.stderr, "prodready check: the output above stops before that entity")
+			}
+			return exitUsage, true
+		}
+		fmt.Fprintf(e.stderr, "prodready check: write output: %v\n", err)
+		return exitUsage, true
+	}
+	return gate.SayBelow(e.stderr, s.Below(), o.minLevel, code), true
 }
 
 // portOf finds the Port source that src reads: src itself, or the catalog
@@ -395,133 +441,6 @@ func didYouMean(s []string) string {
 		return ""
 	}
 	return "; did you mean " + scorecard.OrList(s) + "?"
-}
-
-func writeCheck(w io.Writer, format string, ev *scorecard.Evaluation, entities []int, b *scorecard.Bundle) error {
-	if format == "json" {
-		return writeCheckJSON(w, ev, entities)
-	}
-	// Services no scorecard applies to are said once per reason, not once
-	// each: a scorecard for another blueprint would otherwise repeat for
-	// every service of the catalog.
-	var groups []string
-	none := map[string][]string{} // reason -> services
-	for _, i := range entities {
-		why := notApplies(ev, i)
-		if why != "" && len(entities) > 1 {
-			if _, ok := none[why]; !ok {
-				groups = append(groups, why)
-			}
-			none[why] = append(none[why], ev.Catalog.Entities[i].Identifier)
-			continue
-		}
-		if err := report.WriteText(w, report.ForService(ev, i, b.EntityURL)); err != nil {
-			return err
-		}
-		if why != "" {
-			fmt.Fprintf(w, "    %s\n", why)
-		}
-		fmt.Fprintln(w)
-	}
-	for _, why := range groups {
-		names := none[why]
-		shown := names[:min(len(names), 5)]
-		more := ""
-		if len(names) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
-		}
-		fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
-	}
-	if len(entities) > 1 {
-		return writeSummary(w, ev, entities)
-	}
-	return nil
-}
-
-// notApplies says why no scorecard applies to entity i ("" when one does).
-func notApplies(ev *scorecard.Evaluation, i int) string {
-	var why []string
-	for si, sc := range ev.Scorecards {
-		if ev.Result(i, si).Applies {
-			return ""
-		}
-		if r := sc.NotApplies(&ev.Catalog.Entities[i], ev.Now); r != "" {
-			why = append(why, r)
-		}
-	}
-	if len(why) == 0 {
-		return "no scorecard is evaluated"
-	}
-	return strings.Join(why, "; ")
-}
-
-// writeSummary counts services per level on each scorecard.
-func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	fmt.Fprintf(w, "%s evaluated at %s\n", plural(len(entities), "service"), ev.Now.Format(time.RFC3339))
-	for si, sc := range ev.Scorecards {
-		counts := make([]int, len(sc.Levels))
-		applied := 0
-		for _, ei := range entities {
-			if r := ev.Result(ei, si); r.Applies {
-				counts[r.Level]++
-				applied++
-			}
-		}
-		parts := make([]string, 0, len(counts))
-		for rank := len(counts) - 1; rank >= 0; rank-- {
-			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[rank]))
-		}
-		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), applied, strings.Join(parts, ", "))
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// comparePort prints every difference between prodready's results and
-// Port's own, for the selected entities; exit 1 when there is any.
-// A scorecard the user left out (PORT_SCORECARDS, --scorecard) is not a
-// difference; one that prodready rejected is, since Port evaluates it.
-func comparePort(e *env, format string, ev *scorecard.Evaluation, entities []int, findings scorecard.Findings) int {
-	selected := make(map[string]bool, len(entities))
-	for _, i := range entities {
-		selected[ev.Catalog.Entities[i].Identifier] = true
-	}
-	compared := map[string]bool{}
-	for _, sc := range ev.Scorecards {
-		compared[sc.Identifier] = true
-	}
-	for _, f := range findings.Errors() {
-		compared[f.Scorecard] = true
-	}
-	var diffs []port.Difference
-	for _, d := range port.Compare(ev) {
-		if selected[d.Entity] && compared[d.Scorecard] {
-			diffs = append(diffs, d)
-		}
-	}
-	if format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Now         string            `json:"now"`
-			Entities    int               `json:"entities"`
-			Differences []port.Difference `json:"differences"`
-		}{ev.Now.Format(time.RFC3339), len(entities), append([]port.Difference{}, diffs...)}); err != nil {
-			fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
-			return exitUsage
-		}
-	} else {
-		for _, d := range diffs {
-			fmt.Fprintln(e.stdout, d)
-		}
-		fmt.Fprintf(e.stdout, "%d entities compared with Port: %s\n", len(entities), plural(len(diffs), "difference"))
-	}
-	if len(diffs) > 0 {
-		return exitBelow
-	}
-	return exitOK
 }
 
 func plural(n int, word string) string {

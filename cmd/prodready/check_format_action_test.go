@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/prodready/prodready/report/gate"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -381,7 +382,11 @@ func TestActionMetadata(t *testing.T) {
 	}
 	// The outputs are the keys `check --github-output` writes.
 	var buf bytes.Buffer
-	if err := (&checkRun{ev: &scorecard.Evaluation{}}).writeOutputs(&buf, true); err != nil {
+	run, err := gate.NewRun(&scorecard.Evaluation{}, nil, nil, "", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.WriteOutputs(&buf, true); err != nil {
 		t.Fatal(err)
 	}
 	written := regexp.MustCompile(`(?m)^([a-z]+)=`).FindAllStringSubmatch(buf.String(), -1)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // demoFailures runs check --format json on the demo and returns every
@@ -149,55 +147,6 @@ func TestFormatJUnit(t *testing.T) {
 	}
 }
 
-// An exempt rule is a skipped test case, not a failure; markup in names and
-// reasons survives the round trip.
-func TestFormatJUnitSkippedAndEscaping(t *testing.T) {
-	var buf bytes.Buffer
-	cases := []ruleCase{
-		{Entity: "a<b>", Scorecard: "sc", ScorecardTitle: "SC", Rule: "r1", RuleTitle: `Has "x" & <y>`, Level: "Gold", Reasons: []string{"x is 1; needs < 2"}},
-		{Entity: "a<b>", Scorecard: "sc", ScorecardTitle: "SC", Rule: "r2", RuleTitle: "Waived", Level: "Gold", Reasons: []string{"y is not set"}, Exempt: "until 2027-01-01: legacy"},
-		{Entity: "c", Scorecard: "sc", ScorecardTitle: "SC", Rule: "r1", RuleTitle: "OK", Level: "Bronze", Pass: true},
-	}
-	if err := writeJUnitCases(&buf, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), cases, nil); err != nil {
-		t.Fatal(err)
-	}
-	doc := parseJUnit(t, buf.String())
-	if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 1 || len(doc.Suites) != 2 {
-		t.Fatalf("counts %+v", doc)
-	}
-	s := doc.Suites[0]
-	if s.Name != "a<b>" || s.Failures != 1 || s.Skipped != 1 {
-		t.Errorf("suite %+v", s)
-	}
-	if f := s.Cases[0].Failure; f == nil || f.Message != "x is 1; needs < 2" || s.Cases[0].Name != `Gold: Has "x" & <y> [r1]` {
-		t.Errorf("case 0 %+v", s.Cases[0])
-	}
-	if sk := s.Cases[1].Skipped; sk == nil || s.Cases[1].Failure != nil || sk.Message != "exempt: until 2027-01-01: legacy" {
-		t.Errorf("case 1 %+v", s.Cases[1])
-	}
-	if c := doc.Suites[1].Cases[0]; c.Failure != nil || c.Skipped != nil {
-		t.Errorf("a passing rule %+v", c)
-	}
-}
-
-func TestFormatGitHubEscaping(t *testing.T) {
-	cases := []struct{ in, data, prop string }{
-		{"plain", "plain", "plain"},
-		{"99.9%", "99.9%25", "99.9%25"},
-		{"a\nb\r\nc", "a%0Ab%0D%0Ac", "a%0Ab%0D%0Ac"},
-		{"svc: rule, Gold", "svc: rule, Gold", "svc%3A rule%2C Gold"},
-		{"%0A", "%250A", "%250A"},
-	}
-	for _, tc := range cases {
-		if got := ghData(tc.in); got != tc.data {
-			t.Errorf("ghData(%q) = %q, want %q", tc.in, got, tc.data)
-		}
-		if got := ghProperty(tc.in); got != tc.prop {
-			t.Errorf("ghProperty(%q) = %q, want %q", tc.in, got, tc.prop)
-		}
-	}
-}
-
 // ghUnescape is what the runner does with a workflow command's parts.
 func ghUnescape(s string) string {
 	return strings.NewReplacer("%25", "%", "%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",").Replace(s)
@@ -276,12 +225,6 @@ func TestFormatMarkdown(t *testing.T) {
 	code, out, _ = cli(t, nil, "check", "checkout-web", "--format", "markdown", "--min-level", "Silver", "--now", fixedNow)
 	if code != 0 || !strings.Contains(out, "✅ 1 service at or above Silver") {
 		t.Errorf("exit %d\n%s", code, out)
-	}
-}
-
-func TestFormatMarkdownCell(t *testing.T) {
-	if got := mdCell("a|b <c> & d\ne"); got != `a\|b &lt;c&gt; &amp; d<br>e` {
-		t.Errorf("mdCell = %q", got)
 	}
 }
 

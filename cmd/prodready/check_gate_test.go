@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,55 @@ func TestCheckQuietGate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckTextOrder: check's text output, its quiet gate (read whole or
+// in pieces) and its list of results below the bar are ordered by level,
+// lowest first, then by identifier, whatever the catalog's order.
+func TestCheckTextOrder(t *testing.T) {
+	defs := writeFile(t, "defs.json", `{"identifier":"pr","title":"PR","levels":[{"title":"Basic"},{"title":"Bronze"},{"title":"Silver"}],"rules":[
+		{"identifier":"owner","title":"Has owner","level":"Bronze","query":{"combinator":"and","conditions":[{"property":"owner","operator":"isNotEmpty"}]}},
+		{"identifier":"readme","title":"Has readme","level":"Silver","query":{"combinator":"and","conditions":[{"property":"readme","operator":"isNotEmpty"}]}}]}`)
+	// Catalog order: Silver, Bronze, Basic, Bronze, Basic.
+	cat := writeFile(t, "cat.json", `[
+{"identifier":"s-1","properties":{"owner":"x","readme":"y"}},
+{"identifier":"z-bronze","properties":{"owner":"x"}},
+{"identifier":"m-basic","properties":{}},
+{"identifier":"a-bronze","properties":{"owner":"x"}},
+{"identifier":"b-basic","properties":{}}
+]`)
+	order := func(s string, names ...string) []string {
+		type at struct {
+			i    int
+			name string
+		}
+		var found []at
+		for _, n := range names {
+			if i := strings.Index(s, n); i >= 0 {
+				found = append(found, at{i, n})
+			}
+		}
+		slices.SortFunc(found, func(a, b at) int { return a.i - b.i })
+		var out []string
+		for _, f := range found {
+			out = append(out, f.name)
+		}
+		return out
+	}
+	names := []string{"s-1", "z-bronze", "m-basic", "a-bronze", "b-basic"}
+	want := []string{"b-basic", "m-basic", "a-bronze", "z-bronze", "s-1"}
+	for _, whole := range []bool{true, false} {
+		_, out, _ := cliRead(nil, whole, "check", "--catalog", cat, "--scorecards", defs, "--now", fixedNow)
+		if got := order(out, names...); !slices.Equal(got, want) {
+			t.Errorf("text (whole %v): %v, want %v\n%s", whole, got, want, out)
+		}
+		code, out, errs := cliRead(nil, whole, "check", "--catalog", cat, "--scorecards", defs, "--now", fixedNow, "--min-level", "Silver")
+		if got, w := order(out, names...), want[:4]; code != exitBelow || !slices.Equal(got, w) {
+			t.Errorf("gate (whole %v): exit %d, %v, want %v\n%s", whole, code, got, w, out)
+		}
+		if got, w := order(errs, names...), want[:4]; !slices.Equal(got, w) {
+			t.Errorf("below on stderr (whole %v): %v, want %v\n%s", whole, got, w, errs)
+		}
 	}
 }

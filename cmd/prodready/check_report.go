@@ -1,22 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"github.com/prodready/prodready/bot"
-	"github.com/prodready/prodready/scorecard"
-	"github.com/prodready/prodready/scorecard/httpclient"
+	"github.com/prodready/prodready/report/gate"
 )
 
 // reportTo holds check's flags for pushing the result to a running serve.
@@ -61,6 +52,12 @@ func (r *reportTo) resolve(getenv func(string) string) error {
 	return nil
 }
 
+// target is where --report-to posts, with token.
+func (r *reportTo) target(token string) gate.Target {
+	return gate.Target{Endpoint: strings.TrimRight(r.url, "/") + bot.ResultsPath, Token: token,
+		Commit: r.commit, PipelineURL: r.pipelineURL, MaxBody: bot.MaxResultsBody}
+}
+
 func firstSet(vs ...string) string {
 	for _, v := range vs {
 		if v = strings.TrimSpace(v); v != "" {
@@ -70,96 +67,13 @@ func firstSet(vs ...string) string {
 	return ""
 }
 
-// reportClient posts results; its waits are fields so tests need not sleep.
-type reportClient struct {
-	retries      int
-	wait, maxGap time.Duration
-	timeout      time.Duration // per attempt
-}
-
-func (e *env) reportClient() reportClient {
+// poster is how --report-to posts: the tests' client, else the default.
+func (e *env) poster() gate.Poster {
 	if e.report != nil {
 		return *e.report
 	}
-	return reportClient{retries: 3, wait: time.Second, maxGap: 10 * time.Second, timeout: 30 * time.Second}
+	return gate.DefaultPoster()
 }
 
-// post sends the result of ev over entities to r.url: the --format json
-// document with the commit and pipeline. Rate limits, server errors and
-// network errors are retried a bounded number of times; the error names
-// the endpoint and what serve answered, never the token.
-func (c reportClient) post(ctx context.Context, r *reportTo, token string, ev *scorecard.Evaluation, entities []int) (int, error) {
-	endpoint := strings.TrimRight(r.url, "/") + bot.ResultsPath
-	if token == "" {
-		return 0, fmt.Errorf("not posted to %s: PRODREADY_API_TOKEN is not set", endpoint)
-	}
-	var doc bytes.Buffer
-	if err := writeCheckJSON(&doc, ev, entities); err != nil {
-		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
-	}
-	body, err := json.Marshal(bot.ResultsPush{Commit: r.commit, PipelineURL: r.pipelineURL, Result: doc.Bytes()})
-	if err != nil {
-		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
-	}
-	if len(body) > bot.MaxResultsBody {
-		return 0, fmt.Errorf("not posted to %s: the result is %d bytes, more than the %d serve takes; check fewer services", endpoint, len(body), bot.MaxResultsBody)
-	}
-	rc := httpclient.NewResty(nil, nil, "report").
-		SetTimeout(c.timeout).
-		SetRetryCount(c.retries).
-		SetRetryWaitTime(c.wait).
-		SetRetryMaxWaitTime(c.maxGap).
-		SetRetryAfter(func(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-			return retryAfter(resp.Header().Get("Retry-After"), c.maxGap), nil
-		}).
-		AddRetryCondition(func(resp *resty.Response, err error) bool {
-			if err != nil {
-				return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-			}
-			s := resp.StatusCode()
-			return s == http.StatusTooManyRequests || s >= 500
-		})
-	rc.SetLogger(quietLogger{})
-	var answer struct {
-		Recorded int    `json:"recorded"`
-		Error    string `json:"error"`
-	}
-	resp, err := rc.R().SetContext(ctx).
-		SetAuthToken(token).
-		SetHeader("Content-Type", "application/json").
-		SetHeader("User-Agent", "prodready").
-		SetBody(body).
-		SetResult(&answer).SetError(&answer).
-		Post(endpoint)
-	if err != nil {
-		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
-	}
-	if resp.StatusCode() != http.StatusOK {
-		why := answer.Error
-		if why == "" {
-			why = strings.TrimSpace(cutBytes(resp.Body(), 200))
-		}
-		return 0, fmt.Errorf("not recorded by %s: %s: %s", endpoint, resp.Status(), why)
-	}
-	return answer.Recorded, nil
-}
-
-func cutBytes(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return string(b)
-}
-
-// retryAfter is a Retry-After, capped; 0 lets resty back off
-// exponentially with jitter.
-func retryAfter(v string, limit time.Duration) time.Duration {
-	return min(httpclient.ParseRetryAfter(v, time.Now()), limit)
-}
-
-// quietLogger drops resty's own log lines: check reports the outcome once.
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
+// reportClient is the client env.report replaces in tests.
+type reportClient = gate.Poster

@@ -95,7 +95,7 @@ func TestCheckReportTo(t *testing.T) {
 			}
 			var out, errb bytes.Buffer
 			e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return c.vars[k] },
-				report: &reportClient{retries: 2, wait: time.Millisecond, maxGap: 5 * time.Millisecond, timeout: 5 * time.Second}}
+				report: &reportClient{Retries: 2, Wait: time.Millisecond, MaxGap: 5 * time.Millisecond, Timeout: 5 * time.Second}}
 			args := append([]string{"check", "--now", fixedNow, "--report-to", url + "/"}, c.args...)
 			code := run(context.Background(), e, args)
 			if code != c.code || !strings.Contains(errb.String(), c.stderr) {

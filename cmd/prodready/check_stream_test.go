@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/report/gate"
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
 )
@@ -46,7 +47,7 @@ func scaledCatalog(t *testing.T, n int) string {
 // different pieces, and exemptions that name nothing.
 func TestCheckStreamedAsWhole(t *testing.T) {
 	cat := scaledCatalog(t, 3000) // about 12 pieces
-	if p, ok, err := files.ReadCatalogPieces(cat, streamPiece); err != nil || !ok || p.Len() < 4 {
+	if p, ok, err := files.ReadCatalogPieces(cat, gate.StreamPiece); err != nil || !ok || p.Len() < 4 {
 		t.Fatalf("the catalog would not be streamed: ok %v, err %v", ok, err)
 	}
 	xs := writeFile(t, "exemptions.yaml", `
@@ -173,7 +174,7 @@ func TestCheckStreamStopsAtBadPiece(t *testing.T) {
 // head goes out with the first piece.
 func TestCheckStreamBadFirstPieceWritesNothing(t *testing.T) {
 	path := writeFile(t, "catalog.json", `[{"identifier":"a","team":{"x":1}}]`)
-	if _, ok, _ := files.ReadCatalogPieces(path, streamPiece); !ok {
+	if _, ok, _ := files.ReadCatalogPieces(path, gate.StreamPiece); !ok {
 		t.Fatal("the cut refuses the catalog; the test would not reach a piece")
 	}
 	code, out, errs := cli(t, nil, "check", "--catalog", path, "--now", fixedNow, "--format", "json")
@@ -241,7 +242,7 @@ func TestCheckStreamRefusedLate(t *testing.T) {
 			}
 			mutate(l)
 			p := writeFile(t, "catalog.json", string(bytes.Join(l, []byte("\n"))))
-			if _, ok, _ := files.ReadCatalogPieces(p, streamPiece); ok {
+			if _, ok, _ := files.ReadCatalogPieces(p, gate.StreamPiece); ok {
 				t.Fatal("the cut takes the mutated catalog; the test would not test the late refusal")
 			}
 			args := []string{"check", "--catalog", p, "--now", fixedNow, "--format", "json"}

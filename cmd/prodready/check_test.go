@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodready/prodready/report/gate"
 )
 
 // cli runs prodready in-process with its own streams and environment.
@@ -215,3 +217,6 @@ func TestCheckSaysOnceWhyNoScorecardApplies(t *testing.T) {
 		t.Errorf("the line does not say how many, or why:\n%s", out)
 	}
 }
+
+// checkJSON is check's JSON output, read back.
+type checkJSON = gate.JSON

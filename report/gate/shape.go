@@ -1,25 +1,28 @@
-package main
+package gate
 
-// checkJSON is the shape of `check --format json`, for reading it back (a
-// baseline); writeCheckJSON streams the same shape without it.
-type checkJSON struct {
+// JSON is the shape of `check --format json`, for reading it back (a
+// baseline); WriteJSON streams the same shape without it.
+type JSON struct {
 	Now      string       `json:"now"`
-	Entities []entityJSON `json:"entities"`
+	Entities []EntityJSON `json:"entities"`
 }
 
-type entityJSON struct {
+// EntityJSON is one service of JSON.
+type EntityJSON struct {
 	Identifier string                   `json:"identifier"`
 	Title      string                   `json:"title"`
 	Team       []string                 `json:"team"`
-	Scorecards map[string]scorecardJSON `json:"scorecards"`
+	Scorecards map[string]ScorecardJSON `json:"scorecards"`
 }
 
-type scorecardJSON struct {
+// ScorecardJSON is a service's result on one scorecard.
+type ScorecardJSON struct {
 	Level string     `json:"level"`
-	Rules []ruleJSON `json:"rules"`
+	Rules []RuleJSON `json:"rules"`
 }
 
-type ruleJSON struct {
+// RuleJSON is one rule's outcome.
+type RuleJSON struct {
 	Identifier string   `json:"identifier"`
 	Title      string   `json:"title"`
 	Level      string   `json:"level"`
@@ -27,10 +30,11 @@ type ruleJSON struct {
 	Reasons    []string `json:"reasons"`
 	// Exempt is set when an active exemption makes the failing rule count
 	// as passing for the level; Status stays FAILURE.
-	Exempt *exemptJSON `json:"exempt,omitempty"`
+	Exempt *ExemptJSON `json:"exempt,omitempty"`
 }
 
-type exemptJSON struct {
+// ExemptJSON is the exemption a rule is waived by.
+type ExemptJSON struct {
 	Until  string `json:"until"`
 	Reason string `json:"reason"`
 	By     string `json:"by"`

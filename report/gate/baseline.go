@@ -1,10 +1,11 @@
-package main
+package gate
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strings"
@@ -34,7 +35,7 @@ func readBaseline(path string) (*baseline, error) {
 	}
 	var doc struct {
 		Now      *string       `json:"now"`
-		Entities *[]entityJSON `json:"entities"`
+		Entities *[]EntityJSON `json:"entities"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -109,7 +110,7 @@ func jsonKind(k reflect.Kind) string {
 // writeBaselineFile writes the results in the --format json shape.
 func writeBaselineFile(path string, ev *scorecard.Evaluation, entities []int) error {
 	var buf bytes.Buffer
-	if err := writeCheckJSON(&buf, ev, entities); err != nil {
+	if err := WriteJSON(&buf, ev, entities); err != nil {
 		return fmt.Errorf("--write-baseline %s: %w", path, err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -140,7 +141,7 @@ func (g regression) String() string {
 
 // compare lists what got worse for the selected services. Services,
 // scorecards and rules absent from the baseline are new, not worse.
-func (c *checkRun) compare(b *baseline) []regression {
+func (c *Run) compare(b *baseline) []regression {
 	var out []regression
 	c.results(func(_, _ int, r scorecard.Result) {
 		cards, ok := b.entities[r.Entity.Identifier]
@@ -168,7 +169,7 @@ func (c *checkRun) compare(b *baseline) []regression {
 
 // baselineNotes says what could not be compared, so that a service that
 // is new, or a baseline from another catalog, does not pass unnoticed.
-func (c *checkRun) baselineNotes() []string {
+func (c *Run) baselineNotes() []string {
 	if c.base == nil {
 		return nil
 	}
@@ -192,26 +193,27 @@ func (c *checkRun) baselineNotes() []string {
 	return append(notes, gone...)
 }
 
-// gateOnBaseline prints what got worse since the baseline (or that nothing
+// GateOnBaseline prints what got worse since the baseline (or that nothing
 // did) and returns the exit status: 1 only for a regression. Results below
 // --min-level are then listed for information; they do not fail.
-func (c *checkRun) gateOnBaseline(e *env, below []string) int {
+func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 	for _, n := range c.baselineNotes() {
-		fmt.Fprintf(e.stderr, "prodready: baseline %s: %s\n", c.baselineFile, n)
+		fmt.Fprintf(stderr, "prodready: baseline %s: %s\n", c.baselineFile, n)
 	}
 	if len(below) > 0 {
-		fmt.Fprintf(e.stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), c.minLevel)
+		sortBelow(below)
+		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), c.minLevel)
 		for _, l := range below {
-			fmt.Fprintf(e.stderr, "  %s\n", l)
+			fmt.Fprintf(stderr, "  %s\n", l)
 		}
 	}
 	if len(c.regressions) == 0 {
-		fmt.Fprintf(e.stderr, "prodready check: nothing got worse since the baseline %s (taken at %s)\n", c.baselineFile, c.base.now)
-		return exitOK
+		fmt.Fprintf(stderr, "prodready check: nothing got worse since the baseline %s (taken at %s)\n", c.baselineFile, c.base.now)
+		return ExitOK
 	}
-	fmt.Fprintf(e.stderr, "prodready check: %s since the baseline %s (taken at %s):\n", plural(len(c.regressions), "regression"), c.baselineFile, c.base.now)
+	fmt.Fprintf(stderr, "prodready check: %s since the baseline %s (taken at %s):\n", plural(len(c.regressions), "regression"), c.baselineFile, c.base.now)
 	for _, g := range c.regressions {
-		fmt.Fprintf(e.stderr, "  %s\n", g)
+		fmt.Fprintf(stderr, "  %s\n", g)
 	}
-	return exitBelow
+	return ExitBelow
 }

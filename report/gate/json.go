@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"io"
@@ -11,8 +11,8 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-// writeCheckJSON streams check's JSON output: byte for byte what
-// encoding/json's Encoder with SetIndent("", "  ") made of checkJSON (the
+// WriteJSON streams check's JSON output: byte for byte what
+// encoding/json's Encoder with SetIndent("", "  ") made of JSON (the
 // test keeps both), but written as it is produced, a chunk of entities at
 // a time, so memory stays flat however large the output. The Encoder
 // built the whole document, then re-scanned it to indent (most of the
@@ -21,7 +21,7 @@ import (
 // What does not depend on the entity (each rule's identifier, title and
 // level, the indentation) is encoded once per scorecard; chunks are
 // encoded on every core and written in order.
-func writeCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
+func WriteJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 	jw := newJSONWriter(ev.Scorecards)
 	if len(entities) == 0 {
 		_, err := w.Write(append(jsonHead(ev.Now), "[]\n}\n"...))

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bufio"
@@ -9,14 +9,14 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-// writeGate is check's quiet output under --min-level: only the services
+// WriteGate is check's quiet output under --min-level: only the services
 // below the level, on only the scorecards where they are below it, with
 // only the failing rules at or below it (what must be fixed to pass the
 // gate), then one line of totals. A CI log then shows what blocks the
 // merge rather than every service's standing; --verbose prints that.
-func writeGate(w *bufio.Writer, ev *scorecard.Evaluation, entities []int, minRanks []int, minLevel string) error {
+func WriteGate(w *bufio.Writer, ev *scorecard.Evaluation, entities []int, minRanks []int, minLevel string) error {
 	services := 0
-	for _, ei := range entities {
+	for _, ei := range byLevel(ev, entities) {
 		if writeGateEntity(w, ev, ei, minRanks) {
 			services++
 		}

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bytes"
@@ -14,27 +14,27 @@ import (
 )
 
 // encoderCheckJSON is the JSON output as encoding/json made it before it
-// was streamed: writeCheckJSON must keep writing exactly these bytes.
+// was streamed: WriteJSON must keep writing exactly these bytes.
 func encoderCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	out := checkJSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]entityJSON, 0, len(entities))}
+	out := JSON{Now: ev.Now.Format(time.RFC3339), Entities: make([]EntityJSON, 0, len(entities))}
 	for _, ei := range entities {
 		ent := &ev.Catalog.Entities[ei]
-		ej := entityJSON{Identifier: ent.Identifier, Title: ent.Title, Team: append([]string{}, ent.Team...), Scorecards: map[string]scorecardJSON{}}
+		ej := EntityJSON{Identifier: ent.Identifier, Title: ent.Title, Team: append([]string{}, ent.Team...), Scorecards: map[string]ScorecardJSON{}}
 		for si, sc := range ev.Scorecards {
 			r := ev.Result(ei, si)
 			if !r.Applies {
 				continue
 			}
-			sj := scorecardJSON{Level: r.LevelName(), Rules: make([]ruleJSON, len(sc.Rules))}
+			sj := ScorecardJSON{Level: r.LevelName(), Rules: make([]RuleJSON, len(sc.Rules))}
 			for ri := range sc.Rules {
 				rule := &sc.Rules[ri]
 				status := "SUCCESS"
 				if !r.Pass[ri] {
 					status = "FAILURE"
 				}
-				sj.Rules[ri] = ruleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+				sj.Rules[ri] = RuleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
 				if x := r.Exemption(ri); x != nil {
-					sj.Rules[ri].Exempt = &exemptJSON{Until: x.UntilText(), Reason: x.Reason, By: x.By, Origin: x.Origin}
+					sj.Rules[ri].Exempt = &ExemptJSON{Until: x.UntilText(), Reason: x.Reason, By: x.By, Origin: x.Origin}
 				}
 			}
 			ej.Scorecards[sc.Identifier] = sj
@@ -53,7 +53,7 @@ func sameJSON(t *testing.T, name string, ev *scorecard.Evaluation, entities []in
 	if err := encoderCheckJSON(&want, ev, entities); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeCheckJSON(&got, ev, entities); err != nil {
+	if err := WriteJSON(&got, ev, entities); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -153,11 +153,11 @@ func TestCheckJSONWriteError(t *testing.T) {
 	}
 	ev := scorecard.Evaluate(now, big.Scorecards, big.Catalog)
 	for _, n := range []int{0, 1, 5} {
-		if err := writeCheckJSON(&failAfter{n: n}, ev, all(3_000)); err == nil || err.Error() != "disk full" {
+		if err := WriteJSON(&failAfter{n: n}, ev, all(3_000)); err == nil || err.Error() != "disk full" {
 			t.Errorf("after %d writes: error %v", n, err)
 		}
 	}
-	if err := writeCheckJSON(io.Discard, ev, all(3_000)); err != nil {
+	if err := WriteJSON(io.Discard, ev, all(3_000)); err != nil {
 		t.Fatal(err)
 	}
 }

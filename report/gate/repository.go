@@ -1,7 +1,8 @@
-package main
+package gate
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/prodready/prodready/scorecard"
@@ -30,16 +31,16 @@ func normalizeRepo(s string) string {
 	return s
 }
 
-// selectRepository finds the services of a GitHub repository (owner/name):
+// SelectRepository finds the services of a GitHub repository (owner/name):
 // first those whose project-slug annotation or repository property or
 // relation names owner/name (a monorepo may hold several), else the one
 // whose repository relation names only the repository, else the service
 // identified by the repository's name.
-func selectRepository(e *env, cat *scorecard.Catalog, repo string) ([]int, bool) {
+func SelectRepository(stderr io.Writer, cat *scorecard.Catalog, repo string) ([]int, bool) {
 	want := normalizeRepo(repo)
 	owner, name, ok := strings.Cut(want, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		fmt.Fprintf(e.stderr, "prodready check: --repository %q is not OWNER/NAME (like $GITHUB_REPOSITORY: octo-org/payments-api)\n", repo)
+		fmt.Fprintf(stderr, "prodready check: --repository %q is not OWNER/NAME (like $GITHUB_REPOSITORY: octo-org/payments-api)\n", repo)
 		return nil, false
 	}
 	tiers := [3][]int{} // full slug, bare name in a repository field, identifier
@@ -81,10 +82,10 @@ func selectRepository(e *env, cat *scorecard.Catalog, repo string) ([]int, bool)
 				ids[k] += " (identifier = repository name)"
 			}
 		}
-		fmt.Fprintf(e.stderr, "prodready: repository %s: %s\n", repo, strings.Join(ids, ", "))
+		fmt.Fprintf(stderr, "prodready: repository %s: %s\n", repo, strings.Join(ids, ", "))
 		return found, true
 	}
-	fmt.Fprintf(e.stderr, "prodready check: no service belongs to repository %s: none has the %s annotation, a repository property or relation naming it, or the identifier %q%s\n", repo, slugAnnotation, name, didYouMean(cat.Suggest(name, 3)))
+	fmt.Fprintf(stderr, "prodready check: no service belongs to repository %s: none has the %s annotation, a repository property or relation naming it, or the identifier %q%s\n", repo, slugAnnotation, name, didYouMean(cat.Suggest(name, 3)))
 	return nil, false
 }
 
