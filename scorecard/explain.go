@@ -209,3 +209,17 @@ func kindWord(v value) string {
 	}
 	return "null"
 }
+
+// Wants says what the condition wants, for people reading a scorecard
+// rather than a result: "freshness < 30", "readme a value".
+func (c *Condition) Wants() string {
+	subject := c.Target()
+	if c.Relation != "" {
+		subject = "relation " + subject
+	}
+	if needs := strings.TrimPrefix(c.needsText(), "; needs "); needs != "" {
+		return subject + ": " + needs
+	}
+	v, _ := json.Marshal(c.Value)
+	return subject + " " + string(c.Operator) + " " + string(v)
+}

@@ -26,6 +26,7 @@ const (
 // env is what a command may touch of the outside world, so tests can run
 // commands in-process with their own streams and variables.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// environ lists the environment as NAME=value entries, to refuse an
@@ -89,6 +90,7 @@ func commands() map[string]command {
 		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
 		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
 		"doctor":     {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
+		"mcp":        {"serve the results to coding assistants over the Model Context Protocol on stdio", runMCP},
 	}
 }
 
@@ -100,7 +102,7 @@ func main() {
 		os.Exit(exitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, dotenv: fromDotenv}, os.Args[1:])
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, dotenv: fromDotenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
