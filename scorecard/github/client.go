@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -564,10 +565,11 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 		hit = false
 	}
 	var prev kept
-	if hit {
-		if json.Unmarshal(stored, &prev) != nil {
-			hit = false
-		}
+	if hit && (json.Unmarshal(stored, &prev) != nil || !decodes(prev.V, out)) {
+		// Asking with its ETag would bring a 304 and this entry again, run
+		// after run: ask in full, and keep the fresh answer in its place.
+		c.log.Debug("github: a cached answer does not decode; asking in full", "key", key)
+		hit = false
 	}
 	r.method = http.MethodGet
 	if hit && etag != "" {
@@ -583,6 +585,13 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
 			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", httpclient.PathOf(u), err)
+		}
+		if prev.Next == "" {
+			return "", nil
+		}
+		// The same check as a live Link header's: a cache is data too.
+		if _, err := c.http.CheckURL("the cached next page", prev.Next); err != nil {
+			return "", fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 		}
 		return prev.Next, nil
 	}
@@ -613,6 +622,15 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	return next, nil
 }
 
+// decodes reports whether a kept answer decodes into a value of out's type.
+func decodes(v json.RawMessage, out any) bool {
+	t := reflect.TypeOf(out)
+	if len(v) == 0 || t == nil || t.Kind() != reflect.Pointer {
+		return false
+	}
+	return json.Unmarshal(v, reflect.New(t.Elem()).Interface()) == nil
+}
+
 func cacheKey(u string, q url.Values) string {
 	if len(q) > 0 {
 		return "GET " + u + "?" + q.Encode()
@@ -620,8 +638,8 @@ func cacheKey(u string, q url.Values) string {
 	return "GET " + u
 }
 
-// nextLink finds rel="next" in a Link header. A link to another host is
-// refused: the client's credentials go to its own GitHub only.
+// nextLink finds rel="next" in a Link header. A link off BaseURL's origin
+// is refused: the client's credentials go to its own GitHub only.
 func (c *Client) nextLink(h string) (string, error) {
 	for _, part := range strings.Split(h, ",") {
 		segs := strings.Split(part, ";")
@@ -639,13 +657,10 @@ func (c *Client) nextLink(h string) (string, error) {
 		}
 		raw := strings.Trim(strings.TrimSpace(segs[0]), "<>")
 		u, err := url.Parse(raw)
-		if err != nil {
+		if err != nil || u.Host == "" {
 			return "", fmt.Errorf("the Link header's next page %q is not a URL", raw)
 		}
-		if u.Host != c.base.Host || u.Scheme != c.base.Scheme {
-			return "", fmt.Errorf("the Link header's next page is on %s, not on %s; refusing to send credentials there", u.Host, c.base.Host)
-		}
-		return u.String(), nil
+		return c.http.CheckURL("the Link header's next page", u.String())
 	}
 	return "", nil
 }
