@@ -2,17 +2,13 @@ package github
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // renewal is one installation-token request in flight, shared by every
@@ -146,19 +142,15 @@ func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken,
 // minute of clock skew each side, as GitHub requires.
 func (c *Client) appJWT() (string, error) {
 	now := c.now()
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	claims, _ := json.Marshal(map[string]any{
-		"iat": now.Add(-time.Minute).Unix(),
-		"exp": now.Add(9 * time.Minute).Unix(),
-		"iss": strconv.FormatInt(c.cfg.App.ID, 10),
-	})
-	signing := header + "." + base64.RawURLEncoding.EncodeToString(claims)
-	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, c.cfg.App.Key, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", errors.New("sign the GitHub App's JWT with GITHUB_APP_PRIVATE_KEY: " + err.Error())
+	claims := jwt.RegisteredClaims{
+		IssuedAt:  jwt.NewNumericDate(now.Add(-time.Minute)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(9 * time.Minute)),
+		Issuer:    strconv.FormatInt(c.cfg.App.ID, 10),
 	}
-	tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(c.cfg.App.Key)
+	if err != nil {
+		return "", fmt.Errorf("sign the GitHub App's JWT with github.Config.App.Key: %w", err)
+	}
 	c.amu.Lock()
 	c.spent = append(c.spent, tok)
 	if len(c.spent) > 16 {
