@@ -11,14 +11,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// renewal is one installation-token request in flight, shared by every
-// caller that needs a token meanwhile.
-type renewal struct {
-	done  chan struct{}
-	token string
-	err   error
-}
-
 // authorization returns the Authorization header: the token, the App's JWT
 // (jwt), or the cached installation token, renewed when it nears expiry.
 // Concurrent callers share one renewal; each waits only as long as its own
@@ -34,44 +26,15 @@ func (c *Client) authorization(ctx context.Context, jwt bool) (string, error) {
 		}
 		return "Bearer " + tok, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
+	tok, err := c.tok.Get(ctx)
+	if err != nil {
+		return "", err
 	}
-	c.amu.Lock()
-	if c.token != "" && c.now().Before(c.renewAt) {
-		t := c.token
-		c.amu.Unlock()
-		return "Bearer " + t, nil
-	}
-	r := c.renewing
-	if r == nil {
-		r = &renewal{done: make(chan struct{})}
-		c.renewing = r
-		// Detached from the first caller's context: its cancellation must
-		// not fail the renewal for the others. The retry budget bounds it.
-		go c.renew(context.WithoutCancel(ctx), r)
-	}
-	c.amu.Unlock()
-	select {
-	case <-r.done:
-		if r.err != nil {
-			return "", r.err
-		}
-		return "Bearer " + r.token, nil
-	case <-ctx.Done():
-		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
-	}
+	return "Bearer " + tok, nil
 }
 
 // invalidate drops tok after GitHub refused it, unless already replaced.
-func (c *Client) invalidate(tok string) {
-	c.amu.Lock()
-	defer c.amu.Unlock()
-	if c.token == tok && tok != "" {
-		c.spent = append(c.spent, tok)
-		c.token = ""
-	}
-}
+func (c *Client) invalidate(tok string) { c.tok.Invalidate(tok) }
 
 // Permission is the installation token's level for a permission
 // ("administration", "contents"): "read", "write", or "" when not granted.
@@ -91,29 +54,21 @@ type installationToken struct {
 	Permissions map[string]string `json:"permissions"`
 }
 
-func (c *Client) renew(ctx context.Context, r *renewal) {
+// renew fetches an installation token, notes its permissions and says
+// when to renew it: five minutes early (tokens live an hour), so that no
+// request carries a token that dies on the way.
+func (c *Client) renew(ctx context.Context) (string, time.Time, error) {
 	tok, err := c.fetchInstallationToken(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	c.amu.Lock()
-	if err == nil {
-		if c.token != "" {
-			c.spent = append(c.spent, c.token)
-		}
-		c.token = tok.Token
-		c.perms = tok.Permissions
-		if c.perms == nil {
-			c.perms = map[string]string{}
-		}
-		// Renew five minutes early (tokens live an hour) so that no request
-		// carries a token that dies on the way.
-		c.renewAt = tok.ExpiresAt.Add(-5 * time.Minute)
+	c.perms = tok.Permissions
+	if c.perms == nil {
+		c.perms = map[string]string{}
 	}
-	if len(c.spent) > 16 {
-		c.spent = c.spent[len(c.spent)-16:]
-	}
-	c.renewing = nil
-	r.token, r.err = tok.Token, err
 	c.amu.Unlock()
-	close(r.done)
+	return tok.Token, tok.ExpiresAt.Add(-5 * time.Minute), nil
 }
 
 func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken, error) {
@@ -151,11 +106,6 @@ func (c *Client) appJWT() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sign the GitHub App's JWT with github.Config.App.Key: %w", err)
 	}
-	c.amu.Lock()
-	c.spent = append(c.spent, tok)
-	if len(c.spent) > 16 {
-		c.spent = c.spent[len(c.spent)-16:]
-	}
-	c.amu.Unlock()
+	c.tok.Spend(tok)
 	return tok, nil
 }

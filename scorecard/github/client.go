@@ -52,12 +52,9 @@ type Client struct {
 	search  budget
 	onPause func(reset time.Time)
 
-	amu      sync.Mutex
-	token    string
-	renewAt  time.Time
-	perms    map[string]string // the installation token's permissions
-	renewing *renewal
-	spent    []string // tokens and JWTs issued and replaced, redacted too
+	tok   httpclient.Token // the installation token
+	amu   sync.Mutex
+	perms map[string]string // the installation token's permissions
 }
 
 // Option changes a Client.
@@ -117,11 +114,12 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		c.set.Log = slog.New(slog.DiscardHandler)
 	}
 	c.log, c.set.Now = c.set.Log, c.now
+	c.tok.Renew, c.tok.Now, c.tok.Keep, c.tok.What = c.renew, c.now, 16, "get an installation token"
 	c.http = httpclient.New(httpclient.Config{
 		API: "github", Service: "GitHub", BaseURL: cfg.BaseURL, BaseField: "github.Config.BaseURL",
-		Header:  map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
-		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
-		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget, MaxBody: maxBody,
+		Header:     map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+		Patience:   httpclient.Patience{Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait, RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget},
+		MaxBody:    maxBody,
 		Secrets:    c.secrets,
 		Retry:      retryable,
 		Wait:       c.wait,
@@ -469,7 +467,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			continue
 		case e.Status == http.StatusUnauthorized:
 			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialVars()), Err: err}
-		case e.Reason == RateLimited && e.primary && pauses < maxLimitPauses:
+		case e.Reason == httpclient.RateLimited && e.primary && pauses < maxLimitPauses:
 			pauses++
 			continue // the gate pauses until the reset, or gives up
 		}
@@ -581,7 +579,7 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	}
 	if resp.status == http.StatusNotModified {
 		if !hit {
-			return "", &Error{Failure: httpclient.Failure{Method: "GET", Path: httpclient.PathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
+			return "", &Error{Failure: httpclient.Failure{Method: "GET", Path: httpclient.PathOf(u), Status: http.StatusNotModified, Reason: httpclient.ClientError}, Message: "304 to a request without If-None-Match"}
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
 			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", httpclient.PathOf(u), err)
@@ -670,9 +668,7 @@ func (c *Client) nextLink(h string) (string, error) {
 // secrets are the token, the installation tokens and the App's JWTs, the
 // replaced ones too.
 func (c *Client) secrets() []string {
-	c.amu.Lock()
-	defer c.amu.Unlock()
-	return append([]string{c.cfg.Token, c.token}, c.spent...)
+	return append([]string{c.cfg.Token}, c.tok.Secrets()...)
 }
 
 func (c *Client) redact(s string) string { return c.http.Redact(s) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -194,7 +195,7 @@ func TestAnswerAlwaysCutFails(t *testing.T) {
 	cfg := testConfig(srv)
 	_, err := port.New(cfg).FetchEntities(context.Background(), nil)
 	pe, ok := port.AsError(err)
-	if !ok || pe.Reason != port.Transport || pe.Status != 0 || !strings.Contains(err.Error(), "reading the answer") {
+	if !ok || pe.Reason != httpclient.Transport || pe.Status != 0 || !strings.Contains(err.Error(), "reading the answer") {
 		t.Fatalf("error %v", err)
 	}
 	if n := len(srv.RequestsTo("POST", searchPath)); n != cfg.Retries+1 {
