@@ -95,13 +95,13 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	cfg = cfg.withDefaults()
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || base.Host == "" {
-		return nil, fmt.Errorf("GITHUB_API_URL is %q: not a URL", cfg.BaseURL)
+		return nil, fmt.Errorf("github.Config.BaseURL is %q: not a URL", cfg.BaseURL)
 	}
 	if cfg.App == nil && cfg.Token == "" {
-		return nil, errors.New("GITHUB_TOKEN is not set, and no GitHub App is configured")
+		return nil, errors.New("github.Config.Token is empty and github.Config.App is nil: set one")
 	}
 	if cfg.App != nil && (cfg.App.Key == nil || cfg.App.ID <= 0 || cfg.App.InstallationID <= 0) {
-		return nil, errors.New("the GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
+		return nil, errors.New("github.Config.App needs ID, InstallationID and Key")
 	}
 	c := &Client{cfg: cfg, base: base, now: time.Now, sleep: sleepCtx}
 	for _, o := range opts {
