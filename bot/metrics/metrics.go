@@ -27,6 +27,8 @@ type Metrics struct {
 	slackPosts     *prometheus.CounterVec   // outcome
 	portRequests   *prometheus.CounterVec   // status
 	portLatency    *prometheus.HistogramVec // status class
+	apiRequests    *prometheus.CounterVec   // api, method, status
+	apiLatency     *prometheus.HistogramVec // api, status class
 	jobRuns        *prometheus.CounterVec   // job, outcome
 	jobLastSuccess *prometheus.GaugeVec     // job
 	leader         prometheus.Gauge
@@ -63,6 +65,15 @@ func New() *Metrics {
 			Help:    "Latency of requests to Port's API, by status class (2xx, 4xx, 5xx, error).",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"class"}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "prodready_api_requests_total",
+			Help: "HTTP requests to the APIs read (port, backstage, github, pagerduty), retries and token requests included, by API, method and status code (0: no response).",
+		}, []string{"api", "method", "status"}),
+		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "prodready_api_request_duration_seconds",
+			Help:    "Latency of requests to the APIs read, by API and status class (2xx, 3xx, 4xx, 5xx, error).",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"api", "class"}),
 		jobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prodready_job_runs_total",
 			Help: "Scheduled job runs, by job and outcome (ok, error).",
@@ -80,7 +91,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.evaluations, m.evalDuration, m.failingRules, m.slackPosts,
-		m.portRequests, m.portLatency, m.jobRuns, m.jobLastSuccess, m.leader,
+		m.portRequests, m.portLatency, m.apiRequests, m.apiLatency, m.jobRuns, m.jobLastSuccess, m.leader,
 	)
 	return m
 }
@@ -149,11 +160,28 @@ func (m *Metrics) PortRequest(status int, d time.Duration) {
 		return
 	}
 	m.portRequests.WithLabelValues(strconv.Itoa(status)).Inc()
-	class := "error"
-	if status >= 100 {
-		class = strconv.Itoa(status/100) + "xx"
+	m.portLatency.WithLabelValues(statusClass(status)).Observe(d.Seconds())
+}
+
+// ObserveRequest records one HTTP exchange with an API read: "port",
+// "backstage", "github", "pagerduty" (their clients' httpclient.Observer);
+// status 0 means no response. Port's are also counted in its own series.
+func (m *Metrics) ObserveRequest(api, method string, status int, d time.Duration) {
+	if m == nil {
+		return
 	}
-	m.portLatency.WithLabelValues(class).Observe(d.Seconds())
+	m.apiRequests.WithLabelValues(api, method, strconv.Itoa(status)).Inc()
+	m.apiLatency.WithLabelValues(api, statusClass(status)).Observe(d.Seconds())
+	if api == "port" {
+		m.PortRequest(status, d)
+	}
+}
+
+func statusClass(status int) string {
+	if status >= 100 {
+		return strconv.Itoa(status/100) + "xx"
+	}
+	return "error"
 }
 
 // JobRun records one run of a scheduled job that ended at end.
@@ -175,8 +203,9 @@ func outcome(err error) string {
 }
 
 // PortTransport counts and times every HTTP exchange with Port, retries
-// included, around base (http.DefaultTransport when nil). Give it to the
-// Port client with port.WithTransport.
+// included, around base (http.DefaultTransport when nil), as
+// ObserveRequest does for api "port". The clients take the Metrics itself
+// as their observer (port.WithObserver and the others).
 func (m *Metrics) PortTransport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -191,7 +220,7 @@ func (m *Metrics) PortTransport(base http.RoundTripper) http.RoundTripper {
 		if err == nil {
 			status = resp.StatusCode
 		}
-		m.PortRequest(status, time.Since(start))
+		m.ObserveRequest("port", r.Method, status, time.Since(start))
 		return resp, err
 	})
 }

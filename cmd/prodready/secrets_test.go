@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"io"
 	"net/http"
 	"os"
@@ -13,7 +14,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot/slackemu"
-	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
 
@@ -34,6 +35,9 @@ func TestFullCycleLeaksNoSecret(t *testing.T) {
 	search := "/v1/blueprints/service/entities/search"
 	portSrv.Inject(emulator.Fault{Path: search, Status: 500})
 	portSrv.Inject(emulator.Fault{Path: search, Status: 429, RetryAfter: "0"})
+	pd := pagerdutytest.NewServer() // a collector beside Port, for its metrics
+	t.Cleanup(pd.Close)
+	vars["PAGERDUTY_TOKEN"], vars["PAGERDUTY_API_URL"] = pagerdutytest.DefaultToken, pd.URL
 	dir := t.TempDir()
 	teams := filepath.Join(dir, "teams.yaml")
 	if err := os.WriteFile(teams, []byte("default_channel: "+def+"\n"), 0o644); err != nil {
@@ -53,7 +57,7 @@ func TestFullCycleLeaksNoSecret(t *testing.T) {
 	} {
 		vars[k] = v
 	}
-	secrets := []string{signing, emu.BotToken(), porttest.DefaultClientSecret, dbPass}
+	secrets := []string{signing, emu.BotToken(), porttest.DefaultClientSecret, dbPass, pagerdutytest.DefaultToken}
 	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
 	e := &env{stdout: stdout, stderr: stderr, getenv: func(k string) string { return vars[k] }}
 	var seen []string // HTTP answers, besides stdout and stderr
@@ -82,7 +86,8 @@ func TestFullCycleLeaksNoSecret(t *testing.T) {
 		}
 		seen = append(seen, string(body))
 		if p == "/metrics" {
-			for _, want := range []string{`prodready_port_requests_total{status="500"} 1`, `prodready_port_requests_total{status="429"} 1`, `prodready_evaluations_total{outcome="ok"} 1`} {
+			for _, want := range []string{`prodready_port_requests_total{status="500"} 1`, `prodready_port_requests_total{status="429"} 1`, `prodready_evaluations_total{outcome="ok"} 1`,
+				`prodready_api_requests_total{api="port",method="POST",status="500"} 1`, `prodready_api_requests_total{api="pagerduty",method="GET",status="200"}`} {
 				if !strings.Contains(string(body), want) {
 					t.Errorf("/metrics lacks %s", want)
 				}

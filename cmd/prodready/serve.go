@@ -9,7 +9,6 @@ import (
 
 	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
-	"github.com/prodready/prodready/scorecard/port"
 )
 
 const serveSynopsis = "prodready serve\n\n" +
@@ -128,7 +127,7 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder 
 func serveConfig(e *env, s *settings) (bot.Config, error) {
 	m := metrics.New()
 	log := newLogger(e)
-	src, err := pickSource(e, sourceFlags{}, withPort(port.WithTransport(m.PortTransport(nil))), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
+	src, err := pickSource(e, sourceFlags{}, withObserver(m), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
 	if err != nil {
 		return bot.Config{}, err
 	}

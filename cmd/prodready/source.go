@@ -16,6 +16,7 @@ import (
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
 	"github.com/prodready/prodready/scorecard/github"
+	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -49,12 +50,18 @@ type sourceOptions struct {
 	reuse bool
 	// now is the clock of reuse.
 	now func() time.Time
+	// observer is told of every request to an API (serve's metrics).
+	observer httpclient.Observer
 }
 
 type sourceOption func(*sourceOptions)
 
 func withPort(opts ...port.Option) sourceOption {
 	return func(o *sourceOptions) { o.port = append(o.port, opts...) }
+}
+
+func withObserver(obs httpclient.Observer) sourceOption {
+	return func(o *sourceOptions) { o.observer = obs }
 }
 
 func withLog(l *slog.Logger) sourceOption { return func(o *sourceOptions) { o.log = l } }
@@ -124,7 +131,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
 	}
 	if f.catalog == "" && len(f.scorecards) == 0 && portID {
-		return port.Source{Client: portClient(e, s, o.port...)}, nil
+		return port.Source{Client: portClient(e, s, append(o.port, port.WithObserver(o.observer))...)}, nil
 	}
 	catalog := f.catalog
 	if catalog == "" {
@@ -145,7 +152,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 		}
 		cfg := s.backstage
 		cfg.Scorecards = scFiles
-		return backstage.Source{Client: backstage.New(cfg, backstage.WithLogger(newLoggerAt(e, slog.LevelWarn)))}, nil
+		return backstage.Source{Client: backstage.New(cfg, backstage.WithLogger(newLoggerAt(e, slog.LevelWarn)), backstage.WithObserver(o.observer))}, nil
 	case facts:
 		return nil, nil
 	case len(scFiles) > 0:
@@ -167,7 +174,7 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		if err != nil {
 			return nil, err
 		}
-		client, err := github.New(s.github.client, github.WithCache(cache), github.WithLogger(logger))
+		client, err := github.New(s.github.client, github.WithCache(cache), github.WithLogger(logger), github.WithObserver(o.observer))
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +185,7 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		out = append(out, c)
 	}
 	if s.pagerduty.Token != "" {
-		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger))})
+		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger), pagerduty.WithObserver(o.observer))})
 	}
 	return out, nil
 }

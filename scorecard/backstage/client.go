@@ -57,10 +57,10 @@ func New(cfg Config, opts ...Option) *Client {
 	}
 	c.http = httpclient.New(httpclient.Config{
 		API: "backstage", Service: "Backstage", BaseURL: cfg.BaseURL, BaseField: "backstage.Config.BaseURL",
-		Header:  map[string]string{"Accept": "application/json"},
-		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
-		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget, MaxBody: maxBody,
-		Secrets: func() []string { return []string{cfg.Token} },
+		Header:   map[string]string{"Accept": "application/json"},
+		Patience: httpclient.Patience{Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait, RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget},
+		MaxBody:  maxBody,
+		Secrets:  func() []string { return []string{cfg.Token} },
 	}, c.set)
 	return c
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Config says which Backstage to read and how patiently. cmd fills it from
@@ -37,17 +39,11 @@ type Config struct {
 	// LoadTimeout bounds a whole Load, every page and retry included.
 	LoadTimeout time.Duration
 
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// Retries after a 429, a 5xx or a transport error; 0 means the default,
-	// a negative number none.
-	Retries int
-	// RetryWait is the first backoff; it doubles per attempt, with jitter.
-	RetryWait time.Duration
-	// RetryMaxWait caps one wait, including one asked for with Retry-After.
-	RetryMaxWait time.Duration
-	// RetryBudget bounds one request with all its retries and waits.
-	RetryBudget time.Duration
+	// RequestTimeout, Retries, RetryWait, RetryMaxWait and RetryBudget are
+	// the client's patience (httpclient.Patience says what each bounds);
+	// zero values take the defaults, a negative Retries means none.
+	RequestTimeout, RetryWait, RetryMaxWait, RetryBudget time.Duration
+	Retries                                              int
 }
 
 // Defaults. A page of 500 components with the fields prodready asks for is
@@ -100,30 +96,11 @@ func (c Config) withDefaults() Config {
 	if len(c.Filter) == 0 {
 		c.Filter = DefaultFilter()
 	}
-	if c.PageSize <= 0 {
-		c.PageSize = DefaultPageSize
-	}
-	if c.MaxPages <= 0 {
-		c.MaxPages = DefaultMaxPages
-	}
-	if c.LoadTimeout <= 0 {
-		c.LoadTimeout = DefaultLoadTimeout
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.Retries == 0 {
-		c.Retries = DefaultRetries
-	}
-	if c.RetryWait <= 0 {
-		c.RetryWait = DefaultRetryWait
-	}
-	if c.RetryMaxWait <= 0 {
-		c.RetryMaxWait = DefaultRetryMaxWait
-	}
-	if c.RetryBudget <= 0 {
-		c.RetryBudget = DefaultRetryBudget
-	}
+	httpclient.Or(&c.PageSize, DefaultPageSize)
+	httpclient.Or(&c.MaxPages, DefaultMaxPages)
+	httpclient.Or(&c.LoadTimeout, DefaultLoadTimeout)
+	httpclient.Fill(&c.RequestTimeout, &c.Retries, &c.RetryWait, &c.RetryMaxWait, &c.RetryBudget, httpclient.Patience{
+		Timeout: DefaultRequestTimeout, Retries: DefaultRetries, RetryWait: DefaultRetryWait, RetryMaxWait: DefaultRetryMaxWait, RetryBudget: DefaultRetryBudget})
 	return c
 }
 

@@ -1,21 +1,7 @@
 package backstage
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prodready/prodready/scorecard/httpclient"
-)
-
-// Reason classifies a failed request.
-type Reason = httpclient.Reason
-
-// Reasons, as in package port.
-const (
-	ClientError = httpclient.ClientError // 4xx other than 429
-	RateLimited = httpclient.RateLimited // 429
-	ServerError = httpclient.ServerError // 5xx
-	Transport   = httpclient.Transport   // no HTTP answer
 )
 
 // Error is a request to Backstage that failed, after any retries. Failure
@@ -31,16 +17,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var detail string
-	switch {
-	case e.Name != "" && e.Message != "":
-		detail = fmt.Sprintf(": %s: %s", e.Name, e.Message)
-	case e.Message != "":
-		detail = ": " + e.Message
-	case e.Name != "":
-		detail = ": " + e.Name
-	}
-	s := e.Text(detail)
+	s := e.Text(httpclient.Detail(e.Name, e.Message))
 	if e.Hint != "" {
 		s += ": " + e.Hint
 	}
@@ -48,8 +25,4 @@ func (e *Error) Error() string {
 }
 
 // AsError unwraps err into a *Error, if it is one.
-func AsError(err error) (*Error, bool) {
-	var be *Error
-	ok := errors.As(err, &be)
-	return be, ok
-}
+func AsError(err error) (*Error, bool) { return httpclient.As[*Error](err) }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // QueryPath is the catalog's entity listing, under CatalogPath.
@@ -26,8 +28,9 @@ type queryResponse struct {
 // pageInfo.nextCursor until it is absent. The first page carries the
 // filter; the next ones only the cursor (Backstage keeps the filter in it
 // and ignores a filter sent beside one), with fields and limit again. A
-// cursor handed out twice, more than Config.MaxPages pages, or ctx's
-// deadline end the listing with an error that says which.
+// cursor handed out twice, 3 empty pages in a row that still hand out a
+// cursor, more than Config.MaxPages pages, or ctx's deadline end the
+// listing with an error that says which.
 func (c *Client) List(ctx context.Context, filter Filter, fields []string) ([]Entity, error) {
 	endpoint := "GET " + CatalogPath + QueryPath
 	first := url.Values{"limit": {strconv.Itoa(c.cfg.PageSize)}}
@@ -42,7 +45,7 @@ func (c *Client) List(ctx context.Context, filter Filter, fields []string) ([]En
 		q.Add("filter", p)
 	}
 	var all []Entity
-	seen := map[string]int{}
+	pages := httpclient.Pages{Items: "entities", Link: "nextCursor"}
 	for page := 1; ; page++ {
 		if page > c.cfg.MaxPages {
 			return nil, fmt.Errorf("%s (filter %s): still more pages after %d pages of %d (%d entities): stopping rather than reading forever (is the catalog that large? raise the page limit)",
@@ -70,10 +73,9 @@ func (c *Client) List(ctx context.Context, filter Filter, fields []string) ([]En
 			return all, nil
 		}
 		next := resp.PageInfo.NextCursor
-		if p, dup := seen[next]; dup {
-			return nil, fmt.Errorf("%s (filter %s): page %d handed out the same nextCursor as page %d: stopping rather than looping", endpoint, filter, page, p)
+		if err := pages.Next(len(resp.Items), next); err != nil {
+			return nil, fmt.Errorf("%s (filter %s), page %d: %w", endpoint, filter, page, err)
 		}
-		seen[next] = page
 		q = url.Values{"cursor": {next}}
 		for k, v := range first {
 			q[k] = v

@@ -395,8 +395,12 @@ func TestLoadErrors(t *testing.T) {
 		}, []string{"page 2 handed out the same nextCursor as page 1"}},
 		{"endless cursor", testToken, nil, func(s *backstagetest.Server, c *backstage.Config) {
 			s.SetCursorMode(backstagetest.CursorEndless)
-			c.MaxPages = 20
+			c.PageSize, c.MaxPages = 1, 20 // full pages up to the bound
 		}, []string{"still more pages after 20 pages"}},
+		// Issue 21 #17: empty pages, each with a new cursor, stop after 3.
+		{"empty pages with a new cursor", testToken, nil, func(s *backstagetest.Server, c *backstage.Config) {
+			s.SetCursorMode(backstagetest.CursorEndless)
+		}, []string{"GET /api/catalog/entities/by-query", "page 6", "3 pages in a row had no entities but a new nextCursor"}},
 		{"not Backstage", testToken, nil, func(s *backstagetest.Server, c *backstage.Config) {
 			c.BaseURL += "/elsewhere"
 		}, []string{"HTTP 404", "is BACKSTAGE_URL the Backstage backend"}},

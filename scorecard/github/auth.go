@@ -2,26 +2,14 @@ package github
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
-)
 
-// renewal is one installation-token request in flight, shared by every
-// caller that needs a token meanwhile.
-type renewal struct {
-	done  chan struct{}
-	token string
-	err   error
-}
+	"github.com/golang-jwt/jwt/v5"
+)
 
 // authorization returns the Authorization header: the token, the App's JWT
 // (jwt), or the cached installation token, renewed when it nears expiry.
@@ -38,44 +26,15 @@ func (c *Client) authorization(ctx context.Context, jwt bool) (string, error) {
 		}
 		return "Bearer " + tok, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
+	tok, err := c.tok.Get(ctx)
+	if err != nil {
+		return "", err
 	}
-	c.amu.Lock()
-	if c.token != "" && c.now().Before(c.renewAt) {
-		t := c.token
-		c.amu.Unlock()
-		return "Bearer " + t, nil
-	}
-	r := c.renewing
-	if r == nil {
-		r = &renewal{done: make(chan struct{})}
-		c.renewing = r
-		// Detached from the first caller's context: its cancellation must
-		// not fail the renewal for the others. The retry budget bounds it.
-		go c.renew(context.WithoutCancel(ctx), r)
-	}
-	c.amu.Unlock()
-	select {
-	case <-r.done:
-		if r.err != nil {
-			return "", r.err
-		}
-		return "Bearer " + r.token, nil
-	case <-ctx.Done():
-		return "", fmt.Errorf("get an installation token: %w", context.Cause(ctx))
-	}
+	return "Bearer " + tok, nil
 }
 
 // invalidate drops tok after GitHub refused it, unless already replaced.
-func (c *Client) invalidate(tok string) {
-	c.amu.Lock()
-	defer c.amu.Unlock()
-	if c.token == tok && tok != "" {
-		c.spent = append(c.spent, tok)
-		c.token = ""
-	}
-}
+func (c *Client) invalidate(tok string) { c.tok.Invalidate(tok) }
 
 // Permission is the installation token's level for a permission
 // ("administration", "contents"): "read", "write", or "" when not granted.
@@ -95,29 +54,21 @@ type installationToken struct {
 	Permissions map[string]string `json:"permissions"`
 }
 
-func (c *Client) renew(ctx context.Context, r *renewal) {
+// renew fetches an installation token, notes its permissions and says
+// when to renew it: five minutes early (tokens live an hour), so that no
+// request carries a token that dies on the way.
+func (c *Client) renew(ctx context.Context) (string, time.Time, error) {
 	tok, err := c.fetchInstallationToken(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	c.amu.Lock()
-	if err == nil {
-		if c.token != "" {
-			c.spent = append(c.spent, c.token)
-		}
-		c.token = tok.Token
-		c.perms = tok.Permissions
-		if c.perms == nil {
-			c.perms = map[string]string{}
-		}
-		// Renew five minutes early (tokens live an hour) so that no request
-		// carries a token that dies on the way.
-		c.renewAt = tok.ExpiresAt.Add(-5 * time.Minute)
+	c.perms = tok.Permissions
+	if c.perms == nil {
+		c.perms = map[string]string{}
 	}
-	if len(c.spent) > 16 {
-		c.spent = c.spent[len(c.spent)-16:]
-	}
-	c.renewing = nil
-	r.token, r.err = tok.Token, err
 	c.amu.Unlock()
-	close(r.done)
+	return tok.Token, tok.ExpiresAt.Add(-5 * time.Minute), nil
 }
 
 func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken, error) {
@@ -146,24 +97,15 @@ func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken,
 // minute of clock skew each side, as GitHub requires.
 func (c *Client) appJWT() (string, error) {
 	now := c.now()
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	claims, _ := json.Marshal(map[string]any{
-		"iat": now.Add(-time.Minute).Unix(),
-		"exp": now.Add(9 * time.Minute).Unix(),
-		"iss": strconv.FormatInt(c.cfg.App.ID, 10),
-	})
-	signing := header + "." + base64.RawURLEncoding.EncodeToString(claims)
-	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, c.cfg.App.Key, crypto.SHA256, sum[:])
+	claims := jwt.RegisteredClaims{
+		IssuedAt:  jwt.NewNumericDate(now.Add(-time.Minute)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(9 * time.Minute)),
+		Issuer:    strconv.FormatInt(c.cfg.App.ID, 10),
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(c.cfg.App.Key)
 	if err != nil {
-		return "", errors.New("sign the GitHub App's JWT with GITHUB_APP_PRIVATE_KEY: " + err.Error())
+		return "", fmt.Errorf("sign the GitHub App's JWT with github.Config.App.Key: %w", err)
 	}
-	tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
-	c.amu.Lock()
-	c.spent = append(c.spent, tok)
-	if len(c.spent) > 16 {
-		c.spent = c.spent[len(c.spent)-16:]
-	}
-	c.amu.Unlock()
+	c.tok.Spend(tok)
 	return tok, nil
 }

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,12 +52,9 @@ type Client struct {
 	search  budget
 	onPause func(reset time.Time)
 
-	amu      sync.Mutex
-	token    string
-	renewAt  time.Time
-	perms    map[string]string // the installation token's permissions
-	renewing *renewal
-	spent    []string // tokens and JWTs issued and replaced, redacted too
+	tok   httpclient.Token // the installation token
+	amu   sync.Mutex
+	perms map[string]string // the installation token's permissions
 }
 
 // Option changes a Client.
@@ -97,13 +95,13 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	cfg = cfg.withDefaults()
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || base.Host == "" {
-		return nil, fmt.Errorf("GITHUB_API_URL is %q: not a URL", cfg.BaseURL)
+		return nil, fmt.Errorf("github.Config.BaseURL is %q: not a URL", cfg.BaseURL)
 	}
 	if cfg.App == nil && cfg.Token == "" {
-		return nil, errors.New("GITHUB_TOKEN is not set, and no GitHub App is configured")
+		return nil, errors.New("github.Config.Token is empty and github.Config.App is nil: set one")
 	}
 	if cfg.App != nil && (cfg.App.Key == nil || cfg.App.ID <= 0 || cfg.App.InstallationID <= 0) {
-		return nil, errors.New("the GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
+		return nil, errors.New("github.Config.App needs ID, InstallationID and Key")
 	}
 	c := &Client{cfg: cfg, base: base, now: time.Now, sleep: sleepCtx}
 	for _, o := range opts {
@@ -116,11 +114,12 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		c.set.Log = slog.New(slog.DiscardHandler)
 	}
 	c.log, c.set.Now = c.set.Log, c.now
+	c.tok.Renew, c.tok.Now, c.tok.Keep, c.tok.What = c.renew, c.now, 16, "get an installation token"
 	c.http = httpclient.New(httpclient.Config{
 		API: "github", Service: "GitHub", BaseURL: cfg.BaseURL, BaseField: "github.Config.BaseURL",
-		Header:  map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
-		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
-		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget, MaxBody: maxBody,
+		Header:     map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+		Patience:   httpclient.Patience{Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait, RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget},
+		MaxBody:    maxBody,
 		Secrets:    c.secrets,
 		Retry:      retryable,
 		Wait:       c.wait,
@@ -468,7 +467,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			continue
 		case e.Status == http.StatusUnauthorized:
 			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialVars()), Err: err}
-		case e.Reason == RateLimited && e.primary && pauses < maxLimitPauses:
+		case e.Reason == httpclient.RateLimited && e.primary && pauses < maxLimitPauses:
 			pauses++
 			continue // the gate pauses until the reset, or gives up
 		}
@@ -564,10 +563,11 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 		hit = false
 	}
 	var prev kept
-	if hit {
-		if json.Unmarshal(stored, &prev) != nil {
-			hit = false
-		}
+	if hit && (json.Unmarshal(stored, &prev) != nil || !decodes(prev.V, out)) {
+		// Asking with its ETag would bring a 304 and this entry again, run
+		// after run: ask in full, and keep the fresh answer in its place.
+		c.log.Debug("github: a cached answer does not decode; asking in full", "key", key)
+		hit = false
 	}
 	r.method = http.MethodGet
 	if hit && etag != "" {
@@ -579,10 +579,17 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	}
 	if resp.status == http.StatusNotModified {
 		if !hit {
-			return "", &Error{Failure: httpclient.Failure{Method: "GET", Path: httpclient.PathOf(u), Status: http.StatusNotModified, Reason: ClientError}, Message: "304 to a request without If-None-Match"}
+			return "", &Error{Failure: httpclient.Failure{Method: "GET", Path: httpclient.PathOf(u), Status: http.StatusNotModified, Reason: httpclient.ClientError}, Message: "304 to a request without If-None-Match"}
 		}
 		if err := json.Unmarshal(prev.V, out); err != nil {
 			return "", fmt.Errorf("GET %s: the cached answer does not decode: %w", httpclient.PathOf(u), err)
+		}
+		if prev.Next == "" {
+			return "", nil
+		}
+		// The same check as a live Link header's: a cache is data too.
+		if _, err := c.http.CheckURL("the cached next page", prev.Next); err != nil {
+			return "", fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 		}
 		return prev.Next, nil
 	}
@@ -613,6 +620,15 @@ func (c *Client) getJSONFor(ctx context.Context, r request, out any) (next strin
 	return next, nil
 }
 
+// decodes reports whether a kept answer decodes into a value of out's type.
+func decodes(v json.RawMessage, out any) bool {
+	t := reflect.TypeOf(out)
+	if len(v) == 0 || t == nil || t.Kind() != reflect.Pointer {
+		return false
+	}
+	return json.Unmarshal(v, reflect.New(t.Elem()).Interface()) == nil
+}
+
 func cacheKey(u string, q url.Values) string {
 	if len(q) > 0 {
 		return "GET " + u + "?" + q.Encode()
@@ -620,8 +636,8 @@ func cacheKey(u string, q url.Values) string {
 	return "GET " + u
 }
 
-// nextLink finds rel="next" in a Link header. A link to another host is
-// refused: the client's credentials go to its own GitHub only.
+// nextLink finds rel="next" in a Link header. A link off BaseURL's origin
+// is refused: the client's credentials go to its own GitHub only.
 func (c *Client) nextLink(h string) (string, error) {
 	for _, part := range strings.Split(h, ",") {
 		segs := strings.Split(part, ";")
@@ -639,13 +655,10 @@ func (c *Client) nextLink(h string) (string, error) {
 		}
 		raw := strings.Trim(strings.TrimSpace(segs[0]), "<>")
 		u, err := url.Parse(raw)
-		if err != nil {
+		if err != nil || u.Host == "" {
 			return "", fmt.Errorf("the Link header's next page %q is not a URL", raw)
 		}
-		if u.Host != c.base.Host || u.Scheme != c.base.Scheme {
-			return "", fmt.Errorf("the Link header's next page is on %s, not on %s; refusing to send credentials there", u.Host, c.base.Host)
-		}
-		return u.String(), nil
+		return c.http.CheckURL("the Link header's next page", u.String())
 	}
 	return "", nil
 }
@@ -655,9 +668,7 @@ func (c *Client) nextLink(h string) (string, error) {
 // secrets are the token, the installation tokens and the App's JWTs, the
 // replaced ones too.
 func (c *Client) secrets() []string {
-	c.amu.Lock()
-	defer c.amu.Unlock()
-	return append([]string{c.cfg.Token, c.token}, c.spent...)
+	return append([]string{c.cfg.Token}, c.tok.Secrets()...)
 }
 
 func (c *Client) redact(s string) string { return c.http.Redact(s) }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // SourceName is the collector's name in provenance.
@@ -192,6 +193,7 @@ func (c *Collector) listRepos(ctx context.Context) ([]repoItem, error) {
 	var all []repoItem
 	u := "/orgs/" + url.PathEscape(c.Org) + "/repos"
 	q := url.Values{"per_page": {"100"}, "type": {"all"}}
+	pages := httpclient.Pages{Items: "repositories"}
 	for page := 1; u != ""; page++ {
 		var items []repoItem
 		next, err := c.Client.getJSON(ctx, u, q, &items)
@@ -202,6 +204,9 @@ func (c *Collector) listRepos(ctx context.Context) ([]repoItem, error) {
 			return nil, fmt.Errorf("list the repositories of %s (page %d): %w", c.Org, page, err)
 		}
 		all = append(all, items...)
+		if err := pages.Next(len(items), next); err != nil {
+			return nil, fmt.Errorf("list the repositories of %s: GET %s: %w", c.Org, httpclient.PathOf(u), err)
+		}
 		u, q = next, nil // the next link carries its own query
 		if page > 10_000 {
 			return nil, fmt.Errorf("list the repositories of %s: more than %d pages; is the Link header looping?", c.Org, page)
@@ -652,6 +657,7 @@ func (r *run) reviews(ctx context.Context, base string, it repoItem, fail func(s
 	rulesN, rulesOwners := 0, false
 	rerr, ok := r.step(func() error {
 		u, q := base+"/rules/branches/"+branch, url.Values{"per_page": {"100"}}
+		pages := httpclient.Pages{Items: "rules"}
 		for u != "" {
 			var rules []struct {
 				Type       string `json:"type"`
@@ -669,6 +675,9 @@ func (r *run) reviews(ctx context.Context, base string, it repoItem, fail func(s
 					rulesN = max(rulesN, rule.Parameters.Count)
 					rulesOwners = rulesOwners || rule.Parameters.Owners
 				}
+			}
+			if err := pages.Next(len(rules), next); err != nil {
+				return fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 			}
 			u, q = next, nil
 		}
@@ -735,6 +744,7 @@ func (r *run) reviews(ctx context.Context, base string, it repoItem, fail func(s
 func (r *run) repoTeams(ctx context.Context, base string) ([]string, error) {
 	u, q := base+"/teams", url.Values{"per_page": {"100"}}
 	var out []string
+	pages := httpclient.Pages{Items: "teams"}
 	for u != "" {
 		var teams []struct {
 			Slug       string `json:"slug"`
@@ -751,6 +761,9 @@ func (r *run) repoTeams(ctx context.Context, base string) ([]string, error) {
 			if t.Permission == "admin" || t.Permission == "maintain" {
 				out = append(out, t.Slug)
 			}
+		}
+		if err := pages.Next(len(teams), next); err != nil {
+			return nil, fmt.Errorf("GET %s: %w", httpclient.PathOf(u), err)
 		}
 		u, q = next, nil
 	}

@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // DefaultBaseURL is api.github.com; GitHub Enterprise Server answers at
@@ -26,17 +28,11 @@ type Config struct {
 	// App authenticates as a GitHub App installation instead of a token.
 	App *App
 
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// Retries after a 5xx, a secondary rate limit or a transport error; 0
-	// means the default, a negative number none.
-	Retries int
-	// RetryWait is the first backoff; it doubles per attempt, with jitter.
-	RetryWait time.Duration
-	// RetryMaxWait caps one wait, including one GitHub asks for with retry-after.
-	RetryMaxWait time.Duration
-	// RetryBudget bounds one request with all its retries and waits.
-	RetryBudget time.Duration
+	// RequestTimeout, Retries, RetryWait, RetryMaxWait and RetryBudget are
+	// the client's patience (httpclient.Patience says what each bounds);
+	// zero values take the defaults, a negative Retries means none.
+	RequestTimeout, RetryWait, RetryMaxWait, RetryBudget time.Duration
+	Retries                                              int
 	// SecondaryWait is the pause after a secondary rate limit that names no
 	// wait: GitHub asks for at least a minute.
 	SecondaryWait time.Duration
@@ -71,34 +67,12 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.Retries == 0 {
-		c.Retries = DefaultRetries
-	}
-	if c.RetryWait <= 0 {
-		c.RetryWait = DefaultRetryWait
-	}
-	if c.RetryMaxWait <= 0 {
-		c.RetryMaxWait = DefaultRetryMaxWait
-	}
-	if c.RetryBudget <= 0 {
-		c.RetryBudget = DefaultRetryBudget
-	}
-	if c.SecondaryWait <= 0 {
-		c.SecondaryWait = DefaultSecondaryWait
-	}
-	if c.RateReserve <= 0 {
-		c.RateReserve = DefaultRateReserve
-	}
-	if c.MaxRateWait <= 0 {
-		c.MaxRateWait = DefaultMaxRateWait
-	}
+	c.BaseURL = httpclient.BaseURL(c.BaseURL, DefaultBaseURL)
+	httpclient.Fill(&c.RequestTimeout, &c.Retries, &c.RetryWait, &c.RetryMaxWait, &c.RetryBudget, httpclient.Patience{
+		Timeout: DefaultRequestTimeout, Retries: DefaultRetries, RetryWait: DefaultRetryWait, RetryMaxWait: DefaultRetryMaxWait, RetryBudget: DefaultRetryBudget})
+	httpclient.Or(&c.SecondaryWait, DefaultSecondaryWait)
+	httpclient.Or(&c.RateReserve, DefaultRateReserve)
+	httpclient.Or(&c.MaxRateWait, DefaultMaxRateWait)
 	return c
 }
 

@@ -8,18 +8,6 @@ import (
 	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
-// Reason classifies a failed request, so that callers can tell a mistake of
-// ours or a missing permission from GitHub being busy or broken.
-type Reason = httpclient.Reason
-
-// Reasons a request fails.
-const (
-	ClientError = httpclient.ClientError // 4xx other than rate limits: bad credentials, missing permission, unknown repository
-	RateLimited = httpclient.RateLimited // primary or secondary rate limit
-	ServerError = httpclient.ServerError // 5xx
-	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
-)
-
 // Error is a request to GitHub that failed, after any retries. Its text
 // names the endpoint, the status and GitHub's own message, never a token.
 // Failure holds the method, the path (without the query), the status (0 for
@@ -35,19 +23,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var detail string
-	if e.Message != "" {
-		detail = ": " + e.Message
-	}
-	return e.Text(detail)
+	return e.Text(httpclient.Detail("", e.Message))
 }
 
 // AsError unwraps err into a *Error, if it is one.
-func AsError(err error) (*Error, bool) {
-	var ge *Error
-	ok := errors.As(err, &ge)
-	return ge, ok
-}
+func AsError(err error) (*Error, bool) { return httpclient.As[*Error](err) }
 
 // AuthError is a failure to authenticate: credentials GitHub refused, or
 // an installation token that could not be had. It wraps the request's
@@ -106,9 +86,9 @@ func IsBudget(err error) bool {
 	return errors.As(err, &be)
 }
 
-func reasonOf(status int, rateLimited bool) Reason {
+func reasonOf(status int, rateLimited bool) httpclient.Reason {
 	if rateLimited {
-		return RateLimited // GitHub signals most of its rate limits with a 403
+		return httpclient.RateLimited // GitHub signals most of its rate limits with a 403
 	}
 	return httpclient.ReasonOf(status)
 }

@@ -30,17 +30,7 @@ type Config struct {
 	// that never changes).
 	Header map[string]string
 
-	// Timeout bounds one attempt.
-	Timeout time.Duration
-	// Retries after a retryable failure; a negative number means none.
-	Retries int
-	// RetryWait is the first backoff; it doubles per attempt, with jitter.
-	RetryWait time.Duration
-	// RetryMaxWait caps one wait, including one the server asks for: a
-	// longer one ends the retries with an error that says so.
-	RetryMaxWait time.Duration
-	// RetryBudget bounds one request with all its retries and waits.
-	RetryBudget time.Duration
+	Patience
 
 	// MaxBody bounds a 2xx answer resty reads whole. With Stream the answer
 	// is handed over unread and the client bounds it as it reads.
@@ -60,6 +50,37 @@ type Config struct {
 	// RetryAttrs adds the service's own attributes to the log line of a
 	// failed attempt about to be retried (ReasonAttrs, or its message).
 	RetryAttrs func(status int, body []byte) []any
+}
+
+// Patience is how long and how often a client tries. Each client's Config
+// has these five settings under the same names (RequestTimeout for
+// Timeout), documented here.
+type Patience struct {
+	// Timeout bounds one attempt.
+	Timeout time.Duration
+	// Retries after a retryable failure (a rate limit, a server error, a
+	// transport error); a negative number means none.
+	Retries int
+	// RetryWait is the first backoff; it doubles per attempt, with jitter.
+	RetryWait time.Duration
+	// RetryMaxWait caps one wait, including one the server asks for: a
+	// longer one ends the retries with an error that says so.
+	RetryMaxWait time.Duration
+	// RetryBudget bounds one request with all its retries and waits.
+	RetryBudget time.Duration
+}
+
+// Fill sets each of a client's patience settings that is zero to def's
+// (Retries too: a negative count means none) and returns them.
+func Fill(timeout *time.Duration, retries *int, wait, maxWait, budget *time.Duration, def Patience) Patience {
+	Or(timeout, def.Timeout)
+	Or(wait, def.RetryWait)
+	Or(maxWait, def.RetryMaxWait)
+	Or(budget, def.RetryBudget)
+	if *retries == 0 {
+		*retries = def.Retries
+	}
+	return Patience{Timeout: *timeout, Retries: *retries, RetryWait: *wait, RetryMaxWait: *maxWait, RetryBudget: *budget}
 }
 
 // Settings are what a client's caller may change: where lines go, the

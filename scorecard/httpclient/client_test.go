@@ -77,7 +77,7 @@ func TestRedirectsStayOnTheOrigin(t *testing.T) {
 				http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 			})
 			var obs observations
-			c := New(Config{API: "test", Service: "Test", BaseURL: srv.URL, BaseField: "test.Config.BaseURL", Timeout: time.Second, Retries: 2, RetryBudget: 5 * time.Second,
+			c := New(Config{API: "test", Service: "Test", BaseURL: srv.URL, BaseField: "test.Config.BaseURL", Patience: Patience{Timeout: time.Second, Retries: 2, RetryBudget: 5 * time.Second},
 				Secrets: func() []string { return []string{"tok-secret"} }}, Settings{Observer: &obs})
 			resp, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "/start", Body: []byte(`{"secret":"tok-secret"}`), Auth: "Bearer tok-secret"})
 			if got := other.requests(); len(got) != 0 {
@@ -146,7 +146,7 @@ func TestObserverSeesEveryAttempt(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	var obs observations
-	c := New(Config{API: "pd", BaseURL: srv.URL, Timeout: time.Second, Retries: 2, RetryWait: time.Millisecond, RetryMaxWait: time.Second, RetryBudget: 5 * time.Second}, Settings{Observer: &obs})
+	c := New(Config{API: "pd", BaseURL: srv.URL, Patience: Patience{Timeout: time.Second, Retries: 2, RetryWait: time.Millisecond, RetryMaxWait: time.Second, RetryBudget: 5 * time.Second}}, Settings{Observer: &obs})
 	resp, err := c.Do(context.Background(), Request{Method: http.MethodGet, URL: "/x"})
 	if err != nil || resp.Attempts != 2 {
 		t.Fatalf("%v, %v", resp, err)

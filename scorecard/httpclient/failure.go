@@ -10,6 +10,7 @@
 package httpclient
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -136,4 +137,25 @@ func BodyStart(body []byte) string {
 		b = b[:maxBodyStart] + "…"
 	}
 	return b
+}
+
+// As unwraps err into a T (a client's *Error), if it is one.
+func As[T error](err error) (T, bool) {
+	var t T
+	ok := errors.As(err, &t)
+	return t, ok
+}
+
+// Detail is the service's own words for Failure.Text: ": code: message",
+// or whichever of the two is there, or "".
+func Detail(code, message string) string {
+	switch {
+	case code != "" && message != "":
+		return ": " + code + ": " + message
+	case message != "":
+		return ": " + message
+	case code != "":
+		return ": " + code
+	}
+	return ""
 }

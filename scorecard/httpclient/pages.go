@@ -38,9 +38,17 @@ type PagingError struct {
 
 func (e *PagingError) Error() string {
 	if e.Repeated {
-		return fmt.Sprintf("page %d handed out the same %s as page %d: stopping rather than looping", e.Page, e.Link, e.First)
+		return e.What() + ": stopping rather than looping"
 	}
-	return fmt.Sprintf("%d pages in a row had no %s but a new %s: stopping rather than paging for ever", e.Empty, e.Items, e.Link)
+	return e.What() + ": stopping rather than paging for ever"
+}
+
+// What says what the service did, without what the client does about it.
+func (e *PagingError) What() string {
+	if e.Repeated {
+		return fmt.Sprintf("page %d handed out the same %s as page %d", e.Page, e.Link, e.First)
+	}
+	return fmt.Sprintf("%d pages in a row had no %s but a new %s", e.Empty, e.Items, e.Link)
 }
 
 // Next records a page read: how many items it held and its next link

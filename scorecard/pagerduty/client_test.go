@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
@@ -23,7 +24,7 @@ func TestRetries(t *testing.T) {
 		name     string
 		faults   []emulator.Fault
 		cfg      func(*pagerduty.Config)
-		reason   pagerduty.Reason // 0: success
+		reason   httpclient.Reason // 0: success
 		status   int
 		attempts int // requests that reach PagerDuty
 		msg      string
@@ -34,18 +35,18 @@ func TestRetries(t *testing.T) {
 		{name: "slow answer then success", faults: []emulator.Fault{{Path: svcs, Delay: 3 * time.Second}},
 			cfg: func(c *pagerduty.Config) { c.RequestTimeout = 200 * time.Millisecond }, attempts: 2},
 		{name: "500 until the retries run out", faults: []emulator.Fault{{Path: svcs, Status: 500, Times: -1}},
-			reason: pagerduty.ServerError, status: 500, attempts: 6,
+			reason: httpclient.ServerError, status: 500, attempts: 6,
 			msg: "GET /services: HTTP 500 Internal Server Error (server error): PagerDuty error 2000: Internal Error (after 6 attempts)"},
 		{name: "429 until the retries run out", faults: []emulator.Fault{{Path: svcs, Status: 429, RetryAfter: "0", Times: -1}},
-			reason: pagerduty.RateLimited, status: 429, attempts: 6, msg: "HTTP 429 Too Many Requests (rate limited): PagerDuty error 2020: Rate Limit Exceeded"},
+			reason: httpclient.RateLimited, status: 429, attempts: 6, msg: "HTTP 429 Too Many Requests (rate limited): PagerDuty error 2020: Rate Limit Exceeded"},
 		{name: "Retry-After beyond the client's patience", faults: []emulator.Fault{{Path: svcs, Status: 429, RetryAfter: "3600"}},
-			reason: pagerduty.RateLimited, status: 429, attempts: 1, msg: "PagerDuty asked to retry after 1h0m0s, longer than the 3s this client waits"},
+			reason: httpclient.RateLimited, status: 429, attempts: 1, msg: "PagerDuty asked to retry after 1h0m0s, longer than the 3s this client waits"},
 		{name: "a 400 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 400}},
-			reason: pagerduty.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): PagerDuty error 2001: Invalid Input Provided"},
+			reason: httpclient.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): PagerDuty error 2001: Invalid Input Provided"},
 		{name: "a 401 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 401}},
-			reason: pagerduty.ClientError, status: 401, attempts: 1, msg: "PagerDuty refused the API key (check PAGERDUTY_TOKEN"},
+			reason: httpclient.ClientError, status: 401, attempts: 1, msg: "PagerDuty refused the API key (check PAGERDUTY_TOKEN"},
 		{name: "dropped until the retries run out", faults: []emulator.Fault{{Path: svcs, Drop: true, Times: -1}},
-			reason: pagerduty.Transport, attempts: 6, msg: "GET /services: transport error"},
+			reason: httpclient.Transport, attempts: 6, msg: "GET /services: transport error"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,7 +138,7 @@ func TestDownOrSlowFailsInBoundedTime(t *testing.T) {
 			t.Errorf("took %s", took)
 		}
 		pe, ok := pagerduty.AsError(err)
-		if !ok || pe.Reason != pagerduty.Transport || !strings.Contains(err.Error(), "connection refused") {
+		if !ok || pe.Reason != httpclient.Transport || !strings.Contains(err.Error(), "connection refused") {
 			t.Errorf("error %v", err)
 		}
 	})

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Base URLs of PagerDuty's REST API: the US service region and the EU one.
@@ -21,17 +23,11 @@ type Config struct {
 	// BaseURL of the REST API, without a trailing slash.
 	BaseURL string
 
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// Retries is how many times a request is retried after a 429, a 5xx or a
-	// transport error; 0 means the default, a negative number none.
-	Retries int
-	// RetryWait is the first backoff; it doubles per attempt, with jitter.
-	RetryWait time.Duration
-	// RetryMaxWait caps one wait, including one PagerDuty asks for.
-	RetryMaxWait time.Duration
-	// RetryBudget bounds one request with all its retries and waits.
-	RetryBudget time.Duration
+	// RequestTimeout, Retries, RetryWait, RetryMaxWait and RetryBudget are
+	// the client's patience (httpclient.Patience says what each bounds);
+	// zero values take the defaults, a negative Retries means none.
+	RequestTimeout, RetryWait, RetryMaxWait, RetryBudget time.Duration
+	Retries                                              int
 	// PageSize is the page size of list calls (PagerDuty allows 1 to 100).
 	PageSize int
 }
@@ -83,25 +79,9 @@ func ParseBaseURL(raw string) (string, error) {
 
 // withDefaults fills the zero settings.
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = BaseURLUS
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.Retries == 0 {
-		c.Retries = DefaultRetries
-	}
-	if c.RetryWait <= 0 {
-		c.RetryWait = DefaultRetryWait
-	}
-	if c.RetryMaxWait <= 0 {
-		c.RetryMaxWait = DefaultRetryMaxWait
-	}
-	if c.RetryBudget <= 0 {
-		c.RetryBudget = DefaultRetryBudget
-	}
+	c.BaseURL = httpclient.BaseURL(c.BaseURL, BaseURLUS)
+	httpclient.Fill(&c.RequestTimeout, &c.Retries, &c.RetryWait, &c.RetryMaxWait, &c.RetryBudget, httpclient.Patience{
+		Timeout: DefaultRequestTimeout, Retries: DefaultRetries, RetryWait: DefaultRetryWait, RetryMaxWait: DefaultRetryMaxWait, RetryBudget: DefaultRetryBudget})
 	if c.PageSize <= 0 || c.PageSize > 100 {
 		c.PageSize = DefaultPageSize
 	}

@@ -1,23 +1,10 @@
 package pagerduty
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/prodready/prodready/scorecard/httpclient"
-)
-
-// Reason classifies a failed request, so that callers and logs can tell a
-// mistake of ours (client error) from PagerDuty being busy or broken.
-type Reason = httpclient.Reason
-
-// Reasons, as in scorecard/port.
-const (
-	ClientError = httpclient.ClientError // 4xx other than 429: a refused key, a bad parameter
-	RateLimited = httpclient.RateLimited // 429
-	ServerError = httpclient.ServerError // 5xx
-	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
 // Error is a request to PagerDuty that failed, after any retries. Failure
@@ -33,15 +20,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var detail string
-	switch {
-	case e.Code != 0 && e.Message != "":
-		detail = fmt.Sprintf(": PagerDuty error %d: %s", e.Code, e.Message)
-	case e.Message != "":
-		detail = ": " + e.Message
-	case e.Code != 0:
-		detail = fmt.Sprintf(": PagerDuty error %d", e.Code)
+	var code string
+	if e.Code != 0 {
+		code = fmt.Sprintf("PagerDuty error %d", e.Code)
 	}
+	detail := httpclient.Detail(code, e.Message)
 	if len(e.Errors) > 0 {
 		detail += " (" + strings.Join(e.Errors, "; ") + ")"
 	}
@@ -49,8 +32,4 @@ func (e *Error) Error() string {
 }
 
 // AsError unwraps err into an *Error, if it is one.
-func AsError(err error) (*Error, bool) {
-	var pe *Error
-	ok := errors.As(err, &pe)
-	return pe, ok
-}
+func AsError(err error) (*Error, bool) { return httpclient.As[*Error](err) }

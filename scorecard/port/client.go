@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prodready/prodready/scorecard/httpclient"
@@ -34,20 +33,7 @@ type Client struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	mu       sync.Mutex
-	token    string
-	renewAt  time.Time
-	renewing *renewal
-	// spent holds tokens that were replaced, so that they are redacted too.
-	spent []string
-}
-
-// renewal is one token request in flight, shared by every caller that needs
-// a token meanwhile.
-type renewal struct {
-	done  chan struct{}
-	token string
-	err   error
+	tok httpclient.Token
 }
 
 // Option changes a Client.
@@ -76,11 +62,11 @@ func New(cfg Config, opts ...Option) *Client {
 		c.set.Log = slog.New(slog.DiscardHandler)
 	}
 	c.log = c.set.Log
+	c.tok.Renew, c.tok.Now, c.tok.What = c.renew, c.now, "get an access token"
 	c.http = httpclient.New(httpclient.Config{
 		API: "port", Service: "Port", BaseURL: cfg.BaseURL, BaseField: "port.Config.BaseURL",
-		Header:  map[string]string{"Accept": "application/json"},
-		Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait,
-		RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget,
+		Header:   map[string]string{"Accept": "application/json"},
+		Patience: httpclient.Patience{Timeout: cfg.RequestTimeout, Retries: cfg.Retries, RetryWait: cfg.RetryWait, RetryMaxWait: cfg.RetryMaxWait, RetryBudget: cfg.RetryBudget},
 		// Answers are read as streams, bounded by Config.MaxPageBytes after
 		// decompression (readBody), never buffered whole by resty.
 		Stream:     true,
@@ -181,7 +167,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 	if strings.EqualFold(raw.Header.Get("Content-Encoding"), "gzip") && !raw.Uncompressed {
 		zr, err := gzip.NewReader(raw.Body)
 		if err != nil {
-			return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
+			return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: httpclient.Transport, Err: fmt.Errorf("reading the gzip answer: %w", err)}, cut: true}
 		}
 		defer zr.Close()
 		body = zr
@@ -195,7 +181,7 @@ func (c *Client) readBody(r request, raw *http.Response, read func(io.Reader) er
 			What: "the answer is larger than " + limit + " after decompression"}
 	case lb.err != nil:
 		// The connection failed mid-body: as any transport error, worth asking again.
-		return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
+		return &Error{Failure: httpclient.Failure{Method: r.method, Path: r.path, Reason: httpclient.Transport, Err: fmt.Errorf("reading the answer: %w", lb.err)}, cut: true}
 	case err != nil:
 		return badAnswer{err}
 	}
@@ -273,7 +259,7 @@ type portError struct {
 func (c *Client) fail(err error) *Error {
 	var f *httpclient.Failure
 	if !errors.As(err, &f) {
-		f = &httpclient.Failure{Reason: Transport, Err: err}
+		f = &httpclient.Failure{Reason: httpclient.Transport, Err: err}
 	}
 	e := &Error{Failure: *f}
 	var pe portError
@@ -289,9 +275,7 @@ func (c *Client) fail(err error) *Error {
 
 // secrets are the secret and every token, the replaced ones too.
 func (c *Client) secrets() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string{c.cfg.ClientSecret, c.token}, c.spent...)
+	return append([]string{c.cfg.ClientSecret}, c.tok.Secrets()...)
 }
 
 func (c *Client) redact(s string) string { return c.http.Redact(s) }

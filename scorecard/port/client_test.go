@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
@@ -78,7 +79,7 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	srv.Inject(emulator.Fault{Path: "/v1/teams", ExpireToken: true, Times: 2})
 	_, err := c.FetchTeams(ctx)
 	pe, ok := port.AsError(err)
-	if !ok || pe.Status != 401 || pe.Reason != port.ClientError || !strings.Contains(err.Error(), "token_expired") || !strings.Contains(err.Error(), "refused a freshly issued token too") {
+	if !ok || pe.Status != 401 || pe.Reason != httpclient.ClientError || !strings.Contains(err.Error(), "token_expired") || !strings.Contains(err.Error(), "refused a freshly issued token too") {
 		t.Fatalf("error %v; want Port's 401", err)
 	}
 	if n := srv.TokensIssued(); n != 3 {
@@ -146,7 +147,7 @@ func TestRetries(t *testing.T) {
 		name     string
 		faults   []emulator.Fault
 		cfg      func(*port.Config)
-		reason   port.Reason // 0: success
+		reason   httpclient.Reason // 0: success
 		status   int
 		attempts int // requests that reach the emulator
 		msg      string
@@ -157,15 +158,15 @@ func TestRetries(t *testing.T) {
 		{name: "slow answer then success", faults: []emulator.Fault{{Path: teams, Delay: 3 * time.Second}},
 			cfg: func(c *port.Config) { c.RequestTimeout = 200 * time.Millisecond }, attempts: 2},
 		{name: "500 until the retries run out", faults: []emulator.Fault{{Path: teams, Status: 500, Times: -1}},
-			reason: port.ServerError, status: 500, attempts: 5, msg: "GET /v1/teams: HTTP 500 Internal Server Error (server error): internal_error: Internal server error (after 5 attempts)"},
+			reason: httpclient.ServerError, status: 500, attempts: 5, msg: "GET /v1/teams: HTTP 500 Internal Server Error (server error): internal_error: Internal server error (after 5 attempts)"},
 		{name: "429 until the retries run out", faults: []emulator.Fault{{Path: teams, Status: 429, RetryAfter: "0", Times: -1}},
-			reason: port.RateLimited, status: 429, attempts: 5, msg: "HTTP 429 Too Many Requests (rate limited): rate_limit_exceeded"},
+			reason: httpclient.RateLimited, status: 429, attempts: 5, msg: "HTTP 429 Too Many Requests (rate limited): rate_limit_exceeded"},
 		{name: "Retry-After beyond the client's patience", faults: []emulator.Fault{{Path: teams, Status: 429, RetryAfter: "3600"}},
-			reason: port.RateLimited, status: 429, attempts: 1, msg: "Port asked to retry after 1h0m0s, longer than the 3s this client waits"},
+			reason: httpclient.RateLimited, status: 429, attempts: 1, msg: "Port asked to retry after 1h0m0s, longer than the 3s this client waits"},
 		{name: "a 4xx is not retried", faults: []emulator.Fault{{Path: teams, Status: 400}},
-			reason: port.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): bad_request"},
+			reason: httpclient.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): bad_request"},
 		{name: "dropped until the retries run out", faults: []emulator.Fault{{Path: teams, Drop: true, Times: -1}},
-			reason: port.Transport, attempts: 5, msg: "GET /v1/teams: transport error"},
+			reason: httpclient.Transport, attempts: 5, msg: "GET /v1/teams: transport error"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestPortDownOrSlowFailsInBoundedTime(t *testing.T) {
 			t.Errorf("took %s", took)
 		}
 		pe, ok := port.AsError(err)
-		if !ok || pe.Reason != port.Transport || !strings.Contains(err.Error(), "get an access token: POST /v1/auth/access_token: transport error") || !strings.Contains(err.Error(), "connection refused") {
+		if !ok || pe.Reason != httpclient.Transport || !strings.Contains(err.Error(), "get an access token: POST /v1/auth/access_token: transport error") || !strings.Contains(err.Error(), "connection refused") {
 			t.Errorf("error %v", err)
 		}
 	})

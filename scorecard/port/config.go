@@ -3,8 +3,9 @@ package port
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 // Base URLs of Port's two regions.
@@ -26,17 +27,11 @@ type Config struct {
 	// Scorecards narrows the blueprint's scorecards to these identifiers; empty means all.
 	Scorecards []string
 
-	// RequestTimeout bounds one HTTP attempt.
-	RequestTimeout time.Duration
-	// Retries is how many times a request is retried after a 429, a 5xx or a
-	// transport error; 0 means the default, a negative number none.
-	Retries int
-	// RetryWait is the first backoff; it doubles per attempt, with jitter.
-	RetryWait time.Duration
-	// RetryMaxWait caps one wait, including a wait Port asks for with Retry-After.
-	RetryMaxWait time.Duration
-	// RetryBudget bounds one request with all its retries and waits.
-	RetryBudget time.Duration
+	// RequestTimeout, Retries, RetryWait, RetryMaxWait and RetryBudget are
+	// the client's patience (httpclient.Patience says what each bounds);
+	// zero values take the defaults, a negative Retries means none.
+	RequestTimeout, RetryWait, RetryMaxWait, RetryBudget time.Duration
+	Retries                                              int
 	// PageSize is the search page size (Port allows 1 to 1000).
 	PageSize int
 
@@ -89,10 +84,7 @@ func envOf(setting string) string {
 
 // withDefaults fills the zero settings.
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = BaseURLEU
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.BaseURL = httpclient.BaseURL(c.BaseURL, BaseURLEU)
 	if c.AppURL == "" {
 		c.AppURL = "https://app.port.io"
 		if c.BaseURL == BaseURLUS {
@@ -102,36 +94,17 @@ func (c Config) withDefaults() Config {
 	if c.Blueprint == "" {
 		c.Blueprint = "service"
 	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.Retries == 0 {
-		c.Retries = DefaultRetries // a negative count disables retries
-	}
-	if c.RetryWait <= 0 {
-		c.RetryWait = DefaultRetryWait
-	}
-	if c.RetryMaxWait <= 0 {
-		c.RetryMaxWait = DefaultRetryMaxWait
-	}
-	if c.RetryBudget <= 0 {
-		c.RetryBudget = DefaultRetryBudget
-	}
+	httpclient.Fill(&c.RequestTimeout, &c.Retries, &c.RetryWait, &c.RetryMaxWait, &c.RetryBudget, httpclient.Patience{
+		Timeout: DefaultRequestTimeout, Retries: DefaultRetries, RetryWait: DefaultRetryWait, RetryMaxWait: DefaultRetryMaxWait, RetryBudget: DefaultRetryBudget})
 	if c.PageSize <= 0 || c.PageSize > 1000 {
 		c.PageSize = DefaultPageSize
 	}
-	if c.MaxPageBytes <= 0 {
-		c.MaxPageBytes = DefaultMaxPageBytes
-	}
+	httpclient.Or(&c.MaxPageBytes, DefaultMaxPageBytes)
 	if c.MaxPages <= 0 {
 		c.MaxPages = (maxEntities + c.PageSize - 1) / c.PageSize
 	}
-	if c.MaxEmptyPages <= 0 {
-		c.MaxEmptyPages = DefaultMaxEmptyPages
-	}
-	if c.MaxFetchTime <= 0 {
-		c.MaxFetchTime = DefaultMaxFetchTime
-	}
+	httpclient.Or(&c.MaxEmptyPages, DefaultMaxEmptyPages)
+	httpclient.Or(&c.MaxFetchTime, DefaultMaxFetchTime)
 	return c
 }
 

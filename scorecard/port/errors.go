@@ -1,22 +1,9 @@
 package port
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prodready/prodready/scorecard/httpclient"
-)
-
-// Reason classifies a failed request, so that callers and logs can tell a
-// mistake of ours (client error) from Port being busy or broken.
-type Reason = httpclient.Reason
-
-// Reasons, shared with the other API clients.
-const (
-	ClientError = httpclient.ClientError // 4xx other than 429: bad credentials, unknown blueprint, bad request
-	RateLimited = httpclient.RateLimited // 429
-	ServerError = httpclient.ServerError // 5xx
-	Transport   = httpclient.Transport   // no HTTP answer: refused, reset, timeout, unreadable body
 )
 
 // Error is a request to Port that failed, after any retries. Failure holds
@@ -32,25 +19,10 @@ type Error struct {
 	cut bool
 }
 
-func (e *Error) Error() string {
-	var detail string
-	switch {
-	case e.Code != "" && e.Message != "":
-		detail = fmt.Sprintf(": %s: %s", e.Code, e.Message)
-	case e.Message != "":
-		detail = ": " + e.Message
-	case e.Code != "":
-		detail = ": " + e.Code
-	}
-	return e.Text(detail)
-}
+func (e *Error) Error() string { return e.Text(httpclient.Detail(e.Code, e.Message)) }
 
 // AsError unwraps err into a *Error, if it is one.
-func AsError(err error) (*Error, bool) {
-	var pe *Error
-	ok := errors.As(err, &pe)
-	return pe, ok
-}
+func AsError(err error) (*Error, bool) { return httpclient.As[*Error](err) }
 
 // LimitError is an answer from Port that broke one of the client's bounds
 // (Config.MaxPageBytes, MaxPages, MaxEmptyPages or MaxFetchTime). It is not

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/prodready/prodready/scorecard"
+	"github.com/prodready/prodready/scorecard/httpclient"
 )
 
 func (c *Client) bpPath(suffix string) string {
@@ -188,8 +189,7 @@ func (c *Client) FetchEntities(ctx context.Context, scs []*scorecard.Scorecard) 
 	req := searchRequest{Include: Include(scs), Limit: c.cfg.PageSize}
 	var (
 		all   []scorecard.Entity
-		seen  = map[string]bool{}
-		empty int // pages in a row with no entities but a cursor
+		pages = httpclient.Pages{MaxEmpty: c.cfg.MaxEmptyPages, Items: "entities", Link: `"next" cursor`}
 		resp  searchResponse
 	)
 	read := func(r io.Reader) error {
@@ -230,17 +230,12 @@ func (c *Client) FetchEntities(ctx context.Context, scs []*scorecard.Scorecard) 
 		if resp.Next == "" {
 			return all, nil
 		}
-		if seen[resp.Next] {
-			return nil, fail(page, fmt.Errorf("POST %s: Port returned a \"next\" cursor it had already returned; stopping rather than looping", path))
-		}
-		seen[resp.Next] = true
-		if len(resp.Entities) == 0 {
-			if empty++; empty >= c.cfg.MaxEmptyPages {
-				return nil, fail(page, bound("MaxEmptyPages", fmt.Sprintf("%d empty pages", c.cfg.MaxEmptyPages),
-					fmt.Sprintf("%d pages in a row had no entities but a new \"next\" cursor", empty)))
+		var pe *httpclient.PagingError
+		if err := pages.Next(len(resp.Entities), resp.Next); errors.As(err, &pe) {
+			if pe.Repeated {
+				return nil, fail(page, fmt.Errorf("POST %s: %w", path, pe))
 			}
-		} else {
-			empty = 0
+			return nil, fail(page, bound("MaxEmptyPages", fmt.Sprintf("%d empty pages", c.cfg.MaxEmptyPages), pe.What()))
 		}
 		req.From = resp.Next
 	}

@@ -3,6 +3,7 @@ package port_test
 import (
 	"context"
 	"errors"
+	"github.com/prodready/prodready/scorecard/emulator"
 	"io"
 	"net/http"
 	"strings"
@@ -10,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -194,7 +195,7 @@ func TestAnswerAlwaysCutFails(t *testing.T) {
 	cfg := testConfig(srv)
 	_, err := port.New(cfg).FetchEntities(context.Background(), nil)
 	pe, ok := port.AsError(err)
-	if !ok || pe.Reason != port.Transport || pe.Status != 0 || !strings.Contains(err.Error(), "reading the answer") {
+	if !ok || pe.Reason != httpclient.Transport || pe.Status != 0 || !strings.Contains(err.Error(), "reading the answer") {
 		t.Fatalf("error %v", err)
 	}
 	if n := len(srv.RequestsTo("POST", searchPath)); n != cfg.Retries+1 {

@@ -12,44 +12,11 @@ import (
 
 const tokenPath = "/v1/auth/access_token"
 
-// accessToken returns the cached token, or renews it. Concurrent callers
-// share one renewal; each waits only as long as its own context allows.
-func (c *Client) accessToken(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil { // do not start a renewal nobody waits for
-		return "", fmt.Errorf("get an access token: %w", context.Cause(ctx))
-	}
-	c.mu.Lock()
-	if c.token != "" && c.now().Before(c.renewAt) {
-		t := c.token
-		c.mu.Unlock()
-		return t, nil
-	}
-	r := c.renewing
-	if r == nil {
-		r = &renewal{done: make(chan struct{})}
-		c.renewing = r
-		// Detached from the first caller's context: its cancellation must not
-		// fail the renewal for the others. The retry budget bounds it.
-		go c.renew(context.WithoutCancel(ctx), r)
-	}
-	c.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.token, r.err
-	case <-ctx.Done():
-		return "", fmt.Errorf("get an access token: %w", context.Cause(ctx))
-	}
-}
+// accessToken returns the cached token, or renews it (httpclient.Token).
+func (c *Client) accessToken(ctx context.Context) (string, error) { return c.tok.Get(ctx) }
 
 // invalidate drops tok after Port refused it, unless it was already replaced.
-func (c *Client) invalidate(tok string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token == tok && tok != "" {
-		c.spent = append(c.spent, tok)
-		c.token = ""
-	}
-}
+func (c *Client) invalidate(tok string) { c.tok.Invalidate(tok) }
 
 type tokenResponse struct {
 	OK          *bool   `json:"ok"`
@@ -58,27 +25,13 @@ type tokenResponse struct {
 	TokenType   string  `json:"tokenType"`
 }
 
-func (c *Client) renew(ctx context.Context, r *renewal) {
+// renew fetches a token and says when to renew it: a little before Port's
+// expiry, so that no request carries a token that dies on the way (a tenth
+// of its life, at most 5 minutes).
+func (c *Client) renew(ctx context.Context) (string, time.Time, error) {
 	issued := c.now()
 	tok, ttl, err := c.fetchToken(ctx)
-	c.mu.Lock()
-	if err == nil {
-		if c.token != "" {
-			c.spent = append(c.spent, c.token)
-		}
-		if len(c.spent) > 8 {
-			c.spent = c.spent[len(c.spent)-8:]
-		}
-		c.token = tok
-		// Renew a little before Port's expiry so that no request carries a
-		// token that dies on the way: a tenth of its life, at most 5 minutes.
-		margin := min(ttl/10, 5*time.Minute)
-		c.renewAt = issued.Add(ttl - margin)
-	}
-	c.renewing = nil
-	r.token, r.err = tok, err
-	c.mu.Unlock()
-	close(r.done)
+	return tok, issued.Add(ttl - min(ttl/10, 5*time.Minute)), err
 }
 
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
