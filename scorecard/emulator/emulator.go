@@ -15,8 +15,8 @@
 //     adds what every answer carries (rate-limit headers, ETags), Huge and
 //     EmptyPage shape those faults' answers. Base brings Inject,
 //     Requests, RequestsTo, Count, ResetRequests and SetLatency.
-//   - Serve Base.Wrap(handler) from httptest.NewServer, handler being the
-//     mux wrapped in the API's checks: a token check with Tokens and
+//   - Serve the handler with Base.Start (it wraps it in Base.Wrap), the
+//     handler being the mux wrapped in the API's checks: a token check with Tokens and
 //     Credential (scopes are a token's grants), a rate limit with Window
 //     (its Quota gives the remaining/reset headers and Retry-After, each API
 //     sending them under its own names), in the order the API applies them.
@@ -32,8 +32,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,6 +96,7 @@ type Request struct {
 // Its methods are safe for concurrent use.
 type Base struct {
 	opts Options
+	srv  *httptest.Server
 
 	mu           sync.Mutex
 	faults       []*Fault
@@ -108,6 +111,30 @@ type Base struct {
 // NewBase makes the kit of one emulator.
 func NewBase(o Options) *Base {
 	return &Base{opts: o, byStatus: map[int]int{}}
+}
+
+// Start serves handler, wrapped by Wrap, on 127.0.0.1 and returns its
+// URL. Close it when done.
+func (b *Base) Start(handler http.Handler) string {
+	b.srv = httptest.NewServer(b.Wrap(handler))
+	return b.srv.URL
+}
+
+// Close shuts the emulator down, its connections first.
+func (b *Base) Close() {
+	b.srv.CloseClientConnections()
+	b.srv.Close()
+}
+
+// WriteJSON answers status with v as JSON, HTML unescaped as APIs send it.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // the emulator's own data must encode
+	}
 }
 
 // SetLatency delays every answer by d, as a distant API does.

@@ -247,3 +247,27 @@ func (s *Spec) Deref(x any) map[string]any {
 	}
 	return nil
 }
+
+// Case is a value the validator must accept (Valid) or reject under
+// Schema, for a test that the contract test can fail.
+type Case struct {
+	Name   string
+	Schema any
+	JSON   string
+	Valid  bool
+}
+
+// RunCases checks that the validator accepts and rejects as the cases say.
+func (s *Spec) RunCases(t testing.TB, cases []Case) {
+	t.Helper()
+	for _, tc := range cases {
+		var x any
+		if err := json.Unmarshal([]byte(tc.JSON), &x); err != nil {
+			t.Fatalf("%s: %v", tc.Name, err)
+		}
+		errs := s.Validate(tc.Schema, x, "value")
+		if (len(errs) == 0) != tc.Valid {
+			t.Errorf("%s: valid=%v, want %v (%v)", tc.Name, len(errs) == 0, tc.Valid, errs)
+		}
+	}
+}

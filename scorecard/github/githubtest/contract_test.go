@@ -241,29 +241,15 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 func TestContractValidatorRejectsDrift(t *testing.T) {
 	v := openapi.Load(t, "github/openapi.json")
 	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
-	cases := []struct {
-		name   string
-		schema map[string]any
-		json   string
-		valid  bool
-	}{
-		{"error", ref("basic-error"), `{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}`, true},
-		{"error: message a number", ref("basic-error"), `{"message": 404}`, false},
-		{"token", ref("installation-token"), `{"token": "ghs_x", "expires_at": "2026-01-01T00:00:00Z"}`, true},
-		{"token: no expiry", ref("installation-token"), `{"token": "ghs_x"}`, false},
-		{"team: bad type", ref("team"), `{"id": 1, "node_id": "x", "url": "u", "members_url": "u", "name": "n", "description": null, "permission": "admin", "html_url": "u", "repositories_url": "u", "slug": "s", "parent": null, "type": "club"}`, false},
-		{"rule: count not an integer", ref("repository-rule-detailed"), `{"type": "pull_request", "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": "2", "required_review_thread_resolution": false}}`, false},
-		{"rule", ref("repository-rule-detailed"), `{"type": "pull_request", "ruleset_id": 1, "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": 2, "required_review_thread_resolution": false}}`, true},
-		{"content file without content", ref("content-file"), `{"type": "file", "encoding": "base64", "size": 1, "name": "a", "path": "a", "sha": "s", "url": "u", "git_url": null, "html_url": null, "download_url": null, "_links": {"git": null, "html": null, "self": "u"}}`, false},
+	cases := []openapi.Case{
+		{Name: "error", Schema: ref("basic-error"), JSON: `{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}`, Valid: true},
+		{Name: "error: message a number", Schema: ref("basic-error"), JSON: `{"message": 404}`, Valid: false},
+		{Name: "token", Schema: ref("installation-token"), JSON: `{"token": "ghs_x", "expires_at": "2026-01-01T00:00:00Z"}`, Valid: true},
+		{Name: "token: no expiry", Schema: ref("installation-token"), JSON: `{"token": "ghs_x"}`, Valid: false},
+		{Name: "team: bad type", Schema: ref("team"), JSON: `{"id": 1, "node_id": "x", "url": "u", "members_url": "u", "name": "n", "description": null, "permission": "admin", "html_url": "u", "repositories_url": "u", "slug": "s", "parent": null, "type": "club"}`, Valid: false},
+		{Name: "rule: count not an integer", Schema: ref("repository-rule-detailed"), JSON: `{"type": "pull_request", "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": "2", "required_review_thread_resolution": false}}`, Valid: false},
+		{Name: "rule", Schema: ref("repository-rule-detailed"), JSON: `{"type": "pull_request", "ruleset_id": 1, "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": 2, "required_review_thread_resolution": false}}`, Valid: true},
+		{Name: "content file without content", Schema: ref("content-file"), JSON: `{"type": "file", "encoding": "base64", "size": 1, "name": "a", "path": "a", "sha": "s", "url": "u", "git_url": null, "html_url": null, "download_url": null, "_links": {"git": null, "html": null, "self": "u"}}`, Valid: false},
 	}
-	for _, tc := range cases {
-		var x any
-		if err := json.Unmarshal([]byte(tc.json), &x); err != nil {
-			t.Fatal(err)
-		}
-		errs := v.Validate(tc.schema, x, "value")
-		if (len(errs) == 0) != tc.valid {
-			t.Errorf("%s: valid=%v, want %v (%v)", tc.name, len(errs) == 0, tc.valid, errs)
-		}
-	}
+	v.RunCases(t, cases)
 }

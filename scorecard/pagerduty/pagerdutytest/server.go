@@ -12,10 +12,8 @@
 package pagerdutytest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
@@ -96,7 +94,6 @@ type Service struct {
 type Server struct {
 	*emulator.Base
 	URL string
-	srv *httptest.Server
 
 	mu        sync.Mutex
 	keys      []string
@@ -152,13 +149,12 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s.handler())
-	s.URL = s.srv.URL
+	s.URL = s.Start(s.handler())
 	return s
 }
 
-// handler is the emulator's HTTP handler, faults and recording included.
-// It sets up the emulator's kit: call it once.
+// handler sets up the emulator's kit and returns its API's handler, which
+// the kit serves with faults and recording: call it once.
 func (s *Server) handler() http.Handler {
 	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
 	s.SetLatency(s.latency)
@@ -175,13 +171,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, CodeNotFound, "Not Found")
 	})
-	return s.Wrap(s.guard(mux))
-}
-
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
+	return s.guard(mux)
 }
 
 // PutUser, PutTeam, PutSchedule, PutEscalationPolicy and PutService create
@@ -289,22 +279,12 @@ func (s *Server) allow(h http.Header, tok string) bool {
 	return ok
 }
 
-func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // the emulator's own data must encode
-	}
-}
-
 func fail(w http.ResponseWriter, status, code int, msg string, details ...string) {
 	e := map[string]any{"message": msg, "code": code}
 	if len(details) > 0 {
 		e["errors"] = details
 	}
-	reply(w, status, map[string]any{"error": e})
+	emulator.WriteJSON(w, status, map[string]any{"error": e})
 }
 
 // page reads offset and limit as PagerDuty does: limit defaults to 25 and
@@ -347,7 +327,7 @@ func paged(w http.ResponseWriter, q url.Values, key string, n, offset, limit int
 	if q.Get("total") == "true" {
 		total = n
 	}
-	reply(w, http.StatusOK, map[string]any{key: out, "offset": offset, "limit": limit, "more": end < n, "total": total})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{key: out, "offset": offset, "limit": limit, "more": end < n, "total": total})
 }
 
 // includes checks include[] against the values the endpoint accepts.
@@ -541,7 +521,7 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, CodeNotFound, "Not Found")
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"service": body})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"service": body})
 }
 
 func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) {

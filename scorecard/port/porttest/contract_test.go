@@ -308,36 +308,22 @@ func TestContractValidatorRejectsDrift(t *testing.T) {
 		return `{"identifier": "x", "title": "X", "rules": [{"identifier": "r", "title": "R", "level": "Gold",
 		  "query": {"combinator": "and", "conditions": [{"property": "p", "operator": "` + op + `", "value": 1}]}}]}`
 	}
-	cases := []struct {
-		name   string
-		schema any
-		json   string
-		valid  bool
-	}{
-		{"search body", req, `{"include": ["$identifier", "readme"], "limit": 1000, "from": "abc"}`, true},
-		{"search body: limit above 1000", req, `{"limit": 5000}`, false},
-		{"search body: cursor under another name", req, `{"limit": 10, "cursor": "abc"}`, false},
-		{"search body: include not strings", req, `{"include": [1]}`, false},
-		{"search answer", resp, `{"ok": true, "entities": [{"identifier": "a-b", "team": ["x"], "relations": {"r": ["a"]}}], "next": "n"}`, true},
-		{"search answer: no ok", resp, `{"entities": []}`, false},
-		{"search answer: next not a string", resp, `{"ok": true, "entities": [], "next": 5}`, false},
-		{"search answer: an undocumented entity field", resp, `{"ok": true, "entities": [{"identifier": "a", "score": 1}]}`, false},
-		{"search answer: identifier '..'", resp, `{"ok": true, "entities": [{"identifier": ".."}]}`, false},
-		{"search answer: bad rule status", resp, `{"ok": true, "entities": [{"identifier": "a", "scorecards": {"s": {"level": "Gold", "rules": [{"identifier": "r", "status": "PASS", "level": "Gold"}]}}}]}`, false},
-		{"scorecard", create, sc(">="), true},
-		{"scorecard: unknown operator", create, sc("equals"), false},
-		{"scorecard: unknown level colour", create, `{"identifier": "x", "title": "X", "rules": [], "levels": [{"title": "A", "color": "mauve"}]}`, false},
-		{"teams answer", teamsResp, `{"ok": true, "teams": [{"name": "a", "users": [{"email": "a@b.c"}]}]}`, true},
-		{"teams answer: extra top-level key", teamsResp, `{"ok": true, "teams": [], "more": 1}`, false},
+	cases := []openapi.Case{
+		{Name: "search body", Schema: req, JSON: `{"include": ["$identifier", "readme"], "limit": 1000, "from": "abc"}`, Valid: true},
+		{Name: "search body: limit above 1000", Schema: req, JSON: `{"limit": 5000}`, Valid: false},
+		{Name: "search body: cursor under another name", Schema: req, JSON: `{"limit": 10, "cursor": "abc"}`, Valid: false},
+		{Name: "search body: include not strings", Schema: req, JSON: `{"include": [1]}`, Valid: false},
+		{Name: "search answer", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a-b", "team": ["x"], "relations": {"r": ["a"]}}], "next": "n"}`, Valid: true},
+		{Name: "search answer: no ok", Schema: resp, JSON: `{"entities": []}`, Valid: false},
+		{Name: "search answer: next not a string", Schema: resp, JSON: `{"ok": true, "entities": [], "next": 5}`, Valid: false},
+		{Name: "search answer: an undocumented entity field", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a", "score": 1}]}`, Valid: false},
+		{Name: "search answer: identifier '..'", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": ".."}]}`, Valid: false},
+		{Name: "search answer: bad rule status", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a", "scorecards": {"s": {"level": "Gold", "rules": [{"identifier": "r", "status": "PASS", "level": "Gold"}]}}}]}`, Valid: false},
+		{Name: "scorecard", Schema: create, JSON: sc(">="), Valid: true},
+		{Name: "scorecard: unknown operator", Schema: create, JSON: sc("equals"), Valid: false},
+		{Name: "scorecard: unknown level colour", Schema: create, JSON: `{"identifier": "x", "title": "X", "rules": [], "levels": [{"title": "A", "color": "mauve"}]}`, Valid: false},
+		{Name: "teams answer", Schema: teamsResp, JSON: `{"ok": true, "teams": [{"name": "a", "users": [{"email": "a@b.c"}]}]}`, Valid: true},
+		{Name: "teams answer: extra top-level key", Schema: teamsResp, JSON: `{"ok": true, "teams": [], "more": 1}`, Valid: false},
 	}
-	for _, tc := range cases {
-		var x any
-		if err := json.Unmarshal([]byte(tc.json), &x); err != nil {
-			t.Fatal(err)
-		}
-		errs := v.Validate(tc.schema, x, "value")
-		if (len(errs) == 0) != tc.valid {
-			t.Errorf("%s: valid=%v, want %v (%v)", tc.name, len(errs) == 0, tc.valid, errs)
-		}
-	}
+	v.RunCases(t, cases)
 }

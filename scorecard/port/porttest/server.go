@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,8 +42,6 @@ type Team struct {
 type Server struct {
 	*emulator.Base
 	URL string
-
-	srv *httptest.Server
 
 	mu           sync.Mutex
 	clientID     string
@@ -124,15 +121,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("Route %s:%s not found", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(s.Wrap(mux))
-	s.URL = s.srv.URL
+	s.URL = s.Start(mux)
 	return s
-}
-
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
 }
 
 // SetEntities creates the blueprint if needed and replaces its entities.
@@ -225,7 +215,7 @@ func (s *Server) emptyPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.cursors[next] = cursor{blueprint: bp}
 	s.mu.Unlock()
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
 }
 
 // faultAnswer is Port's error for an injected status.
@@ -255,18 +245,8 @@ func (s *Server) rateHeaders(_ *http.Request, h http.Header, status int, body []
 	return status, body
 }
 
-func (s *Server) reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // the emulator's own data must encode
-	}
-}
-
 func (s *Server) fail(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
-	s.reply(w, status, map[string]any{"ok": false, "error": code, "message": msg})
+	emulator.WriteJSON(w, status, map[string]any{"ok": false, "error": code, "message": msg})
 }
 
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
@@ -327,7 +307,7 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusUnauthorized, "unauthorized", "Invalid client id or client secret")
 		return
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "accessToken": tok, "expiresIn": ttl.Seconds(), "tokenType": "Bearer"})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "accessToken": tok, "expiresIn": ttl.Seconds(), "tokenType": "Bearer"})
 }
 
 func (s *Server) notFoundBlueprint(w http.ResponseWriter, r *http.Request, bp string) {
@@ -350,7 +330,7 @@ func (s *Server) blueprintScorecards(w http.ResponseWriter, r *http.Request) {
 	if scs == nil {
 		scs = []map[string]any{}
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "scorecards": scs})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "scorecards": scs})
 }
 
 func (s *Server) allScorecards(w http.ResponseWriter, r *http.Request) {
@@ -360,7 +340,7 @@ func (s *Server) allScorecards(w http.ResponseWriter, r *http.Request) {
 		all = append(all, b.scorecards...)
 	}
 	s.mu.Unlock()
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "scorecards": all})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "scorecards": all})
 }
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) {
@@ -412,5 +392,5 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, m)
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "teams": out})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "teams": out})
 }
