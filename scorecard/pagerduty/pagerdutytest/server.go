@@ -99,8 +99,6 @@ type Server struct {
 	keys      []string
 	tokens    *emulator.Tokens
 	now       func() time.Time
-	latency   time.Duration
-	record    bool
 	rateLimit int
 	rateSpan  time.Duration
 	window    *emulator.Window // per key; nil without a limit
@@ -123,10 +121,10 @@ func WithTokens(tokens ...string) Option {
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithRecordBodies keeps every answer's body in Requests.
-func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // WithLatency delays every answer by d, as a distant API does.
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithRateLimit lets each key make limit requests per window; the next get
 // 429 until the window ends, with ratelimit-reset saying when (PagerDuty
@@ -146,23 +144,21 @@ func NewServer(opts ...Option) *Server {
 		policies:  map[string]EscalationPolicy{},
 		services:  map[string]Service{},
 	}
+	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
 	for _, o := range opts {
 		o(s)
+	}
+	s.tokens = emulator.NewTokens(s.now, s.keys...)
+	if s.rateLimit > 0 {
+		s.window = emulator.NewWindow(s.rateLimit, s.rateSpan, s.now)
 	}
 	s.URL = s.Start(s.handler())
 	return s
 }
 
-// handler sets up the emulator's kit and returns its API's handler, which
-// the kit serves with faults and recording: call it once.
+// handler is PagerDuty's API, which the kit serves with faults and
+// recording.
 func (s *Server) handler() http.Handler {
-	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
-	s.SetLatency(s.latency)
-	s.SetRecordBodies(s.record)
-	s.tokens = emulator.NewTokens(s.now, s.keys...)
-	if s.rateLimit > 0 {
-		s.window = emulator.NewWindow(s.rateLimit, s.rateSpan, s.now)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /services", s.listServices)
 	mux.HandleFunc("GET /services/{id}", s.getService)

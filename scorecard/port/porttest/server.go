@@ -48,7 +48,6 @@ type Server struct {
 	clientSecret string
 	tokenTTL     time.Duration
 	now          func() time.Time
-	record       bool
 	tokens       *emulator.Tokens
 	window       *emulator.Window
 	blueprints   map[string]*blueprint
@@ -82,7 +81,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // WithRecordBodies keeps every answer's body in Requests (for contract tests;
 // costly with large catalogs).
-func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
@@ -94,9 +93,6 @@ func NewServer(opts ...Option) *Server {
 		blueprints:   map[string]*blueprint{},
 		cursors:      map[string]cursor{},
 	}
-	for _, o := range opts {
-		o(s)
-	}
 	s.Base = emulator.NewBase(emulator.Options{
 		Name: "porttest", Fail: s.faultAnswer, Finish: s.rateHeaders, EmptyPage: s.emptyPage,
 		HugeHead: `{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":"`, HugeTail: `"}}]}`,
@@ -107,7 +103,9 @@ func NewServer(opts ...Option) *Server {
 		},
 		Gzip: true,
 	})
-	s.SetRecordBodies(s.record)
+	for _, o := range opts {
+		o(s)
+	}
 	s.tokens = emulator.NewTokens(s.now)
 	// Port counts requests per organisation but limits them only when a
 	// fault says so.
