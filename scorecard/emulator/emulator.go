@@ -15,8 +15,8 @@
 //     adds what every answer carries (rate-limit headers, ETags), Huge and
 //     EmptyPage shape those faults' answers. Base brings Inject,
 //     Requests, RequestsTo, Count, ResetRequests and SetLatency.
-//   - Serve Base.Wrap(handler) from httptest.NewServer, handler being the
-//     mux wrapped in the API's checks: a token check with Tokens and
+//   - Serve the handler with Base.Start (it wraps it in Base.Wrap), the
+//     handler being the mux wrapped in the API's checks: a token check with Tokens and
 //     Credential (scopes are a token's grants), a rate limit with Window
 //     (its Quota gives the remaining/reset headers and Retry-After, each API
 //     sending them under its own names), in the order the API applies them.
@@ -32,8 +32,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,6 +96,7 @@ type Request struct {
 // Its methods are safe for concurrent use.
 type Base struct {
 	opts Options
+	srv  *httptest.Server
 
 	mu           sync.Mutex
 	faults       []*Fault
@@ -108,6 +111,30 @@ type Base struct {
 // NewBase makes the kit of one emulator.
 func NewBase(o Options) *Base {
 	return &Base{opts: o, byStatus: map[int]int{}}
+}
+
+// Start serves handler, wrapped by Wrap, on 127.0.0.1 and returns its
+// URL. Close it when done.
+func (b *Base) Start(handler http.Handler) string {
+	b.srv = httptest.NewServer(b.Wrap(handler))
+	return b.srv.URL
+}
+
+// Close shuts the emulator down, its connections first.
+func (b *Base) Close() {
+	b.srv.CloseClientConnections()
+	b.srv.Close()
+}
+
+// WriteJSON answers status with v as JSON, HTML unescaped as APIs send it.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // the emulator's own data must encode
+	}
 }
 
 // SetLatency delays every answer by d, as a distant API does.
@@ -246,22 +273,9 @@ func (b *Base) Wrap(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), logKey{}, rec))
 
 		f := b.fault(r)
-		b.mu.Lock()
-		delay, recordBodies := b.latency, b.recordBodies
-		b.mu.Unlock()
-		if f != nil && f.Delay > 0 {
-			delay += f.Delay
-			rec.Fault = "delay " + f.Delay.String()
-		}
-		if delay > 0 {
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				b.record(rec)
-				return
-			}
+		if !b.wait(r, rec, f) {
+			b.record(rec) // the client hung up first
+			return
 		}
 		if f != nil && f.Drop {
 			rec.Fault = "drop"
@@ -285,66 +299,101 @@ func (b *Base) Wrap(next http.Handler) http.Handler {
 			writeHuge(w, b.opts.HugeHead, b.opts.HugeTail, f.Huge, f.Bomb)
 			return
 		}
-
-		buf := &buffer{header: http.Header{}}
-		switch {
-		case f != nil && f.EmptyPage:
-			rec.Fault = faultNote(f)
-			if b.opts.EmptyPage == nil {
-				http.Error(buf, b.opts.Name+": this emulator has no listing that pages forever (an EmptyPage fault)", http.StatusNotImplemented)
-			} else {
-				b.opts.EmptyPage(buf, r)
-			}
-		case f != nil && f.Status != 0:
-			rec.Fault = faultNote(f)
-			b.writeStatus(buf, r, f)
-		default:
-			next.ServeHTTP(buf, r)
-		}
-		status, out := buf.status, buf.body.Bytes()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		if b.opts.Finish != nil {
-			status, out = b.opts.Finish(r, buf.header, status, out)
-		}
-		for k, v := range buf.header {
-			w.Header()[k] = v
-		}
-		rec.Status = status
-		if recordBodies {
-			rec.Response = append([]byte(nil), out...)
-		}
-		if f != nil && f.Truncate > 0 {
-			rec.Fault = "truncate at " + strconv.Itoa(f.Truncate) + " bytes"
-			b.record(rec)
-			w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-			w.WriteHeader(status)
-			_, _ = w.Write(out[:min(f.Truncate, len(out))])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
-			panic(http.ErrAbortHandler) // net/http drops the connection, mid-body
-		}
-		compress := b.opts.Gzip && len(out) > 0 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
-		rec.Gzip = compress
-		b.record(rec)
-		switch {
-		case compress:
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Header().Del("Content-Length")
-			w.WriteHeader(status)
-			gz := gzip.NewWriter(w)
-			_, _ = gz.Write(out)
-			_ = gz.Close()
-		default:
-			if status != http.StatusNotModified {
-				w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-			}
-			w.WriteHeader(status)
-			_, _ = w.Write(out)
-		}
+		status, out := b.answer(w, r, rec, f, next)
+		b.send(w, r, rec, f, status, out)
 	})
+}
+
+// wait waits out the latency and the fault's delay; false when the client
+// hangs up first.
+func (b *Base) wait(r *http.Request, rec *Request, f *Fault) bool {
+	b.mu.Lock()
+	delay := b.latency
+	b.mu.Unlock()
+	if f != nil && f.Delay > 0 {
+		delay += f.Delay
+		rec.Fault = "delay " + f.Delay.String()
+	}
+	if delay <= 0 {
+		return true
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// answer is the whole answer, from the fault or from next, as Finish
+// leaves it; its headers are set on w.
+func (b *Base) answer(w http.ResponseWriter, r *http.Request, rec *Request, f *Fault, next http.Handler) (int, []byte) {
+	buf := &buffer{header: http.Header{}}
+	switch {
+	case f != nil && f.EmptyPage:
+		rec.Fault = faultNote(f)
+		if b.opts.EmptyPage == nil {
+			http.Error(buf, b.opts.Name+": this emulator has no listing that pages forever (an EmptyPage fault)", http.StatusNotImplemented)
+		} else {
+			b.opts.EmptyPage(buf, r)
+		}
+	case f != nil && f.Status != 0:
+		rec.Fault = faultNote(f)
+		b.writeStatus(buf, r, f)
+	default:
+		next.ServeHTTP(buf, r)
+	}
+	status, out := buf.status, buf.body.Bytes()
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if b.opts.Finish != nil {
+		status, out = b.opts.Finish(r, buf.header, status, out)
+	}
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	return status, out
+}
+
+// send records the answer and sends it: cut off by a Truncate fault,
+// gzip-compressed where the API and the client would.
+func (b *Base) send(w http.ResponseWriter, r *http.Request, rec *Request, f *Fault, status int, out []byte) {
+	rec.Status = status
+	b.mu.Lock()
+	if b.recordBodies {
+		rec.Response = append([]byte(nil), out...)
+	}
+	b.mu.Unlock()
+	if f != nil && f.Truncate > 0 {
+		rec.Fault = "truncate at " + strconv.Itoa(f.Truncate) + " bytes"
+		b.record(rec)
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		w.WriteHeader(status)
+		_, _ = w.Write(out[:min(f.Truncate, len(out))])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler) // net/http drops the connection, mid-body
+	}
+	rec.Gzip = b.opts.Gzip && len(out) > 0 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	b.record(rec)
+	if rec.Gzip {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Del("Content-Length")
+		w.WriteHeader(status)
+		gz := gzip.NewWriter(w)
+		_, _ = gz.Write(out)
+		_ = gz.Close()
+		return
+	}
+	if status != http.StatusNotModified {
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
 }
 
 // drop closes the connection without an answer.

@@ -100,13 +100,6 @@ func (b *Base) Inject(f Fault) {
 	b.faults = append(b.faults, &f)
 }
 
-// ClearFaults forgets the faults not used up yet.
-func (b *Base) ClearFaults() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.faults = nil
-}
-
 // fault picks the fault for this request and uses up one of its times.
 func (b *Base) fault(r *http.Request) *Fault {
 	b.mu.Lock()

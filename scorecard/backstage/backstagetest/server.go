@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,8 +53,6 @@ type Server struct {
 	*emulator.Base
 	URL string
 
-	srv *httptest.Server
-
 	mu         sync.Mutex
 	token      string
 	entities   []stored
@@ -89,15 +86,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "NotFoundError", fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(s.Wrap(s.guard(mux)))
-	s.URL = s.srv.URL
+	s.URL = s.Start(s.guard(mux))
 	return s
-}
-
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
 }
 
 // SetEntities replaces the catalog. Entities are stored as their JSON, so

@@ -5,122 +5,19 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/emulator/openapi"
 	"github.com/prodready/prodready/scorecard/github"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
 )
-
-var (
-	specOnce sync.Once
-	spec     map[string]any
-	specPath string
-	specErr  error
-)
-
-// loadSpec reads GitHub's OpenAPI description from ../shared beside the
-// repository root (found by walking up to go.mod).
-func loadSpec(t *testing.T) *validator {
-	t.Helper()
-	specOnce.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			specErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				specErr = fs.ErrNotExist
-				return
-			}
-			dir = parent
-		}
-		specPath = filepath.Join(dir, "..", "shared", "github", "openapi.json")
-		data, err := os.ReadFile(specPath)
-		if err != nil {
-			specErr = err
-			return
-		}
-		specErr = json.Unmarshal(data, &spec)
-	})
-	if errors.Is(specErr, fs.ErrNotExist) {
-		t.Skipf("%s is absent (GitHub's OpenAPI sits beside the repository only in development and CI): skipping the contract test", specPath)
-	}
-	if specErr != nil {
-		t.Fatal(specErr)
-	}
-	return &validator{root: spec}
-}
-
-// operation finds the spec's operation for a request path.
-func operation(method, path string) (string, map[string]any) {
-	segs := strings.Split(path, "/")
-	for tmpl, item := range spec["paths"].(map[string]any) {
-		tsegs := strings.Split(tmpl, "/")
-		if len(tsegs) > len(segs) {
-			continue
-		}
-		match := true
-		for i := range tsegs {
-			if strings.HasPrefix(tsegs[i], "{") {
-				if segs[i] == "" {
-					match = false
-				}
-				if tsegs[i] == "{path}" && i == len(tsegs)-1 {
-					segs = append(segs[:i], strings.Join(segs[i:], "/")) // a path parameter takes the rest
-				}
-				continue
-			}
-			if tsegs[i] != segs[i] {
-				match = false
-				break
-			}
-		}
-		if !match || len(tsegs) != len(segs) {
-			segs = strings.Split(path, "/")
-			continue
-		}
-		if o, ok := item.(map[string]any)[strings.ToLower(method)].(map[string]any); ok {
-			return tmpl, o
-		}
-	}
-	return "", nil
-}
-
-func dig(m any, keys ...string) any {
-	for _, k := range keys {
-		mm, ok := m.(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = mm[k]
-	}
-	return m
-}
-
-func (v *validator) deref(m any) map[string]any {
-	mm, _ := m.(map[string]any)
-	if ref, ok := mm["$ref"].(string); ok {
-		return v.resolve(ref)
-	}
-	return mm
-}
 
 // Latitude the contract test allows, each a fact of GitHub's documentation
 // that its description does not show per operation:
@@ -136,10 +33,10 @@ var anyEndpointStatus = map[int]bool{401: true, 403: true, 404: true, 409: true,
 
 var byID = regexp.MustCompile(`^/repositories/\d+`)
 
-func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
+func checkExchange(t *testing.T, v *openapi.Spec, r emulator.Request) string {
 	t.Helper()
 	path := byID.ReplaceAllString(r.Path, "/repos/acme/renamed")
-	tmpl, op := operation(r.Method, path)
+	tmpl, op := v.Operation(r.Method, path)
 	name := fmt.Sprintf("%s %s (%d)", r.Method, r.Path, r.Status)
 	if op == nil {
 		t.Errorf("%s: no such operation in GitHub's OpenAPI", name)
@@ -153,9 +50,9 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 	for key, vals := range r.Query {
 		var schema map[string]any
 		for _, p := range params {
-			pm := v.deref(p)
+			pm := v.Deref(p)
 			if pm["in"] == "query" && pm["name"] == key {
-				schema = v.deref(pm["schema"])
+				schema = v.Deref(pm["schema"])
 			}
 		}
 		if schema == nil {
@@ -172,13 +69,13 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 				}
 				x = float64(n)
 			}
-			if errs := v.validate(schema, x, "query."+key); len(errs) > 0 {
+			if errs := v.Validate(schema, x, "query."+key); len(errs) > 0 {
 				t.Errorf("%s: %s", name, strings.Join(errs, "; "))
 			}
 		}
 	}
 	if r.Status == http.StatusNotModified {
-		if _, ok := dig(op, "responses", "304").(map[string]any); !ok && r.Header.Get("If-None-Match") == "" {
+		if _, ok := openapi.Dig(op, "responses", "304").(map[string]any); !ok && r.Header.Get("If-None-Match") == "" {
 			t.Errorf("%s: a 304 to a request without If-None-Match", name)
 		}
 		if len(r.Response) != 0 {
@@ -192,11 +89,11 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 		return tmpl
 	}
 	code := strconv.Itoa(r.Status)
-	resp := v.deref(dig(op, "responses", code))
+	resp := v.Deref(openapi.Dig(op, "responses", code))
 	var schema map[string]any
 	switch {
 	case resp != nil:
-		schema, _ = dig(resp, "content", "application/json", "schema").(map[string]any)
+		schema, _ = openapi.Dig(resp, "content", "application/json", "schema").(map[string]any)
 	case r.Status == 301 || anyEndpointStatus[r.Status]:
 		schema = map[string]any{"$ref": "#/components/schemas/basic-error"}
 	default:
@@ -213,7 +110,7 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 			t.Errorf("%s: the error lacks message or documentation_url: %s", name, r.Response)
 		}
 	}
-	if errs := v.validate(schema, body, "answer"); len(errs) > 0 {
+	if errs := v.Validate(schema, body, "answer"); len(errs) > 0 {
 		if len(errs) > 8 {
 			errs = append(errs[:8], fmt.Sprintf("… %d more", len(errs)-8))
 		}
@@ -225,7 +122,7 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) string {
 // The client's traffic through the emulator, on every endpoint it uses, in
 // success and in error, matches GitHub's OpenAPI.
 func TestContractWithGitHubOpenAPI(t *testing.T) {
-	v := loadSpec(t)
+	v := openapi.Load(t, "github/openapi.json")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -342,31 +239,17 @@ func TestContractWithGitHubOpenAPI(t *testing.T) {
 // The validator rejects what GitHub would not send, so that the contract
 // test can fail.
 func TestContractValidatorRejectsDrift(t *testing.T) {
-	v := loadSpec(t)
+	v := openapi.Load(t, "github/openapi.json")
 	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
-	cases := []struct {
-		name   string
-		schema map[string]any
-		json   string
-		valid  bool
-	}{
-		{"error", ref("basic-error"), `{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}`, true},
-		{"error: message a number", ref("basic-error"), `{"message": 404}`, false},
-		{"token", ref("installation-token"), `{"token": "ghs_x", "expires_at": "2026-01-01T00:00:00Z"}`, true},
-		{"token: no expiry", ref("installation-token"), `{"token": "ghs_x"}`, false},
-		{"team: bad type", ref("team"), `{"id": 1, "node_id": "x", "url": "u", "members_url": "u", "name": "n", "description": null, "permission": "admin", "html_url": "u", "repositories_url": "u", "slug": "s", "parent": null, "type": "club"}`, false},
-		{"rule: count not an integer", ref("repository-rule-detailed"), `{"type": "pull_request", "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": "2", "required_review_thread_resolution": false}}`, false},
-		{"rule", ref("repository-rule-detailed"), `{"type": "pull_request", "ruleset_id": 1, "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": 2, "required_review_thread_resolution": false}}`, true},
-		{"content file without content", ref("content-file"), `{"type": "file", "encoding": "base64", "size": 1, "name": "a", "path": "a", "sha": "s", "url": "u", "git_url": null, "html_url": null, "download_url": null, "_links": {"git": null, "html": null, "self": "u"}}`, false},
+	cases := []openapi.Case{
+		{Name: "error", Schema: ref("basic-error"), JSON: `{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}`, Valid: true},
+		{Name: "error: message a number", Schema: ref("basic-error"), JSON: `{"message": 404}`, Valid: false},
+		{Name: "token", Schema: ref("installation-token"), JSON: `{"token": "ghs_x", "expires_at": "2026-01-01T00:00:00Z"}`, Valid: true},
+		{Name: "token: no expiry", Schema: ref("installation-token"), JSON: `{"token": "ghs_x"}`, Valid: false},
+		{Name: "team: bad type", Schema: ref("team"), JSON: `{"id": 1, "node_id": "x", "url": "u", "members_url": "u", "name": "n", "description": null, "permission": "admin", "html_url": "u", "repositories_url": "u", "slug": "s", "parent": null, "type": "club"}`, Valid: false},
+		{Name: "rule: count not an integer", Schema: ref("repository-rule-detailed"), JSON: `{"type": "pull_request", "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": "2", "required_review_thread_resolution": false}}`, Valid: false},
+		{Name: "rule", Schema: ref("repository-rule-detailed"), JSON: `{"type": "pull_request", "ruleset_id": 1, "parameters": {"dismiss_stale_reviews_on_push": false, "require_code_owner_review": false, "require_last_push_approval": false, "required_approving_review_count": 2, "required_review_thread_resolution": false}}`, Valid: true},
+		{Name: "content file without content", Schema: ref("content-file"), JSON: `{"type": "file", "encoding": "base64", "size": 1, "name": "a", "path": "a", "sha": "s", "url": "u", "git_url": null, "html_url": null, "download_url": null, "_links": {"git": null, "html": null, "self": "u"}}`, Valid: false},
 	}
-	for _, tc := range cases {
-		var x any
-		if err := json.Unmarshal([]byte(tc.json), &x); err != nil {
-			t.Fatal(err)
-		}
-		errs := v.validate(tc.schema, x, "value")
-		if (len(errs) == 0) != tc.valid {
-			t.Errorf("%s: valid=%v, want %v (%v)", tc.name, len(errs) == 0, tc.valid, errs)
-		}
-	}
+	v.RunCases(t, cases)
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prodready/prodready/scorecard/emulator"
 )
 
 // GET /search/issues, as GitHub answers it: qualifiers parsed from q, sort
@@ -81,7 +83,7 @@ func (s *Server) searchRefusal(r *http.Request) string {
 
 // validationFailed is GitHub's 422 with its errors array.
 func (s *Server) validationFailed(w http.ResponseWriter, errs ...map[string]any) {
-	s.reply(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed", "errors": errs, "documentation_url": searchDocs})
+	emulator.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed", "errors": errs, "documentation_url": searchDocs})
 }
 
 // dateRange is a date qualifier's bounds; zero bounds are open.
@@ -388,7 +390,7 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 		pg = n
 	}
 	if (pg-1)*per >= searchCap {
-		s.reply(w, http.StatusUnprocessableEntity, map[string]any{"message": "Only the first 1000 search results are available", "documentation_url": searchDocs})
+		emulator.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Only the first 1000 search results are available", "documentation_url": searchDocs})
 		return
 	}
 	reachable := min(len(hits), searchCap)
@@ -399,7 +401,7 @@ func (s *Server) searchIssues(w http.ResponseWriter, r *http.Request, id identit
 	for _, h := range hits[lo:hi] {
 		items = append(items, s.searchItem(h.repo, h.name, h.pull))
 	}
-	s.reply(w, http.StatusOK, map[string]any{
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{
 		"total_count": len(hits), "incomplete_results": incomplete, "items": items, "search_type": "lexical",
 	})
 }

@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
@@ -121,7 +120,6 @@ type App struct {
 type Server struct {
 	*emulator.Base
 	URL string
-	srv *httptest.Server
 
 	mu        sync.Mutex
 	now       func() time.Time
@@ -202,13 +200,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orgs/{org}/repos", s.authed(s.listRepos))
-	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repo(s.getRepo))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/readme", s.repo(s.readme))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.repo(s.contents))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.repo(s.pulls))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/branches/{branch}/protection", s.repo(s.protection))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/rules/branches/{branch}", s.repo(s.rules))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/teams", s.repo(s.teams))
+	s.repoRoutes(mux)
 	mux.HandleFunc("GET /repositories/{id}/{rest...}", s.byID)
 	mux.HandleFunc("GET /repositories/{id}", s.byID)
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.accessToken)
@@ -216,15 +208,19 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, "Not Found")
 	})
-	s.srv = httptest.NewServer(s.Wrap(s.limited(mux)))
-	s.URL = s.srv.URL
+	s.URL = s.Start(s.limited(mux))
 	return s
 }
 
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
+// repoRoutes are the endpoints of one repository, by name.
+func (s *Server) repoRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repo(s.getRepo))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/readme", s.repo(s.readme))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.repo(s.contents))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.repo(s.pulls))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/branches/{branch}/protection", s.repo(s.protection))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/rules/branches/{branch}", s.repo(s.rules))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/teams", s.repo(s.teams))
 }
 
 // AddOrg creates an organisation.
@@ -422,18 +418,8 @@ func (s *Server) rateHeaders(h http.Header, res string, spend bool) {
 	h.Set("x-ratelimit-resource", res)
 }
 
-func (s *Server) reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // the emulator's own data must encode
-	}
-}
-
 func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
-	s.reply(w, status, map[string]any{"message": msg, "documentation_url": docsURL})
+	emulator.WriteJSON(w, status, map[string]any{"message": msg, "documentation_url": docsURL})
 }
 
 // --- auth ---
@@ -495,7 +481,7 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 	exp := s.now().Add(s.tokenTTL).Truncate(time.Second)
 	s.mu.Unlock()
 	s.tokens.Issue(tok, emulator.Grant{Expires: exp, Scopes: perms, Subject: fmt.Sprintf("installation ID %d", inst)})
-	s.reply(w, http.StatusCreated, map[string]any{
+	emulator.WriteJSON(w, http.StatusCreated, map[string]any{
 		"token": tok, "expires_at": exp.UTC().Format(time.RFC3339), "permissions": perms, "repository_selection": "all",
 	})
 }
@@ -562,7 +548,7 @@ func (s *Server) repo(h func(http.ResponseWriter, *http.Request, identity, *Repo
 				loc += "?" + r.URL.RawQuery
 			}
 			w.Header().Set("Location", loc)
-			s.reply(w, http.StatusMovedPermanently, map[string]any{"message": "Moved Permanently", "url": loc, "documentation_url": docsURL})
+			emulator.WriteJSON(w, http.StatusMovedPermanently, map[string]any{"message": "Moved Permanently", "url": loc, "documentation_url": docsURL})
 		case rp == nil:
 			s.fail(w, http.StatusNotFound, "Not Found")
 		default:
@@ -594,13 +580,7 @@ func (s *Server) byID(w http.ResponseWriter, r *http.Request) {
 	r2.RequestURI = r2.URL.RequestURI()
 	// Route it again, within this request's recording.
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repo(s.getRepo))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/readme", s.repo(s.readme))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.repo(s.contents))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.repo(s.pulls))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/branches/{branch}/protection", s.repo(s.protection))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/rules/branches/{branch}", s.repo(s.rules))
-	mux.HandleFunc("GET /repos/{owner}/{repo}/teams", s.repo(s.teams))
+	s.repoRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, http.StatusNotFound, "Not Found") })
 	mux.ServeHTTP(w, r2)
 }
@@ -655,11 +635,11 @@ func (s *Server) listRepos(w http.ResponseWriter, r *http.Request, id identity) 
 		out[i] = s.minimalRepo(rp, id)
 	}
 	s.mu.Unlock()
-	s.reply(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getRepo(w http.ResponseWriter, r *http.Request, id identity, rp *Repo) {
-	s.reply(w, http.StatusOK, s.fullRepo(rp, id))
+	emulator.WriteJSON(w, http.StatusOK, s.fullRepo(rp, id))
 }
 
 func (s *Server) readme(w http.ResponseWriter, r *http.Request, id identity, rp *Repo) {
@@ -680,7 +660,7 @@ func (s *Server) readme(w http.ResponseWriter, r *http.Request, id identity, rp 
 		}
 		if len(names) > 0 {
 			sort.Strings(names)
-			s.reply(w, http.StatusOK, s.contentFile(rp, names[0], rp.Files[names[0]]))
+			emulator.WriteJSON(w, http.StatusOK, s.contentFile(rp, names[0], rp.Files[names[0]]))
 			return
 		}
 	}
@@ -697,7 +677,7 @@ func (s *Server) contents(w http.ResponseWriter, r *http.Request, id identity, r
 	}
 	p := r.PathValue("path")
 	if text, ok := rp.Files[p]; ok {
-		s.reply(w, http.StatusOK, s.contentFile(rp, p, text))
+		emulator.WriteJSON(w, http.StatusOK, s.contentFile(rp, p, text))
 		return
 	}
 	s.fail(w, http.StatusNotFound, "Not Found")
@@ -753,7 +733,7 @@ func (s *Server) pulls(w http.ResponseWriter, r *http.Request, id identity, rp *
 	for i, p := range pg {
 		out[i] = s.pullSimple(rp, p, id)
 	}
-	s.reply(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) protection(w http.ResponseWriter, r *http.Request, id identity, rp *Repo) {
@@ -791,7 +771,7 @@ func (s *Server) protection(w http.ResponseWriter, r *http.Request, id identity,
 			"require_last_push_approval":      false,
 		}
 	}
-	s.reply(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) rules(w http.ResponseWriter, r *http.Request, id identity, rp *Repo) {
@@ -826,7 +806,7 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request, id identity, rp *
 	if pg == nil {
 		pg = []map[string]any{}
 	}
-	s.reply(w, http.StatusOK, pg)
+	emulator.WriteJSON(w, http.StatusOK, pg)
 }
 
 func (s *Server) teams(w http.ResponseWriter, r *http.Request, id identity, rp *Repo) {
@@ -838,7 +818,7 @@ func (s *Server) teams(w http.ResponseWriter, r *http.Request, id identity, rp *
 	for i, t := range pg {
 		out[i] = s.team(rp, t, i)
 	}
-	s.reply(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 // setLinks sets the Link header of page pg of last, as GitHub does: next

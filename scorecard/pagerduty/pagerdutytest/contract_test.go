@@ -3,104 +3,21 @@ package pagerdutytest_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/emulator/openapi"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/pagerduty/pagerdutytest"
 )
 
-var (
-	specOnce sync.Once
-	spec     map[string]any
-	specPath string
-	specErr  error
-)
-
-// loadSpec reads PagerDuty's OpenAPI description from ../shared beside the
-// repository (found by walking up to go.mod).
-func loadSpec(t *testing.T) *validator {
-	t.Helper()
-	specOnce.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			specErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				specErr = fmt.Errorf("no go.mod above the test: %w", fs.ErrNotExist)
-				return
-			}
-			dir = parent
-		}
-		specPath = filepath.Join(dir, "..", "shared", "pagerduty", "openapi.json")
-		data, err := os.ReadFile(specPath)
-		if err != nil {
-			specErr = err
-			return
-		}
-		if err := json.Unmarshal(data, &spec); err != nil {
-			specErr = fmt.Errorf("%s: %w", specPath, err)
-		}
-	})
-	if errors.Is(specErr, fs.ErrNotExist) {
-		t.Skipf("%s is absent (PagerDuty's OpenAPI sits beside the repository only in development and CI): skipping the contract test", specPath)
-	}
-	if specErr != nil {
-		t.Fatal(specErr)
-	}
-	return &validator{root: spec}
-}
-
-// operation finds the spec's operation for a request path.
-func operation(t *testing.T, method, path string) (template string, op map[string]any) {
-	t.Helper()
-	segs := strings.Split(path, "/")
-	for tmpl, item := range mapOf(spec["paths"]) {
-		tsegs := strings.Split(tmpl, "/")
-		if len(tsegs) != len(segs) {
-			continue
-		}
-		match := true
-		for i := range tsegs {
-			if !(strings.HasPrefix(tsegs[i], "{") && segs[i] != "") && tsegs[i] != segs[i] {
-				match = false
-				break
-			}
-		}
-		if o := mapOf(mapOf(item)[strings.ToLower(method)]); match && o != nil {
-			return tmpl, o
-		}
-	}
-	t.Fatalf("%s %s is not in PagerDuty's OpenAPI", method, path)
-	return "", nil
-}
-
-func dig(m any, keys ...string) any {
-	for _, k := range keys {
-		m = mapOf(m)[k]
-	}
-	return m
-}
-
-func schemaRef(name string) map[string]any {
-	return map[string]any{"$ref": "#/components/schemas/" + name}
-}
+func mapOf(x any) map[string]any { m, _ := x.(map[string]any); return m }
+func listOf(x any) []any         { l, _ := x.([]any); return l }
 
 // Latitude the contract test allows, each from PagerDuty's documentation
 // (SOURCES.md) where the OpenAPI description is narrower than the API:
@@ -116,9 +33,9 @@ func schemaRef(name string) map[string]any {
 var errorShape = map[string]any{"$ref": "#/components/responses/Conflict/content/application~1json/schema"}
 
 // checkExchange validates one recorded request and its answer.
-func checkExchange(t *testing.T, v *validator, r emulator.Request) (template string) {
+func checkExchange(t *testing.T, v *openapi.Spec, r emulator.Request) (template string) {
 	t.Helper()
-	tmpl, op := operation(t, r.Method, r.Path)
+	tmpl, op := v.MustOperation(t, r.Method, r.Path)
 	name := fmt.Sprintf("%s %s?%s (status %d)", r.Method, r.Path, r.Query.Encode(), r.Status)
 	report := func(what string, errs []string) {
 		if len(errs) > 0 {
@@ -131,7 +48,7 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 	for _, p := range listOf(op["parameters"]) {
 		pm := mapOf(p)
 		if ref, ok := pm["$ref"].(string); ok {
-			target, err := v.resolve(ref)
+			target, err := v.Resolve(ref)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,11 +71,11 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 			for i, x := range vals {
 				arr[i] = x
 			}
-			report("query "+key, v.validate(ps, arr, "query."+key))
+			report("query "+key, v.Validate(ps, arr, "query."+key))
 			continue
 		}
 		for _, x := range vals {
-			report("query "+key, v.validate(ps, queryValue(ps, x), "query."+key))
+			report("query "+key, v.Validate(ps, queryValue(ps, x), "query."+key))
 		}
 	}
 	for k, p := range params {
@@ -175,17 +92,17 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 		return tmpl
 	}
 	code := strconv.Itoa(r.Status)
-	schema := dig(op, "responses", code, "content", "application/json", "schema")
-	if ref, ok := dig(op, "responses", code, "$ref").(string); ok {
-		resp, err := v.resolve(ref)
+	schema := openapi.Dig(op, "responses", code, "content", "application/json", "schema")
+	if ref, ok := openapi.Dig(op, "responses", code, "$ref").(string); ok {
+		resp, err := v.Resolve(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		schema = dig(resp, "content", "application/json", "schema")
+		schema = openapi.Dig(resp, "content", "application/json", "schema")
 	}
 	switch {
 	case schema == nil && (r.Status == 429 || r.Status >= 500):
-		report("the answer", v.check(errorShape, body, "answer"))
+		report("the answer", v.Check(errorShape, body, "answer"))
 	case schema == nil:
 		t.Errorf("%s: the spec has no answer %s for %s %s", name, code, r.Method, tmpl)
 	case r.Status == 200 && tmpl == "/oncalls":
@@ -193,7 +110,7 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 	case r.Status == 200 && (tmpl == "/services" || tmpl == "/services/{id}"):
 		report("the answer", checkServices(v, schema, body, r.Query))
 	default:
-		report("the answer", v.check(schema, body, "answer"))
+		report("the answer", v.Check(schema, body, "answer"))
 	}
 	return tmpl
 }
@@ -223,7 +140,7 @@ func included(q map[string][]string, what string) bool {
 }
 
 // checkOnCalls validates an /oncalls page with the documented latitude.
-func checkOnCalls(v *validator, schema, body any, q map[string][]string) []string {
+func checkOnCalls(v *openapi.Spec, schema, body any, q map[string][]string) []string {
 	page := mapOf(body)
 	items := listOf(page["oncalls"])
 	rest := map[string]any{}
@@ -231,7 +148,7 @@ func checkOnCalls(v *validator, schema, body any, q map[string][]string) []strin
 		rest[k] = x
 	}
 	rest["oncalls"] = []any{}
-	errs := v.check(schema, rest, "answer")
+	errs := v.Check(schema, rest, "answer")
 	if page["oncalls"] == nil {
 		errs = append(errs, `answer: no "oncalls" list`)
 	}
@@ -242,7 +159,7 @@ func checkOnCalls(v *validator, schema, body any, q map[string][]string) []strin
 			oc[k] = x
 		}
 		if included(q, "users") {
-			errs = append(errs, v.check(schemaRef("User"), oc["user"], at+".user")...)
+			errs = append(errs, v.Check(openapi.Ref("User"), oc["user"], at+".user")...)
 			if mapOf(oc["user"])["type"] != "user" {
 				errs = append(errs, at+".user: include[]=users was asked but the user is not a full user")
 			}
@@ -253,14 +170,14 @@ func checkOnCalls(v *validator, schema, body any, q map[string][]string) []strin
 			delete(oc, "start")
 			delete(oc, "end")
 		}
-		errs = append(errs, v.check(schemaRef("Oncall"), oc, at)...)
+		errs = append(errs, v.Check(openapi.Ref("Oncall"), oc, at)...)
 	}
 	return errs
 }
 
 // checkServices validates a /services page or a single service, with full
 // policies and teams where they were included.
-func checkServices(v *validator, schema, body any, q map[string][]string) []string {
+func checkServices(v *openapi.Spec, schema, body any, q map[string][]string) []string {
 	page := mapOf(body)
 	var items []any
 	key := "services"
@@ -278,12 +195,12 @@ func checkServices(v *validator, schema, body any, q map[string][]string) []stri
 			svc[k] = x
 		}
 		if included(q, "escalation_policies") {
-			errs = append(errs, v.check(schemaRef("EscalationPolicy"), svc["escalation_policy"], at+".escalation_policy")...)
+			errs = append(errs, v.Check(openapi.Ref("EscalationPolicy"), svc["escalation_policy"], at+".escalation_policy")...)
 			svc["escalation_policy"] = map[string]any{"id": "X", "type": "escalation_policy_reference"}
 		}
 		if included(q, "teams") {
 			for j, tm := range listOf(svc["teams"]) {
-				errs = append(errs, v.check(schemaRef("Team"), tm, fmt.Sprintf("%s.teams[%d]", at, j))...)
+				errs = append(errs, v.Check(openapi.Ref("Team"), tm, fmt.Sprintf("%s.teams[%d]", at, j))...)
 			}
 			svc["teams"] = []any{}
 		}
@@ -303,13 +220,13 @@ func checkServices(v *validator, schema, body any, q map[string][]string) []stri
 		}
 		rest["services"] = stripped
 	}
-	return append(errs, v.check(schema, rest, "answer")...)
+	return append(errs, v.Check(schema, rest, "answer")...)
 }
 
 // The client's traffic, in success and in error, and the emulator's other
 // endpoints, match PagerDuty's OpenAPI.
 func TestContractWithPagerDutyOpenAPI(t *testing.T) {
-	v := loadSpec(t)
+	v := openapi.Load(t, "pagerduty/openapi.json")
 	srv := pagerdutytest.NewServer(pagerdutytest.WithRecordBodies(), pagerdutytest.WithRateLimit(1000, time.Minute))
 	defer srv.Close()
 	for _, u := range []pagerdutytest.User{{ID: "PU1", Name: "Ada", Email: "ada@example.com"},
@@ -402,9 +319,9 @@ func TestContractWithPagerDutyOpenAPI(t *testing.T) {
 // The validator rejects what PagerDuty would not send, so that the contract
 // test can fail.
 func TestContractValidatorRejectsDrift(t *testing.T) {
-	v := loadSpec(t)
-	_, oncalls := operation(t, "GET", "/oncalls")
-	page := dig(oncalls, "responses", "200", "content", "application/json", "schema")
+	v := openapi.Load(t, "pagerduty/openapi.json")
+	_, oncalls := v.MustOperation(t, "GET", "/oncalls")
+	page := openapi.Dig(oncalls, "responses", "200", "content", "application/json", "schema")
 	good := map[string]any{"id": "P1", "type": "user_reference", "summary": "Ada", "self": "https://api.pagerduty.com/users/P1", "html_url": "https://x.pagerduty.com/users/P1"}
 	oncall := func(mut func(map[string]any)) map[string]any {
 		m := map[string]any{
@@ -435,7 +352,7 @@ func TestContractValidatorRejectsDrift(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := strings.Join(v.check(page, tc.body, "answer"), "\n")
+			errs := strings.Join(v.Check(page, tc.body, "answer"), "\n")
 			if tc.want == "" && errs != "" {
 				t.Errorf("rejected:\n%s", errs)
 			}

@@ -12,10 +12,8 @@
 package pagerdutytest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
@@ -96,14 +94,11 @@ type Service struct {
 type Server struct {
 	*emulator.Base
 	URL string
-	srv *httptest.Server
 
 	mu        sync.Mutex
 	keys      []string
 	tokens    *emulator.Tokens
 	now       func() time.Time
-	latency   time.Duration
-	record    bool
 	rateLimit int
 	rateSpan  time.Duration
 	window    *emulator.Window // per key; nil without a limit
@@ -126,10 +121,10 @@ func WithTokens(tokens ...string) Option {
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithRecordBodies keeps every answer's body in Requests.
-func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // WithLatency delays every answer by d, as a distant API does.
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithRateLimit lets each key make limit requests per window; the next get
 // 429 until the window ends, with ratelimit-reset saying when (PagerDuty
@@ -149,24 +144,21 @@ func NewServer(opts ...Option) *Server {
 		policies:  map[string]EscalationPolicy{},
 		services:  map[string]Service{},
 	}
+	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s.handler())
-	s.URL = s.srv.URL
-	return s
-}
-
-// handler is the emulator's HTTP handler, faults and recording included.
-// It sets up the emulator's kit: call it once.
-func (s *Server) handler() http.Handler {
-	s.Base = emulator.NewBase(emulator.Options{Name: "pagerdutytest", Fail: faultAnswer})
-	s.SetLatency(s.latency)
-	s.SetRecordBodies(s.record)
 	s.tokens = emulator.NewTokens(s.now, s.keys...)
 	if s.rateLimit > 0 {
 		s.window = emulator.NewWindow(s.rateLimit, s.rateSpan, s.now)
 	}
+	s.URL = s.Start(s.handler())
+	return s
+}
+
+// handler is PagerDuty's API, which the kit serves with faults and
+// recording.
+func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /services", s.listServices)
 	mux.HandleFunc("GET /services/{id}", s.getService)
@@ -175,13 +167,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, CodeNotFound, "Not Found")
 	})
-	return s.Wrap(s.guard(mux))
-}
-
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
+	return s.guard(mux)
 }
 
 // PutUser, PutTeam, PutSchedule, PutEscalationPolicy and PutService create
@@ -289,22 +275,12 @@ func (s *Server) allow(h http.Header, tok string) bool {
 	return ok
 }
 
-func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // the emulator's own data must encode
-	}
-}
-
 func fail(w http.ResponseWriter, status, code int, msg string, details ...string) {
 	e := map[string]any{"message": msg, "code": code}
 	if len(details) > 0 {
 		e["errors"] = details
 	}
-	reply(w, status, map[string]any{"error": e})
+	emulator.WriteJSON(w, status, map[string]any{"error": e})
 }
 
 // page reads offset and limit as PagerDuty does: limit defaults to 25 and
@@ -347,7 +323,7 @@ func paged(w http.ResponseWriter, q url.Values, key string, n, offset, limit int
 	if q.Get("total") == "true" {
 		total = n
 	}
-	reply(w, http.StatusOK, map[string]any{key: out, "offset": offset, "limit": limit, "more": end < n, "total": total})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{key: out, "offset": offset, "limit": limit, "more": end < n, "total": total})
 }
 
 // includes checks include[] against the values the endpoint accepts.
@@ -541,7 +517,7 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, CodeNotFound, "Not Found")
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"service": body})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"service": body})
 }
 
 func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) {

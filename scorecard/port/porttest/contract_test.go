@@ -4,95 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/emulator"
+	"github.com/prodready/prodready/scorecard/emulator/openapi"
 	"github.com/prodready/prodready/scorecard/port"
 	"github.com/prodready/prodready/scorecard/port/porttest"
 )
-
-// openAPIPath is Port's OpenAPI description, beside the repository.
-const openAPIPath = "../../../../shared/port/openapi.yaml"
-
-var (
-	specOnce sync.Once
-	spec     map[string]any
-	specErr  error
-)
-
-func loadSpec(t *testing.T) *validator {
-	t.Helper()
-	specOnce.Do(func() {
-		data, err := os.ReadFile(openAPIPath)
-		if err != nil {
-			specErr = err
-			return
-		}
-		var doc any
-		if err := yaml.Unmarshal(data, &doc); err != nil {
-			specErr = fmt.Errorf("%s: %w", openAPIPath, err)
-			return
-		}
-		spec, _ = normalize(doc).(map[string]any)
-	})
-	if errors.Is(specErr, fs.ErrNotExist) {
-		t.Skipf("%s is absent (Port's OpenAPI sits beside the repository only in development and CI): skipping the contract test", openAPIPath)
-	}
-	if specErr != nil {
-		t.Fatal(specErr)
-	}
-	return &validator{root: spec}
-}
-
-// operation finds the spec's operation for a request path.
-func operation(t *testing.T, method, path string) (template string, op map[string]any) {
-	paths := spec["paths"].(map[string]any)
-	segs := strings.Split(path, "/")
-	for tmpl, item := range paths {
-		tsegs := strings.Split(tmpl, "/")
-		if len(tsegs) != len(segs) {
-			continue
-		}
-		match := true
-		for i := range tsegs {
-			if !(strings.HasPrefix(tsegs[i], "{") && segs[i] != "") && tsegs[i] != segs[i] {
-				match = false
-				break
-			}
-		}
-		if !match {
-			continue
-		}
-		if o, ok := item.(map[string]any)[strings.ToLower(method)].(map[string]any); ok {
-			return tmpl, o
-		}
-	}
-	t.Fatalf("%s %s is not in Port's OpenAPI", method, path)
-	return "", nil
-}
-
-func dig(m any, keys ...string) any {
-	for _, k := range keys {
-		mm, ok := m.(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = mm[k]
-	}
-	return m
-}
 
 // Facts SOURCES.md records from Port's documentation that the OpenAPI does
 // not show, and the only latitude the contract test allows:
@@ -137,7 +61,7 @@ var errorShape = map[string]any{
 // withEntityFields returns a copy of the search response schema that admits
 // documentedEntityFields on each entity.
 func withEntityFields(schema map[string]any) map[string]any {
-	items := dig(schema, "properties", "entities", "items").(map[string]any)
+	items := openapi.Dig(schema, "properties", "entities", "items").(map[string]any)
 	props := map[string]any{}
 	for k, v := range items["properties"].(map[string]any) {
 		props[k] = v
@@ -155,7 +79,7 @@ func withEntityFields(schema map[string]any) map[string]any {
 		out[k] = v
 	}
 	entities := map[string]any{}
-	for k, v := range dig(schema, "properties", "entities").(map[string]any) {
+	for k, v := range openapi.Dig(schema, "properties", "entities").(map[string]any) {
 		entities[k] = v
 	}
 	entities["items"] = newItems
@@ -169,9 +93,9 @@ func withEntityFields(schema map[string]any) map[string]any {
 }
 
 // checkExchange validates one recorded request and its answer.
-func checkExchange(t *testing.T, v *validator, r emulator.Request) (template string) {
+func checkExchange(t *testing.T, v *openapi.Spec, r emulator.Request) (template string) {
 	t.Helper()
-	tmpl, op := operation(t, r.Method, r.Path)
+	tmpl, op := v.MustOperation(t, r.Method, r.Path)
 	name := fmt.Sprintf("%s %s (status %d)", r.Method, r.Path, r.Status)
 	report := func(what string, errs []string) {
 		if len(errs) > 0 {
@@ -188,8 +112,8 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 	// Request body; one the emulator refused with 422 was sent bad on purpose.
 	if r.Status == http.StatusUnprocessableEntity {
 		// the answer is still checked below
-	} else if rs := dig(op, "requestBody", "content", "application/json", "schema"); rs != nil {
-		report("the request body", v.validate(rs, decode("the request body", r.Body), "body"))
+	} else if rs := openapi.Dig(op, "requestBody", "content", "application/json", "schema"); rs != nil {
+		report("the request body", v.Validate(rs, decode("the request body", r.Body), "body"))
 	} else if len(bytes.TrimSpace(r.Body)) > 0 {
 		t.Errorf("%s: a body was sent where the spec has none", name)
 	}
@@ -207,15 +131,15 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 			t.Errorf("%s: query parameter %q is not in the spec", name, key)
 			continue
 		}
-		if dig(ps, "type") == "array" {
+		if openapi.Dig(ps, "type") == "array" {
 			arr := make([]any, len(vals))
 			for i, x := range vals {
 				arr[i] = x
 			}
-			report("query "+key, v.validate(ps, arr, "query."+key))
+			report("query "+key, v.Validate(ps, arr, "query."+key))
 		} else {
 			for _, x := range vals {
-				report("query "+key, v.validate(ps, x, "query."+key))
+				report("query "+key, v.Validate(ps, x, "query."+key))
 			}
 		}
 	}
@@ -225,12 +149,12 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 	}
 	body := decode("the answer", r.Response)
 	code := strconv.Itoa(r.Status)
-	schema := dig(op, "responses", code, "content", "application/json", "schema")
+	schema := openapi.Dig(op, "responses", code, "content", "application/json", "schema")
 	switch {
 	case schema == nil && r.Status == 200 && strings.HasSuffix(tmpl, "/scorecards"):
-		create := dig(spec, "paths", "/v1/blueprints/{blueprint_identifier}/scorecards", "post", "requestBody", "content", "application/json", "schema")
-		list, _ := dig(body, "scorecards").([]any)
-		if dig(body, "ok") != true || list == nil {
+		create := openapi.Dig(v.Root, "paths", "/v1/blueprints/{blueprint_identifier}/scorecards", "post", "requestBody", "content", "application/json", "schema")
+		list, _ := openapi.Dig(body, "scorecards").([]any)
+		if openapi.Dig(body, "ok") != true || list == nil {
 			t.Errorf("%s: answer is not {\"ok\": true, \"scorecards\": [...]}", name)
 		}
 		for i, sc := range list {
@@ -244,16 +168,16 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 				}
 				delete(m, k)
 			}
-			report(fmt.Sprintf("scorecard %d", i), v.validate(create, m, fmt.Sprintf("scorecards[%d]", i)))
+			report(fmt.Sprintf("scorecard %d", i), v.Validate(create, m, fmt.Sprintf("scorecards[%d]", i)))
 		}
 	case schema == nil && undocumentedErrorStatus[r.Status]:
-		report("the answer", v.validate(errorShape, body, "answer"))
+		report("the answer", v.Validate(errorShape, body, "answer"))
 	case schema == nil:
 		t.Errorf("%s: the spec has no answer %s for %s %s", name, code, r.Method, tmpl)
 	case strings.HasSuffix(tmpl, "/entities/search") && r.Status == 200:
-		report("the answer", v.validate(withEntityFields(schema.(map[string]any)), body, "answer"))
+		report("the answer", v.Validate(withEntityFields(schema.(map[string]any)), body, "answer"))
 	default:
-		report("the answer", v.validate(schema, body, "answer"))
+		report("the answer", v.Validate(schema, body, "answer"))
 	}
 	return tmpl
 }
@@ -261,7 +185,7 @@ func checkExchange(t *testing.T, v *validator, r emulator.Request) (template str
 // The emulator's requests and answers, on every endpoint the client uses,
 // in success and in error, match Port's OpenAPI.
 func TestContractWithPortOpenAPI(t *testing.T) {
-	v := loadSpec(t)
+	v := openapi.Load(t, "port/openapi.yaml")
 	srv := porttest.NewServer(porttest.WithRecordBodies())
 	defer srv.Close()
 	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -373,47 +297,33 @@ func freshToken(t *testing.T, srv *porttest.Server) string {
 // The validator rejects what Port would not send or accept, so that the
 // contract test can fail.
 func TestContractValidatorRejectsDrift(t *testing.T) {
-	v := loadSpec(t)
-	_, search := operation(t, "POST", "/v1/blueprints/service/entities/search")
-	req := dig(search, "requestBody", "content", "application/json", "schema")
-	resp := withEntityFields(dig(search, "responses", "200", "content", "application/json", "schema").(map[string]any))
-	_, teams := operation(t, "GET", "/v1/teams")
-	teamsResp := dig(teams, "responses", "200", "content", "application/json", "schema")
-	create := dig(spec, "paths", "/v1/blueprints/{blueprint_identifier}/scorecards", "post", "requestBody", "content", "application/json", "schema")
+	v := openapi.Load(t, "port/openapi.yaml")
+	_, search := v.MustOperation(t, "POST", "/v1/blueprints/service/entities/search")
+	req := openapi.Dig(search, "requestBody", "content", "application/json", "schema")
+	resp := withEntityFields(openapi.Dig(search, "responses", "200", "content", "application/json", "schema").(map[string]any))
+	_, teams := v.MustOperation(t, "GET", "/v1/teams")
+	teamsResp := openapi.Dig(teams, "responses", "200", "content", "application/json", "schema")
+	create := openapi.Dig(v.Root, "paths", "/v1/blueprints/{blueprint_identifier}/scorecards", "post", "requestBody", "content", "application/json", "schema")
 	sc := func(op string) string {
 		return `{"identifier": "x", "title": "X", "rules": [{"identifier": "r", "title": "R", "level": "Gold",
 		  "query": {"combinator": "and", "conditions": [{"property": "p", "operator": "` + op + `", "value": 1}]}}]}`
 	}
-	cases := []struct {
-		name   string
-		schema any
-		json   string
-		valid  bool
-	}{
-		{"search body", req, `{"include": ["$identifier", "readme"], "limit": 1000, "from": "abc"}`, true},
-		{"search body: limit above 1000", req, `{"limit": 5000}`, false},
-		{"search body: cursor under another name", req, `{"limit": 10, "cursor": "abc"}`, false},
-		{"search body: include not strings", req, `{"include": [1]}`, false},
-		{"search answer", resp, `{"ok": true, "entities": [{"identifier": "a-b", "team": ["x"], "relations": {"r": ["a"]}}], "next": "n"}`, true},
-		{"search answer: no ok", resp, `{"entities": []}`, false},
-		{"search answer: next not a string", resp, `{"ok": true, "entities": [], "next": 5}`, false},
-		{"search answer: an undocumented entity field", resp, `{"ok": true, "entities": [{"identifier": "a", "score": 1}]}`, false},
-		{"search answer: identifier '..'", resp, `{"ok": true, "entities": [{"identifier": ".."}]}`, false},
-		{"search answer: bad rule status", resp, `{"ok": true, "entities": [{"identifier": "a", "scorecards": {"s": {"level": "Gold", "rules": [{"identifier": "r", "status": "PASS", "level": "Gold"}]}}}]}`, false},
-		{"scorecard", create, sc(">="), true},
-		{"scorecard: unknown operator", create, sc("equals"), false},
-		{"scorecard: unknown level colour", create, `{"identifier": "x", "title": "X", "rules": [], "levels": [{"title": "A", "color": "mauve"}]}`, false},
-		{"teams answer", teamsResp, `{"ok": true, "teams": [{"name": "a", "users": [{"email": "a@b.c"}]}]}`, true},
-		{"teams answer: extra top-level key", teamsResp, `{"ok": true, "teams": [], "more": 1}`, false},
+	cases := []openapi.Case{
+		{Name: "search body", Schema: req, JSON: `{"include": ["$identifier", "readme"], "limit": 1000, "from": "abc"}`, Valid: true},
+		{Name: "search body: limit above 1000", Schema: req, JSON: `{"limit": 5000}`, Valid: false},
+		{Name: "search body: cursor under another name", Schema: req, JSON: `{"limit": 10, "cursor": "abc"}`, Valid: false},
+		{Name: "search body: include not strings", Schema: req, JSON: `{"include": [1]}`, Valid: false},
+		{Name: "search answer", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a-b", "team": ["x"], "relations": {"r": ["a"]}}], "next": "n"}`, Valid: true},
+		{Name: "search answer: no ok", Schema: resp, JSON: `{"entities": []}`, Valid: false},
+		{Name: "search answer: next not a string", Schema: resp, JSON: `{"ok": true, "entities": [], "next": 5}`, Valid: false},
+		{Name: "search answer: an undocumented entity field", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a", "score": 1}]}`, Valid: false},
+		{Name: "search answer: identifier '..'", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": ".."}]}`, Valid: false},
+		{Name: "search answer: bad rule status", Schema: resp, JSON: `{"ok": true, "entities": [{"identifier": "a", "scorecards": {"s": {"level": "Gold", "rules": [{"identifier": "r", "status": "PASS", "level": "Gold"}]}}}]}`, Valid: false},
+		{Name: "scorecard", Schema: create, JSON: sc(">="), Valid: true},
+		{Name: "scorecard: unknown operator", Schema: create, JSON: sc("equals"), Valid: false},
+		{Name: "scorecard: unknown level colour", Schema: create, JSON: `{"identifier": "x", "title": "X", "rules": [], "levels": [{"title": "A", "color": "mauve"}]}`, Valid: false},
+		{Name: "teams answer", Schema: teamsResp, JSON: `{"ok": true, "teams": [{"name": "a", "users": [{"email": "a@b.c"}]}]}`, Valid: true},
+		{Name: "teams answer: extra top-level key", Schema: teamsResp, JSON: `{"ok": true, "teams": [], "more": 1}`, Valid: false},
 	}
-	for _, tc := range cases {
-		var x any
-		if err := json.Unmarshal([]byte(tc.json), &x); err != nil {
-			t.Fatal(err)
-		}
-		errs := v.validate(tc.schema, x, "value")
-		if (len(errs) == 0) != tc.valid {
-			t.Errorf("%s: valid=%v, want %v (%v)", tc.name, len(errs) == 0, tc.valid, errs)
-		}
-	}
+	v.RunCases(t, cases)
 }

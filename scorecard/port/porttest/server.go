@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,14 +43,11 @@ type Server struct {
 	*emulator.Base
 	URL string
 
-	srv *httptest.Server
-
 	mu           sync.Mutex
 	clientID     string
 	clientSecret string
 	tokenTTL     time.Duration
 	now          func() time.Time
-	record       bool
 	tokens       *emulator.Tokens
 	window       *emulator.Window
 	blueprints   map[string]*blueprint
@@ -85,7 +81,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // WithRecordBodies keeps every answer's body in Requests (for contract tests;
 // costly with large catalogs).
-func WithRecordBodies() Option { return func(s *Server) { s.record = true } }
+func WithRecordBodies() Option { return func(s *Server) { s.SetRecordBodies(true) } }
 
 // NewServer starts an emulator on 127.0.0.1. Close it when done.
 func NewServer(opts ...Option) *Server {
@@ -97,9 +93,6 @@ func NewServer(opts ...Option) *Server {
 		blueprints:   map[string]*blueprint{},
 		cursors:      map[string]cursor{},
 	}
-	for _, o := range opts {
-		o(s)
-	}
 	s.Base = emulator.NewBase(emulator.Options{
 		Name: "porttest", Fail: s.faultAnswer, Finish: s.rateHeaders, EmptyPage: s.emptyPage,
 		HugeHead: `{"ok":true,"entities":[{"identifier":"huge","properties":{"blob":"`, HugeTail: `"}}]}`,
@@ -110,7 +103,9 @@ func NewServer(opts ...Option) *Server {
 		},
 		Gzip: true,
 	})
-	s.SetRecordBodies(s.record)
+	for _, o := range opts {
+		o(s)
+	}
 	s.tokens = emulator.NewTokens(s.now)
 	// Port counts requests per organisation but limits them only when a
 	// fault says so.
@@ -124,15 +119,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("Route %s:%s not found", r.Method, r.URL.Path))
 	})
-	s.srv = httptest.NewServer(s.Wrap(mux))
-	s.URL = s.srv.URL
+	s.URL = s.Start(mux)
 	return s
-}
-
-// Close shuts the emulator down.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
 }
 
 // SetEntities creates the blueprint if needed and replaces its entities.
@@ -225,7 +213,7 @@ func (s *Server) emptyPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.cursors[next] = cursor{blueprint: bp}
 	s.mu.Unlock()
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "entities": []any{}, "next": next})
 }
 
 // faultAnswer is Port's error for an injected status.
@@ -255,18 +243,8 @@ func (s *Server) rateHeaders(_ *http.Request, h http.Header, status int, body []
 	return status, body
 }
 
-func (s *Server) reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // the emulator's own data must encode
-	}
-}
-
 func (s *Server) fail(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
-	s.reply(w, status, map[string]any{"ok": false, "error": code, "message": msg})
+	emulator.WriteJSON(w, status, map[string]any{"ok": false, "error": code, "message": msg})
 }
 
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
@@ -327,7 +305,7 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusUnauthorized, "unauthorized", "Invalid client id or client secret")
 		return
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "accessToken": tok, "expiresIn": ttl.Seconds(), "tokenType": "Bearer"})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "accessToken": tok, "expiresIn": ttl.Seconds(), "tokenType": "Bearer"})
 }
 
 func (s *Server) notFoundBlueprint(w http.ResponseWriter, r *http.Request, bp string) {
@@ -350,7 +328,7 @@ func (s *Server) blueprintScorecards(w http.ResponseWriter, r *http.Request) {
 	if scs == nil {
 		scs = []map[string]any{}
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "scorecards": scs})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "scorecards": scs})
 }
 
 func (s *Server) allScorecards(w http.ResponseWriter, r *http.Request) {
@@ -360,7 +338,7 @@ func (s *Server) allScorecards(w http.ResponseWriter, r *http.Request) {
 		all = append(all, b.scorecards...)
 	}
 	s.mu.Unlock()
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "scorecards": all})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "scorecards": all})
 }
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) {
@@ -412,5 +390,5 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, m)
 	}
-	s.reply(w, http.StatusOK, map[string]any{"ok": true, "teams": out})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "teams": out})
 }
