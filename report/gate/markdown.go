@@ -15,9 +15,11 @@ import (
 // over 1 MiB (1,048,576 bytes), and --summary appends to the step's.
 const summaryLimit = 1000 << 10
 
-var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", "<br>")
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", "<br>")
 
-// mdCell makes text safe inside a GitHub-flavoured markdown table cell.
+// mdCell makes text safe inside a GitHub-flavoured markdown table cell: a
+// backslash is escaped too, or a title's own `\|` would come out as `\\|`,
+// an escaped backslash and then a pipe that ends the cell.
 func mdCell(s string) string { return mdEscaper.Replace(s) }
 
 // mdWriter counts what is written, for the summary's limit.
