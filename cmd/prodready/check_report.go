@@ -36,6 +36,10 @@ func (r *reportTo) resolve(getenv func(string) string) error {
 		return nil
 	}
 	u, err := url.Parse(r.url)
+	if err == nil && u.User != nil {
+		// Not shown: it holds a secret.
+		return fmt.Errorf("--report-to: a URL with credentials is refused; the bearer token is PRODREADY_API_TOKEN")
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("--report-to %q: want the http(s) URL of a prodready serve, like https://prodready.example.com", r.url)
 	}
