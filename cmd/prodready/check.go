@@ -89,6 +89,9 @@ type checkOpts struct {
 }
 
 func runCheck(ctx context.Context, e *env, args []string) int {
+	// CI logs are read for workflow commands, and check's messages quote
+	// the catalog's and scorecards' own text.
+	e.stderr = gate.CommandSafe(e.stderr)
 	var o checkOpts
 	fs := newFlagSet(e, "check", "prodready check [SERVICE...] [--catalog FILE] [--scorecards FILE]... [--scorecard ID] [--min-level LEVEL] [--now RFC3339] [--format text|json|github|junit|markdown]\n"+
 		"       [--repository OWNER/NAME] [--baseline FILE] [--write-baseline FILE] [--summary FILE] [--github-output FILE]\n"+
@@ -119,6 +122,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if !gate.ValidFormat(o.format) {
 		fmt.Fprintf(e.stderr, "prodready check: --format must be text or json (or, for CI, github, junit or markdown), not %q\n", o.format)
 		return exitUsage
+	}
+	if o.format == "text" {
+		e.stdout = gate.CommandSafe(e.stdout) // it quotes titles too
 	}
 	now := time.Now().UTC()
 	if o.now != "" {
@@ -202,6 +208,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage
+	}
+	if fs, ok := filesOf(src); ok {
+		ci.SetPlaces(gate.Places{Workspace: e.getenv("GITHUB_WORKSPACE"), Catalog: fs.Catalog, Scorecards: fs.Scorecards})
 	}
 	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
 	switch {
@@ -407,6 +416,24 @@ func portOf(src scorecard.Source) (port.Source, bool) {
 			src = s.Base
 		default:
 			return port.Source{}, false
+		}
+	}
+}
+
+// filesOf finds the files src reads, for GitHub's annotations to point at.
+func filesOf(src scorecard.Source) (files.Source, bool) {
+	for {
+		switch s := src.(type) {
+		case files.Source:
+			return s, true
+		case checkedFiles:
+			return s.Source, true
+		case saying:
+			src = s.Source
+		case collected.Source:
+			src = s.Base
+		default:
+			return files.Source{}, false
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,22 +161,40 @@ func TestFormatGitHub(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (services below Silver)", code)
 	}
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	kinds := map[string]int{}
-	titles := map[string]string{}
-	for _, l := range lines {
-		m := ghCommand.FindStringSubmatch(l)
-		if m == nil {
-			t.Fatalf("not a workflow command: %q", l)
-		}
-		kinds[m[1]]++
-		titles[ghUnescape(m[2])] = m[1]
-		if strings.ContainsAny(m[3], "\r\n") {
-			t.Errorf("unescaped newline in %q", l)
+	kinds, titles, notices := ghAnnotations(t, out)
+	// GitHub shows 10 errors and 10 warnings of a step: the demo has more
+	// of each, so 10 of each, and a notice counting the rest.
+	if kinds["error"] != 10 || kinds["warning"] != 10 || kinds["notice"] != 2 {
+		t.Errorf("%v annotations, want 10 errors, 10 warnings and 2 notices", kinds)
+	}
+	var moreErr, moreWarn int
+	if _, err := fmt.Sscanf(notices[0], "%d errors and %d warnings more than GitHub shows (10 of each): see the job summary", &moreErr, &moreWarn); err != nil {
+		t.Fatalf("the first notice does not count what is not shown: %q (%v)", notices[0], err)
+	}
+	if 10+moreErr+10+moreWarn != len(want) {
+		t.Errorf("10 + %d errors and 10 + %d warnings, want %d failing rules in all", moreErr, moreWarn, len(want))
+	}
+	// The most important errors first: every Bronze rule before any Silver one.
+	levels := regexp.MustCompile(`(?m)^::error title=[^:]*\((Bronze|Silver)\)::`).FindAllStringSubmatch(out, -1)
+	for i := 1; i < len(levels); i++ {
+		if levels[i-1][1] == "Silver" && levels[i][1] == "Bronze" {
+			t.Errorf("a Bronze error after a Silver one:\n%s", out)
 		}
 	}
-	if kinds["error"]+kinds["warning"] != len(want) || kinds["notice"] != 1 {
-		t.Errorf("%v annotations, want one error or warning per failing rule (%d) and a notice", kinds, len(want))
+	if titles["refunds-worker: Has a README (Bronze)"] != "error" || !strings.Contains(out, "::notice title=prodready::13 of 30 services below Silver (27 failing rules, 97 warnings)") {
+		t.Errorf("refunds-worker's README error, or the closing notice:\n%s", out)
+	}
+	// Two services: every failing rule is shown.
+	want2 := 0
+	for k := range want {
+		if strings.HasPrefix(k, "refunds-worker/") || strings.HasPrefix(k, "payments-api/") {
+			want2++
+		}
+	}
+	code, out, _ = cli(t, nil, "check", "refunds-worker", "payments-api", "--format", "github", "--min-level", "Silver", "--now", fixedNow)
+	kinds, titles, _ = ghAnnotations(t, out)
+	if code != 1 || kinds["error"]+kinds["warning"] != want2 || kinds["notice"] != 1 {
+		t.Errorf("exit %d, %v annotations, want one error or warning per failing rule (%d) and a notice", code, kinds, want2)
 	}
 	// refunds-worker is Basic: its Silver rules keep it below Silver (errors);
 	// payments-api is Silver: its Gold rule is only a warning.
@@ -200,6 +219,28 @@ func TestFormatGitHub(t *testing.T) {
 	if code != 0 || strings.Contains(out, "::error") || !strings.Contains(out, "::warning") {
 		t.Errorf("without --min-level: exit %d\n%s", code, out)
 	}
+}
+
+// ghAnnotations reads --format github's output: every line a workflow
+// command, its message on one line.
+func ghAnnotations(t *testing.T, out string) (kinds map[string]int, titles map[string]string, notices []string) {
+	t.Helper()
+	kinds, titles = map[string]int{}, map[string]string{}
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		m := ghCommand.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("not a workflow command: %q", l)
+		}
+		kinds[m[1]]++
+		titles[ghUnescape(m[2])] = m[1]
+		if m[1] == "notice" {
+			notices = append(notices, ghUnescape(m[3]))
+		}
+		if strings.ContainsAny(m[3], "\r\n") {
+			t.Errorf("unescaped newline in %q", l)
+		}
+	}
+	return kinds, titles, notices
 }
 
 func TestFormatMarkdown(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -93,6 +94,41 @@ func TestCheckTextOrder(t *testing.T) {
 		}
 		if got, w := order(errs, names...), want[:4]; !slices.Equal(got, w) {
 			t.Errorf("below on stderr (whole %v): %v, want %v\n%s", whole, got, w, errs)
+		}
+	}
+}
+
+// TestCheckStderrStartsNoWorkflowCommand: scorecard and level titles from
+// the definitions reach check's list of results below the bar on stderr;
+// one holding a line break and "::error" must not make GitHub's runner
+// read a workflow command there.
+func TestCheckStderrStartsNoWorkflowCommand(t *testing.T) {
+	defs := writeFile(t, "defs.json", `{"identifier":"pr","title":"PR\n::error title=forged::the check passed","levels":[{"title":"Basic\r::warning::x"},{"title":"Bronze\n  ::notice::y"}],"rules":[
+		{"identifier":"owner","title":"Has owner\n::error::z","level":"Bronze\n  ::notice::y","query":{"combinator":"and","conditions":[{"property":"owner","operator":"isNotEmpty"}]}}]}`)
+	cat := writeFile(t, "cat.json", `[{"identifier":"svc\n::error::svc","properties":{}}]`)
+	base := filepath.Join(t.TempDir(), "base.json")
+	if code, _, errs := cli(t, nil, "check", "--catalog", cat, "--scorecards", defs, "--now", fixedNow, "--write-baseline", base); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, args := range [][]string{
+		{"--min-level", "bronze\n  ::notice::y"},
+		{"--min-level", "bronze\n  ::notice::y", "--verbose"},
+		{"--min-level", "bronze\n  ::notice::y", "--baseline", base},
+		{"--min-level", "bronze\n  ::notice::y", "--format", "json"},
+	} {
+		for _, whole := range []bool{true, false} {
+			code, _, errs := cliRead(nil, whole, append([]string{"check", "--catalog", cat, "--scorecards", defs, "--now", fixedNow}, args...)...)
+			if code != exitBelow && !(code == exitOK && slices.Contains(args, "--baseline")) {
+				t.Errorf("%q: exit %d\n%s", args, code, errs)
+			}
+			if !strings.Contains(errs, "below") {
+				t.Errorf("%q: stderr does not list the service below the bar:\n%s", args, errs)
+			}
+			for _, l := range strings.FieldsFunc(errs, func(r rune) bool { return r == '\n' || r == '\r' }) {
+				if strings.HasPrefix(strings.TrimLeft(l, " \t"), "::") {
+					t.Errorf("%q (whole %v): a line of stderr starts a workflow command: %q\n%s", args, whole, l, errs)
+				}
+			}
 		}
 	}
 }

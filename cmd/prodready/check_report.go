@@ -22,10 +22,11 @@ func (r *reportTo) register(fs *flag.FlagSet) {
 }
 
 // ciVariables are the CI's own variables check reads for the defaults of
-// --commit and --pipeline-url (GitHub Actions, GitLab CI): the CI sets
-// them, so they are not prodready settings and not in the table.
+// --commit and --pipeline-url (GitHub Actions, GitLab CI) and for where
+// the workspace is (the file= of annotations): the CI sets them, so they
+// are not prodready settings and not in the table.
 func ciVariables() []string {
-	return []string{"GITHUB_SHA", "CI_COMMIT_SHA", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "CI_PIPELINE_URL"}
+	return []string{"GITHUB_SHA", "CI_COMMIT_SHA", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "CI_PIPELINE_URL", "GITHUB_WORKSPACE"}
 }
 
 // resolve checks --report-to and fills the commit and pipeline from the
@@ -35,6 +36,10 @@ func (r *reportTo) resolve(getenv func(string) string) error {
 		return nil
 	}
 	u, err := url.Parse(r.url)
+	if err == nil && u.User != nil {
+		// Not shown: it holds a secret.
+		return fmt.Errorf("--report-to: a URL with credentials is refused; the bearer token is PRODREADY_API_TOKEN")
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("--report-to %q: want the http(s) URL of a prodready serve, like https://prodready.example.com", r.url)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -139,5 +141,66 @@ func TestCheckReportToUsage(t *testing.T) {
 	_, out, _ := cli(t, nil, "check", "--help")
 	if !strings.Contains(out, "does not change the exit status") {
 		t.Errorf("--help does not say a failed post leaves the exit status:\n%s", out)
+	}
+}
+
+// TestCheckReportToRedactsEchoes: a server that echoes the request in its
+// error (a proxy's 400, a debugging endpoint, a 502 after the retries)
+// must not make check print the token, on any path: the JSON "error", a
+// plain body, a long body, a redirect, and a URL that names credentials.
+func TestCheckReportToRedactsEchoes(t *testing.T) {
+	dump := func(r *http.Request) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
+		for k, vs := range r.Header {
+			fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(vs, ", "))
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"400, plain echo", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, dump(r), http.StatusBadRequest)
+		}, "400 Bad Request"},
+		{"400, JSON error echo", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(map[string]string{"error": "bad request: " + dump(r)})
+		}, "400 Bad Request"},
+		{"400, the token alone late in a long body", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, strings.Repeat("x", 150)+" token="+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), http.StatusBadRequest)
+		}, "400 Bad Request"},
+		{"502 after the retries", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, dump(r), http.StatusBadGateway)
+		}, "502 Bad Gateway"},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "http://elsewhere.invalid/?auth="+r.Header.Get("Authorization"))
+			http.Error(w, dump(r), http.StatusTemporaryRedirect)
+		}, "307 Temporary Redirect"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(c.handler)
+			defer srv.Close()
+			var out, errb bytes.Buffer
+			e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return map[string]string{"PRODREADY_API_TOKEN": reportToken}[k] },
+				report: &reportClient{Retries: 1, Wait: time.Millisecond, MaxGap: 5 * time.Millisecond, Timeout: 5 * time.Second}}
+			code := run(context.Background(), e, []string{"check", "payments-api", "--now", fixedNow, "--report-to", srv.URL})
+			if code != exitOK || !strings.Contains(errb.String(), "warning: not recorded by") || !strings.Contains(errb.String(), c.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant a warning with %q", code, errb.String(), c.want)
+			}
+			if s := errb.String() + out.String(); strings.Contains(s, reportToken) || strings.Contains(s, "Bearer push") {
+				t.Errorf("the token is shown:\n%s", errb.String())
+			}
+		})
+	}
+	// Credentials in the URL are refused, and not shown.
+	code, _, errs := cli(t, map[string]string{"PRODREADY_API_TOKEN": reportToken}, "check", "--report-to", "https://ci:hunter2@prodready.example.com")
+	if code != exitUsage || strings.Contains(errs, "hunter2") || !strings.Contains(errs, "--report-to") {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
 	}
 }

@@ -198,11 +198,11 @@ func (c *Run) baselineNotes() []string {
 // --min-level are then listed for information; they do not fail.
 func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 	for _, n := range c.baselineNotes() {
-		fmt.Fprintf(stderr, "prodready: baseline %s: %s\n", c.baselineFile, n)
+		fmt.Fprintf(stderr, "prodready: baseline %s: %s\n", c.baselineFile, logData(n))
 	}
 	if len(below) > 0 {
 		sortBelow(below)
-		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), c.minLevel)
+		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), logData(c.minLevel))
 		for _, l := range below {
 			fmt.Fprintf(stderr, "  %s\n", l)
 		}
@@ -213,7 +213,7 @@ func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 	}
 	fmt.Fprintf(stderr, "prodready check: %s since the baseline %s (taken at %s):\n", plural(len(c.regressions), "regression"), c.baselineFile, c.base.now)
 	for _, g := range c.regressions {
-		fmt.Fprintf(stderr, "  %s\n", g)
+		fmt.Fprintf(stderr, "  %s\n", logData(g.String()))
 	}
 	return ExitBelow
 }

@@ -62,8 +62,12 @@ func TestFormatJUnitSkippedAndEscaping(t *testing.T) {
 	if err := writeJUnitCases(&buf, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), cases, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := validateJUnit(buf.Bytes()); err != nil {
+		t.Fatalf("not valid junit-10.xsd: %v\n%s", err, buf.String())
+	}
+	// junit-10.xsd has no skipped on <testsuites>: the suites count it.
 	doc := parseJUnit(t, buf.String())
-	if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 1 || len(doc.Suites) != 2 {
+	if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 0 || len(doc.Suites) != 2 {
 		t.Fatalf("counts %+v", doc)
 	}
 	s := doc.Suites[0]
@@ -100,7 +104,33 @@ func TestFormatGitHubEscaping(t *testing.T) {
 }
 
 func TestFormatMarkdownCell(t *testing.T) {
-	if got := mdCell("a|b <c> & d\ne"); got != `a\|b &lt;c&gt; &amp; d<br>e` {
-		t.Errorf("mdCell = %q", got)
+	cases := []struct{ in, want string }{
+		{"a|b <c> & d\ne", `a\|b &lt;c&gt; &amp; d<br>e`},
+		{`a\|b`, `a\\\|b`},
+		{`C:\dir\`, `C:\\dir\\`},
+		{"\\\r\n|", `\\<br>\|`},
+	}
+	for _, tc := range cases {
+		got := mdCell(tc.in)
+		if got != tc.want {
+			t.Errorf("mdCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		// Read back as GitHub splits a row into cells: a pipe ends a cell
+		// unless a backslash escapes it, and a backslash escapes the next
+		// character.
+		cells, esc := 0, false
+		for _, r := range got {
+			switch {
+			case esc:
+				esc = false
+			case r == '\\':
+				esc = true
+			case r == '|':
+				cells++
+			}
+		}
+		if cells != 0 {
+			t.Errorf("mdCell(%q) = %q splits the cell", tc.in, got)
+		}
 	}
 }

@@ -57,6 +57,7 @@ type Run struct {
 	baselineFile string
 	base         *baseline
 	regressions  []regression
+	places       Places // where --format github's annotations point
 }
 
 // NewRun reads the baseline, if any (baselinePath), and compares with it.
@@ -74,6 +75,10 @@ func NewRun(ev *scorecard.Evaluation, entities []int, url func(*scorecard.Entity
 	}
 	return c, nil
 }
+
+// SetPlaces says where the catalog and scorecards are, for the file= and
+// line= of GitHub's annotations.
+func (c *Run) SetPlaces(p Places) { c.places = p }
 
 // Baseline reports whether the run compares with a baseline.
 func (c *Run) Baseline() bool { return c.base != nil }

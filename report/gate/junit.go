@@ -10,20 +10,12 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-// The JUnit XML that GitLab, Jenkins (JUnit plugin) and CircleCI read: only
-// elements and attributes common to all three.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
+// The JUnit XML that GitLab, Jenkins (JUnit plugin, junit-10.xsd) and
+// CircleCI read: only elements and attributes common to all three. The
+// <testsuites> element has no skipped attribute in junit-10.xsd, and is
+// written by hand, so that the suites stream one service at a time.
 type junitSuite struct {
+	XMLName    xml.Name        `xml:"testsuite"`
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
@@ -70,44 +62,114 @@ type ruleCase struct {
 	Exempt string
 }
 
-// ruleCases lists every rule of every applying scorecard, per service.
-func (c *Run) ruleCases() []ruleCase {
-	var out []ruleCase
-	c.results(func(_, _ int, r scorecard.Result) {
+// ruleCases lists every rule of every applying scorecard of entity ei.
+func (c *Run) ruleCases(out []ruleCase, ei int) []ruleCase {
+	for si := range c.ev.Scorecards {
+		r := c.ev.Result(ei, si)
+		if !r.Applies {
+			continue
+		}
 		for ri := range r.Scorecard.Rules {
 			rule := &r.Scorecard.Rules[ri]
-			out = append(out, ruleCase{
+			rc := ruleCase{
 				Entity: r.Entity.Identifier, Scorecard: r.Scorecard.Identifier, ScorecardTitle: r.Scorecard.Name(),
 				Rule: rule.Identifier, RuleTitle: rule.Name(), Level: rule.Level,
 				Pass: r.Pass[ri], Reasons: r.Reasons(ri),
-			})
+			}
+			if x := r.Exemption(ri); x != nil && !r.Pass[ri] {
+				rc.Exempt = strings.TrimPrefix(x.String(), "exempt ")
+			}
+			out = append(out, rc)
 		}
-	})
+	}
 	return out
 }
 
-// writeJUnit writes one test suite per service and one test case per
+// WriteJUnit writes one test suite per service and one test case per
 // service and rule: a failing rule is a failure whose message is its
-// reasons (the value the service has, what the rule needs).
+// reasons (the value the service has, what the rule needs); a failing
+// rule an exemption waives is skipped, with the exemption. The totals
+// are counted first, then the suites are written a service at a time.
 func (c *Run) WriteJUnit(w io.Writer) error {
-	levels := map[string][]junitProperty{}
+	var tests, failures int
 	c.results(func(_, _ int, r scorecard.Result) {
-		levels[r.Entity.Identifier] = append(levels[r.Entity.Identifier], junitProperty{Name: "level." + r.Scorecard.Identifier, Value: r.LevelName()})
+		tests += len(r.Scorecard.Rules)
+		for _, ri := range r.Failing() {
+			if r.Exemption(ri) == nil {
+				failures++
+			}
+		}
 	})
-	return writeJUnitCases(w, c.ev.Now, c.ruleCases(), levels)
+	jw, err := newJUnitWriter(w, c.ev.Now, tests, failures)
+	if err != nil {
+		return err
+	}
+	var cases []ruleCase
+	var props []junitProperty
+	for _, ei := range c.entities {
+		cases, props = c.ruleCases(cases[:0], ei), props[:0]
+		for si := range c.ev.Scorecards {
+			if r := c.ev.Result(ei, si); r.Applies {
+				props = append(props, junitProperty{Name: "level." + r.Scorecard.Identifier, Value: r.LevelName()})
+			}
+		}
+		if err := jw.suite(cases, props); err != nil {
+			return err
+		}
+	}
+	return jw.end()
 }
 
+// writeJUnitCases writes cases, grouped by service, with each service's
+// properties.
 func writeJUnitCases(w io.Writer, now time.Time, cases []ruleCase, props map[string][]junitProperty) error {
-	doc := junitSuites{Name: "prodready", Time: "0"}
-	index := map[string]int{}
+	failures := 0
 	for _, rc := range cases {
-		i, ok := index[rc.Entity]
-		if !ok {
-			i = len(doc.Suites)
-			index[rc.Entity] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: rc.Entity, Time: "0", Timestamp: now.UTC().Format("2006-01-02T15:04:05"), Properties: props[rc.Entity]})
+		if !rc.Pass && rc.Exempt == "" {
+			failures++
 		}
-		s := &doc.Suites[i]
+	}
+	jw, err := newJUnitWriter(w, now, len(cases), failures)
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < len(cases); {
+		hi := lo + 1
+		for hi < len(cases) && cases[hi].Entity == cases[lo].Entity {
+			hi++
+		}
+		if err := jw.suite(cases[lo:hi], props[cases[lo].Entity]); err != nil {
+			return err
+		}
+		lo = hi
+	}
+	return jw.end()
+}
+
+// junitWriter writes a <testsuites> document a suite at a time.
+type junitWriter struct {
+	w     io.Writer
+	enc   *xml.Encoder
+	now   string
+	wrote bool // a suite
+}
+
+func newJUnitWriter(w io.Writer, now time.Time, tests, failures int) (*junitWriter, error) {
+	_, err := fmt.Fprintf(w, "%s<testsuites name=\"prodready\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"0\">\n", xml.Header, tests, failures)
+	// The suites' lines are indented one level under <testsuites>; the
+	// encoder puts a line break between two suites.
+	enc := xml.NewEncoder(w)
+	enc.Indent("  ", "  ")
+	return &junitWriter{w: w, enc: enc, now: now.UTC().Format("2006-01-02T15:04:05")}, err
+}
+
+// suite writes the cases of one service (none: no suite).
+func (jw *junitWriter) suite(cases []ruleCase, props []junitProperty) error {
+	if len(cases) == 0 {
+		return nil
+	}
+	s := junitSuite{Name: cases[0].Entity, Time: "0", Timestamp: jw.now, Properties: props}
+	for _, rc := range cases {
 		tc := junitCase{Name: fmt.Sprintf("%s: %s [%s]", rc.Level, rc.RuleTitle, rc.Rule), Classname: rc.Entity + "." + rc.Scorecard, Time: "0"}
 		switch {
 		case rc.Exempt != "":
@@ -125,19 +187,15 @@ func writeJUnitCases(w io.Writer, now time.Time, cases []ruleCase, props map[str
 		s.Tests++
 		s.Cases = append(s.Cases, tc)
 	}
-	for _, s := range doc.Suites {
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Skipped += s.Skipped
+	jw.wrote = true
+	return jw.enc.Encode(s)
+}
+
+func (jw *junitWriter) end() error {
+	end := "</testsuites>\n"
+	if jw.wrote {
+		end = "\n" + end
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
+	_, err := io.WriteString(jw.w, end)
 	return err
 }

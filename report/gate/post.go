@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
@@ -82,6 +84,10 @@ func (c Poster) Post(ctx context.Context, t Target, ev *scorecard.Evaluation, en
 			return s == http.StatusTooManyRequests || s >= 500
 		})
 	rc.SetLogger(quietLogger{})
+	// A redirect would carry the token and the result elsewhere, and a
+	// POST that follows one is not a POST any more: serve's answer is the
+	// redirect itself.
+	rc.SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }))
 	var answer struct {
 		Recorded int    `json:"recorded"`
 		Error    string `json:"error"`
@@ -94,23 +100,42 @@ func (c Poster) Post(ctx context.Context, t Target, ev *scorecard.Evaluation, en
 		SetResult(&answer).SetError(&answer).
 		Post(endpoint)
 	if err != nil {
-		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
+		return 0, fmt.Errorf("not posted to %s: %s", endpoint, redactToken(err.Error(), token))
 	}
 	if resp.StatusCode() != http.StatusOK {
 		why := answer.Error
 		if why == "" {
-			why = strings.TrimSpace(cutBytes(resp.Body(), 200))
+			why = string(resp.Body())
 		}
+		// Redacted whole, then cut: a cut could leave part of the token.
+		why = cut(strings.TrimSpace(oneLine(redactToken(why, token))), 200)
 		return 0, fmt.Errorf("not recorded by %s: %s: %s", endpoint, resp.Status(), why)
 	}
 	return answer.Recorded, nil
 }
 
-func cutBytes(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
+// bearer is an Authorization value as a server may echo it: a credential
+// is at least 8 characters, so that "bearer token" in a message stays.
+var bearer = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}`)
+
+// redactToken takes the token, and any bearer credential, out of what a
+// server answered: a proxy or a debugging endpoint may echo the request.
+func redactToken(s, token string) string {
+	if token != "" {
+		s = strings.ReplaceAll(s, token, "[redacted]")
 	}
-	return string(b)
+	return bearer.ReplaceAllString(s, "Bearer [redacted]")
+}
+
+// cut is s cut to at most n bytes, on a rune's boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // retryAfter is a Retry-After, capped; 0 lets resty back off

@@ -82,7 +82,7 @@ func SelectRepository(stderr io.Writer, cat *scorecard.Catalog, repo string) ([]
 				ids[k] += " (identifier = repository name)"
 			}
 		}
-		fmt.Fprintf(stderr, "prodready: repository %s: %s\n", repo, strings.Join(ids, ", "))
+		fmt.Fprintf(stderr, "prodready: repository %s: %s\n", repo, logData(strings.Join(ids, ", ")))
 		return found, true
 	}
 	fmt.Fprintf(stderr, "prodready check: no service belongs to repository %s: none has the %s annotation, a repository property or relation naming it, or the identifier %q%s\n", repo, slugAnnotation, name, didYouMean(cat.Suggest(name, 3)))

@@ -108,7 +108,7 @@ func AppendBelow(below []Below, ev *scorecard.Evaluation, ei int, minLevel strin
 		r := ev.Result(ei, si)
 		if r.Applies && minRanks[si] >= 0 && r.Level < minRanks[si] {
 			below = append(below, Below{rank: r.Level, id: r.Entity.Identifier,
-				text: fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title)})
+				text: logData(fmt.Sprintf("%s is %s on %s, below %s", r.Entity.Identifier, r.LevelName(), r.Scorecard.Name(), r.Scorecard.Levels[minRanks[si]].Title))})
 		}
 	}
 	return below
@@ -123,7 +123,7 @@ func SayBelow(stderr io.Writer, below []Below, minLevel string, code int) int {
 	}
 	sortBelow(below)
 	w := bufio.NewWriterSize(stderr, 16<<10)
-	fmt.Fprintf(w, "prodready check: %s below %s:\n", plural(len(below), "result"), minLevel)
+	fmt.Fprintf(w, "prodready check: %s below %s:\n", plural(len(below), "result"), logData(minLevel))
 	for _, l := range below {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
