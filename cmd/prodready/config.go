@@ -232,6 +232,10 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 		if val == "" || v.set == nil {
 			continue
 		}
+		if !v.secret && hasCredentials(val) {
+			errs = append(errs, fmt.Errorf("%s must not carry credentials (user:password@ in the URL): they would be shown wherever the URL is, and sent to whatever host it names; put the token or secret in its own variable (the value is not shown)", v.name))
+			continue
+		}
 		if err := v.set(s, val); err != nil {
 			errs = append(errs, err)
 		}
@@ -403,6 +407,23 @@ func parseRefreshEvery(v string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// hasCredentials reports whether v is a URL with a user or password in
+// it. It reads the authority itself, because a URL that url.Parse
+// refuses ("http://u:p w@host") still carries them.
+func hasCredentials(v string) bool {
+	_, rest, ok := strings.Cut(v, "://")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(rest, "@")
+}
+
+// credentialsHidden stands for a URL value with credentials in it.
+const credentialsHidden = "(a URL with credentials; not shown)"
 
 // mask shows a secret's value: whether it is set, never what it is. A
 // Postgres URL keeps everything but its password.
@@ -583,10 +604,13 @@ func printConfig(w io.Writer, e *env) {
 	for _, v := range variables() {
 		val := strings.TrimSpace(e.getenv(v.name))
 		from := e.origin(v.name)
-		if val == "" {
+		switch {
+		case val == "":
 			val = v.def
-		} else if v.secret {
+		case v.secret:
 			val = mask(v.name, val)
+		case hasCredentials(val):
+			val = credentialsHidden
 		}
 		if val == "" {
 			val = "-"
