@@ -67,14 +67,23 @@ func ParseUntil(s string) (time.Time, error) {
 // exemption may last: past max is an error; already past is a warning
 // (returned as warn), since an expired exemption simply stops counting.
 func CheckUntil(until, now time.Time, max time.Duration) (warn string, err error) {
-	if max > 0 && until.After(now.Add(max)) {
+	if latest := LatestUntil(now, max); max > 0 && until.After(latest) {
 		return "", fmt.Errorf("until %s is more than %s from now (the longest an exemption may last); pick %s or earlier",
-			until.UTC().Format(time.DateOnly), Days(max), now.Add(max).UTC().Format(time.DateOnly))
+			until.UTC().Format(time.DateOnly), Days(max), latest.Format(time.DateOnly))
 	}
 	if until.Before(now) {
 		return fmt.Sprintf("until %s is past: the exemption has expired and no longer counts", until.UTC().Format(time.DateOnly)), nil
 	}
 	return "", nil
+}
+
+// LatestUntil is the latest end an exemption may have at now: the end of
+// the day (UTC) max from now. The limit is inclusive: that day may be
+// picked, as the date that people are told to pick or earlier, and as a
+// date is read (ParseUntil: to the end of the day).
+func LatestUntil(now time.Time, max time.Duration) time.Time {
+	d := now.Add(max).UTC()
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Add(24*time.Hour - time.Second)
 }
 
 // Days writes a duration in whole days when it is one ("90 days").

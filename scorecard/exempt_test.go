@@ -1,6 +1,8 @@
 package scorecard
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +135,38 @@ func TestParseExemptions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExemptionMaxInclusive: the day PRODREADY_EXEMPTION_MAX away is the
+// last one allowed, and the one the refusal of a later date says to pick.
+func TestExemptionMaxInclusive(t *testing.T) {
+	max := 90 * 24 * time.Hour
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 11, 26, 22, 30, 0, 0, time.FixedZone("UTC-5", -5*3600)),
+	} {
+		last := now.Add(max).UTC().Format(time.DateOnly)
+		until, err := ParseUntil(last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := CheckUntil(until, now, max); err != nil {
+			t.Errorf("now %s: until %s, exactly %s away, refused: %v", now, last, Days(max), err)
+		}
+		next, _ := ParseUntil(now.Add(max + 24*time.Hour).UTC().Format(time.DateOnly))
+		_, err = CheckUntil(next, now, max)
+		if err == nil || !strings.Contains(err.Error(), "pick "+last+" or earlier") {
+			t.Errorf("now %s: the day after the limit: %v; want it to say pick %s or earlier", now, err, last)
+		}
+		// What it says to pick is accepted: the advice is true.
+		if m := regexp.MustCompile(`pick (\S+) or earlier`).FindStringSubmatch(fmt.Sprint(err)); m != nil {
+			picked, _ := ParseUntil(m[1])
+			if _, err := CheckUntil(picked, now, max); err != nil {
+				t.Errorf("now %s: the date it says to pick (%s) is refused: %v", now, m[1], err)
+			}
+		}
 	}
 }
