@@ -33,7 +33,7 @@ func explain(spec string, err error) string {
 	}
 	fields := strings.Fields(rest)
 	if len(fields) != len(cronFields) {
-		return fmt.Sprintf("%d fields; want 5: minute hour day-of-month month day-of-week, like \"0 9 * * MON\"", len(fields))
+		return fmt.Sprintf("want 5 fields (minute hour day-of-month month day-of-week, like \"0 9 * * MON\"), found %d", len(fields))
 	}
 	for i, f := range fields {
 		probe := []string{"*", "*", "*", "*", "*"}

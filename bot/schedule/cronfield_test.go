@@ -21,8 +21,8 @@ func TestParseSaysWhichField(t *testing.T) {
 		{"0 9 * * MON-FUNDAY", `day-of-week field "MON-FUNDAY": use 0-6 or SUN-SAT`},
 		{"CRON_TZ=Europe/Paris 0 9 * * MONDAY", `day-of-week field "MONDAY"`},
 		{"CRON_TZ=Mars/Olympus 0 9 * * MON", `time zone "Mars/Olympus": unknown; use an IANA zone such as Europe/Paris`},
-		{"0 9 * *", `4 fields; want 5: minute hour day-of-month month day-of-week`},
-		{"every monday", `2 fields; want 5`},
+		{"0 9 * *", `want 5 fields (minute hour day-of-month month day-of-week, like "0 9 * * MON"), found 4`},
+		{"every monday", `found 2`},
 		{"@fortnightly", `descriptors: @yearly`},
 	}
 	for _, c := range cases {
