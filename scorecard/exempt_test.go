@@ -1,6 +1,8 @@
 package scorecard
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,140 @@ func TestParseExemptions(t *testing.T) {
 				if x.Origin != OriginFile {
 					t.Errorf("origin %q", x.Origin)
 				}
+			}
+		})
+	}
+}
+
+// TestExemptionMaxInclusive: the day PRODREADY_EXEMPTION_MAX away is the
+// last one allowed, and the one the refusal of a later date says to pick.
+func TestExemptionMaxInclusive(t *testing.T) {
+	max := 90 * 24 * time.Hour
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 11, 26, 22, 30, 0, 0, time.FixedZone("UTC-5", -5*3600)),
+	} {
+		last := now.Add(max).UTC().Format(time.DateOnly)
+		until, err := ParseUntil(last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := CheckUntil(until, now, max); err != nil {
+			t.Errorf("now %s: until %s, exactly %s away, refused: %v", now, last, Days(max), err)
+		}
+		next, _ := ParseUntil(now.Add(max + 24*time.Hour).UTC().Format(time.DateOnly))
+		_, err = CheckUntil(next, now, max)
+		if err == nil || !strings.Contains(err.Error(), "pick "+last+" or earlier") {
+			t.Errorf("now %s: the day after the limit: %v; want it to say pick %s or earlier", now, err, last)
+		}
+		// What it says to pick is accepted: the advice is true.
+		if m := regexp.MustCompile(`pick (\S+) or earlier`).FindStringSubmatch(fmt.Sprint(err)); m != nil {
+			picked, _ := ParseUntil(m[1])
+			if _, err := CheckUntil(picked, now, max); err != nil {
+				t.Errorf("now %s: the date it says to pick (%s) is refused: %v", now, m[1], err)
+			}
+		}
+	}
+}
+
+// TestParseExemptionsOneDocument: a second YAML document is refused with
+// file:line, in a block list and in a flow list (JSON) alike, rather than
+// its exemptions silently never counting; a leading --- is only a marker.
+func TestParseExemptionsOneDocument(t *testing.T) {
+	entry := "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: alice\n"
+	other := strings.ReplaceAll(entry, "service: a", "service: b")
+	cases := []struct {
+		name, src string
+		n         int
+		want      string
+	}{
+		{"block list", entry + "---\n" + other, 0, "x.yaml:7:1: error: a second YAML document"},
+		{"block list, document end", entry + "...\n" + other, 0, "x.yaml:7:1: error: a second YAML document"},
+		{"flow list", `[{service: a, scorecard: sc, rule: owner, until: 2026-12-31, reason: r, by: x}]` + "\n---\n" + `[{service: b, scorecard: sc, rule: owner, until: 2026-12-31, reason: r, by: x}]`, 0, "x.yaml:3:1: error: a second YAML document"},
+		{"leading marker", "# exemptions\n---\n" + entry + other, 2, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			xs, fs := ParseExemptions("x.yaml", []byte(c.src), now, 90*24*time.Hour)
+			if c.want == "" {
+				if len(fs) != 0 || len(xs) != c.n {
+					t.Errorf("%d exemptions, findings %v", len(xs), fs)
+				}
+				return
+			}
+			if len(fs.Errors()) == 0 || !strings.Contains(fs[0].String(), c.want) {
+				t.Errorf("findings %v; want an error ~ %q", fs, c.want)
+			}
+		})
+	}
+}
+
+// TestParseExemptionsSummarisesFindings: past maxFindingsPerKind findings
+// of one kind, one line says how many more there are; every entry is
+// still read, and lines are those of the file.
+func TestParseExemptionsSummarisesFindings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# many expired entries\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "- service: s%d\n  scorecard: sc\n  rule: owner\n  until: 2026-01-01\n  reason: r\n  by: alice\n", i)
+	}
+	for i := range 25 {
+		fmt.Fprintf(&b, "- service: u%d\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: alice\n  approver: bob\n", i)
+	}
+	xs, fs := ParseExemptions("x.yaml", []byte(b.String()), now, 90*24*time.Hour)
+	if len(xs) != 50 {
+		t.Errorf("%d exemptions, want 50", len(xs))
+	}
+	var warnings, errs []string
+	for _, f := range fs {
+		if f.Severity == Warning {
+			warnings = append(warnings, f.String())
+		} else {
+			errs = append(errs, f.String())
+		}
+	}
+	if len(warnings) != maxFindingsPerKind+1 || !strings.Contains(warnings[len(warnings)-1], "30 more warnings like") {
+		t.Errorf("%d warnings (want %d, the last a summary of 30 more):\n%s", len(warnings), maxFindingsPerKind+1, strings.Join(warnings, "\n"))
+	}
+	if len(errs) != maxFindingsPerKind+1 || !strings.Contains(errs[len(errs)-1], "5 more errors like") {
+		t.Errorf("%d errors (want %d, the last a summary of 5 more):\n%s", len(errs), maxFindingsPerKind+1, strings.Join(errs, "\n"))
+	}
+	if len(warnings) > 0 && !strings.HasPrefix(warnings[0], "x.yaml:5:10: warning:") {
+		t.Errorf("first warning %q, want it at x.yaml:5:10", warnings[0])
+	}
+	if len(errs) > 0 && !strings.HasPrefix(errs[0], fmt.Sprintf("x.yaml:%d:3: error: unknown field", 1+50*6+7)) {
+		t.Errorf("first error %q, want it at line %d", errs[0], 1+50*6+7)
+	}
+}
+
+// TestParseExemptionsBlockListLikeWhole: reading a block list an entry at
+// a time finds what reading it whole does: syntax errors at their line,
+// anchors shared across entries, entries after comments.
+func TestParseExemptionsBlockListLikeWhole(t *testing.T) {
+	entry := "- service: a\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: &alice alice\n"
+	cases := []struct {
+		name, src string
+		n         int
+		want      string
+	}{
+		{"anchor across entries", entry + "- service: b\n  scorecard: sc\n  rule: owner\n  until: 2026-12-31\n  reason: r\n  by: *alice\n", 2, ""},
+		{"syntax error in the second entry", entry + "# next\n- service: b\n  scorecard: [sc\n  rule: owner\n", 1, "x.yaml:8:1: error: not YAML"},
+		{"text after the list", entry + "service: b\n", 0, "x.yaml:"},
+		{"indented list", "  - service: a\n    scorecard: sc\n    rule: owner\n    until: 2026-12-31\n    reason: r\n    by: x\n", 1, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			xs, fs := ParseExemptions("x.yaml", []byte(c.src), now, 90*24*time.Hour)
+			if len(xs) != c.n {
+				t.Errorf("%d exemptions, want %d (%v)", len(xs), c.n, fs)
+			}
+			if c.want == "" && len(fs) > 0 || c.want != "" && (len(fs.Errors()) == 0 || !strings.Contains(fs.Errors()[0].String(), c.want)) {
+				t.Errorf("findings %v; want ~ %q", fs, c.want)
+			}
+			if len(xs) == 2 && xs[1].By != "alice" {
+				t.Errorf("the alias reads %q", xs[1].By)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ type Entry struct {
 func Parse(variable, spec string) (cron.Schedule, error) {
 	s, err := cron.ParseStandard(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%q: %w", variable, spec, err)
+		return nil, fmt.Errorf("%s=%q: %s", variable, spec, explain(spec, err))
 	}
 	// cron accepts dates no calendar has (31 February): such a job would
 	// silently never run. Next looks five years ahead and returns zero.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -103,11 +104,14 @@ func variables() []variable {
 				s.port.MaxPageBytes = int64(mb) << 20
 				return nil
 			}},
-		{name: "PORT_FETCH_TIMEOUT", def: "15m", help: "longest time to read every page of Port's entity search",
+		{name: "PORT_FETCH_TIMEOUT", def: "15m", help: "longest time to read every page of Port's entity search (10s to 1d)",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d <= 0 {
 					return fmt.Errorf("PORT_FETCH_TIMEOUT is %q; it must be a positive duration such as 15m (the default) or 1h", v)
+				}
+				if err := within("PORT_FETCH_TIMEOUT", v, d, durationBounds{10 * time.Second, 24 * time.Hour, "a search of the whole catalog needs some seconds; one that takes a day is stuck"}); err != nil {
+					return err
 				}
 				s.port.MaxFetchTime = d
 				return nil
@@ -135,7 +139,7 @@ func variables() []variable {
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
 		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
 			set: str(func(s *settings) *string { return &s.apiToken })},
-		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog",
+		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog (1m to 1d)",
 			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
 	}...)
 	// Each job's schedule: a new job brings its variable with it.
@@ -160,18 +164,18 @@ func variables() []variable {
 			}},
 		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
 			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = bot.LoadTeamRoutes(v); return err }},
-		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this",
+		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this (1h to 365d)",
 			set: func(s *settings, v string) (err error) {
-				s.jobs.ReminderEvery, err = parseDays("PRODREADY_REMINDER_EVERY", v)
+				s.jobs.ReminderEvery, err = parseDaysWithin("PRODREADY_REMINDER_EVERY", v, durationBounds{time.Hour, 365 * day, "more often than hourly is noise; less than yearly is never"})
 				return err
 			}},
 		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: the system's temporary directory)",
 			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
 		{name: "PRODREADY_EXEMPTIONS", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
 			set: func(s *settings, v string) error { s.exemptions.file = v; return fileCheck("PRODREADY_EXEMPTIONS")(v) }},
-		{name: "PRODREADY_EXEMPTION_MAX", def: "90d", help: "longest an exemption may last, from the file or from Slack",
+		{name: "PRODREADY_EXEMPTION_MAX", def: "90d", help: "longest an exemption may last, from the file or from Slack (1d to 730d)",
 			set: func(s *settings, v string) (err error) {
-				s.exemptions.max, err = parseDays("PRODREADY_EXEMPTION_MAX", v)
+				s.exemptions.max, err = parseDaysWithin("PRODREADY_EXEMPTION_MAX", v, durationBounds{day, maxExemption, "an exemption is a date to fix a rule by, not a way to switch it off"})
 				return err
 			}},
 		{name: "PRODREADY_EXEMPTION_CHANNEL", help: "channel ID where exemption requests from Slack are posted for approval",
@@ -181,11 +185,14 @@ func variables() []variable {
 				s.exemptions.approvers, err = parseApprovers(v)
 				return err
 			}},
-		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica",
+		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica (1s to 10m)",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d < time.Second {
 					return fmt.Errorf("PRODREADY_DELIVERY_LEASE=%q: want a duration of at least 1s (\"30s\"), how long a message being posted stays reserved to one process", v)
+				}
+				if err := within("PRODREADY_DELIVERY_LEASE", v, d, durationBounds{time.Second, 10 * time.Minute, "a post that takes longer has failed, and a replica that died holding the lease blocks the message this long"}); err != nil {
+					return err
 				}
 				s.jobs.DeliveryLease = d
 				return nil
@@ -193,11 +200,11 @@ func variables() []variable {
 
 		{name: "PRODREADY_DB", def: defaultDB, help: "history: a SQLite file, or Postgres for replicas: postgres://user:password@host/db, or host=… user=… dbname=…", secret: true,
 			set: func(s *settings, v string) error { s.db = v; return history.CheckDSN(v) }},
-		{name: "PRODREADY_LEADER_POLL", def: defaultLeaderPoll, help: "how often a replica tries for the lead and the leader confirms it (at most 30s)",
+		{name: "PRODREADY_LEADER_POLL", def: defaultLeaderPoll, help: "how often a replica tries for the lead and the leader confirms it (500ms to 30s)",
 			set: func(s *settings, v string) (err error) { s.leaderPoll, err = parseLeaderPoll(v); return err }},
-		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept",
+		{name: "PRODREADY_RETENTION", def: "400d", help: "how long history is kept (100d to 3650d: the record that a digest was sent must outlive the longest period a digest covers)",
 			set: func(s *settings, v string) (err error) {
-				s.jobs.Retention, err = parseDays("PRODREADY_RETENTION", v)
+				s.jobs.Retention, err = parseDaysWithin("PRODREADY_RETENTION", v, durationBounds{minRetention, 3650 * day, "the records that make each digest go out once must outlive the longest period a digest covers (a quarter and its catch-up); beyond ten years only the database grows"})
 				return err
 			}},
 
@@ -230,6 +237,10 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 			val = v.def
 		}
 		if val == "" || v.set == nil {
+			continue
+		}
+		if !v.secret && hasCredentials(val) {
+			errs = append(errs, fmt.Errorf("%s must not carry credentials (user:password@ in the URL): they would be shown wherever the URL is, and sent to whatever host it names; put the token or secret in its own variable (the value is not shown)", v.name))
 			continue
 		}
 		if err := v.set(s, val); err != nil {
@@ -322,7 +333,11 @@ func parseDays(name, v string) (time.Duration, error) {
 		if n <= 0 {
 			return 0, fmt.Errorf("%s=%q: must be more than 0 days", name, v)
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		// Beyond this many days a Duration overflows to a negative one.
+		if n > int(math.MaxInt64/int64(day)) {
+			return 0, fmt.Errorf("%s=%q: too many days", name, v)
+		}
+		return time.Duration(n) * day, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
@@ -331,12 +346,71 @@ func parseDays(name, v string) (time.Duration, error) {
 	return d, nil
 }
 
+const day = 24 * time.Hour
+
+// Bounds of the day-counted settings that other code relies on.
+const (
+	// minRetention keeps the claims that make a digest go out once for
+	// longer than the longest period a digest key covers: a quarter (92
+	// days) with a week to catch up a missed run.
+	minRetention = 100 * day
+	// maxExemption is the longest PRODREADY_EXEMPTION_MAX.
+	maxExemption = 730 * day
+)
+
+// durationBounds are the least and the most a duration setting may be,
+// and why.
+type durationBounds struct {
+	lo, hi time.Duration
+	why    string
+}
+
+// within checks d, read from the variable's value v, against b.
+func within(name, v string, d time.Duration, b durationBounds) error {
+	if d < b.lo || d > b.hi {
+		return fmt.Errorf("%s=%q: want from %s to %s (%s)", name, v, showDuration(b.lo), showDuration(b.hi), b.why)
+	}
+	return nil
+}
+
+// parseDaysWithin is parseDays with bounds.
+func parseDaysWithin(name, v string, b durationBounds) (time.Duration, error) {
+	d, err := parseDays(name, v)
+	if err != nil {
+		return 0, err
+	}
+	if err := within(name, v, d, b); err != nil {
+		return 0, err
+	}
+	return d, nil
+}
+
+// showDuration writes whole days as "100d", other durations as Go does.
+func showDuration(d time.Duration) string {
+	if d >= day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// minLeaderPoll is the shortest PRODREADY_LEADER_POLL: each poll is a
+// query to the database from every replica, and a takeover within a
+// second is already more than jobs scheduled by the minute need.
+const minLeaderPoll = 500 * time.Millisecond
+
 // parseLeaderPoll reads PRODREADY_LEADER_POLL: how often a replica tries
 // for the lead and the leader checks it holds it.
 func parseLeaderPoll(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 || d > 30*time.Second {
-		return 0, fmt.Errorf("PRODREADY_LEADER_POLL=%q: want a duration above 0 and at most 30s, like 5s (a dead leader is replaced within about this long)", v)
+	if err != nil || d < minLeaderPoll || d > 30*time.Second {
+		return 0, fmt.Errorf("PRODREADY_LEADER_POLL=%q: want a duration of at least %s and at most 30s, like 5s (a dead leader is replaced within about this long; each poll queries the database)", v, minLeaderPoll)
 	}
 	return d, nil
 }
@@ -392,6 +466,10 @@ func listenCheck(v string) error {
 // evaluates every scorecard; more often than this only loads the source.
 const minRefreshEvery = time.Minute
 
+// maxRefreshEvery bounds it the other way: answers and notices are never
+// older than this.
+const maxRefreshEvery = 24 * time.Hour
+
 // parseRefreshEvery reads PRODREADY_REFRESH_EVERY.
 func parseRefreshEvery(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
@@ -401,8 +479,28 @@ func parseRefreshEvery(v string) (time.Duration, error) {
 	if d < minRefreshEvery {
 		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is below the minimum of %s: each refresh loads the whole catalog from its source and evaluates it, so more often would only load the source (and Port's rate limits)", v, minRefreshEvery)
 	}
+	if d > maxRefreshEvery {
+		return 0, fmt.Errorf("PRODREADY_REFRESH_EVERY=%q is above the maximum of %s: answers and notices would show a catalog older than a day", v, showDuration(maxRefreshEvery))
+	}
 	return d, nil
 }
+
+// hasCredentials reports whether v is a URL with a user or password in
+// it. It reads the authority itself, because a URL that url.Parse
+// refuses ("http://u:p w@host") still carries them.
+func hasCredentials(v string) bool {
+	_, rest, ok := strings.Cut(v, "://")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(rest, "@")
+}
+
+// credentialsHidden stands for a URL value with credentials in it.
+const credentialsHidden = "(a URL with credentials; not shown)"
 
 // mask shows a secret's value: whether it is set, never what it is. A
 // Postgres URL keeps everything but its password.
@@ -583,10 +681,13 @@ func printConfig(w io.Writer, e *env) {
 	for _, v := range variables() {
 		val := strings.TrimSpace(e.getenv(v.name))
 		from := e.origin(v.name)
-		if val == "" {
+		switch {
+		case val == "":
 			val = v.def
-		} else if v.secret {
+		case v.secret:
 			val = mask(v.name, val)
+		case hasCredentials(val):
+			val = credentialsHidden
 		}
 		if val == "" {
 			val = "-"

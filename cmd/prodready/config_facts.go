@@ -72,8 +72,13 @@ func factsVariables() []variable {
 			}},
 		{name: "PRODREADY_GITHUB_REPOS", help: "repositories to read: names or glob patterns separated by commas (default: all but archived ones and forks)",
 			set: func(s *settings, v string) (err error) { s.github.repos, err = github.ParseRepos(v); return err }},
-		{name: "PRODREADY_GITHUB_EVERY", def: "1h", help: "how often serve collects GitHub's facts again (at least 1m); between collections the last facts are reused",
-			set: func(s *settings, v string) (err error) { s.github.every, err = github.ParseEvery(v); return err }},
+		{name: "PRODREADY_GITHUB_EVERY", def: "1h", help: "how often serve collects GitHub's facts again (1m to 7d); between collections the last facts are reused",
+			set: func(s *settings, v string) (err error) {
+				if s.github.every, err = github.ParseEvery(v); err != nil {
+					return err
+				}
+				return within("PRODREADY_GITHUB_EVERY", v, s.github.every, durationBounds{time.Minute, 7 * day, "facts older than a week would be taken for the repositories' state"})
+			}},
 
 		{name: "PAGERDUTY_TOKEN", help: "PagerDuty REST API key (read-only is enough); when set, on-call facts are collected", secret: true,
 			set: func(s *settings, v string) (err error) { s.pagerduty.Token, err = pagerduty.ParseToken(v); return err }},

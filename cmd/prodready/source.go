@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -25,9 +26,17 @@ import (
 type sourceFlags struct {
 	catalog    string
 	scorecards stringList
+	// demo allows the embedded demo where CI is set; guarded is true for
+	// check, the deploy gate, where the demo's answer would pass or block
+	// a real deploy.
+	demo, guarded bool
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
+	if fs.Name() == "check" {
+		f.guarded = true
+		fs.BoolVar(&f.demo, "demo", false, "evaluate the embedded demo when no catalog is configured, even where CI is set (in CI, no catalog is otherwise an error)")
+	}
 	fs.StringVar(&f.catalog, "catalog", "", "catalog `FILE` or directory: JSON (an array of Port entities, or Port's {\"entities\": [...]}) or YAML (default $PRODREADY_CATALOG, else Port, Backstage, GitHub's repositories or the embedded demo)")
 	fs.Var(&f.scorecards, "scorecards", "scorecard definitions `FILE`; repeat for several (default $PRODREADY_SCORECARDS, comma-separated, else the embedded demo's)")
 }
@@ -155,10 +164,23 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 		return backstage.Source{Client: backstage.New(cfg, backstage.WithLogger(newLoggerAt(e, slog.LevelWarn)), backstage.WithObserver(o.observer))}, nil
 	case facts:
 		return nil, nil
-	case len(scFiles) > 0:
+	}
+	if f.guarded && !f.demo && inCI(e.getenv) {
+		// A gate that falls back to fake data because a variable is
+		// missing passes every deploy.
+		return nil, errors.New("no catalog configured (CI is set): name one with --catalog, PRODREADY_CATALOG, PORT_CLIENT_ID, BACKSTAGE_URL or PRODREADY_GITHUB_ORG, or pass --demo to use the embedded demo")
+	}
+	if len(scFiles) > 0 {
 		return files.Source{Scorecards: scFiles, Base: demo.Source{}}, nil
 	}
 	return demo.Source{}, nil
+}
+
+// inCI reports whether the CI variable, which CI services set, says this
+// is a CI job: set, and not "false".
+func inCI(getenv func(string) string) bool {
+	v := strings.TrimSpace(getenv("CI"))
+	return v != "" && !strings.EqualFold(v, "false")
 }
 
 // factCollectors builds the configured collectors: GitHub first (with no

@@ -28,11 +28,49 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://") || isKeyValue(dsn)
 }
 
-// libpqKey starts a libpq key=value connection string: one of the
-// parameters a connection needs. A file path does not look like it.
-var libpqKey = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|passfile|sslmode|service|connect_timeout|application_name|options|target_session_attrs|search_path)\s*=`)
+// libpqKeywords are libpq's connection parameter key words, every one of
+// them (PostgreSQL's "Parameter Key Words", libpq 18): a string that
+// starts with one of them and "=" is a key=value connection string, never
+// a file path, whatever parameter it starts with.
+func libpqKeywords() []string {
+	return []string{
+		"host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+		"channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+		"fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl",
+		"sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslkeylogfile", "sslpassword",
+		"sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer",
+		"ssl_min_protocol_version", "ssl_max_protocol_version", "min_protocol_version",
+		"max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service",
+		"target_session_attrs", "load_balance_hosts", "oauth_issuer", "oauth_client_id",
+		"oauth_client_secret", "oauth_scope",
+		// A server setting pgx passes on (as libpq does through options).
+		"search_path",
+	}
+}
 
-func isKeyValue(dsn string) bool { return libpqKey.MatchString(dsn) }
+// firstKey is the key a key=value string starts with.
+var firstKey = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=`)
+
+// anyKey finds a key=value pair anywhere: a value holding one is not a
+// file path someone meant (a key=value string with a mistyped first key,
+// say), and may hold a password.
+var anyKey = regexp.MustCompile(`(^|\s)[A-Za-z_][A-Za-z0-9_]*\s*=`)
+
+func isKeyValue(dsn string) bool {
+	m := firstKey.FindStringSubmatch(dsn)
+	return m != nil && slices.Contains(libpqKeywords(), strings.ToLower(m[1]))
+}
+
+// plausiblePath reports whether dsn, neither a URL nor a libpq string,
+// can be the SQLite file path it is then taken for: no key=value pair,
+// no control character.
+func plausiblePath(dsn string) bool {
+	if anyKey.MatchString(dsn) {
+		return false
+	}
+	return !strings.ContainsFunc(dsn, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
 
 // kvPair is one key=value of a libpq string: the value as written (quotes
 // included) at raw[start:end], and as libpq reads it.
@@ -100,7 +138,7 @@ func isSpace(c byte) bool {
 
 func isPasswordKey(k string) bool {
 	k = strings.ToLower(k)
-	return k == "password" || k == "sslpassword"
+	return k == "password" || k == "sslpassword" || k == "oauth_client_secret"
 }
 
 // Secrets returns every spelling in which dsn's passwords may appear in
@@ -142,6 +180,14 @@ func Secrets(dsn string) []string {
 					add(v, unescape(v, url.QueryUnescape), unescape(v, url.PathUnescape))
 				}
 			}
+		}
+	case dsn != "" && !plausiblePath(dsn):
+		// Not a path, not a string prodready can read: all of it, and
+		// each value in it, may be a password.
+		add(dsn)
+		for _, word := range strings.Fields(dsn) {
+			_, v, _ := strings.Cut(word, "=")
+			add(word, v, strings.Trim(v, "'"))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
@@ -191,9 +237,15 @@ func Redact(dsn string) string {
 			}
 		}
 		return u.String()
+	case !plausiblePath(d):
+		return notShown
 	}
 	return dsn
 }
+
+// notShown stands for a PRODREADY_DB that is neither a Postgres string nor
+// a file path: nothing of it is shown, since it may hold a password.
+const notShown = "(not a file path or a Postgres connection string; not shown)"
 
 // RedactIn masks, in s (an error from a driver, say), every spelling of
 // dsn's passwords.
@@ -219,6 +271,10 @@ func CheckDSN(dsn string) error {
 		if err != nil || u.Host == "" {
 			return errors.New("PRODREADY_DB is not a valid postgres://user:password@host:port/database URL (value not shown: it may hold a password)")
 		}
+	case strings.Contains(d, "://"):
+		return errors.New("PRODREADY_DB is a URL, but not a postgres:// one: it takes a SQLite file path or a postgres:// URL (value not shown: it may hold a password)")
+	case !plausiblePath(d):
+		return errors.New("PRODREADY_DB is neither a SQLite file path nor a Postgres connection string (a postgres:// URL, or libpq's key=value form starting with one of its parameters, such as host=): value not shown, it may hold a password")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -42,5 +43,65 @@ func TestDSNForms(t *testing.T) {
 	}
 	if err := CheckDSN("host=db password='unterminated-s3cret"); err == nil || strings.Contains(err.Error(), "unterminated-s3cret") {
 		t.Errorf("CheckDSN of a broken key=value string: %v", err)
+	}
+}
+
+// TestDSNEveryLibpqKeyword: a key=value string is Postgres whichever libpq
+// parameter it starts with, so that its password is never taken for part
+// of a SQLite file name (printed by config, made a file by run); a value
+// that is neither a path nor a connection string is refused without
+// showing any of it.
+func TestDSNEveryLibpqKeyword(t *testing.T) {
+	const pw = "s3cret-pw-9876"
+	for _, first := range []string{"channel_binding=require", "sslrootcert=/etc/ca.pem", "fallback_application_name=prodready", "require_auth=scram-sha-256",
+		"gssencmode=disable", "load_balance_hosts=random", "sslnegotiation=direct", "keepalives=1", "Host=db"} {
+		dsn := first + " host=db user=p password=" + pw + " dbname=p"
+		if !IsPostgres(dsn) {
+			t.Errorf("IsPostgres(%q) = false: taken for a file path", dsn)
+		}
+		if r := Redact(dsn); strings.Contains(r, pw) {
+			t.Errorf("Redact(%q) = %q", dsn, r)
+		}
+		if !slices.Contains(Secrets(dsn), pw) {
+			t.Errorf("Secrets(%q) lacks the password", dsn)
+		}
+		if err := CheckDSN(dsn); err != nil && strings.Contains(err.Error(), pw) {
+			t.Errorf("CheckDSN(%q) shows the password: %v", dsn, err)
+		}
+	}
+	for _, dsn := range []string{
+		"chanel_binding=require host=db password=" + pw, // a mistyped first key
+		"hots=db password=" + pw,
+		"mysql://u:" + pw + "@db/x",
+		"./history.db\npassword=" + pw,
+		"sqlite.db password=" + pw,
+	} {
+		err := CheckDSN(dsn)
+		if err == nil {
+			t.Errorf("CheckDSN(%q) accepted it", dsn)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), "db") && strings.Contains(err.Error(), "hots") {
+			t.Errorf("CheckDSN(%q) shows part of it: %v", dsn, err)
+		}
+		if r := Redact(dsn); strings.Contains(r, pw) {
+			t.Errorf("Redact(%q) = %q", dsn, r)
+		}
+		if !slices.Contains(Secrets(dsn), pw) {
+			t.Errorf("Secrets(%q) = %q, lacks the password", dsn, Secrets(dsn))
+		}
+		dir := t.TempDir()
+		t.Chdir(dir)
+		if _, err := Open(t.Context(), dsn, Options{}); err == nil || strings.Contains(err.Error(), pw) {
+			t.Errorf("Open(%q): %v", dsn, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			t.Errorf("Open(%q) created %s", dsn, entries[0].Name())
+		}
+	}
+	for _, path := range []string{"./prodready.db", "/var/lib/prodready/history.db", "./hostname=x.db", "C:\\data\\prodready.db", "my history.db"} {
+		if err := CheckDSN(path); err != nil || Redact(path) != path || IsPostgres(path) {
+			t.Errorf("a file path %q: CheckDSN %v, Redact %q, IsPostgres %v", path, err, Redact(path), IsPostgres(path))
+		}
 	}
 }

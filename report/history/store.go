@@ -69,6 +69,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return OpenPostgres(ctx, dsn, opt)
 	case strings.Contains(dsn, "://"):
 		return nil, fmt.Errorf("history database %s: unknown kind of URL; PRODREADY_DB takes a SQLite file path or a postgres:// URL", Redact(dsn))
+	case !plausiblePath(dsn):
+		// A file named with it would put a password in a directory listing.
+		return nil, fmt.Errorf("history database: %w", CheckDSN(dsn))
 	}
 	return OpenSQLite(ctx, dsn, opt)
 }
