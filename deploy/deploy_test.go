@@ -1036,3 +1036,66 @@ func TestKoConfig(t *testing.T) {
 		t.Errorf("platforms %v", ko.DefaultPlatforms)
 	}
 }
+
+// TestTaggedBuildSaysItsTag: prodready built with a plain `go build` from a
+// repository whose HEAD is tagged says that tag, from the version the go
+// command stamps (no -ldflags). The repository is made from this working
+// tree (tracked and new files), committed and tagged v1.9.9: the go
+// command stamps only tags of the module's major version (v0 or v1 for a
+// path without /vN), so a v9.9.9 tag would give a pseudo-version.
+func TestTaggedBuildSaysItsTag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds prodready: skipped with -short")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git to make a tagged repository with")
+	}
+	ls, err := exec.Command("git", "-C", "..", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	repo := t.TempDir()
+	for _, f := range strings.Split(strings.TrimRight(string(ls), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join("..", f))
+		if os.IsNotExist(err) {
+			continue // deleted in the working tree
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(repo, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitEnv := append(os.Environ(), "GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.com",
+		"GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.com", "GIT_CONFIG_NOSYSTEM=1")
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "-A"},
+		{"commit", "-q", "--no-gpg-sign", "-m", "release"},
+		{"tag", "v1.9.9"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = repo, gitEnv
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "prodready")
+	// -trimpath and the tag as the Dockerfile's, so the build cache serves
+	// the packages; no -ldflags: the version must come from the tag.
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "timetzdata", "-o", bin, "./cmd/prodready")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=true", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build in the tagged repository: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "prodready v1.9.9" {
+		t.Errorf("prodready --version from a build of tag v1.9.9 says %q (%v)", out, err)
+	}
+}

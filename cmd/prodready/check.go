@@ -133,7 +133,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
-	src, err := pickSource(e, o.src)
+	src, err := pickSource(e, o.src, withRepository(o.ci.Repository))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready check: %v\n", err)
 		return exitUsage

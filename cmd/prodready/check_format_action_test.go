@@ -233,12 +233,14 @@ func TestAction(t *testing.T) {
 		sums := fmt.Sprintf("%x  %s\n", sha256.Sum256(data), asset)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
-			case "/v1.2.3/" + asset, "/v6.6.6/" + asset:
+			case "/v1.2.3/" + asset, "/v6.6.6/" + asset, "/v7.7.7/" + asset:
 				w.Write(data)
 			case "/v1.2.3/SHA256SUMS":
 				w.Write([]byte(sums))
 			case "/v6.6.6/SHA256SUMS":
 				w.Write([]byte(strings.Repeat("0", 64) + "  " + asset + "\n"))
+			case "/v7.7.7/SHA256SUMS":
+				w.Write([]byte(strings.Repeat("0", 64) + "  prodready-plan9-amd64\n"))
 			default:
 				http.NotFound(w, r)
 			}
@@ -257,6 +259,9 @@ func TestAction(t *testing.T) {
 		}
 		if r := runAction(t, with("INPUT_VERSION", "6.6.6")); r.code != 2 || !strings.Contains(r.stderr, "does not match its SHA256SUMS") || r.outputs != "" {
 			t.Errorf("a binary that does not match its checksum must not run: %s", r)
+		}
+		if r := runAction(t, with("INPUT_VERSION", "7.7.7")); r.code != 2 || !strings.Contains(r.stderr, "has no line for "+asset) || r.outputs != "" {
+			t.Errorf("a binary that SHA256SUMS does not list must not run: %s", r)
 		}
 		// No such release and no Go on PATH: a clear error rather than a build.
 		noGo := with("INPUT_VERSION", "9.9.9")
@@ -306,12 +311,28 @@ func TestActionMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if action.Name == "" || action.Description == "" || action.Runs.Using != "composite" || len(action.Runs.Steps) != 2 {
+	steps := action.Runs.Steps
+	if action.Name == "" || action.Description == "" || action.Runs.Using != "composite" || len(steps) < 2 {
 		t.Fatalf("action.yml: %+v", action)
 	}
-	setup, step := action.Runs.Steps[0], action.Runs.Steps[1]
-	if !strings.HasPrefix(setup.Uses, "actions/setup-go@") || setup.If != "inputs.version == ''" || setup.With["go-version-file"] != "${{ github.action_path }}/go.mod" {
+	setup, step := steps[0], steps[len(steps)-1]
+	// setup-go v6 runs on Node 24 (v5 on Node 20, which GitHub retires).
+	if !strings.HasPrefix(setup.Uses, "actions/setup-go@v6") || setup.If != "inputs.version == ''" || setup.With["go-version-file"] != "${{ github.action_path }}/go.mod" {
 		t.Errorf("setup step %+v", setup)
+	}
+	// Go's caches are kept by a key over the action's own go.sum (setup-go's
+	// cache looks for it in the workspace only), on actions/cache v5 (Node 24).
+	cached := false
+	for _, st := range steps[1 : len(steps)-1] {
+		if st.If != "inputs.version == ''" {
+			t.Errorf("step %+v runs also when a release is downloaded", st)
+		}
+		if strings.HasPrefix(st.Uses, "actions/cache@") {
+			cached = strings.HasPrefix(st.Uses, "actions/cache@v5") && st.With["key"] != "" && st.With["path"] != ""
+		}
+	}
+	if !cached || setup.With["cache"] != "false" || !strings.Contains(string(data), "$GITHUB_ACTION_PATH/go.sum") {
+		t.Errorf("the build from source keeps no Go cache keyed on the action's go.sum: %+v", steps)
 	}
 	if step.ID != "check" || !strings.Contains(step.Run, "deploy/github-action/run.sh") {
 		t.Errorf("check step %+v", step)

@@ -13,8 +13,9 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=…"; when it
+// is not, readBuild takes the version from the build's own information.
+var version string
 
 // Exit statuses shared by every command.
 const (
@@ -180,6 +181,6 @@ func runVersion(_ context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdout, "Usage: prodready version\n\nPrints prodready's version.")
 		return exitOK
 	}
-	fmt.Fprintf(e.stdout, "prodready %s\n", version)
+	fmt.Fprintf(e.stdout, "prodready %s\n", readBuild().version)
 	return exitOK
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/prodready/prodready/report/gate"
 	"log/slog"
 	"os"
 	"strings"
@@ -61,6 +62,10 @@ type sourceOptions struct {
 	now func() time.Time
 	// observer is told of every request to an API (serve's metrics).
 	observer httpclient.Observer
+	// repository (OWNER/NAME, check --repository) narrows GitHub's facts to
+	// that repository when OWNER is PRODREADY_GITHUB_ORG: a CI run checks
+	// one repository and need not read the organisation's others.
+	repository string
 }
 
 type sourceOption func(*sourceOptions)
@@ -83,6 +88,10 @@ func withProgress(p func(github.Progress)) sourceOption {
 
 func withReuse(now func() time.Time) sourceOption {
 	return func(o *sourceOptions) { o.reuse, o.now = true, now }
+}
+
+func withRepository(repo string) sourceOption {
+	return func(o *sourceOptions) { o.repository = repo }
 }
 
 // pickSource chooses where data comes from, the same way for every command.
@@ -200,7 +209,7 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		if err != nil {
 			return nil, err
 		}
-		var c scorecard.Collector = &github.Collector{Client: client, Org: s.github.org, Repos: s.github.repos, Progress: o.progress}
+		var c scorecard.Collector = &github.Collector{Client: client, Org: s.github.org, Repos: githubRepos(e, s, o.repository), Progress: o.progress}
 		if o.reuse {
 			c = &reusing{c: c, every: s.github.every, now: o.now}
 		}
@@ -210,6 +219,28 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger), pagerduty.WithObserver(o.observer))})
 	}
 	return out, nil
+}
+
+// githubRepos is the repositories GitHub's collector reads: those of
+// PRODREADY_GITHUB_REPOS, narrowed to the repository a check is about when
+// it is one of the organisation's (and the filter keeps it).
+func githubRepos(e *env, s *settings, repository string) github.RepoFilter {
+	owner, name, ok := strings.Cut(gate.NormalizeRepo(repository), "/")
+	if repository == "" || !ok || name == "" {
+		return s.github.repos
+	}
+	if !strings.EqualFold(owner, s.github.org) {
+		fmt.Fprintf(e.stderr, "prodready: repository %s is not in PRODREADY_GITHUB_ORG %s: reading all of %s's repositories for facts\n", repository, s.github.org, s.github.org)
+		return s.github.repos
+	}
+	if !s.github.repos.Match(name) {
+		return s.github.repos // PRODREADY_GITHUB_REPOS leaves it out: it has no facts either way
+	}
+	only, err := github.ParseRepos(name)
+	if err != nil {
+		return s.github.repos
+	}
+	return only
 }
 
 // githubCache keeps GitHub's ETags and answers in the history database

@@ -43,20 +43,35 @@ platform() {
 # download VERSION: prints the path of the release binary; returns 1 when the
 # release has no binary for this runner, and exits 2 (no fallback) when the
 # binary does not match the release's SHA256SUMS.
+# sha256check: sha256sum -c on the lines of SHA256SUMS given on stdin;
+# macOS runners have shasum instead.
+sha256check() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum -c --quiet -
+  else
+    shasum -a 256 -c --quiet -
+  fi
+}
+
 download() {
-  local version=${1#v} plat repo base dir
+  local version=${1#v} plat repo base dir file
   plat=$(platform) || return 1
+  # The names .goreleaser.yaml gives the release's binaries.
+  file="prodready-$plat"
+  case $plat in windows-*) file="$file.exe" ;; esac
   repo=${ACTION_REPOSITORY:-prodready/prodready}
   # PRODREADY_RELEASES_URL: a mirror of the releases (GitHub Enterprise, tests).
   base="${PRODREADY_RELEASES_URL:-https://github.com/$repo/releases/download}/v$version"
   dir=$(mktemp -d "$tmp/prodready-release.XXXXXX")
-  curl -fsSL --retry 3 -o "$dir/prodready-$plat" "$base/prodready-$plat" 2>/dev/null || return 1
+  curl -fsSL --retry 3 -o "$dir/$file" "$base/$file" 2>/dev/null || return 1
   curl -fsSL --retry 3 -o "$dir/SHA256SUMS" "$base/SHA256SUMS" ||
-    die "release v$version has prodready-$plat but no SHA256SUMS to check it against"
-  (cd "$dir" && grep " prodready-$plat\$" SHA256SUMS | sha256sum -c --quiet -) >&2 ||
-    die "prodready-$plat of release v$version does not match its SHA256SUMS"
-  chmod +x "$dir/prodready-$plat"
-  printf '%s' "$dir/prodready-$plat"
+    die "release v$version has $file but no SHA256SUMS to check it against"
+  grep -q " \*\?$file\$" "$dir/SHA256SUMS" ||
+    die "release v$version's SHA256SUMS has no line for $file: it cannot be checked"
+  (cd "$dir" && grep " \*\?$file\$" SHA256SUMS | sha256check) >&2 ||
+    die "$file of release v$version does not match its SHA256SUMS"
+  chmod +x "$dir/$file"
+  printf '%s' "$dir/$file"
 }
 
 build() {

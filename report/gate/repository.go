@@ -17,10 +17,10 @@ const slugAnnotation = "github.com/project-slug"
 // service's repository (Port's GitHub integration, hand-written catalogs).
 var repositoryKeys = []string{"repository", "repo", "github_repository", "githubRepository", "repository_url", "repositoryUrl"}
 
-// normalizeRepo reduces a repository reference (owner/name, a github.com
+// NormalizeRepo reduces a repository reference (owner/name, a github.com
 // URL, with or without .git) to lower-case owner/name, or to name alone
 // when that is all it holds.
-func normalizeRepo(s string) string {
+func NormalizeRepo(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	for _, p := range []string{"https://", "http://", "ssh://", "git@", "www."} {
 		s = strings.TrimPrefix(s, p)
@@ -37,7 +37,7 @@ func normalizeRepo(s string) string {
 // whose repository relation names only the repository, else the service
 // identified by the repository's name.
 func SelectRepository(stderr io.Writer, cat *scorecard.Catalog, repo string) ([]int, bool) {
-	want := normalizeRepo(repo)
+	want := NormalizeRepo(repo)
 	owner, name, ok := strings.Cut(want, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		fmt.Fprintf(stderr, "prodready check: --repository %q is not OWNER/NAME (like $GITHUB_REPOSITORY: octo-org/payments-api)\n", repo)
@@ -50,7 +50,7 @@ func SelectRepository(stderr io.Writer, cat *scorecard.Catalog, repo string) ([]
 		best := -1
 		for _, ref := range repoRefs(ent) {
 			t := -1
-			switch normalizeRepo(ref.value) {
+			switch NormalizeRepo(ref.value) {
 			case want:
 				t = 0
 			case name:

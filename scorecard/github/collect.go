@@ -108,7 +108,7 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 	if c.Org == "" {
 		return nil, errors.New("PRODREADY_GITHUB_ORG is not set: name the GitHub organisation whose repositories to read")
 	}
-	all, err := c.listRepos(ctx)
+	all, err := c.readRepos(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +186,35 @@ feed:
 		return nil, fmt.Errorf("collect GitHub facts of %s: %w", c.Org, context.Cause(ctx))
 	}
 	return &scorecard.Facts{Source: SourceName, Records: records, Warnings: r.warnings()}, nil
+}
+
+// byNameMax: a filter of at most this many exact names reads each
+// repository by name (one request each) instead of every page of the
+// organisation's list; a CI check of one repository (check --repository)
+// costs that repository's requests only, however large the organisation.
+const byNameMax = 10
+
+// readRepos reads the repositories the filter may keep.
+func (c *Collector) readRepos(ctx context.Context) ([]repoItem, error) {
+	names, ok := c.Repos.exact()
+	if !ok || len(names) > byNameMax {
+		return c.listRepos(ctx)
+	}
+	var all []repoItem
+	for _, name := range names {
+		var it repoItem
+		_, err := c.Client.getJSON(ctx, "/repos/"+url.PathEscape(c.Org)+"/"+url.PathEscape(name), nil, &it)
+		switch {
+		case StatusOf(err) == http.StatusNotFound:
+			continue // said as a repository the organisation does not have
+		case err != nil:
+			return nil, fmt.Errorf("read repository %s/%s: %w", c.Org, name, err)
+		case !strings.EqualFold(it.owner(), c.Org):
+			continue // moved to another owner: not the organisation's
+		}
+		all = append(all, it)
+	}
+	return all, nil
 }
 
 // listRepos reads every page of the organisation's repositories.

@@ -228,6 +228,15 @@ func (f RepoFilter) Match(name string) bool {
 	return false
 }
 
+// exact is the filter's names as written when it holds names and no
+// pattern: then the repositories can be read by name, not found in a list.
+func (f RepoFilter) exact() ([]string, bool) {
+	if len(f.patterns) > 0 || len(f.names) == 0 {
+		return nil, false
+	}
+	return f.raw, true
+}
+
 // String writes the filter back as PRODREADY_GITHUB_REPOS would hold it.
 func (f RepoFilter) String() string {
 	return strings.Join(append(append([]string(nil), f.raw...), f.patterns...), ",")
