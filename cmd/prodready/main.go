@@ -77,6 +77,8 @@ func commands() map[string]command {
 		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
 		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
 		"doctor":     {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
+
+		"migrate-history": {"move the history to the layout that stores results by change (--dry-run: sizes before and after)", runMigrateHistory},
 	}
 }
 
