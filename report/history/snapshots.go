@@ -82,6 +82,10 @@ func (s *Store) loadCaches(ctx context.Context) error {
 		return s.err("read scorecards", err)
 	}
 	s.entities, s.scs = ents, scs
+	s.entityByID = make(map[int64]entityKey, len(ents))
+	for k, id := range ents {
+		s.entityByID[id] = k
+	}
 	return nil
 }
 
@@ -217,6 +221,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 	}
 	for k, v := range newEnts {
 		s.entities[k] = v
+		s.entityByID[v] = k
 	}
 	for k, v := range newScs {
 		s.scs[k] = v
@@ -504,7 +509,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, id int64) (*report.Snapshot, e
 		scPos[scID] = len(snap.Scorecards)
 		snap.Scorecards = append(snap.Scorecards, d)
 	}
-	rows, err := s.readRows(ctx, id)
+	rows, err := s.snapshotRows(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +543,56 @@ func (s *Store) LoadSnapshot(ctx context.Context, id int64) (*report.Snapshot, e
 	return snap, nil
 }
 
+// snapshotRows reads snapshot id's results. A store that saved the
+// newest snapshot has its results in memory, and reads from the database
+// only the rows that changed after id: the cost of reading a month-old
+// snapshot is then the month's changes, not the catalog's size.
+func (s *Store) snapshotRows(ctx context.Context, id int64) (map[pairKey]rowVal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil || id > s.head {
+		return s.readRows(ctx, id)
+	}
+	var head sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM snapshots`).Scan(&head); err != nil {
+		return nil, s.err("read snapshot", err)
+	}
+	if head.Int64 != s.head {
+		return s.readRows(ctx, id) // another process saved since
+	}
+	out := make(map[pairKey]rowVal, len(s.open))
+	for k, o := range s.open {
+		if o.from <= id {
+			out[k] = o.rowVal
+		}
+	}
+	// The results a pair had at id before it changed; rows closed by a
+	// snapshot after head (another process's, since) are not for these
+	// open rows to be corrected by.
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT entity_id, scorecard_id, level, pass FROM results_closed WHERE valid_to > ? AND valid_to <= ? AND valid_from <= ?`), id, s.head, id)
+	if err != nil {
+		return nil, s.err("read snapshot results", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k pairKey
+		var v rowVal
+		var pass []byte
+		if err := rows.Scan(&k.entity, &k.scorecard, &v.level, &pass); err != nil {
+			return nil, s.err("read snapshot results", err)
+		}
+		v.pass = string(pass)
+		out[k] = v
+	}
+	return out, s.err("read snapshot results", rows.Err())
+}
+
+// entityRefs names the entity versions ids, from memory when this store
+// has them all (it stored or read them), else from the database.
 func (s *Store) entityRefs(ctx context.Context, ids []int64) ([]report.EntityRef, error) {
+	if out, ok := s.cachedRefs(ids); ok {
+		return out, nil
+	}
 	byID := make(map[int64]report.EntityRef, len(ids))
 	rows, err := s.db.QueryContext(ctx, `SELECT id, identifier, title, teams FROM entity_versions`)
 	if err != nil {
@@ -572,4 +626,24 @@ func (s *Store) entityRefs(ctx context.Context, ids []int64) ([]report.EntityRef
 		out[i] = byID[id]
 	}
 	return out, nil
+}
+
+func (s *Store) cachedRefs(ids []int64) ([]report.EntityRef, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entityByID == nil {
+		return nil, false
+	}
+	out := make([]report.EntityRef, len(ids))
+	for i, id := range ids {
+		k, ok := s.entityByID[id]
+		if !ok {
+			return nil, false
+		}
+		out[i] = report.EntityRef{Identifier: k.identifier, Title: k.title}
+		if k.teams != "" {
+			out[i].Teams = strings.Split(k.teams, teamSep)
+		}
+	}
+	return out, true
 }

@@ -42,7 +42,10 @@ type Store struct {
 
 	mu       sync.Mutex
 	entities map[entityKey]int64 // entity_versions, loaded on first snapshot
-	scs      map[string]int64    // scorecard_versions by hash
+	// entityByID is entities the other way round; it lacks the versions
+	// another process stored since (LoadSnapshot then reads them).
+	entityByID map[int64]entityKey
+	scs        map[string]int64 // scorecard_versions by hash
 	// open is results_open as of snapshot head, kept between saves so a
 	// save reads nothing but the newest snapshot's id; nil until loaded.
 	open map[pairKey]*openRow
