@@ -148,7 +148,19 @@ func simulate(ctx context.Context, c config, out io.Writer) error {
 	fmt.Fprintf(out, "\nsize %s after %d snapshots (%d bytes per snapshot)\n", mib(size), n, size/int64(max(n, 1)))
 	fmt.Fprintf(out, "save:  p50 %s, p90 %s, p99 %s, max %s\n", pct(saves, 50), pct(saves, 90), pct(saves, 99), pct(saves, 100))
 	fmt.Fprintf(out, "prune: p50 %s, p99 %s, max %s\n", pct(prunes, 50), pct(prunes, 99), pct(prunes, 100))
+	fmt.Fprintln(out, "digests of the process that saved the snapshots (serve's leader, or prodready run):")
 	if err := digests(ctx, st, now, out); err != nil {
+		return err
+	}
+	// A process that has not saved the newest snapshot reads a snapshot
+	// whole from the database.
+	other, err := history.Open(ctx, c.db, history.Options{BusyTimeout: time.Minute})
+	if err != nil {
+		return err
+	}
+	defer other.Close()
+	fmt.Fprintln(out, "digests of another process:")
+	if err := digests(ctx, other, now, out); err != nil {
 		return err
 	}
 	if st.Dialect() == "sqlite" {
@@ -196,7 +208,7 @@ func digests(ctx context.Context, st *history.Store, now time.Time, out io.Write
 		if _, _, err := st.LatestSnapshot(ctx, now); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s digest reads: %s (the snapshot a period back, %d results; %d level mixes of the chart)\n",
+		fmt.Fprintf(out, "  %s digest reads: %s (the snapshot a period back, %d results; %d level mixes of the chart)\n",
 			d.kind, time.Since(t).Round(time.Millisecond), results, len(mixes))
 	}
 	return nil

@@ -167,6 +167,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 	var kb strings.Builder
 	for i := range snap.Entities {
 		e := &snap.Entities[i]
+		// Most entities are where and as they were in the last save.
+		if i < len(s.lastEnts) && sameRef(&s.lastEnts[i], e) {
+			entIDs[i] = s.lastEntIDs[i]
+			continue
+		}
 		kb.Reset()
 		for j, t := range e.Teams {
 			if j > 0 {
@@ -228,8 +233,23 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 	}
 	applyChanges(s.open, id, changes)
 	s.head = id
+	s.lastEnts = append(s.lastEnts[:0], snap.Entities...)
+	s.lastEntIDs = entIDs
 	snap.ID = id
 	return id, nil
+}
+
+// sameRef: a and b are the same entity version (URL aside).
+func sameRef(a, b *report.EntityRef) bool {
+	if a.Identifier != b.Identifier || a.Title != b.Title || len(a.Teams) != len(b.Teams) {
+		return false
+	}
+	for i := range a.Teams {
+		if a.Teams[i] != b.Teams[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // diff compares snap with the open rows: pairs whose result is new or

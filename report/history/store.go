@@ -23,6 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/prodready/prodready/report"
 )
 
 // DefaultRetention is how long history is kept unless PRODREADY_RETENTION says otherwise.
@@ -45,6 +47,9 @@ type Store struct {
 	// entityByID is entities the other way round; it lacks the versions
 	// another process stored since (LoadSnapshot then reads them).
 	entityByID map[int64]entityKey
+	// lastEnts are the last saved snapshot's entities, with their ids.
+	lastEnts   []report.EntityRef
+	lastEntIDs []int64
 	scs        map[string]int64 // scorecard_versions by hash
 	// open is results_open as of snapshot head, kept between saves so a
 	// save reads nothing but the newest snapshot's id; nil until loaded.
