@@ -82,16 +82,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":      {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
-		"validate":   {"lint scorecard definitions", runValidate},
-		"version":    {"print the version", runVersion},
-		"serve":      {"run the Slack bot", runServe},
-		"run":        {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
-		"config":     {"print the effective configuration, where each value came from, secrets masked", runConfig},
-		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
-		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
-		"doctor":     {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
-		"mcp":        {"serve the results to coding assistants over the Model Context Protocol on stdio", runMCP},
+		"check":           {"evaluate scorecards over the catalog; gate deploys with --min-level", runCheck},
+		"validate":        {"lint scorecard definitions", runValidate},
+		"version":         {"print the version", runVersion},
+		"serve":           {"run the Slack bot", runServe},
+		"run":             {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
+		"config":          {"print the effective configuration, where each value came from, secrets masked", runConfig},
+		"collect":         {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
+		"properties":      {"list what the scorecards read and which configured source provides it", runProperties},
+		"doctor":          {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
+		"mcp":             {"serve the results to coding assistants over the Model Context Protocol on stdio", runMCP},
+		"migrate-history": {"move the history to the layout that stores results by change (--dry-run: sizes before and after)", runMigrateHistory},
 	}
 }
 

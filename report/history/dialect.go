@@ -104,6 +104,10 @@ var ErrReadOnly = errors.New("database is not writable")
 // ErrNewerSchema means the database was written by a newer prodready.
 var ErrNewerSchema = errors.New("database schema is newer than this prodready")
 
+// ErrOldLayout means the database holds snapshots in the layout before
+// schema version 6 (full snapshots and deltas), which MigrateLayout moves.
+var ErrOldLayout = errors.New("history is in the layout of an older prodready")
+
 // ErrAlreadySent means a message with the same key was recorded before.
 var ErrAlreadySent = errors.New("message already recorded as sent")
 

@@ -81,12 +81,17 @@ func migrations(d dialect) [][]string {
 		exemptionsMigration(d), // version 3: exemptions.go
 		httpCacheMigration(d),  // version 4: httpcache.go
 		ciResultsMigration(d),  // version 5: ciresults.go
+		layoutMigration(d),     // version 6: layout.go (results by change)
 	}
 }
 
 const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate brings the schema up to version upTo (all migrations when 0).
+// The step to the change layout (layoutVersion) is taken here only while
+// the history holds no snapshot; a history with snapshots is moved by
+// MigrateLayout, and until then Open refuses it with ErrOldLayout.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if s.d.migrateLock == "" {
 		// The first statement writes, so a read-only or locked file fails
 		// here, at open, with the file's name.
@@ -114,10 +119,27 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	all := migrations(s.d)
 	have := int(v.Int64)
+	if upTo <= 0 || upTo > len(all) {
+		upTo = len(all)
+	}
+	s.version = max(have, upTo)
 	if have > len(all) {
 		return fmt.Errorf("history database %s: %w: it has schema version %d, this build knows up to %d; upgrade prodready or point PRODREADY_DB elsewhere", s.where, ErrNewerSchema, have, len(all))
 	}
-	for i := have; i < len(all); i++ {
+	for i := have; i < upTo; i++ {
+		if i+1 == layoutVersion {
+			var n int64
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM snapshots`).Scan(&n); err != nil {
+				return s.err("read snapshots", err)
+			}
+			if n > 0 {
+				if err := tx.Commit(); err != nil {
+					return s.err("migrate", err)
+				}
+				s.version = i
+				return fmt.Errorf("history database %s: %w: it holds %d snapshots stored as full snapshots and deltas (schema version %d); run `prodready migrate-history` (--dry-run first shows the size before and after) to move them to the change layout of schema version %d, or keep running the prodready that wrote them", s.where, ErrOldLayout, n, i, layoutVersion)
+			}
+		}
 		for _, stmt := range all[i] {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return s.err(fmt.Sprintf("migrate to schema version %d", i+1), err)

@@ -41,7 +41,11 @@ func (s *Store) StartRun(ctx context.Context, job, period string, at time.Time) 
 	return id, s.err("record job run "+job, err)
 }
 
-// FinishRun records how a run ended.
+// FinishRun records how a run ended. A run that went well and did
+// nothing to any destination (a refresh, every 15 minutes) replaces the
+// like runs of its job and period before it, except the period's first:
+// what is read of them (the first run, the newest run, that the period
+// had a finished one) stays, and job_runs grows by days, not by runs.
 func (s *Store) FinishRun(ctx context.Context, r Run) error {
 	var snap sql.NullInt64
 	if r.SnapshotID != 0 {
@@ -49,7 +53,19 @@ func (s *Store) FinishRun(ctx context.Context, r Run) error {
 	}
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE job_runs SET finished_at = ?, status = ?, snapshot_id = ?, sent = ?, skipped = ?, failed = ?, detail = ? WHERE id = ?`),
 		millis(r.Finished), r.Status, snap, r.Sent, r.Skipped, r.Failed, r.Detail, r.ID)
-	return s.err("record end of job run "+r.Job, err)
+	if err != nil || !plainRun(r) {
+		return s.err("record end of job run "+r.Job, err)
+	}
+	_, err = s.db.ExecContext(ctx, s.q(`DELETE FROM job_runs WHERE id < ? AND finished_at IS NOT NULL AND status IN (?, ?) AND sent = 0 AND skipped = 0 AND failed = 0
+		AND job = (SELECT f.job FROM job_runs f WHERE f.id = ?) AND period = (SELECT f.period FROM job_runs f WHERE f.id = ?)
+		AND id > (SELECT MIN(f.id) FROM job_runs f WHERE f.job = job_runs.job AND f.period = job_runs.period)`),
+		r.ID, RunOK, RunNothing, r.ID, r.ID)
+	return s.err("prune earlier runs of "+r.Job, err)
+}
+
+// plainRun: the run went well and delivered, skipped and lost nothing.
+func plainRun(r Run) bool {
+	return (r.Status == RunOK || r.Status == RunNothing) && r.Sent == 0 && r.Skipped == 0 && r.Failed == 0
 }
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {

@@ -25,20 +25,23 @@ type rowVal struct {
 	pass  string
 }
 
-type baseRows struct {
-	id   int64
-	rows map[pairKey]rowVal
+// openRow is a row of results_open in the store's memory.
+type openRow struct {
+	rowVal
+	from int64  // valid_from
+	seen uint64 // the save (Store.gen) that last found it in its snapshot
 }
 
 // teamSep joins team identifiers in one column; it cannot occur in them.
 const teamSep = "\x1f"
 
-// deltaShare is the share of changed rows above which a snapshot is stored
-// in full rather than as a delta of the last full one.
-const deltaShare = 4
-
 // insertBatch is how many result rows one INSERT carries.
 const insertBatch = 200
+
+// saveLock serialises saves across processes (Postgres; SQLite's write
+// transaction already does): snapshot ids must grow in commit order for a
+// span of ids to name the snapshots a result held for.
+const saveLock = "snapshots"
 
 func (s *Store) loadCaches(ctx context.Context) error {
 	if s.entities != nil {
@@ -79,6 +82,10 @@ func (s *Store) loadCaches(ctx context.Context) error {
 		return s.err("read scorecards", err)
 	}
 	s.entities, s.scs = ents, scs
+	s.entityByID = make(map[int64]entityKey, len(ents))
+	for k, id := range ents {
+		s.entityByID[id] = k
+	}
 	return nil
 }
 
@@ -88,24 +95,48 @@ func defHash(d *report.ScorecardDef) (string, []byte) {
 	return hex.EncodeToString(h[:16]), js
 }
 
-// SaveSnapshot stores snap in one transaction and sets snap.ID. A snapshot
-// close to the last full one is stored as the rows that differ from it.
+// change is a result a save writes: a pair's new value (gone: it no
+// longer applies), and the open row it replaces (nil: none).
+type change struct {
+	key  pairKey
+	val  rowVal
+	gone bool
+	old  *openRow
+}
+
+// SaveSnapshot stores snap in one transaction and sets snap.ID. Only the
+// results that differ from the newest stored snapshot are written: a
+// refresh in which nothing changed writes the snapshot's one row.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.loadCaches(ctx); err != nil {
 		return 0, err
 	}
-	if s.base == nil {
-		if err := s.loadBase(ctx); err != nil {
-			return 0, err
-		}
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.err("store snapshot", err)
 	}
 	defer tx.Rollback()
+	if s.d.migrateLock != "" {
+		if _, err := tx.ExecContext(ctx, s.q(s.d.migrateLock), s.lockKey(saveLock)); err != nil {
+			return 0, s.err("lock for snapshot", err)
+		}
+	}
+	// Another process may have saved since this one did: then the open
+	// rows in memory are stale and are read again.
+	var head sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(id) FROM snapshots`).Scan(&head); err != nil {
+		return 0, s.err("store snapshot", err)
+	}
+	if s.open == nil || head.Int64 != s.head {
+		s.open = nil
+		open, err := s.readOpen(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		s.open = open
+	}
 
 	newScs := map[string]int64{}
 	scIDs := make([]int64, len(snap.Scorecards))
@@ -133,9 +164,22 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 	newEnts := map[entityKey]int64{}
 	entIDs := make([]int64, len(snap.Entities))
 	var insEnt *sql.Stmt
+	var kb strings.Builder
 	for i := range snap.Entities {
 		e := &snap.Entities[i]
-		k := entityKey{e.Identifier, e.Title, strings.Join(e.Teams, teamSep)}
+		// Most entities are where and as they were in the last save.
+		if i < len(s.lastEnts) && sameRef(&s.lastEnts[i], e) {
+			entIDs[i] = s.lastEntIDs[i]
+			continue
+		}
+		kb.Reset()
+		for j, t := range e.Teams {
+			if j > 0 {
+				kb.WriteString(teamSep)
+			}
+			kb.WriteString(t)
+		}
+		k := entityKey{e.Identifier, e.Title, kb.String()}
 		id, ok := s.entities[k]
 		if !ok {
 			if id, ok = newEnts[k]; !ok {
@@ -159,50 +203,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		entIDs[i] = id
 	}
 
-	ns := len(snap.Scorecards)
-	cur := make(map[pairKey]rowVal, len(snap.Results))
-	for e := range snap.Entities {
-		for si := 0; si < ns; si++ {
-			r := snap.Results[e*ns+si]
-			if r.Applies {
-				cur[pairKey{entIDs[e], scIDs[si]}] = rowVal{int16(r.Level), r.Pass}
-			}
-		}
-	}
-	// Rows to write: the delta from the base when it is small, else all.
-	// The base is cached; another process sharing the database may have
-	// pruned it since, and a delta of a deleted base would be unreadable.
-	if s.base != nil {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM snapshots WHERE id = ?`), s.base.id).Scan(&n); err != nil {
-			return 0, s.err("store snapshot", err)
-		}
-		if n == 0 {
-			s.base = nil
-		}
-	}
-	var write map[pairKey]rowVal
-	var baseID sql.NullInt64
-	if s.base != nil {
-		delta := map[pairKey]rowVal{}
-		for k, v := range cur {
-			if b, ok := s.base.rows[k]; !ok || b != v {
-				delta[k] = v
-			}
-		}
-		for k := range s.base.rows {
-			if _, ok := cur[k]; !ok {
-				delta[k] = rowVal{level: -1}
-			}
-		}
-		if len(delta)*deltaShare <= len(cur) {
-			write = delta
-			baseID = sql.NullInt64{Int64: s.base.id, Valid: true}
-		}
-	}
-	if write == nil {
-		write = cur
-	}
+	changes := s.diff(snap, entIDs, scIDs)
 
 	mix := report.MixOf(snap, "")
 	mixJSON, _ := json.Marshal(mix.Counts)
@@ -211,56 +212,165 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		idList[i] = strconv.FormatInt(id, 10)
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO snapshots (taken_at, origin, base_id, scorecards, entities, mix) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		millis(snap.Taken), snap.Origin, baseID, strings.Join(idList, ","), len(snap.Entities), string(mixJSON)).Scan(&id)
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO snapshots (taken_at, origin, base_id, scorecards, entities, mix, layout) VALUES (?, ?, 0, ?, ?, ?, ?) RETURNING id`),
+		millis(snap.Taken), snap.Origin, strings.Join(idList, ","), len(snap.Entities), string(mixJSON), layoutVersion).Scan(&id)
 	if err != nil {
 		return 0, s.err("store snapshot", err)
 	}
-	if err := s.insertRows(ctx, tx, id, write); err != nil {
+	if err := s.writeChanges(ctx, tx, id, changes); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
+		s.open = nil
 		return 0, s.err("store snapshot", err)
 	}
 	for k, v := range newEnts {
 		s.entities[k] = v
+		s.entityByID[v] = k
 	}
 	for k, v := range newScs {
 		s.scs[k] = v
 	}
-	if !baseID.Valid {
-		s.base = &baseRows{id: id, rows: cur}
-	}
+	applyChanges(s.open, id, changes)
+	s.head = id
+	s.lastEnts = append(s.lastEnts[:0], snap.Entities...)
+	s.lastEntIDs = entIDs
 	snap.ID = id
 	return id, nil
 }
 
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, snapID int64, rows map[pairKey]rowVal) error {
-	keys := make([]pairKey, 0, len(rows))
-	for k := range rows {
-		keys = append(keys, k)
+// sameRef: a and b are the same entity version (URL aside).
+func sameRef(a, b *report.EntityRef) bool {
+	if a.Identifier != b.Identifier || a.Title != b.Title || len(a.Teams) != len(b.Teams) {
+		return false
 	}
-	// Primary-key order makes the inserts append to the table's B-tree.
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].entity != keys[j].entity {
-			return keys[i].entity < keys[j].entity
+	for i := range a.Teams {
+		if a.Teams[i] != b.Teams[i] {
+			return false
 		}
-		return keys[i].scorecard < keys[j].scorecard
+	}
+	return true
+}
+
+// diff compares snap with the open rows: pairs whose result is new or
+// differs, and open pairs the snapshot no longer has.
+func (s *Store) diff(snap *report.Snapshot, entIDs, scIDs []int64) []change {
+	s.gen++
+	gen := s.gen
+	ns := len(snap.Scorecards)
+	var out []change
+	matched := 0
+	added := map[pairKey]int{} // position in out, against pairs repeated in one snapshot
+	for e := range snap.Entities {
+		for si := 0; si < ns; si++ {
+			r := snap.Results[e*ns+si]
+			if !r.Applies {
+				continue
+			}
+			k := pairKey{entIDs[e], scIDs[si]}
+			v := rowVal{int16(r.Level), r.Pass}
+			if o, ok := s.open[k]; ok {
+				if o.seen != gen {
+					o.seen = gen
+					matched++
+				}
+				if o.rowVal == v {
+					continue
+				}
+			}
+			if i, ok := added[k]; ok {
+				out[i].val = v
+				continue
+			}
+			added[k] = len(out)
+			out = append(out, change{key: k, val: v, old: s.open[k]})
+		}
+	}
+	if matched < len(s.open) {
+		for k, o := range s.open {
+			if o.seen != gen {
+				out = append(out, change{key: k, gone: true, old: o})
+			}
+		}
+	}
+	return out
+}
+
+func applyChanges(open map[pairKey]*openRow, id int64, changes []change) {
+	for _, c := range changes {
+		switch {
+		case c.gone:
+			delete(open, c.key)
+		default:
+			open[c.key] = &openRow{rowVal: c.val, from: id}
+		}
+	}
+}
+
+// writeChanges closes the replaced rows' spans at snapshot id and opens
+// the new ones.
+func (s *Store) writeChanges(ctx context.Context, tx *sql.Tx, id int64, changes []change) error {
+	// Key order makes the inserts append to the tables' B-trees.
+	sort.Slice(changes, func(i, j int) bool {
+		a, b := changes[i].key, changes[j].key
+		if a.entity != b.entity {
+			return a.entity < b.entity
+		}
+		return a.scorecard < b.scorecard
 	})
+	var closed, opened, gone [][]any
+	for _, c := range changes {
+		if c.old != nil {
+			closed = append(closed, []any{id, c.key.entity, c.key.scorecard, c.old.level, []byte(c.old.pass), c.old.from})
+		}
+		if c.gone {
+			gone = append(gone, []any{c.key.entity, c.key.scorecard})
+		} else {
+			opened = append(opened, []any{c.key.entity, c.key.scorecard, c.val.level, []byte(c.val.pass), id})
+		}
+	}
+	if err := s.insertMany(ctx, tx, `INSERT INTO results_closed (valid_to, entity_id, scorecard_id, level, pass, valid_from) VALUES `, "", closed); err != nil {
+		return err
+	}
+	if err := s.insertMany(ctx, tx, `INSERT INTO results_open (entity_id, scorecard_id, level, pass, valid_from) VALUES `,
+		` ON CONFLICT (entity_id, scorecard_id) DO UPDATE SET level = excluded.level, pass = excluded.pass, valid_from = excluded.valid_from`, opened); err != nil {
+		return err
+	}
+	if len(gone) > 0 {
+		st, err := tx.PrepareContext(ctx, s.q(`DELETE FROM results_open WHERE entity_id = ? AND scorecard_id = ?`))
+		if err != nil {
+			return s.err("store results", err)
+		}
+		defer st.Close()
+		for _, g := range gone {
+			if _, err := st.ExecContext(ctx, g...); err != nil {
+				return s.err("store results", err)
+			}
+		}
+	}
+	return nil
+}
+
+// insertMany inserts rows, insertBatch to a statement.
+func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, st := range stmts {
 			st.Close()
 		}
 	}()
-	args := make([]any, 0, 5*insertBatch)
-	for start := 0; start < len(keys); start += insertBatch {
-		end := min(start+insertBatch, len(keys))
+	args := make([]any, 0, width*insertBatch)
+	for start := 0; start < len(rows); start += insertBatch {
+		end := min(start+insertBatch, len(rows))
 		n := end - start
 		st, ok := stmts[n]
 		if !ok {
-			q := `INSERT INTO results (snapshot_id, entity_id, scorecard_id, level, pass) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
+			q := head + strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ") + tail
 			var err error
 			if st, err = tx.PrepareContext(ctx, s.q(q)); err != nil {
 				return s.err("store results", err)
@@ -268,9 +378,8 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, snapID int64, rows m
 			stmts[n] = st
 		}
 		args = args[:0]
-		for _, k := range keys[start:end] {
-			v := rows[k]
-			args = append(args, snapID, k.entity, k.scorecard, v.level, []byte(v.pass))
+		for _, r := range rows[start:end] {
+			args = append(args, r...)
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return s.err("store results", err)
@@ -279,30 +388,55 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, snapID int64, rows m
 	return nil
 }
 
-func (s *Store) loadBase(ctx context.Context) error {
-	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM snapshots WHERE base_id IS NULL ORDER BY id DESC LIMIT 1`).Scan(&id)
-	if err == sql.ErrNoRows {
-		return nil
-	}
+// readOpen reads results_open.
+func (s *Store) readOpen(ctx context.Context, q querier) (map[pairKey]*openRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT entity_id, scorecard_id, level, pass, valid_from FROM results_open`)
 	if err != nil {
-		return s.err("read last snapshot", err)
+		return nil, s.err("read results", err)
 	}
-	rows, err := s.readRows(ctx, id)
-	if err != nil {
-		return err
+	defer rows.Close()
+	out := map[pairKey]*openRow{}
+	interned := map[string]string{}
+	for rows.Next() {
+		var k pairKey
+		o := &openRow{}
+		var pass []byte
+		if err := rows.Scan(&k.entity, &k.scorecard, &o.level, &pass, &o.from); err != nil {
+			return nil, s.err("read results", err)
+		}
+		o.pass = intern(interned, pass)
+		out[k] = o
 	}
-	s.base = &baseRows{id: id, rows: rows}
-	return nil
+	return out, s.err("read results", rows.Err())
 }
 
+// intern returns b as a string shared with the equal ones before it: most
+// services pass the same rules.
+func intern(m map[string]string, b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	m[v] = v
+	return v
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readRows reads snapshot id's results: the open rows it sees and the
+// closed rows whose span holds it.
 func (s *Store) readRows(ctx context.Context, snapID int64) (map[pairKey]rowVal, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT entity_id, scorecard_id, level, pass FROM results WHERE snapshot_id = ?`), snapID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT entity_id, scorecard_id, level, pass FROM results_open WHERE valid_from <= ?
+		UNION ALL SELECT entity_id, scorecard_id, level, pass FROM results_closed WHERE valid_to > ? AND valid_from <= ?`), snapID, snapID, snapID)
 	if err != nil {
 		return nil, s.err("read snapshot results", err)
 	}
 	defer rows.Close()
 	out := map[pairKey]rowVal{}
+	interned := map[string]string{}
 	for rows.Next() {
 		var k pairKey
 		var v rowVal
@@ -310,7 +444,7 @@ func (s *Store) readRows(ctx context.Context, snapID int64) (map[pairKey]rowVal,
 		if err := rows.Scan(&k.entity, &k.scorecard, &v.level, &pass); err != nil {
 			return nil, s.err("read snapshot results", err)
 		}
-		v.pass = string(pass)
+		v.pass = intern(interned, pass)
 		out[k] = v
 	}
 	return out, s.err("read snapshot results", rows.Err())
@@ -367,8 +501,7 @@ func (s *Store) Mixes(ctx context.Context, labels []string, at []time.Time) ([]r
 func (s *Store) LoadSnapshot(ctx context.Context, id int64) (*report.Snapshot, error) {
 	var taken int64
 	var origin, scList string
-	var base sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT taken_at, origin, base_id, scorecards FROM snapshots WHERE id = ?`), id).Scan(&taken, &origin, &base, &scList)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT taken_at, origin, scorecards FROM snapshots WHERE id = ?`), id).Scan(&taken, &origin, &scList)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("history database %s: no snapshot %d", s.where, id)
 	}
@@ -396,22 +529,9 @@ func (s *Store) LoadSnapshot(ctx context.Context, id int64) (*report.Snapshot, e
 		scPos[scID] = len(snap.Scorecards)
 		snap.Scorecards = append(snap.Scorecards, d)
 	}
-	rows := map[pairKey]rowVal{}
-	if base.Valid {
-		if rows, err = s.readRows(ctx, base.Int64); err != nil {
-			return nil, err
-		}
-	}
-	delta, err := s.readRows(ctx, id)
+	rows, err := s.snapshotRows(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	for k, v := range delta {
-		if v.level < 0 {
-			delete(rows, k)
-		} else {
-			rows[k] = v
-		}
 	}
 	entIDs := map[int64]bool{}
 	for k := range rows {
@@ -443,7 +563,56 @@ func (s *Store) LoadSnapshot(ctx context.Context, id int64) (*report.Snapshot, e
 	return snap, nil
 }
 
+// snapshotRows reads snapshot id's results. A store that saved the
+// newest snapshot has its results in memory, and reads from the database
+// only the rows that changed after id: the cost of reading a month-old
+// snapshot is then the month's changes, not the catalog's size.
+func (s *Store) snapshotRows(ctx context.Context, id int64) (map[pairKey]rowVal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil || id > s.head {
+		return s.readRows(ctx, id)
+	}
+	var head sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM snapshots`).Scan(&head); err != nil {
+		return nil, s.err("read snapshot", err)
+	}
+	if head.Int64 != s.head {
+		return s.readRows(ctx, id) // another process saved since
+	}
+	out := make(map[pairKey]rowVal, len(s.open))
+	for k, o := range s.open {
+		if o.from <= id {
+			out[k] = o.rowVal
+		}
+	}
+	// The results a pair had at id before it changed; rows closed by a
+	// snapshot after head (another process's, since) are not for these
+	// open rows to be corrected by.
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT entity_id, scorecard_id, level, pass FROM results_closed WHERE valid_to > ? AND valid_to <= ? AND valid_from <= ?`), id, s.head, id)
+	if err != nil {
+		return nil, s.err("read snapshot results", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k pairKey
+		var v rowVal
+		var pass []byte
+		if err := rows.Scan(&k.entity, &k.scorecard, &v.level, &pass); err != nil {
+			return nil, s.err("read snapshot results", err)
+		}
+		v.pass = string(pass)
+		out[k] = v
+	}
+	return out, s.err("read snapshot results", rows.Err())
+}
+
+// entityRefs names the entity versions ids, from memory when this store
+// has them all (it stored or read them), else from the database.
 func (s *Store) entityRefs(ctx context.Context, ids []int64) ([]report.EntityRef, error) {
+	if out, ok := s.cachedRefs(ids); ok {
+		return out, nil
+	}
 	byID := make(map[int64]report.EntityRef, len(ids))
 	rows, err := s.db.QueryContext(ctx, `SELECT id, identifier, title, teams FROM entity_versions`)
 	if err != nil {
@@ -477,4 +646,24 @@ func (s *Store) entityRefs(ctx context.Context, ids []int64) ([]report.EntityRef
 		out[i] = byID[id]
 	}
 	return out, nil
+}
+
+func (s *Store) cachedRefs(ids []int64) ([]report.EntityRef, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entityByID == nil {
+		return nil, false
+	}
+	out := make([]report.EntityRef, len(ids))
+	for i, id := range ids {
+		k, ok := s.entityByID[id]
+		if !ok {
+			return nil, false
+		}
+		out[i] = report.EntityRef{Identifier: k.identifier, Title: k.title}
+		if k.teams != "" {
+			out[i].Teams = strings.Split(k.teams, teamSep)
+		}
+	}
+	return out, true
 }

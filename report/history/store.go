@@ -23,6 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/prodready/prodready/report"
 )
 
 // DefaultRetention is how long history is kept unless PRODREADY_RETENTION says otherwise.
@@ -37,10 +39,23 @@ type Store struct {
 	// Postgres schema the tables live in (lock keys include it).
 	path, schema string
 
+	// version is the schema version the database is at after open.
+	version int
+
 	mu       sync.Mutex
 	entities map[entityKey]int64 // entity_versions, loaded on first snapshot
-	scs      map[string]int64    // scorecard_versions by hash
-	base     *baseRows           // the last full snapshot's rows
+	// entityByID is entities the other way round; it lacks the versions
+	// another process stored since (LoadSnapshot then reads them).
+	entityByID map[int64]entityKey
+	// lastEnts are the last saved snapshot's entities, with their ids.
+	lastEnts   []report.EntityRef
+	lastEntIDs []int64
+	scs        map[string]int64 // scorecard_versions by hash
+	// open is results_open as of snapshot head, kept between saves so a
+	// save reads nothing but the newest snapshot's id; nil until loaded.
+	open map[pairKey]*openRow
+	head int64
+	gen  uint64 // marks the rows a save has seen
 }
 
 // Options tune Open.
@@ -61,19 +76,24 @@ type Options struct {
 // PostgreSQL, anything else a SQLite file path. The
 // schema is created or brought up to date either way.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	return openAt(ctx, dsn, opt, 0)
+}
+
+// openAt is Open bringing the schema up to version upTo only (0: all).
+func openAt(ctx context.Context, dsn string, opt Options, upTo int) (*Store, error) {
 	dsn = strings.TrimSpace(dsn)
 	switch {
 	case dsn == "":
 		return nil, errors.New("history database: PRODREADY_DB is empty; give a file path or a postgres:// URL")
 	case IsPostgres(dsn):
-		return OpenPostgres(ctx, dsn, opt)
+		return openPostgres(ctx, dsn, opt, upTo)
 	case strings.Contains(dsn, "://"):
 		return nil, fmt.Errorf("history database %s: unknown kind of URL; PRODREADY_DB takes a SQLite file path or a postgres:// URL", Redact(dsn))
 	case !plausiblePath(dsn):
 		// A file named with it would put a password in a directory listing.
 		return nil, fmt.Errorf("history database: %w", CheckDSN(dsn))
 	}
-	return OpenSQLite(ctx, dsn, opt)
+	return openSQLite(ctx, dsn, opt, upTo)
 }
 
 // OpenPostgres opens the history in the PostgreSQL database at url, in the
@@ -81,6 +101,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // than public), and brings the schema up to date. Replicas opening an
 // empty database together migrate it once.
 func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	return openPostgres(ctx, dsn, opt, 0)
+}
+
+func openPostgres(ctx context.Context, dsn string, opt Options, upTo int) (*Store, error) {
 	where := Redact(dsn)
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 8
@@ -113,7 +137,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		return nil, fmt.Errorf("history database %s: no schema of the search_path exists; create it (CREATE SCHEMA …) or fix search_path in PRODREADY_DB", where)
 	}
 	s.schema = schema.String
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -124,6 +148,10 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 // brings its schema up to date. A locked, unwritable or newer database is
 // an error that names the file.
 func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+	return openSQLite(ctx, path, opt, 0)
+}
+
+func openSQLite(ctx context.Context, path string, opt Options, upTo int) (*Store, error) {
 	if opt.BusyTimeout <= 0 {
 		opt.BusyTimeout = 5 * time.Second
 	}
@@ -133,6 +161,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 	}
 	q := url.Values{}
+	// Set before the first table is created: then pruning can hand freed
+	// pages back to the file system (PRAGMA incremental_vacuum). On an
+	// existing file it is a no-op until the next VACUUM.
+	q.Add("_pragma", "auto_vacuum(incremental)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opt.BusyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -151,7 +183,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// takes the file for a moment): try again for as long as a lock may
 	// be waited for.
 	for giveUp := time.Now().Add(opt.BusyTimeout); ; {
-		err := s.migrate(ctx)
+		err := s.migrate(ctx, upTo)
 		if err == nil {
 			return s, nil
 		}
@@ -209,9 +241,10 @@ func millis(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// Prune deletes what is older than keep before now: snapshots no kept
-// snapshot builds on, job runs, messages, failures, and HTTP cache entries
-// not written since (one unchanged that long is asked for in full once more).
+// Prune deletes what is older than keep before now: snapshots, the
+// results only they held, job runs, messages, failures, and HTTP cache
+// entries not written since (one unchanged that long is asked for in full
+// once more). On SQLite the pages freed go back to the file system.
 func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (int64, error) {
 	cut := millis(now.Add(-keep))
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -219,19 +252,29 @@ func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (i
 		return 0, s.err("prune", err)
 	}
 	defer tx.Rollback()
-	old := `SELECT id FROM snapshots WHERE taken_at < ? AND id NOT IN (SELECT base_id FROM snapshots WHERE base_id IS NOT NULL AND taken_at >= ?)`
 	var n int64
-	for _, q := range []string{
-		`DELETE FROM results WHERE snapshot_id IN (` + old + `)`,
-		`DELETE FROM snapshots WHERE id IN (` + old + `)`,
-	} {
-		res, err := tx.ExecContext(ctx, s.q(q), cut, cut)
-		if err != nil {
-			return 0, s.err("prune", err)
-		}
-		k, _ := res.RowsAffected()
-		n += k
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM snapshots WHERE taken_at < ?`), cut)
+	if err != nil {
+		return 0, s.err("prune", err)
 	}
+	k, _ := res.RowsAffected()
+	n += k
+	// A closed row held for the snapshots before its valid_to: once the
+	// oldest kept snapshot is past it, no snapshot left reads it.
+	var oldest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(id) FROM snapshots`).Scan(&oldest); err != nil {
+		return 0, s.err("prune", err)
+	}
+	if oldest.Valid {
+		res, err = tx.ExecContext(ctx, s.q(`DELETE FROM results_closed WHERE valid_to <= ?`), oldest.Int64)
+	} else {
+		res, err = tx.ExecContext(ctx, `DELETE FROM results_closed`)
+	}
+	if err != nil {
+		return 0, s.err("prune", err)
+	}
+	k, _ = res.RowsAffected()
+	n += k
 	for _, q := range []string{
 		`DELETE FROM job_runs WHERE started_at < ?`,
 		`DELETE FROM messages WHERE sent_at < ?`,
@@ -248,8 +291,12 @@ func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (i
 	if err := tx.Commit(); err != nil {
 		return 0, s.err("prune", err)
 	}
-	s.mu.Lock()
-	s.base = nil // the base may be gone
-	s.mu.Unlock()
+	if n > 0 && s.d.name == "sqlite" {
+		// Hands the free pages back (auto_vacuum=incremental); a file
+		// made before that setting keeps them for reuse instead.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+			return n, s.err("prune: give freed pages back", err)
+		}
+	}
 	return n, nil
 }

@@ -100,9 +100,10 @@ func sameResults(t *testing.T, want, got *report.Snapshot) {
 	}
 }
 
+// rowsOf counts the result rows snapshot id wrote: those it opened.
 func rowsOf(t *testing.T, s *Store, id int64) int {
 	var n int
-	if err := s.db.QueryRow(s.q(`SELECT COUNT(*) FROM results WHERE snapshot_id = ?`), id).Scan(&n); err != nil {
+	if err := s.db.QueryRow(s.q(`SELECT (SELECT COUNT(*) FROM results_open WHERE valid_from = ?) + (SELECT COUNT(*) FROM results_closed WHERE valid_from = ?)`), id, id).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -119,14 +120,15 @@ func testSnapshotRoundTrip(t *testing.T, path string) {
 		wantRows func(n int) bool
 	}{
 		{"first is full", func(i int) int { return i % 4 }, func(n int) bool { return n == 200 }},
-		{"unchanged is an empty delta", func(i int) int { return i % 4 }, func(n int) bool { return n == 0 }},
-		{"one change is a delta of its rows", func(i int) int {
+		{"unchanged writes no result", func(i int) int { return i % 4 }, func(n int) bool { return n == 0 }},
+		{"one change writes its rows", func(i int) int {
 			if i == 7 {
 				return 0
 			}
 			return i % 4
 		}, func(n int) bool { return n == 2 }},
-		{"big change is full", func(i int) int { return 3 - i%4 }, func(n int) bool { return n == 200 }},
+		// All but service 7's two rows: it stays at level 0.
+		{"big change writes the changed rows", func(i int) int { return 3 - i%4 }, func(n int) bool { return n == 198 }},
 	}
 	for k, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -271,15 +273,18 @@ func testPrune(t *testing.T, dsn string) {
 	if _, err := s.Prune(ctx, t0, DefaultRetention); err != nil {
 		t.Fatal(err)
 	}
-	var n int
+	var n, closed int
 	s.db.QueryRow(`SELECT COUNT(*) FROM snapshots`).Scan(&n)
-	if n != 2 {
-		t.Errorf("%d snapshots left; want the recent delta and the old full one it builds on", n)
+	s.db.QueryRow(`SELECT COUNT(*) FROM results_closed`).Scan(&closed)
+	if n != 1 || closed != 0 {
+		t.Errorf("%d snapshots and %d closed results left; want the recent snapshot, which reads only open ones", n, closed)
 	}
 	got, err := s.LoadSnapshot(ctx, deltaID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameResults(t, delta, got)
-	_ = fullID
+	if _, err := s.LoadSnapshot(ctx, fullID); err == nil {
+		t.Errorf("the pruned snapshot %d still loads", fullID)
+	}
 }
