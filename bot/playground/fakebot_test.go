@@ -111,6 +111,8 @@ func (b *fakeBot) command(w http.ResponseWriter, r *http.Request) {
 			slack.NewButtonBlockElement("all_rules", svc, text(slack.PlainTextType, "Show all rules")),
 			slack.NewButtonBlockElement("exempt_request", svc, text(slack.PlainTextType, "Request exemption")),
 			slack.NewDatePickerBlockElement("until"),
+			slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, text(slack.PlainTextType, "Level"), "level",
+				slack.NewOptionBlockObject("gold", text(slack.PlainTextType, "Gold"), nil)),
 		),
 	}
 	reply(w, map[string]any{"response_type": "ephemeral", "text": "Answer for " + svc, "blocks": blocks})
@@ -132,6 +134,8 @@ func (b *fakeBot) interaction(w http.ResponseWriter, r *http.Request) {
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "All rules of *" + a.Value + "*"})
 		case "more":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Snoozed: " + a.SelectedOption.Value})
+		case "level":
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Level: " + a.SelectedOption.Value + " (" + a.SelectedOption.Text.Text + ")"})
 		case "until":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Date chosen: " + a.SelectedDate, ReplaceOriginal: true})
 		case "exempt_request":

@@ -112,6 +112,10 @@ func TestWorkspace(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "overflow", ActionID: "more", Value: "snooze-7", Text: "Snooze a week"})
 		must(t, w.state(t, w.alice, w.reports).Main, "Snoozed: snooze-7")
 	})
+	t.Run("select", func(t *testing.T) {
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "static_select", ActionID: "level", BlockID: "answer_actions", Value: "gold", Text: "Gold"})
+		must(t, w.state(t, w.alice, w.reports).Main, "Level: gold (Gold)")
+	})
 	t.Run("modal", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "button", ActionID: "exempt_request", Value: "payments-api"})
 		s := w.state(t, w.alice, w.reports)
