@@ -166,12 +166,10 @@ func (p *Playground) interact(ctx context.Context, a action) error {
 		v["state"] = map[string]any{"values": map[string]any{}}
 		payload["view"] = v
 		payload["container"] = map[string]any{"type": "view", "view_id": a.View}
+		// Slack gives no response_url for a click in a view.
 		delete(payload, "channel")
 		delete(payload, "message")
-		if viewType == "home" {
-			// Slack gives no response_url for a click in a view.
-			delete(payload, "response_url")
-		}
+		delete(payload, "response_url")
 	default:
 		payload["channel"] = map[string]any{"id": a.Channel, "name": p.channelName(a.Channel)}
 		payload["container"] = map[string]any{"type": "message", "message_ts": msg.ts, "channel_id": a.Channel, "is_ephemeral": msg.ephemeral}
@@ -290,7 +288,7 @@ func (p *Playground) submit(ctx context.Context, s submission) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		m.errs = map[string]string{"": "prodready did not answer: " + err.Error()}
+		p.noteLocked(s.User, "prodready did not answer the submission: "+err.Error(), true)
 		return nil
 	}
 	if reply.Status != http.StatusOK {
