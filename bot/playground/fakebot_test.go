@@ -113,6 +113,9 @@ func (b *fakeBot) command(w http.ResponseWriter, r *http.Request) {
 			slack.NewDatePickerBlockElement("until"),
 			slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, text(slack.PlainTextType, "Level"), "level",
 				slack.NewOptionBlockObject("gold", text(slack.PlainTextType, "Gold"), nil)),
+			slack.NewCheckboxGroupsBlockElement("checks",
+				slack.NewOptionBlockObject("a", text(slack.PlainTextType, "Alpha"), nil),
+				slack.NewOptionBlockObject("b", text(slack.PlainTextType, "Beta"), nil)),
 		),
 	}
 	reply(w, map[string]any{"response_type": "ephemeral", "text": "Answer for " + svc, "blocks": blocks})
@@ -136,6 +139,12 @@ func (b *fakeBot) interaction(w http.ResponseWriter, r *http.Request) {
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Snoozed: " + a.SelectedOption.Value})
 		case "level":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Level: " + a.SelectedOption.Value + " (" + a.SelectedOption.Text.Text + ")"})
+		case "checks":
+			var vals []string
+			for _, o := range a.SelectedOptions {
+				vals = append(vals, o.Value+"="+o.Text.Text)
+			}
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Checked: " + strings.Join(vals, ",")})
 		case "until":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Date chosen: " + a.SelectedDate, ReplaceOriginal: true})
 		case "exempt_request":

@@ -116,6 +116,11 @@ func TestWorkspace(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "static_select", ActionID: "level", BlockID: "answer_actions", Value: "gold", Text: "Gold"})
 		must(t, w.state(t, w.alice, w.reports).Main, "Level: gold (Gold)")
 	})
+	t.Run("checkboxes", func(t *testing.T) {
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "checkboxes", ActionID: "checks", BlockID: "answer_actions",
+			Selected: []choice{{Value: "a", Text: "Alpha"}, {Value: "b", Text: "Beta"}}})
+		must(t, w.state(t, w.alice, w.reports).Main, "Checked: a=Alpha,b=Beta")
+	})
 	t.Run("modal", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "button", ActionID: "exempt_request", Value: "payments-api"})
 		s := w.state(t, w.alice, w.reports)

@@ -90,6 +90,13 @@ type action struct {
 	Text     string `json:"text"` // the chosen option's text
 	Date     string `json:"selected_date"`
 	Time     string `json:"selected_time"`
+	// Selected are the options chosen in checkboxes or a multi-select.
+	Selected []choice `json:"selected"`
+}
+
+type choice struct {
+	Value string `json:"value"`
+	Text  string `json:"text"`
 }
 
 // interact posts a block_actions payload for a as Slack does, with the
@@ -150,6 +157,12 @@ func (p *Playground) interact(ctx context.Context, a action) error {
 		act["selected_date"] = a.Date
 	case "timepicker":
 		act["selected_time"] = a.Time
+	case "checkboxes", "multi_static_select":
+		opts := []any{}
+		for _, c := range a.Selected {
+			opts = append(opts, option(c.Value, c.Text))
+		}
+		act["selected_options"] = opts
 	default:
 		act["value"] = a.Value
 	}
