@@ -3,8 +3,10 @@ package playground
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -311,5 +313,33 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestHostileNames: names and purposes from the configuration (a catalog's
+// teams) are escaped in the page.
+func TestHostileNames(t *testing.T) {
+	emu := slackemu.New(t)
+	const x = `<script>alert(1)</script>"`
+	ch := emu.AddChannel("team")
+	u := emu.AddUser("a@example.com")
+	pg := New(Config{Emulator: emu, BotURL: "http://127.0.0.1:1", SigningSecret: emu.SigningSecret(),
+		Users: []User{{ID: u.ID, Name: x, Role: x}}, Channels: []Channel{{ID: ch, Name: x, Purpose: x}}, Workspace: x})
+	h, err := pg.Handler(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, path := range []string{"/", "/?c=" + ch, "/?c=dm", "/?c=home"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "<script>alert") || !strings.Contains(string(body), "&lt;script&gt;") {
+			t.Errorf("GET %s: the names are not escaped:\n%s", path, body)
+		}
 	}
 }
