@@ -96,6 +96,12 @@ func (b *fakeBot) command(w http.ResponseWriter, r *http.Request) {
 		reply(w, slack.Msg{ResponseType: "ephemeral", Text: "*Usage:* `/prodready <service>` — the bot's help"})
 		return
 	}
+	if svc == "vanish" {
+		// Deletes an answer it never gave: Slack shows nothing.
+		_ = slack.PostWebhookContext(r.Context(), c.ResponseURL, &slack.WebhookMessage{DeleteOriginal: true})
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if svc == "later" {
 		// Answers through the response_url, as a slow lookup does.
 		w.WriteHeader(http.StatusOK)
@@ -134,7 +140,11 @@ func (b *fakeBot) interaction(w http.ResponseWriter, r *http.Request) {
 		b.record(fmt.Sprintf("action %s by %s in %s container %s", a.ActionID, cb.User.ID, cb.Channel.ID, cb.Container.Type))
 		switch a.ActionID {
 		case "all_rules":
-			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "All rules of *" + a.Value + "*"})
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "All rules of *" + a.Value + "*", Blocks: &slack.Blocks{BlockSet: []slack.Block{
+				slack.NewSectionBlock(text(slack.MarkdownType, "All rules of *"+a.Value+"*"), nil, slack.NewAccessory(slack.NewButtonBlockElement("dismiss", "", text(slack.PlainTextType, "Dismiss")))),
+			}}})
+		case "dismiss":
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{DeleteOriginal: true})
 		case "more":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Snoozed: " + a.SelectedOption.Value})
 		case "level":

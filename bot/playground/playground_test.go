@@ -108,7 +108,12 @@ func TestWorkspace(t *testing.T) {
 
 	t.Run("button", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "button", ActionID: "all_rules", BlockID: "answer_actions", Value: "payments-api", Text: "Show all rules"})
-		must(t, w.state(t, w.alice, w.reports).Main, "All rules of <b>payments-api</b>")
+		s := w.state(t, w.alice, w.reports)
+		must(t, s.Main, "All rules of <b>payments-api</b>")
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: lastMsg(t, s.Main), Type: "button", ActionID: "dismiss"})
+		s = w.state(t, w.alice, w.reports)
+		mustNot(t, s.Main, "All rules of")
+		must(t, s.Main, "Answer for <b>payments-api</b>")
 	})
 	t.Run("overflow", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "overflow", ActionID: "more", Value: "snooze-7", Text: "Snooze a week"})
@@ -158,6 +163,13 @@ func TestWorkspace(t *testing.T) {
 		}
 		s := w.state(t, w.bob, w.reports)
 		must(t, s.Main, "Later answer for <b>later</b>", "/prodready later")
+	})
+	t.Run("delete_original with nothing to delete shows nothing", func(t *testing.T) {
+		before := strings.Count(w.state(t, w.alice, w.reports).Main, "data-msg=")
+		w.do(t, "/api/command", map[string]string{"as": w.alice.ID, "channel": w.reports, "text": "/prodready vanish"})
+		if after := strings.Count(w.state(t, w.alice, w.reports).Main, "data-msg="); after != before {
+			t.Errorf("%d messages before, %d after", before, after)
+		}
 	})
 	t.Run("unknown command gets the bot's help", func(t *testing.T) {
 		w.do(t, "/api/command", map[string]string{"as": w.alice.ID, "channel": w.reports, "text": "/prodready frobnicate the thing"})
