@@ -80,6 +80,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.el-menu-item`)),
 		chromedp.Click(chromedp.CSS(`.el-menu-item`)),
 		seen(".msg", "Snoozed: snooze-7"))
+	step("tick a checkbox",
+		chromedp.Click(chromedp.CSS(`.el-choices[data-action-id="checks"] input[value="b"]`)),
+		seen(".msg", "Checked: b=Beta"))
 	step("open the modal and submit it empty",
 		chromedp.Click(chromedp.CSS(`button[data-action-id="exempt_request"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.modal`)),

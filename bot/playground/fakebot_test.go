@@ -96,6 +96,12 @@ func (b *fakeBot) command(w http.ResponseWriter, r *http.Request) {
 		reply(w, slack.Msg{ResponseType: "ephemeral", Text: "*Usage:* `/prodready <service>` — the bot's help"})
 		return
 	}
+	if svc == "vanish" {
+		// Deletes an answer it never gave: Slack shows nothing.
+		_ = slack.PostWebhookContext(r.Context(), c.ResponseURL, &slack.WebhookMessage{DeleteOriginal: true})
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if svc == "later" {
 		// Answers through the response_url, as a slow lookup does.
 		w.WriteHeader(http.StatusOK)
@@ -111,6 +117,11 @@ func (b *fakeBot) command(w http.ResponseWriter, r *http.Request) {
 			slack.NewButtonBlockElement("all_rules", svc, text(slack.PlainTextType, "Show all rules")),
 			slack.NewButtonBlockElement("exempt_request", svc, text(slack.PlainTextType, "Request exemption")),
 			slack.NewDatePickerBlockElement("until"),
+			slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, text(slack.PlainTextType, "Level"), "level",
+				slack.NewOptionBlockObject("gold", text(slack.PlainTextType, "Gold"), nil)),
+			slack.NewCheckboxGroupsBlockElement("checks",
+				slack.NewOptionBlockObject("a", text(slack.PlainTextType, "Alpha"), nil),
+				slack.NewOptionBlockObject("b", text(slack.PlainTextType, "Beta"), nil)),
 		),
 	}
 	reply(w, map[string]any{"response_type": "ephemeral", "text": "Answer for " + svc, "blocks": blocks})
@@ -129,9 +140,21 @@ func (b *fakeBot) interaction(w http.ResponseWriter, r *http.Request) {
 		b.record(fmt.Sprintf("action %s by %s in %s container %s", a.ActionID, cb.User.ID, cb.Channel.ID, cb.Container.Type))
 		switch a.ActionID {
 		case "all_rules":
-			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "All rules of *" + a.Value + "*"})
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "All rules of *" + a.Value + "*", Blocks: &slack.Blocks{BlockSet: []slack.Block{
+				slack.NewSectionBlock(text(slack.MarkdownType, "All rules of *"+a.Value+"*"), nil, slack.NewAccessory(slack.NewButtonBlockElement("dismiss", "", text(slack.PlainTextType, "Dismiss")))),
+			}}})
+		case "dismiss":
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{DeleteOriginal: true})
 		case "more":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Snoozed: " + a.SelectedOption.Value})
+		case "level":
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Level: " + a.SelectedOption.Value + " (" + a.SelectedOption.Text.Text + ")"})
+		case "checks":
+			var vals []string
+			for _, o := range a.SelectedOptions {
+				vals = append(vals, o.Value+"="+o.Text.Text)
+			}
+			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Checked: " + strings.Join(vals, ",")})
 		case "until":
 			_ = slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Date chosen: " + a.SelectedDate, ReplaceOriginal: true})
 		case "exempt_request":

@@ -37,7 +37,7 @@ func (p *Playground) routes(loopbackOnly bool) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { p.servePage(w, r, page) })
 	mux.HandleFunc("GET /static/slack.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		io.WriteString(w, blockhtml.CSS)
+		io.WriteString(w, blockhtml.CSS())
 	})
 	mux.Handle("GET /static/", http.FileServerFS(static))
 	mux.HandleFunc("GET /state", p.serveState)

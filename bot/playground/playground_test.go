@@ -3,8 +3,10 @@ package playground
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,11 +108,25 @@ func TestWorkspace(t *testing.T) {
 
 	t.Run("button", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "button", ActionID: "all_rules", BlockID: "answer_actions", Value: "payments-api", Text: "Show all rules"})
-		must(t, w.state(t, w.alice, w.reports).Main, "All rules of <b>payments-api</b>")
+		s := w.state(t, w.alice, w.reports)
+		must(t, s.Main, "All rules of <b>payments-api</b>")
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: lastMsg(t, s.Main), Type: "button", ActionID: "dismiss"})
+		s = w.state(t, w.alice, w.reports)
+		mustNot(t, s.Main, "All rules of")
+		must(t, s.Main, "Answer for <b>payments-api</b>")
 	})
 	t.Run("overflow", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "overflow", ActionID: "more", Value: "snooze-7", Text: "Snooze a week"})
 		must(t, w.state(t, w.alice, w.reports).Main, "Snoozed: snooze-7")
+	})
+	t.Run("select", func(t *testing.T) {
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "static_select", ActionID: "level", BlockID: "answer_actions", Value: "gold", Text: "Gold"})
+		must(t, w.state(t, w.alice, w.reports).Main, "Level: gold (Gold)")
+	})
+	t.Run("checkboxes", func(t *testing.T) {
+		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "checkboxes", ActionID: "checks", BlockID: "answer_actions",
+			Selected: []choice{{Value: "a", Text: "Alpha"}, {Value: "b", Text: "Beta"}}})
+		must(t, w.state(t, w.alice, w.reports).Main, "Checked: a=Alpha,b=Beta")
 	})
 	t.Run("modal", func(t *testing.T) {
 		w.do(t, "/api/action", action{User: w.alice.ID, Channel: w.reports, Message: answer, Type: "button", ActionID: "exempt_request", Value: "payments-api"})
@@ -147,6 +163,13 @@ func TestWorkspace(t *testing.T) {
 		}
 		s := w.state(t, w.bob, w.reports)
 		must(t, s.Main, "Later answer for <b>later</b>", "/prodready later")
+	})
+	t.Run("delete_original with nothing to delete shows nothing", func(t *testing.T) {
+		before := strings.Count(w.state(t, w.alice, w.reports).Main, "data-msg=")
+		w.do(t, "/api/command", map[string]string{"as": w.alice.ID, "channel": w.reports, "text": "/prodready vanish"})
+		if after := strings.Count(w.state(t, w.alice, w.reports).Main, "data-msg="); after != before {
+			t.Errorf("%d messages before, %d after", before, after)
+		}
 	})
 	t.Run("unknown command gets the bot's help", func(t *testing.T) {
 		w.do(t, "/api/command", map[string]string{"as": w.alice.ID, "channel": w.reports, "text": "/prodready frobnicate the thing"})
@@ -302,5 +325,33 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestHostileNames: names and purposes from the configuration (a catalog's
+// teams) are escaped in the page.
+func TestHostileNames(t *testing.T) {
+	emu := slackemu.New(t)
+	const x = `<script>alert(1)</script>"`
+	ch := emu.AddChannel("team")
+	u := emu.AddUser("a@example.com")
+	pg := New(Config{Emulator: emu, BotURL: "http://127.0.0.1:1", SigningSecret: emu.SigningSecret(),
+		Users: []User{{ID: u.ID, Name: x, Role: x}}, Channels: []Channel{{ID: ch, Name: x, Purpose: x}}, Workspace: x})
+	h, err := pg.Handler(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, path := range []string{"/", "/?c=" + ch, "/?c=dm", "/?c=home"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "<script>alert") || !strings.Contains(string(body), "&lt;script&gt;") {
+			t.Errorf("GET %s: the names are not escaped:\n%s", path, body)
+		}
 	}
 }

@@ -90,6 +90,13 @@ type action struct {
 	Text     string `json:"text"` // the chosen option's text
 	Date     string `json:"selected_date"`
 	Time     string `json:"selected_time"`
+	// Selected are the options chosen in checkboxes or a multi-select.
+	Selected []choice `json:"selected"`
+}
+
+type choice struct {
+	Value string `json:"value"`
+	Text  string `json:"text"`
 }
 
 // interact posts a block_actions payload for a as Slack does, with the
@@ -150,6 +157,12 @@ func (p *Playground) interact(ctx context.Context, a action) error {
 		act["selected_date"] = a.Date
 	case "timepicker":
 		act["selected_time"] = a.Time
+	case "checkboxes", "multi_static_select":
+		opts := []any{}
+		for _, c := range a.Selected {
+			opts = append(opts, option(c.Value, c.Text))
+		}
+		act["selected_options"] = opts
 	default:
 		act["value"] = a.Value
 	}
@@ -166,12 +179,10 @@ func (p *Playground) interact(ctx context.Context, a action) error {
 		v["state"] = map[string]any{"values": map[string]any{}}
 		payload["view"] = v
 		payload["container"] = map[string]any{"type": "view", "view_id": a.View}
+		// Slack gives no response_url for a click in a view.
 		delete(payload, "channel")
 		delete(payload, "message")
-		if viewType == "home" {
-			// Slack gives no response_url for a click in a view.
-			delete(payload, "response_url")
-		}
+		delete(payload, "response_url")
 	default:
 		payload["channel"] = map[string]any{"id": a.Channel, "name": p.channelName(a.Channel)}
 		payload["container"] = map[string]any{"type": "message", "message_ts": msg.ts, "channel_id": a.Channel, "is_ephemeral": msg.ephemeral}
@@ -290,7 +301,7 @@ func (p *Playground) submit(ctx context.Context, s submission) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		m.errs = map[string]string{"": "prodready did not answer: " + err.Error()}
+		p.noteLocked(s.User, "prodready did not answer the submission: "+err.Error(), true)
 		return nil
 	}
 	if reply.Status != http.StatusOK {

@@ -118,8 +118,10 @@ func (p *Playground) applyLocked(t *tracked, post slackemu.ResponsePost) {
 		target = t.last
 	}
 	switch {
-	case post.DeleteOriginal && target != "":
-		p.st.edits[target] = &edit{deleted: true}
+	case post.DeleteOriginal:
+		if target != "" {
+			p.st.edits[target] = &edit{deleted: true}
+		}
 		return
 	case post.ReplaceOriginal && target != "":
 		p.st.edits[target] = &edit{text: post.Text, blocks: post.Blocks}

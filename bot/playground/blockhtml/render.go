@@ -17,10 +17,11 @@ import (
 	"strings"
 )
 
-// CSS is the stylesheet for everything this package renders.
-//
 //go:embed slack.css
-var CSS string
+var css string
+
+// CSS is the stylesheet for everything this package renders.
+func CSS() string { return css }
 
 // Options say how to render.
 type Options struct {

@@ -140,5 +140,5 @@ func (r *Renderer) file(f File) string {
 // Document is a standalone HTML page (the CSS inline) showing body, as
 // pictures are taken of it.
 func Document(title string, body template.HTML) string {
-	return `<!doctype html><html><head><meta charset="utf-8"><title>` + esc(title) + `</title><style>` + CSS + `</style></head><body class="slack doc">` + string(body) + `</body></html>`
+	return `<!doctype html><html><head><meta charset="utf-8"><title>` + esc(title) + `</title><style>` + css + `</style></head><body class="slack doc">` + string(body) + `</body></html>`
 }

@@ -1,5 +1,5 @@
-// Package picture takes pictures of Block Kit messages as Slack shows
-// them, for the docs: it renders the message with blockhtml and captures
+// Package picture takes pictures of Block Kit messages, modals and Home
+// tabs as Slack shows them, for the docs: it renders the message with blockhtml and captures
 // it in headless Chromium (chromedp). Beside each picture NAME.png it
 // keeps NAME.blocks.sha256, the SHA-256 of the JSON it shows, so a test
 // can tell a picture older than its message (Check).
@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,7 +93,31 @@ func (b *Browser) Message(ctx context.Context, blocks []byte) ([]byte, error) {
 		return nil, errors.New("picture: the Block Kit is not valid JSON")
 	}
 	r := blockhtml.New(blockhtml.Options{})
-	doc := blockhtml.Document("prodready", r.Message(blockhtml.Message{ID: "shot", Author: "prodready", App: true, Time: "9:00 AM", Blocks: blocks}))
+	return b.shoot(ctx, r.Message(blockhtml.Message{ID: "shot", Author: "prodready", App: true, Time: "9:00 AM", Blocks: blocks}), `[data-msg="shot"]`)
+}
+
+// View renders a view as the app sent it to views.open or views.publish:
+// a modal as Slack shows it over the channel, or a Home tab.
+func (b *Browser) View(ctx context.Context, view []byte) ([]byte, error) {
+	var v struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(view, &v); err != nil {
+		return nil, fmt.Errorf("picture: the view is not a JSON object: %w", err)
+	}
+	r := blockhtml.New(blockhtml.Options{})
+	switch v.Type {
+	case "modal":
+		return b.shoot(ctx, r.Modal("shot", view, nil), `[data-view-id="shot"]`)
+	case "home":
+		return b.shoot(ctx, r.Home("shot", view), `[data-view-id="shot"]`)
+	}
+	return nil, fmt.Errorf("picture: a view of type %q: want modal or home", v.Type)
+}
+
+// shoot shows body alone in a page and captures the element sel.
+func (b *Browser) shoot(ctx context.Context, body template.HTML, sel string) ([]byte, error) {
+	doc := blockhtml.Document("prodready", body)
 	tab, cancel := b.Tab(ctx)
 	defer cancel()
 	err := chromedp.Do(tab,
@@ -102,7 +127,7 @@ func (b *Browser) Message(ctx context.Context, blocks []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("picture: %w", err)
 	}
-	png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(`[data-msg="shot"]`), chromedp.NodeVisible))
+	png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
 	if err != nil {
 		return nil, fmt.Errorf("picture: %w", err)
 	}
@@ -115,19 +140,34 @@ func Hash(blocks []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Write renders blocks to DIR/NAME.png and writes DIR/NAME.blocks.sha256.
+// Write renders a message's blocks to DIR/NAME.png and writes
+// DIR/NAME.blocks.sha256.
 func (b *Browser) Write(ctx context.Context, dir, name string, blocks []byte) error {
 	png, err := b.Message(ctx, blocks)
 	if err != nil {
 		return fmt.Errorf("picture %s: %w", name, err)
 	}
+	return write(dir, name, blocks, png)
+}
+
+// WriteView renders a view (modal or Home tab) to DIR/NAME.png and writes
+// DIR/NAME.blocks.sha256 of its JSON.
+func (b *Browser) WriteView(ctx context.Context, dir, name string, view []byte) error {
+	png, err := b.View(ctx, view)
+	if err != nil {
+		return fmt.Errorf("picture %s: %w", name, err)
+	}
+	return write(dir, name, view, png)
+}
+
+func write(dir, name string, js, png []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("picture %s: %w", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		return fmt.Errorf("picture %s: %w", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".blocks.sha256"), []byte(Hash(blocks)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".blocks.sha256"), []byte(Hash(js)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("picture %s: %w", name, err)
 	}
 	return nil

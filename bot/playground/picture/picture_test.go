@@ -138,4 +138,27 @@ func TestMessage(t *testing.T) {
 	if _, err := b.Message(ctx, []byte(`[{`)); err == nil {
 		t.Error("invalid JSON made a picture")
 	}
+	dir := t.TempDir()
+	views := map[string]string{
+		"modal": `{"type":"modal","title":{"type":"plain_text","text":"Request exemption"},"submit":{"type":"plain_text","text":"Send"},"blocks":[{"type":"input","block_id":"r","label":{"type":"plain_text","text":"Reason"},"element":{"type":"plain_text_input","action_id":"r","multiline":true}}]}`,
+		"home":  `{"type":"home","blocks":[{"type":"header","text":{"type":"plain_text","text":"Your services"}},{"type":"section","text":{"type":"mrkdwn","text":"*payments-api* :white_check_mark:"}}]}`,
+	}
+	for name, v := range views {
+		if err := b.WriteView(ctx, dir, name, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := png.DecodeConfig(bytes.NewReader(got)); err != nil || c.Width < 400 || c.Height < 100 {
+			t.Errorf("%s: %+v %v", name, c, err)
+		}
+	}
+	if err := Check(dir, map[string][]byte{"modal": []byte(views["modal"]), "home": []byte(views["home"])}); err != nil {
+		t.Error(err)
+	}
+	if _, err := b.View(ctx, []byte(`{"type":"workflow_step"}`)); err == nil {
+		t.Error("a view of an unknown type made a picture")
+	}
 }

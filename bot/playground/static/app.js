@@ -131,7 +131,20 @@
 
   document.addEventListener("change", (ev) => {
     const el = ev.target;
+    const choices = el.closest && el.closest(".el-choices[data-type]");
+    if (choices && acts(choices)) {
+      if (choices.dataset.type === "radio_buttons") {
+        act(choices, { value: el.value, text: el.dataset.text });
+      } else {
+        act(choices, { selected: Array.from(choices.querySelectorAll("input:checked")).map((c) => ({ value: c.value, text: c.dataset.text })) });
+      }
+      return;
+    }
     if (!el.dataset || !el.dataset.type || !acts(el)) return;
+    if (el.dataset.type === "multi_static_select") {
+      act(el, { selected: Array.from(el.selectedOptions).map((o) => ({ value: o.value, text: o.textContent })) });
+      return;
+    }
     if (el.dataset.type === "static_select") {
       const o = el.options[el.selectedIndex];
       act(el, { value: o.value, text: o.textContent });
