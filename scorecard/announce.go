@@ -64,3 +64,7 @@ func (r Result) CountsFrom(i int) (time.Time, bool) {
 	}
 	return r.Scorecard.Rules[i].CountsFrom, true
 }
+
+// LevelFor is the level rank that rule outcomes give (SEMANTICS, Levels):
+// counts[i] says whether rule i counts as passing.
+func (s *Scorecard) LevelFor(counts []bool) int { return s.levelOf(counts) }

@@ -90,6 +90,7 @@ func commands() map[string]command {
 		"collect":    {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},
 		"properties": {"list what the scorecards read and which configured source provides it", runProperties},
 		"doctor":     {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
+		"plan":       {"say what a scorecard change will do to the catalog before it merges", runPlan},
 		"mcp":        {"serve the results to coding assistants over the Model Context Protocol on stdio", runMCP},
 	}
 }
