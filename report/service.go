@@ -50,6 +50,17 @@ type Fault struct {
 	// Exempt is the active exemption that makes the rule count as passing
 	// for the level; nil when there is none. The rule still fails.
 	Exempt *scorecard.Exemption
+	// CountsFrom is set on an announced rule that does not count yet: the
+	// level is computed without it until then.
+	CountsFrom time.Time
+}
+
+// CountsFromLine says when an announced rule starts to count, or "".
+func (f Fault) CountsFromLine() string {
+	if f.CountsFrom.IsZero() {
+		return ""
+	}
+	return "counts from " + f.CountsFrom.UTC().Format("2 Jan 2006") + " (announced: the level is computed without it until then)"
 }
 
 // Step is what it takes to reach the next level.
@@ -83,6 +94,9 @@ func standing(r scorecard.Result, now time.Time) Standing {
 	for _, i := range r.Failing() {
 		rule := &sc.Rules[i]
 		f := Fault{Rule: rule.Identifier, Title: rule.Name(), Description: rule.Description, Level: rule.Level, Reasons: r.Reasons(i), Why: Why(r, i, now), Doc: DocLink(rule.Description), Exempt: r.Exemption(i)}
+		if from, ok := r.CountsFrom(i); ok {
+			f.CountsFrom = from
+		}
 		faults[i] = f
 		if n := len(st.Failing); n == 0 || st.Failing[n-1].Level != rule.Level {
 			st.Failing = append(st.Failing, LevelFaults{Level: rule.Level})

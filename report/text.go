@@ -39,6 +39,9 @@ func WriteText(w io.Writer, s Service) error {
 				if f.Exempt != nil {
 					fmt.Fprintf(&b, "          %s (%s)\n", f.Exempt, f.Exempt.Origin)
 				}
+				if l := f.CountsFromLine(); l != "" {
+					fmt.Fprintf(&b, "          %s\n", l)
+				}
 			}
 		}
 		switch {

@@ -346,6 +346,9 @@ type Evaluation struct {
 	levels  []int16
 	applies []bool             // entity*len(Scorecards) + s
 	exempt  map[int]*Exemption // by pass slot; set by Exempt
+	// pending[s][r] is true for announced rules that do not count yet at
+	// Now; pending[s] is nil for a scorecard with none.
+	pending [][]bool
 }
 
 // Evaluate runs every scorecard over every entity of the catalog, at now.
@@ -354,11 +357,20 @@ type Evaluation struct {
 func Evaluate(now time.Time, scorecards []*Scorecard, cat *Catalog) *Evaluation {
 	ev := &Evaluation{Now: now.UTC(), Scorecards: scorecards, Catalog: cat}
 	ev.offsets = make([]int, len(scorecards))
+	ev.pending = make([][]bool, len(scorecards))
 	maxFields := 0
 	for i, s := range scorecards {
 		ev.offsets[i] = ev.stride
 		ev.stride += len(s.Rules)
 		maxFields = max(maxFields, len(s.fields))
+		for ri := range s.Rules {
+			if from := s.Rules[ri].CountsFrom; !from.IsZero() && ev.Now.Before(from) {
+				if ev.pending[i] == nil {
+					ev.pending[i] = make([]bool, len(s.Rules))
+				}
+				ev.pending[i][ri] = true
+			}
+		}
 	}
 	n := len(cat.Entities)
 	ns := len(scorecards)
@@ -403,6 +415,7 @@ func (ev *Evaluation) evaluate(lo, hi, maxFields int) {
 		}
 	}
 	ns := len(ev.Scorecards)
+	var counts []bool // pass, with announced rules that do not count yet
 	for e := lo; e < hi; e++ {
 		ent := &ev.Catalog.Entities[e]
 		for si, s := range ev.Scorecards {
@@ -426,6 +439,14 @@ func (ev *Evaluation) evaluate(lo, hi, maxFields int) {
 			for ri := range s.Rules {
 				pass[ri] = s.Rules[ri].Query.matchSlots(v, ev.Now)
 			}
+			if pend := ev.pending[si]; pend != nil {
+				counts = append(counts[:0], pass...)
+				for ri, p := range pend {
+					counts[ri] = counts[ri] || p
+				}
+				ev.levels[e*ns+si] = int16(s.levelOf(counts))
+				continue
+			}
 			ev.levels[e*ns+si] = int16(s.levelOf(pass))
 		}
 	}
@@ -441,12 +462,13 @@ type Result struct {
 	now       time.Time
 	ev        *Evaluation // for exemptions
 	base      int         // first pass slot
+	si        int         // the scorecard's index in the evaluation
 }
 
 // Result returns scorecard s's outcome for entity e (both indexes).
 func (ev *Evaluation) Result(e, s int) Result {
 	ns := len(ev.Scorecards)
-	r := Result{Entity: &ev.Catalog.Entities[e], Scorecard: ev.Scorecards[s], now: ev.Now, ev: ev}
+	r := Result{Entity: &ev.Catalog.Entities[e], Scorecard: ev.Scorecards[s], now: ev.Now, ev: ev, si: s}
 	if !ev.applies[e*ns+s] {
 		return r
 	}

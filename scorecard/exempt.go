@@ -453,7 +453,7 @@ func (ev *Evaluation) apply(xs []*Exemption) {
 		base := ei*ev.stride + ev.offsets[si]
 		counts = append(counts[:0], ev.pass[base:base+len(s.Rules)]...)
 		for ri := range counts {
-			counts[ri] = counts[ri] || ev.exempt[base+ri] != nil
+			counts[ri] = counts[ri] || ev.exempt[base+ri] != nil || ev.isPending(si, ri)
 		}
 		ev.levels[k] = int16(s.levelOf(counts))
 	}
@@ -488,8 +488,9 @@ func (r Result) Exemption(i int) *Exemption {
 }
 
 // Counts reports whether rule i counts as passing for the level: it
-// passes, or an active exemption covers it.
-func (r Result) Counts(i int) bool { return r.Pass[i] || r.Exemption(i) != nil }
+// passes, an active exemption covers it, or it is announced and does not
+// count yet.
+func (r Result) Counts(i int) bool { return r.Pass[i] || r.Exemption(i) != nil || r.Pending(i) }
 
 // Exemptions returns the exemptions that count in this evaluation, one per
 // exempt rule of a service, in no particular order.

@@ -54,6 +54,10 @@ type Rule struct {
 	Level       string
 	Rank        int // position of Level in the scorecard's Levels
 	Query       Query
+	// CountsFrom, when set, is when an announced rule starts to count
+	// (SEMANTICS, Announced rules): before it the rule is evaluated and
+	// shown, but the level is computed without it. Set by Announce.
+	CountsFrom time.Time
 }
 
 // Query is a rule's query or a scorecard's filter.

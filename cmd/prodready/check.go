@@ -295,6 +295,15 @@ func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard
 		fmt.Fprintf(w, "prodready check: %v\n", terr)
 		return nil, exitUsage
 	}
+	if cfg.initiatives != "" {
+		f, ok := readInitiatives(w, cfg.initiatives, b.Scorecards)
+		if !ok {
+			return nil, exitUsage
+		}
+		for _, warn := range scorecard.Announce(b.Scorecards, f.Announcements) {
+			fmt.Fprintf(w, "prodready: warning: %s\n", warn)
+		}
+	}
 	xs, ok := loadExemptions(w, cfg.exemptions, now)
 	if !ok {
 		fmt.Fprintln(w, "prodready check: fix PRODREADY_EXEMPTIONS (errors above)")

@@ -63,6 +63,8 @@ type settings struct {
 	jobs      bot.JobConfig
 
 	exemptions exemptionSettings // PRODREADY_EXEMPTION*
+	// initiatives is PRODREADY_INITIATIVES: initiatives and announced rules.
+	initiatives string
 
 	db         string
 	leaderPoll time.Duration
@@ -173,6 +175,8 @@ func variables() []variable {
 			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
 		{name: "PRODREADY_EXEMPTIONS", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
 			set: func(s *settings, v string) error { s.exemptions.file = v; return fileCheck("PRODREADY_EXEMPTIONS")(v) }},
+		{name: "PRODREADY_INITIATIVES", help: "YAML file of initiatives (campaigns with a goal and a due date) and announced rules (rules that count from a date)",
+			set: func(s *settings, v string) error { s.initiatives = v; return fileCheck("PRODREADY_INITIATIVES")(v) }},
 		{name: "PRODREADY_EXEMPTION_MAX", def: "90d", help: "longest an exemption may last, from the file or from Slack (1d to 730d)",
 			set: func(s *settings, v string) (err error) {
 				s.exemptions.max, err = parseDaysWithin("PRODREADY_EXEMPTION_MAX", v, durationBounds{day, maxExemption, "an exemption is a date to fix a rule by, not a way to switch it off"})

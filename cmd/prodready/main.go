@@ -92,6 +92,7 @@ func commands() map[string]command {
 		"properties":      {"list what the scorecards read and which configured source provides it", runProperties},
 		"doctor":          {"check the tokens, scopes, channels and teams file against Slack and the catalog", runDoctor},
 		"mcp":             {"serve the results to coding assistants over the Model Context Protocol on stdio", runMCP},
+		"plan":            {"say what a scorecard change will do to the catalog before it merges", runPlan},
 		"migrate-history": {"move the history to the layout that stores results by change (--dry-run: sizes before and after)", runMigrateHistory},
 	}
 }

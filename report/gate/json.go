@@ -219,7 +219,8 @@ func (jw *jsonWriter) appendEntity(b []byte, ev *scorecard.Evaluation, ei int) [
 				b = append(b, "            "...)
 				b = append(b, pre...)
 				x := r.Exemption(ri)
-				if r.Pass[ri] && x == nil {
+				from, pending := r.CountsFrom(ri)
+				if r.Pass[ri] && x == nil && !pending {
 					b = append(b, success...)
 					continue
 				}
@@ -228,6 +229,10 @@ func (jw *jsonWriter) appendEntity(b []byte, ev *scorecard.Evaluation, ei int) [
 				} else {
 					b = append(b, failure...)
 					b = appendStrings(b, r.Reasons(ri), "              ")
+				}
+				if pending {
+					b = append(b, ",\n              \"counts_from\": "...)
+					b = appendJSONString(b, CountsFromText(from))
 				}
 				if x != nil {
 					b = appendExempt(b, x)
@@ -335,4 +340,14 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// CountsFromText writes when an announced rule starts to count: the date,
+// or the whole time when it is not midnight UTC.
+func CountsFromText(t time.Time) string {
+	t = t.UTC()
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339)
 }

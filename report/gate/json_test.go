@@ -33,6 +33,9 @@ func encoderCheckJSON(w io.Writer, ev *scorecard.Evaluation, entities []int) err
 					status = "FAILURE"
 				}
 				sj.Rules[ri] = RuleJSON{Identifier: rule.Identifier, Title: rule.Title, Level: rule.Level, Status: status, Reasons: append([]string{}, r.Reasons(ri)...)}
+				if from, ok := r.CountsFrom(ri); ok {
+					sj.Rules[ri].CountsFrom = CountsFromText(from)
+				}
 				if x := r.Exemption(ri); x != nil {
 					sj.Rules[ri].Exempt = &ExemptJSON{Until: x.UntilText(), Reason: x.Reason, By: x.By, Origin: x.Origin}
 				}
@@ -100,6 +103,18 @@ func TestCheckJSONStreamedAsEncoded(t *testing.T) {
 		t.Fatal(fs.Err())
 	}
 	oddEv := scorecard.Evaluate(now, scs, odd)
+	announced, err := demo.Source{}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var as []scorecard.Announcement
+	for _, sc := range announced.Scorecards {
+		as = append(as, scorecard.Announcement{Scorecard: sc.Identifier, Rule: sc.Rules[0].Identifier, From: now.AddDate(0, 1, 0)},
+			scorecard.Announcement{Scorecard: sc.Identifier, Rule: sc.Rules[len(sc.Rules)-1].Identifier, From: now.Add(90 * time.Minute)})
+	}
+	if w := scorecard.Announce(announced.Scorecards, as); len(w) > 0 {
+		t.Fatal(w)
+	}
 	cases := []struct {
 		name     string
 		ev       *scorecard.Evaluation
@@ -111,6 +126,7 @@ func TestCheckJSONStreamedAsEncoded(t *testing.T) {
 		{"10,000 services", scorecard.Evaluate(now, big.Scorecards, big.Catalog), all(len(big.Catalog.Entities))},
 		{"escapes, empty teams, duplicate scorecard identifiers, no scorecard applies", oddEv, all(len(odd.Entities))},
 		{"no scorecard", scorecard.Evaluate(now, nil, odd), all(len(odd.Entities))},
+		{"announced rules", scorecard.Evaluate(now, announced.Scorecards, announced.Catalog), all(len(announced.Catalog.Entities))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { sameJSON(t, tc.name, tc.ev, tc.entities) })
@@ -159,5 +175,41 @@ func TestCheckJSONWriteError(t *testing.T) {
 	}
 	if err := WriteJSON(io.Discard, ev, all(3_000)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCheckJSONSaysWhenAnAnnouncedRuleCounts(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	d, err := demo.Source{}.Load(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := d.Scorecards[0]
+	scorecard.Announce(d.Scorecards, []scorecard.Announcement{{Scorecard: sc.Identifier, Rule: sc.Rules[0].Identifier, From: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)}})
+	before := scorecard.Evaluate(now, d.Scorecards, d.Catalog)
+	var out bytes.Buffer
+	if err := WriteJSON(&out, before, all(len(d.Catalog.Entities))); err != nil {
+		t.Fatal(err)
+	}
+	var doc JSON
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range doc.Entities {
+		if s, ok := e.Scorecards[sc.Identifier]; ok {
+			if got := s.Rules[0].CountsFrom; got != "2027-02-01" {
+				t.Fatalf("%s: counts_from %q", e.Identifier, got)
+			}
+			n++
+			for _, r := range s.Rules[1:] {
+				if r.CountsFrom != "" {
+					t.Errorf("%s: %s has counts_from but is not announced", e.Identifier, r.Identifier)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no service carries the scorecard")
 	}
 }

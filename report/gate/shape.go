@@ -28,6 +28,9 @@ type RuleJSON struct {
 	Level      string   `json:"level"`
 	Status     string   `json:"status"`
 	Reasons    []string `json:"reasons"`
+	// CountsFrom is set on an announced rule that does not count yet: its
+	// status is reported, but the level is computed without it.
+	CountsFrom string `json:"counts_from,omitempty"`
 	// Exempt is set when an active exemption makes the failing rule count
 	// as passing for the level; Status stays FAILURE.
 	Exempt *ExemptJSON `json:"exempt,omitempty"`
