@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -54,20 +55,20 @@ func Help(problem string) Message {
 		b.flush()
 		text = strings.ReplaceAll(problem, "`", "") + " " + text
 	}
-	b.line(esc(usage), false)
-	return Message{Text: fallback(text), Blocks: b.finish()}
+	b.line(blockkit.Esc(usage), false)
+	return Message{Text: blockkit.Fallback(text), Blocks: b.finish()}
 }
 
 // Pending is the immediate answer when no evaluation is ready yet.
 func Pending() Message {
 	t := "Evaluating the catalog… the answer will follow here in a moment."
-	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":hourglass_flowing_sand: "+t), nil, nil)}}
+	return Message{Text: blockkit.Fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(":hourglass_flowing_sand: "+t), nil, nil)}}
 }
 
 // Unavailable says the catalog could not be loaded and why.
 func Unavailable(err error) Message {
-	t := cut("The catalog could not be loaded, so there is nothing to answer from yet: "+err.Error()+". prodready retries within a minute.", maxSectionText-20)
-	return Message{Text: fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(":warning: "+esc(t)), nil, nil)}}
+	t := blockkit.Cut("The catalog could not be loaded, so there is nothing to answer from yet: "+err.Error()+". prodready retries within a minute.", blockkit.MaxSectionText-20)
+	return Message{Text: blockkit.Fallback(t), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(":warning: "+blockkit.Esc(t)), nil, nil)}}
 }
 
 func answerService(s *Evaluated, name string, lastCI func(id string) []history.CIResult, now time.Time) Message {
@@ -82,12 +83,12 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 	if svc.Title != "" && svc.Title != svc.Identifier {
 		title = svc.Title + " (" + svc.Identifier + ")"
 	}
-	b.block(header(title), 0)
+	b.block(blockkit.Header(title), 0)
 	var ctx []string
 	if len(svc.Teams) > 0 {
 		teams := make([]string, len(svc.Teams))
 		for i, t := range svc.Teams {
-			teams[i] = "*" + esc(s.teamName(t)) + "*"
+			teams[i] = "*" + blockkit.Esc(s.teamName(t)) + "*"
 		}
 		ctx = append(ctx, "Owned by "+strings.Join(teams, ", "))
 	} else {
@@ -103,9 +104,9 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 		default:
 			where = "Open in " + where
 		}
-		ctx = append(ctx, link(svc.URL, where))
+		ctx = append(ctx, blockkit.Link(svc.URL, where))
 	}
-	b.block(slack.NewContextBlock("", mrkdwn(cut(strings.Join(ctx, " · "), maxSectionText))), 0)
+	b.block(slack.NewContextBlock("", blockkit.Mrkdwn(blockkit.Cut(strings.Join(ctx, " · "), blockkit.MaxSectionText))), 0)
 	if lastCI != nil {
 		titles := func(id string) string {
 			for _, sc := range s.Evaluation.Scorecards {
@@ -116,7 +117,7 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 			return id
 		}
 		if l := lastCILine(lastCI(svc.Identifier), titles, now); l != "" {
-			b.block(slack.NewContextBlock("", mrkdwn(l)), 0)
+			b.block(slack.NewContextBlock("", blockkit.Mrkdwn(l)), 0)
 		}
 	}
 
@@ -125,20 +126,20 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 	if len(svc.Scorecards) == 0 {
 		b.line("No scorecard applies to this service.", false)
 		fb.WriteString(" no scorecard applies.")
-		return Message{Text: fallback(fb.String()), Blocks: b.finish()}
+		return Message{Text: blockkit.Fallback(fb.String()), Blocks: b.finish()}
 	}
 	// Levels at a glance: one field per scorecard, ten per section, each
 	// with a marker: at target, below it, or at the bottom level.
-	for i := 0; i < len(svc.Scorecards); i += maxFields {
+	for i := 0; i < len(svc.Scorecards); i += blockkit.MaxFields {
 		var fields []*slack.TextBlockObject
-		for _, st := range svc.Scorecards[i:min(i+maxFields, len(svc.Scorecards))] {
+		for _, st := range svc.Scorecards[i:min(i+blockkit.MaxFields, len(svc.Scorecards))] {
 			target := answerTarget(&st, s.Target)
-			f := fmt.Sprintf("%s *%s*\n*%s*", statusMarker(&st, target), esc(cut(st.Title, 100)), esc(cut(st.Level, 40)))
+			f := fmt.Sprintf("%s *%s*\n*%s*", statusMarker(&st, target), blockkit.Esc(blockkit.Cut(st.Title, 100)), blockkit.Esc(blockkit.Cut(st.Level, 40)))
 			if st.Rank < target {
-				f += " · target " + esc(cut(st.Levels[target], 40))
+				f += " · target " + blockkit.Esc(blockkit.Cut(st.Levels[target], 40))
 			}
 			f += fmt.Sprintf(" · %d/%d rules pass", st.Passed, st.Total)
-			fields = append(fields, mrkdwn(cut(f, maxFieldText)))
+			fields = append(fields, blockkit.Mrkdwn(blockkit.Cut(f, blockkit.MaxFieldText)))
 		}
 		b.block(slack.NewSectionBlock(nil, fields, nil), 0)
 	}
@@ -163,8 +164,8 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 		if st.Next == nil || failing == 0 {
 			continue
 		}
-		fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, plural(len(st.Next.Fix), "rule"))
-		b.line(fmt.Sprintf("*%s* — *%s*. %s", esc(cut(st.Title, 100)), esc(cut(st.Level, 40)), toReach(st.Next)), false)
+		fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, blockkit.Plural(len(st.Next.Fix), "rule"))
+		b.line(fmt.Sprintf("*%s* — *%s*. %s", blockkit.Esc(blockkit.Cut(st.Title, 100)), blockkit.Esc(blockkit.Cut(st.Level, 40)), toReach(st.Next)), false)
 		next := map[string]bool{}
 		for _, f := range st.Next.Fix {
 			next[f.Rule] = true
@@ -173,7 +174,7 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 			if len(lf.Rules) == 0 || !next[lf.Rules[0].Rule] {
 				continue
 			}
-			b.line(fmt.Sprintf("_Failing at %s_", esc(cut(lf.Level, 40))), false)
+			b.line(fmt.Sprintf("_Failing at %s_", blockkit.Esc(blockkit.Cut(lf.Level, 40))), false)
 			for _, f := range lf.Rules {
 				b.line(faultLine(f, true), true)
 			}
@@ -194,10 +195,10 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 				continue
 			}
 			if !head {
-				b.line(fmt.Sprintf("*%s* — after *%s*:", esc(cut(st.Title, 100)), esc(cut(st.Next.Level, 40))), false)
+				b.line(fmt.Sprintf("*%s* — after *%s*:", blockkit.Esc(blockkit.Cut(st.Title, 100)), blockkit.Esc(blockkit.Cut(st.Next.Level, 40))), false)
 				head = true
 			}
-			b.line(fmt.Sprintf("_Failing at %s_", esc(cut(lf.Level, 40))), false)
+			b.line(fmt.Sprintf("_Failing at %s_", blockkit.Esc(blockkit.Cut(lf.Level, 40))), false)
 			for _, f := range lf.Rules {
 				b.line(faultLine(f, false), true)
 			}
@@ -205,7 +206,7 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 		b.flush()
 	}
 	fb.WriteString(".")
-	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
+	return Message{Text: blockkit.Fallback(fb.String()), Blocks: b.finish()}
 }
 
 // answerTarget is the rank of the level an answer counts as done: the
@@ -238,52 +239,45 @@ func statusMarker(st *report.Standing, target int) string {
 func toReach(st *report.Step) string {
 	names := make([]string, len(st.Fix))
 	for i, f := range st.Fix {
-		names[i] = esc(f.Title)
+		names[i] = blockkit.Esc(f.Title)
 	}
-	these := "these " + plural(len(st.Fix), "rule")
+	these := "these " + blockkit.Plural(len(st.Fix), "rule")
 	if len(st.Fix) == 1 {
 		these = "this rule"
 	}
-	return fmt.Sprintf("To reach *%s*: fix %s: %s.", esc(st.Level), these, cut(strings.Join(names, ", "), 1000))
+	return fmt.Sprintf("To reach *%s*: fix %s: %s.", blockkit.Esc(st.Level), these, blockkit.Cut(strings.Join(names, ", "), 1000))
 }
 
 // faultLine is a failing rule with what the service has and needs, in
 // words; with what to do (the rule's description) when full.
 func faultLine(f report.Fault, full bool) string {
-	l := "• *" + esc(cut(f.Title, 150)) + "*"
+	l := "• *" + blockkit.Esc(blockkit.Cut(f.Title, 150)) + "*"
 	why := f.Why
 	if len(why) == 0 {
 		why = f.Reasons
 	}
 	if len(why) > 0 {
-		l += " — " + esc(cut(strings.Join(why, "; "), 300))
+		l += " — " + blockkit.Esc(blockkit.Cut(strings.Join(why, "; "), 300))
 	}
 	if f.Doc != "" {
 		l += " · <" + f.Doc + "|how to fix>"
 	}
 	if d := strings.TrimSpace(f.Description); d != "" && full {
-		l += "\n      _" + esc(cut(strings.Join(strings.Fields(d), " "), 300)) + "_"
+		l += "\n      _" + blockkit.Esc(blockkit.Cut(strings.Join(strings.Fields(d), " "), 300)) + "_"
 	}
-	l += exemptSuffix(f.Exempt)
+	l += blockkit.ExemptSuffix(f.Exempt)
 	return l
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // notFound says "No <what> named X. Did you mean a, b or c?" in mrkdwn
 // and in the plain-text fallback.
 func notFound(what, name string, suggestions []string) (text, plain string) {
-	text = "No " + what + " named " + code(name) + "."
+	text = "No " + what + " named " + blockkit.Code(name) + "."
 	plain = "No " + what + " named \"" + name + "\"."
 	if len(suggestions) > 0 {
 		shown := make([]string, len(suggestions))
 		for i, x := range suggestions {
-			shown[i] = code(x)
+			shown[i] = blockkit.Code(x)
 		}
 		text += " Did you mean " + scorecard.OrList(shown) + "?"
 		plain += " Did you mean " + scorecard.OrList(suggestions) + "?"
@@ -294,10 +288,10 @@ func notFound(what, name string, suggestions []string) (text, plain string) {
 func unknownService(s *Evaluated, name string) Message {
 	t, fb := notFound("service", name, s.SuggestServices(name, 3))
 	if id, _, _, ok := s.Team(name); ok {
-		t += " " + code(name) + " is a team: try " + code("/prodready team "+id) + "."
+		t += " " + blockkit.Code(name) + " is a team: try " + blockkit.Code("/prodready team "+id) + "."
 		fb += " It is a team: try /prodready team " + id + "."
 	}
-	return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+	return Message{Text: blockkit.Fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Cut(t, blockkit.MaxSectionText)), nil, nil)}}
 }
 
 func (s *Evaluated) teamName(id string) string {
@@ -321,7 +315,7 @@ func answerTeam(s *Evaluated, name string) Message {
 	t, ok := s.team(name)
 	if !ok {
 		t, fb := notFound("team", name, s.SuggestTeams(name, 3))
-		return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+		return Message{Text: blockkit.Fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Cut(t, blockkit.MaxSectionText)), nil, nil)}}
 	}
 	if a := t.answer.Load(); a != nil && a.target == s.Target {
 		return a.kept.message()
@@ -350,9 +344,9 @@ func layOutTeam(s *Evaluated, t *teamIndex) Message {
 		title += " (" + id + ")"
 	}
 	b := blockBuilder{noun: "services"}
-	b.block(header(title), 0)
-	summary := plural(len(ents), "service")
-	b.block(slack.NewContextBlock("", mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
+	b.block(blockkit.Header(title), 0)
+	summary := blockkit.Plural(len(ents), "service")
+	b.block(slack.NewContextBlock("", blockkit.Mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
 	var fb strings.Builder
 	fmt.Fprintf(&fb, "%s: %s.", title, summary)
 	if len(ents) == 0 {
@@ -374,12 +368,12 @@ func layOutTeam(s *Evaluated, t *teamIndex) Message {
 		c := teamColumn{name: sc.Name(), shown: make([]string, len(sc.Levels)), levels: make([]string, len(sc.Levels))}
 		for i, lv := range sc.Levels {
 			st := report.Standing{Rank: i}
-			c.shown[i] = statusMarker(&st, target) + " " + esc(c.name) + " *" + esc(lv.Title) + "*, "
+			c.shown[i] = statusMarker(&st, target) + " " + blockkit.Esc(c.name) + " *" + blockkit.Esc(lv.Title) + "*, "
 			c.levels[i] = lv.Title
 		}
 		cols[si] = c
 	}
-	// The fallback is cut to maxFallback characters: it stops growing once
+	// The fallback is cut to blockkit.MaxFallback characters: it stops growing once
 	// it is longer, which cuts it alike.
 	fbDone := false
 	var l strings.Builder
@@ -392,10 +386,10 @@ func layOutTeam(s *Evaluated, t *teamIndex) Message {
 		if show {
 			l.Reset()
 			l.WriteString("• *")
-			l.WriteString(esc(ent.Name()))
+			l.WriteString(blockkit.Esc(ent.Name()))
 			l.WriteString("*")
 			if ent.Title != "" && ent.Title != ent.Identifier {
-				l.WriteString(" (" + code(ent.Identifier) + ")")
+				l.WriteString(" (" + blockkit.Code(ent.Identifier) + ")")
 			}
 			l.WriteString(" — ")
 		}
@@ -442,8 +436,8 @@ func layOutTeam(s *Evaluated, t *teamIndex) Message {
 		}
 		if !fbDone {
 			fb.WriteString(";")
-			fbDone = fb.Len() > maxFallback && utf8.RuneCountInString(fb.String()) > maxFallback
+			fbDone = fb.Len() > blockkit.MaxFallback && utf8.RuneCountInString(fb.String()) > blockkit.MaxFallback
 		}
 	}
-	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
+	return Message{Text: blockkit.Fallback(fb.String()), Blocks: b.finish()}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
@@ -101,7 +102,7 @@ func TestAnswerService(t *testing.T) {
 					t.Fatalf("%q: level group %s missing", name, lf.Level)
 				}
 				for _, f := range lf.Rules {
-					if !strings.Contains(all, f.Title) || (len(f.Why) > 0 && !strings.Contains(all, esc(f.Why[0]))) {
+					if !strings.Contains(all, f.Title) || (len(f.Why) > 0 && !strings.Contains(all, blockkit.Esc(f.Why[0]))) {
 						t.Fatalf("%q: rule %s or its reason missing:\n%s", name, f.Rule, all)
 					}
 				}
@@ -232,7 +233,7 @@ func TestHugeAnswersStayWithinSlackLimits(t *testing.T) {
 		if len(m.Blocks) > slackemu.MaxBlocks {
 			t.Fatalf("%s: %d blocks", c.q, len(m.Blocks))
 		}
-		if n := len([]rune(text)); n > maxFallback {
+		if n := len([]rune(text)); n > blockkit.MaxFallback {
 			t.Fatalf("%s: fallback of %d characters", c.q, n)
 		}
 		all := blockText(raw)
@@ -248,7 +249,7 @@ func TestHugeAnswersStayWithinSlackLimits(t *testing.T) {
 	// Fields: 12 scorecards need two sections of at most ten fields.
 	m := Answer(s, ParseQuery("svc-00001"))
 	for i, b := range m.Blocks {
-		if sec, ok := b.(*slack.SectionBlock); ok && len(sec.Fields) > maxFields {
+		if sec, ok := b.(*slack.SectionBlock); ok && len(sec.Fields) > blockkit.MaxFields {
 			t.Fatalf("block %d has %d fields", i, len(sec.Fields))
 		}
 	}
@@ -256,10 +257,10 @@ func TestHugeAnswersStayWithinSlackLimits(t *testing.T) {
 
 func TestCutKeepsRunes(t *testing.T) {
 	s := strings.Repeat("é", 200)
-	if got := cut(s, 150); len([]rune(got)) != 150 || !strings.HasSuffix(got, "…") {
+	if got := blockkit.Cut(s, 150); len([]rune(got)) != 150 || !strings.HasSuffix(got, "…") {
 		t.Fatalf("cut = %q", got)
 	}
-	if cut("short", 150) != "short" {
+	if blockkit.Cut("short", 150) != "short" {
 		t.Fatal("cut changed a short string")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report/history"
 )
 
@@ -40,7 +41,7 @@ func (b *Bot) PublishHome(ctx context.Context, user string) error {
 	s := b.holder.Current()
 	var view slack.HomeTabViewRequest
 	if s == nil {
-		view = homeView([]slack.Block{slack.NewSectionBlock(mrkdwn("The catalog is being evaluated; open this tab again in a moment."), nil, nil)})
+		view = homeView([]slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn("The catalog is being evaluated; open this tab again in a moment."), nil, nil)})
 	} else {
 		u, err := b.api.GetUserInfoContext(ctx, user)
 		if err != nil {
@@ -105,9 +106,9 @@ func (s *Evaluated) TeamsOf(email string, routes *TeamRoutes) []string {
 func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) slack.HomeTabViewRequest {
 	ev := s.Evaluation
 	var l homeLayout
-	l.add(header("Your services"))
+	l.add(blockkit.Header("Your services"))
 	if len(teams) == 0 {
-		l.add(slack.NewSectionBlock(mrkdwn("No team in the catalog or the teams file lists your email, so prodready does not know your services. Try `/prodready team <team>`."), nil, nil))
+		l.add(slack.NewSectionBlock(blockkit.Mrkdwn("No team in the catalog or the teams file lists your email, so prodready does not know your services. Try `/prodready team <team>`."), nil, nil))
 		return homeView(l.blocks)
 	}
 	mine := map[int]bool{}
@@ -115,7 +116,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 	names := make([]string, len(teams))
 	for i, t := range teams {
 		_, display, es, _ := s.Team(t)
-		names[i] = "*" + esc(display) + "*"
+		names[i] = "*" + blockkit.Esc(display) + "*"
 		for _, e := range es {
 			if !mine[e] {
 				mine[e] = true
@@ -156,7 +157,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 			for i := range r.Pass {
 				if x := r.Exemption(i); x != nil {
 					exempt++
-					inForce = append(inForce, fmt.Sprintf("• *%s* · %s (%s)%s", esc(ev.Catalog.Entities[e].Name()), esc(sc.Rules[i].Name()), esc(sc.Name()), exemptSuffix(x)))
+					inForce = append(inForce, fmt.Sprintf("• *%s* · %s (%s)%s", blockkit.Esc(ev.Catalog.Entities[e].Name()), blockkit.Esc(sc.Rules[i].Name()), blockkit.Esc(sc.Name()), blockkit.ExemptSuffix(x)))
 				}
 			}
 		}
@@ -167,8 +168,8 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 			myPending = append(myPending, p)
 		}
 	}
-	l.add(slack.NewContextBlock("", mrkdwn(cut(fmt.Sprintf("Teams %s · %s · %s in force · %s waiting for approval · evaluated %s",
-		strings.Join(names, ", "), plural(len(ents), "service"), plural(exempt, "exemption"), plural(len(myPending), "request"), s.LoadedAt.UTC().Format("2 Jan 15:04 MST")), maxSectionText))))
+	l.add(slack.NewContextBlock("", blockkit.Mrkdwn(blockkit.Cut(fmt.Sprintf("Teams %s · %s · %s in force · %s waiting for approval · evaluated %s",
+		strings.Join(names, ", "), blockkit.Plural(len(ents), "service"), blockkit.Plural(exempt, "exemption"), blockkit.Plural(len(myPending), "request"), s.LoadedAt.UTC().Format("2 Jan 15:04 MST")), blockkit.MaxSectionText))))
 	// Reserve: the pending requests' section and the "…and N more" line.
 	reserve := 1
 	if len(myPending) > 0 || len(inForce) > 0 {
@@ -183,7 +184,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 		if len(l.blocks)+1+reserve > maxViewBlocks {
 			return false
 		}
-		l.add(slack.NewSectionBlock(mrkdwn(pack.String()), nil, nil))
+		l.add(slack.NewSectionBlock(blockkit.Mrkdwn(pack.String()), nil, nil))
 		shown += packed
 		pack.Reset()
 		packed = 0
@@ -192,7 +193,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 	full := false
 	for _, e := range ents {
 		line := homeLine(s, e)
-		if pack.Len() > 0 && pack.Len()+1+len(line) > maxSectionText {
+		if pack.Len() > 0 && pack.Len()+1+len(line) > blockkit.MaxSectionText {
 			if !flush() {
 				full = true
 				break
@@ -222,20 +223,20 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 					fmt.Fprintf(&pb, "\n…and %d more", len(lines)-10)
 					break
 				}
-				pb.WriteString("\n" + cut(line, 250))
+				pb.WriteString("\n" + blockkit.Cut(line, 250))
 			}
 		}
 		list("*Exemptions in force*", inForce)
 		var waiting []string
 		for _, p := range myPending {
-			waiting = append(waiting, fmt.Sprintf("• *%s* · %s (%s) until %s, asked by %s", esc(p.Service), code(p.Rule), esc(p.Scorecard), p.UntilText(), mentionEsc(p.RequestedBy)))
+			waiting = append(waiting, fmt.Sprintf("• *%s* · %s (%s) until %s, asked by %s", blockkit.Esc(p.Service), blockkit.Code(p.Rule), blockkit.Esc(p.Scorecard), p.UntilText(), blockkit.MentionEsc(p.RequestedBy)))
 		}
 		list("*Exemption requests waiting for approval*", waiting)
 		l.add(slack.NewDividerBlock())
-		l.add(slack.NewSectionBlock(mrkdwn(cut(pb.String(), maxSectionText)), nil, nil))
+		l.add(slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Cut(pb.String(), blockkit.MaxSectionText)), nil, nil))
 	}
 	if shown < len(ents) {
-		l.add(slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more services: Slack shows 100 blocks in a Home tab. `/prodready team <team>` lists them all.", len(ents)-shown))))
+		l.add(slack.NewContextBlock("", blockkit.Mrkdwn(fmt.Sprintf("…and %d more services: Slack shows 100 blocks in a Home tab. `/prodready team <team>` lists them all.", len(ents)-shown))))
 	}
 	return homeView(l.blocks)
 }
@@ -255,21 +256,21 @@ func homeLine(s *Evaluated, e int) string {
 		if !r.Applies {
 			continue
 		}
-		parts = append(parts, esc(sc.Name())+" *"+esc(r.LevelName())+"*")
+		parts = append(parts, blockkit.Esc(sc.Name())+" *"+blockkit.Esc(r.LevelName())+"*")
 		if next == "" {
 			if rank, fix, ok := r.NextLevel(); ok && len(fix) > 0 {
-				next = fmt.Sprintf("for %s: %s", esc(sc.Levels[rank].Title), esc(sc.Rules[fix[0]].Name()))
+				next = fmt.Sprintf("for %s: %s", blockkit.Esc(sc.Levels[rank].Title), blockkit.Esc(sc.Rules[fix[0]].Name()))
 				if len(fix) > 1 {
 					next += fmt.Sprintf(" (+%d)", len(fix)-1)
 				}
 			}
 		}
 	}
-	l := "• *" + esc(cut(ent.Name(), 80)) + "* — " + strings.Join(parts, " · ")
+	l := "• *" + blockkit.Esc(blockkit.Cut(ent.Name(), 80)) + "* — " + strings.Join(parts, " · ")
 	if next != "" {
 		l += " — next " + next
 	}
-	return cut(l, 600)
+	return blockkit.Cut(l, 600)
 }
 
 func slackPublish(user string, v slack.HomeTabViewRequest) slack.PublishViewContextRequest {

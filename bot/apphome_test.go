@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -97,7 +98,7 @@ func bigTeam(tb testing.TB, n int) *Evaluated {
 func TestAppHomeForManyServicesFitsSlack(t *testing.T) {
 	emu := slackemu.New(t)
 	u := emu.AddUser("owner@example.com")
-	api := NewClient(emu.BotToken(), "", emu.URL())
+	api := blockkit.NewClient(emu.BotToken(), "", emu.URL())
 	for _, n := range []int{500, 3000} {
 		s := bigTeam(t, n)
 		teams := s.TeamsOf("OWNER@example.com", nil)

@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
@@ -72,13 +71,13 @@ func blockKitMessages(t *testing.T) map[string][]slack.Block {
 
 	d := report.BuildDigest(report.DigestInput{Period: report.PeriodOf(report.Weekly, testNow), Cur: cur, Prev: prev,
 		History: []report.Mix{report.MixOf(prev, "2026-W47")}, Target: "Silver", TeamNames: names})
-	_, digest := DigestMessage(d)
+	_, digest := blockkit.DigestMessage(d, JobWeekly)
 
 	var notice []slack.Block
 	for _, n := range report.BuildNotices(cur, "Silver", names) {
 		if n.Team == "payments" {
 			n.MarkSince(prev, prev.EntityIndex())
-			_, notice = NoticeMessage(n)
+			_, notice = blockkit.NoticeMessage(n)
 		}
 	}
 	if notice == nil {
@@ -211,86 +210,6 @@ func TestStatusMarkers(t *testing.T) {
 	}
 }
 
-var moreServices = regexp.MustCompile(`and (\d+) more services: ` + "`/prodready team ([^`]+)`")
-
-// A team with 500 failing services hears about ten and how many more.
-func TestNoticeOf500Services(t *testing.T) {
-	b, err := demo.Scaled(context.Background(), testNow, 500, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := report.TakeSnapshot(b.Evaluate(testNow), b.Origin, report.EntityLink(b.EntityURL))
-	ns := report.BuildNotices(snap, "", teamNames(b))
-	if len(ns) != 1 {
-		t.Fatalf("%d notices", len(ns))
-	}
-	n := ns[0]
-	n.MarkSince(nil, nil)
-	text, blocks := NoticeMessage(n)
-	raw, _ := json.Marshal(blocks)
-	if err := slackemu.ValidateBlocks(raw); err != nil {
-		t.Fatalf("Slack would refuse it: %v", err)
-	}
-	if len([]rune(text)) > maxFallback {
-		t.Errorf("fallback of %d characters", len([]rune(text)))
-	}
-	m := moreServices.FindStringSubmatch(string(raw))
-	if m == nil {
-		t.Fatalf("no 'and N more services' in %s", raw)
-	}
-	more, _ := strconv.Atoi(m[1])
-	shown := 0
-	for _, blk := range blocks {
-		if sec, ok := blk.(*slack.SectionBlock); ok && sec.Text != nil && strings.HasPrefix(sec.Text.Text, "*<") {
-			shown++
-		}
-	}
-	if !strings.Contains(string(raw), `"block_id":"`+NoticeMoreBlockID+`"`) {
-		t.Errorf("the 'more services' line has no block_id %q for the button beside it", NoticeMoreBlockID)
-	}
-	if shown != ntServicesShown || shown+more != len(n.Services) || m[2] != "team-000" {
-		t.Errorf("shown %d + %d more != %d services, or team %q", shown, more, len(n.Services), m[2])
-	}
-}
-
-// A digest over 250 teams names ten per scorecard and says how many more.
-func TestDigestOf250Teams(t *testing.T) {
-	b, err := demo.Scaled(context.Background(), testNow, 3000, 250)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur := report.TakeSnapshot(b.Evaluate(testNow), b.Origin, nil)
-	prev := report.TakeSnapshot(b.Evaluate(testNow.Add(-7*24*time.Hour)), b.Origin, nil)
-	d := report.BuildDigest(report.DigestInput{Period: report.PeriodOf(report.Weekly, testNow), Cur: cur, Prev: prev, TeamNames: teamNames(b)})
-	text, blocks := DigestMessage(d)
-	raw, _ := json.Marshal(blocks)
-	if err := slackemu.ValidateBlocks(raw); err != nil {
-		t.Fatalf("Slack would refuse it: %v", err)
-	}
-	if len([]rune(text)) > maxFallback {
-		t.Errorf("fallback of %d characters", len([]rune(text)))
-	}
-	all := blockText(raw)
-	got := regexp.MustCompile(`… and (\d+) more teams`).FindAllStringSubmatch(all, -1)
-	if len(got) != len(d.Scorecards) {
-		t.Fatalf("%d 'more teams' lines for %d scorecards:\n%s", len(got), len(d.Scorecards), all)
-	}
-	for i, m := range got {
-		if more, _ := strconv.Atoi(m[1]); more+dgTeamsShown != len(d.Scorecards[i].Teams) {
-			t.Errorf("scorecard %d: %d more + %d shown != %d teams", i, more, dgTeamsShown, len(d.Scorecards[i].Teams))
-		}
-	}
-	// A rule failing across many teams names the three most affected.
-	for _, m := range regexp.MustCompile(`\+(\d+) more teams`).FindAllStringSubmatch(all, -1) {
-		if n, _ := strconv.Atoi(m[1]); n <= 0 {
-			t.Errorf("'+%s more teams'", m[1])
-		}
-	}
-	if !strings.Contains(all, "more teams") {
-		t.Errorf("no rule's teams are cut:\n%s", all)
-	}
-}
-
 // A service failing many long rules on many scorecards still fits one
 // section, cut between lines, never inside a link.
 func TestNoticeServiceCutBetweenLines(t *testing.T) {
@@ -302,7 +221,7 @@ func TestNoticeServiceCutBetweenLines(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		svc.Scorecards = append(svc.Scorecards, st)
 	}
-	_, blocks := NoticeMessage(&report.Notice{Team: "t", Services: []report.NoticeService{svc}})
+	_, blocks := blockkit.NoticeMessage(&report.Notice{Team: "t", Services: []report.NoticeService{svc}})
 	raw, _ := json.Marshal(blocks)
 	if err := slackemu.ValidateBlocks(raw); err != nil {
 		t.Fatalf("Slack would refuse it: %v", err)

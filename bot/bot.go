@@ -1,8 +1,8 @@
 // Package bot is prodready in Slack: the /prodready slash command over HTTP
 // or Socket Mode, answered from the latest evaluation held in memory, and
 // the scheduled jobs that talk to Slack (job*.go: a Job per file) with their
-// delivery (notify*.go: a Notifier per target; SlackNotifier owns Block Kit
-// rendering within Slack's limits, ConsoleNotifier prints).
+// delivery (notify*.go: a delivery.Notifier per target; blockkit.SlackNotifier owns Block Kit
+// rendering within Slack's limits, delivery.ConsoleNotifier prints).
 //
 // Answers come from a Holder refreshed in the background, so a command costs
 // a map lookup and a render, never a catalog load. When no evaluation is
@@ -24,6 +24,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -125,12 +126,12 @@ func New(cfg Config) (*Bot, error) {
 		}
 		cfg.Holder = NewHolder(cfg.Source, cfg.Now, cfg.Log)
 	}
-	apiURL, err := NormalizeAPIURL(cfg.APIURL)
+	apiURL, err := blockkit.NormalizeAPIURL(cfg.APIURL)
 	if err != nil {
 		return nil, err
 	}
 	cfg.APIURL = apiURL
-	if err := CheckTokens(cfg.BotToken, cfg.AppToken); err != nil {
+	if err := blockkit.CheckTokens(cfg.BotToken, cfg.AppToken); err != nil {
 		return nil, err
 	}
 	if cfg.AppToken == "" && cfg.SigningSecret == "" {
@@ -143,9 +144,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.BotToken != "" || cfg.AppToken != "" {
 		var opts []slack.Option
 		if cfg.Metrics != nil {
-			opts = append(opts, slack.OptionHTTPClient(SlackHTTPClient(cfg.Metrics)))
+			opts = append(opts, slack.OptionHTTPClient(blockkit.SlackHTTPClient(cfg.Metrics)))
 		}
-		b.api = NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, append(opts, answerRetries())...)
+		b.api = blockkit.NewClient(cfg.BotToken, cfg.AppToken, cfg.APIURL, append(opts, blockkit.AnswerRetries())...)
 	}
 	if cfg.Metrics != nil {
 		cfg.Holder.SetMetrics(cfg.Metrics)

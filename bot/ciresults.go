@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report/history"
 )
 
@@ -209,9 +210,9 @@ func lastCILine(rs []history.CIResult, titles func(id string) string, now time.T
 		if _, ok := levels[k]; !ok {
 			order = append(order, k)
 		}
-		l := "*" + esc(cut(r.Level, 40)) + "*"
+		l := "*" + blockkit.Esc(blockkit.Cut(r.Level, 40)) + "*"
 		if len(rs) > 1 {
-			l += " on " + esc(cut(titles(r.Scorecard), 60))
+			l += " on " + blockkit.Esc(blockkit.Cut(titles(r.Scorecard), 60))
 		}
 		levels[k] = append(levels[k], l)
 	}
@@ -223,14 +224,14 @@ func lastCILine(rs []history.CIResult, titles func(id string) string, now time.T
 			if len(c) > 7 && isHex(c) {
 				c = c[:7]
 			}
-			p += ", commit " + code(c)
+			p += ", commit " + blockkit.Code(c)
 		}
 		if k.url != "" {
-			p += " (" + link(k.url, "pipeline") + ")"
+			p += " (" + blockkit.Link(k.url, "pipeline") + ")"
 		}
 		parts = append(parts, p)
 	}
-	return cut("Last CI check: "+strings.Join(parts, " · "), maxSectionText)
+	return blockkit.Cut("Last CI check: "+strings.Join(parts, " · "), blockkit.MaxSectionText)
 }
 
 func isHex(s string) bool {

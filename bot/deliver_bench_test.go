@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -57,8 +59,8 @@ func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time, perChanne
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir(), Delivery: DeliveryOptions{PerChannel: perChannel}},
-		JobDeps{Source: s.src, Store: st, Slack: NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), Now: now})
+	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir(), Delivery: blockkit.DeliveryOptions{PerChannel: perChannel}},
+		JobDeps{Source: s.src, Store: st, Slack: blockkit.NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -84,19 +86,19 @@ func BenchmarkDeliver200Notices(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var msgs []*Outgoing
+	var msgs []*delivery.Outgoing
 	for _, n := range report.BuildNotices(snap, "", nil) {
 		route, _ := s.routes.For(n.Team)
-		msgs = append(msgs, &Outgoing{Destination: n.Team, Channel: route.Channel, Notice: n})
+		msgs = append(msgs, &delivery.Outgoing{Destination: n.Team, Channel: route.Channel, Notice: n})
 	}
 	if len(msgs) != 200 {
 		b.Fatalf("%d notices", len(msgs))
 	}
-	d := NewSlackNotifier(NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, DeliveryOptions{})
+	d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, blockkit.DeliveryOptions{})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		failed := 0
-		d.Notify(context.Background(), msgs, nil, func(r Delivered) {
+		d.Notify(context.Background(), msgs, nil, func(r delivery.Delivered) {
 			if r.Err != nil {
 				failed++
 			}

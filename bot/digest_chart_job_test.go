@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodready/prodready/bot/chart"
 )
 
 // The digests' charts go into the digest's thread, with a comment that
@@ -14,11 +16,11 @@ import (
 func TestDigestChartInThread(t *testing.T) {
 	tests := []struct {
 		job    string
-		size   ChartSize
+		size   chart.Size
 		period string
 	}{
-		{JobMonthly, ChartLarge, "12 months"},
-		{JobWeekly, ChartSmall, "8 weeks"},
+		{JobMonthly, chart.Large, "12 months"},
+		{JobWeekly, chart.Small, "8 weeks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.job, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
 )
@@ -36,7 +37,7 @@ func TestDigestWithManyTeamsShortensLines(t *testing.T) {
 	b.Teams = teams
 	cur := report.TakeSnapshot(b.Evaluate(now), "test", nil)
 	d := report.BuildDigest(report.DigestInput{Period: report.PeriodOf(report.Weekly, now), Cur: cur, TeamNames: teamNames(b)})
-	_, blocks := DigestMessage(d)
+	_, blocks := blockkit.DigestMessage(d, JobWeekly)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
@@ -497,7 +498,7 @@ func TestHugeAnswerOverHTTPAndResponseURL(t *testing.T) {
 	}
 	// And Slack accepts it where Slack itself checks: the response_url.
 	m := Answer(h.Current(), ParseQuery("svc-00003"))
-	if err := (slackResponder{api: NewClient("", "", emu.URL())}).Respond(context.Background(), reply.ResponseURL, m); err != nil {
+	if err := (slackResponder{api: blockkit.NewClient("", "", emu.URL())}).Respond(context.Background(), reply.ResponseURL, m); err != nil {
 		t.Fatalf("response_url refused the huge answer: %v", err)
 	}
 }
@@ -572,7 +573,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 			t.Errorf("%+v: %v, want an error naming %s", c.cfg, err, c.want)
 		}
 	}
-	if u, err := NormalizeAPIURL("http://127.0.0.1:9/api"); err != nil || u != "http://127.0.0.1:9/api/" {
+	if u, err := blockkit.NormalizeAPIURL("http://127.0.0.1:9/api"); err != nil || u != "http://127.0.0.1:9/api/" {
 		t.Fatalf("NormalizeAPIURL = %q %v", u, err)
 	}
 }

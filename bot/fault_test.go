@@ -19,6 +19,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
@@ -176,10 +177,14 @@ func TestFaultSlack(t *testing.T) {
 			api := lateAnswers(t, w.emu.URL(), 2*time.Second, 2)
 			w.perChannel = 0
 			hc := &http.Client{Timeout: 500 * time.Millisecond}
-			w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient(w.emu.BotToken(), api, hc) }
+			w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+				return blockkit.NewDeliveryClient(w.emu.BotToken(), api, hc)
+			}
 		}, false},
 		{"invalid_auth", func(w *dgWorld) {
-			w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient("xoxb-revoked-or-mistyped", w.emu.URL(), nil) }
+			w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+				return blockkit.NewDeliveryClient("xoxb-revoked-or-mistyped", w.emu.URL(), nil)
+			}
 		}, true},
 	}
 	for _, tt := range tests {
@@ -262,7 +267,7 @@ func lockDB(t *testing.T, path string) func() {
 
 // dgAfterPost calls hook after the n-th message Slack accepted.
 type dgAfterPost struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu   sync.Mutex
 	n    int
 	at   int
@@ -320,7 +325,7 @@ func TestFaultDatabase(t *testing.T) {
 		w.storeOpts = history.Options{BusyTimeout: 100 * time.Millisecond}
 		var unlock func()
 		hook := &dgAfterPost{at: 2, hook: func() { unlock = lockDB(t, w.db) }}
-		w.wrap = func(p SlackPoster) SlackPoster { hook.SlackPoster = p; return hook }
+		w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
 		out, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
 		if err == nil || !strings.Contains(err.Error(), "could not be recorded") {
 			t.Errorf("run that lost its database: %v; want the unrecorded message named", err)
@@ -441,7 +446,7 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 	proxy.restore()
 
 	hook := &dgAfterPost{at: 2, hook: proxy.cut}
-	w.wrap = func(p SlackPoster) SlackPoster { hook.SlackPoster = p; return hook }
+	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
 	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
 	if err == nil {
 		t.Fatal("a run that lost its database reported no error")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
 )
@@ -91,19 +92,19 @@ func hostileMessages(t *testing.T) map[string]Message {
 	for _, stale := range []*report.Staleness{nil, {At: now, Reason: hostile}} {
 		d := report.BuildDigest(report.DigestInput{Period: report.PeriodOf(report.Weekly, now), Cur: cur, Prev: prev, TeamNames: names,
 			Failures: []report.Failure{{Job: JobNotices, Period: "2026-11-25", Destination: "team:" + hostile, Reason: hostile, At: now}}, Stale: stale})
-		text, blocks := DigestMessage(d)
+		text, blocks := blockkit.DigestMessage(d, JobWeekly)
 		out[fmt.Sprintf("digest (stale %v)", stale != nil)] = Message{Text: text, Blocks: blocks}
 		d = report.BuildDigest(report.DigestInput{Period: report.PeriodOf(report.Weekly, now), Cur: cur, TeamNames: names, Stale: stale})
-		text, blocks = DigestMessage(d)
+		text, blocks = blockkit.DigestMessage(d, JobWeekly)
 		out[fmt.Sprintf("first digest (stale %v)", stale != nil)] = Message{Text: text, Blocks: blocks}
 	}
 	prevIdx := prev.EntityIndex()
 	for i, n := range report.BuildNotices(cur, "", names) {
 		n.MarkSince(prev, prevIdx)
-		text, blocks := NoticeMessage(n)
+		text, blocks := blockkit.NoticeMessage(n)
 		out[fmt.Sprintf("notice %d", i)] = Message{Text: text, Blocks: blocks}
 		n.MarkSince(nil, nil)
-		text, blocks = NoticeMessage(n)
+		text, blocks = blockkit.NoticeMessage(n)
 		out[fmt.Sprintf("first notice %d", i)] = Message{Text: text, Blocks: blocks}
 	}
 	s := NewEvaluated(curB, now)

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
@@ -20,17 +21,14 @@ import (
 // Action IDs of prodready's buttons. Those repeated in one message end
 // with ":" and an index, since Slack wants action IDs unique per block.
 const (
-	actShare          = "share"
-	actAllRules       = "all_rules"
-	actOpen           = "open"
-	actSnooze         = "snooze"
-	actExemptRequest  = "exempt_request"
-	actExemptApprove  = "exempt_approve"
-	actExemptDeny     = "exempt_deny"
-	cbExemptionModal  = "exemption_request"
-	snoozeFor         = 7 * 24 * time.Hour
-	maxActionIDLen    = 255
-	maxButtonValueLen = 2000
+	actShare         = "share"
+	actAllRules      = "all_rules"
+	actOpen          = "open"
+	actExemptRequest = "exempt_request"
+	actExemptApprove = "exempt_approve"
+	actExemptDeny    = "exempt_deny"
+	cbExemptionModal = "exemption_request"
+	snoozeFor        = 7 * 24 * time.Hour
 )
 
 // exemptTarget is what a Request exemption button and its modal carry.
@@ -105,14 +103,14 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, a *sla
 		b.share(ctx, cb, a.Value)
 	case actAllRules:
 		b.allRules(ctx, cb, a.Value)
-	case actSnooze:
+	case blockkit.ActSnooze:
 		b.snooze(ctx, cb, a.Value)
 	case actExemptRequest:
 		b.openExemptionModal(ctx, cb, a.Value)
 	case actExemptApprove, actExemptDeny:
 		b.decideExemption(ctx, cb, a.Value, baseActionID(a.ActionID) == actExemptApprove)
 	default:
-		b.ephemeral(ctx, cb, "This button is not prodready's (or is from a newer version): "+code(a.ActionID)+".")
+		b.ephemeral(ctx, cb, "This button is not prodready's (or is from a newer version): "+blockkit.Code(a.ActionID)+".")
 	}
 }
 
@@ -138,7 +136,7 @@ func (b *Bot) respond(ctx context.Context, responseURL string, m Message, respon
 func (b *Bot) ephemeral(ctx context.Context, cb slack.InteractionCallback, text string) {
 	// text is mrkdwn already escaped where it quotes anything: the
 	// fallback keeps it as it is, without the emphasis.
-	m := Message{Text: cut(stripMarkup(text), maxFallback), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(text, maxSectionText)), nil, nil)}}
+	m := Message{Text: blockkit.Cut(stripMarkup(text), blockkit.MaxFallback), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Cut(text, blockkit.MaxSectionText)), nil, nil)}}
 	if err := b.respond(ctx, cb.ResponseURL, m, slack.ResponseTypeEphemeral, false); err != nil {
 		b.log.Warn("could not answer an interaction", "err", err, "user", cb.User.ID)
 	}
@@ -160,7 +158,7 @@ func (b *Bot) service(ctx context.Context, cb slack.InteractionCallback, s *Eval
 	if e, ok := s.Evaluation.Catalog.Find(id); ok && s.Evaluation.Catalog.Entities[e].Identifier == id {
 		return e, true
 	}
-	b.ephemeral(ctx, cb, "There is no service "+code(id)+" in the catalog any more: it was removed or renamed since this message was posted.")
+	b.ephemeral(ctx, cb, "There is no service "+blockkit.Code(id)+" in the catalog any more: it was removed or renamed since this message was posted.")
 	return 0, false
 }
 
@@ -174,7 +172,7 @@ func (b *Bot) share(ctx context.Context, cb slack.InteractionCallback, service s
 	}
 	m := b.answer(ctx, s, Query{Kind: QueryService, Arg: service})
 	m.Blocks = withoutActions(m.Blocks)
-	m.Blocks = append(m.Blocks, slack.NewContextBlock("", mrkdwn(cut("Shared by <@"+cb.User.ID+">", maxSectionText))))
+	m.Blocks = append(m.Blocks, slack.NewContextBlock("", blockkit.Mrkdwn(blockkit.Cut("Shared by <@"+cb.User.ID+">", blockkit.MaxSectionText))))
 	if err := b.respond(ctx, cb.ResponseURL, m, slack.ResponseTypeInChannel, false); err != nil {
 		b.log.Warn("could not share an answer", "err", err)
 	}
@@ -218,10 +216,10 @@ func (b *Bot) snooze(ctx context.Context, cb slack.InteractionCallback, team str
 		return
 	}
 	if !changed {
-		b.ephemeral(ctx, cb, fmt.Sprintf("Notices of %s are already snoozed by %s until %s.", code(team), mentionEsc(z.By), z.Until.UTC().Format(time.DateOnly)))
+		b.ephemeral(ctx, cb, fmt.Sprintf("Notices of %s are already snoozed by %s until %s.", blockkit.Code(team), blockkit.MentionEsc(z.By), z.Until.UTC().Format(time.DateOnly)))
 		return
 	}
-	b.ephemeral(ctx, cb, fmt.Sprintf(":zzz: Notices of %s are snoozed for 7 days, until %s. The next notice will say you snoozed them.", code(team), z.Until.UTC().Format(time.DateOnly)))
+	b.ephemeral(ctx, cb, fmt.Sprintf(":zzz: Notices of %s are snoozed for 7 days, until %s. The next notice will say you snoozed them.", blockkit.Code(team), z.Until.UTC().Format(time.DateOnly)))
 }
 
 // approver reports whether user may decide exemptions: listed by ID, or a
@@ -270,7 +268,7 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 	rec, err := b.cfg.Store.DecideExemption(ctx, id, approve, cb.User.ID, b.now())
 	switch {
 	case errors.Is(err, history.ErrAlreadyDecided):
-		b.ephemeral(ctx, cb, fmt.Sprintf("This exemption was already %s by %s on %s; nothing changed.", rec.Status, mentionEsc(rec.DecidedBy), rec.Decided.Format(time.DateOnly)))
+		b.ephemeral(ctx, cb, fmt.Sprintf("This exemption was already %s by %s on %s; nothing changed.", rec.Status, blockkit.MentionEsc(rec.DecidedBy), rec.Decided.Format(time.DateOnly)))
 		return
 	case errors.Is(err, history.ErrNoExemption):
 		b.ephemeral(ctx, cb, "This exemption is no longer in the history (pruned or from another database).")
@@ -285,14 +283,14 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 		b.log.Warn("could not update the exemption request", "err", err)
 	}
 	// The requester hears the outcome.
-	if b.api != nil && !b.console && slackPrincipalID(rec.RequestedBy) {
+	if b.api != nil && !b.console && blockkit.UserID(rec.RequestedBy) {
 		verb := map[bool]string{true: "approved", false: "denied"}[approve]
-		text := fmt.Sprintf("Your exemption request for *%s* (%s, %s) was %s by <@%s>.", esc(rec.Service), esc(rec.Rule), esc(rec.Scorecard), verb, cb.User.ID)
+		text := fmt.Sprintf("Your exemption request for *%s* (%s, %s) was %s by <@%s>.", blockkit.Esc(rec.Service), blockkit.Esc(rec.Rule), blockkit.Esc(rec.Scorecard), verb, cb.User.ID)
 		if approve {
 			text += fmt.Sprintf(" The rule counts as passing until %s, from the next evaluation.", rec.UntilText())
 		}
-		if _, _, err := b.api.PostMessageContext(ctx, rec.RequestedBy, slack.MsgOptionText(cut(stripMarkup(text), maxFallback), false),
-			slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(text), nil, nil))); err != nil {
+		if _, _, err := b.api.PostMessageContext(ctx, rec.RequestedBy, slack.MsgOptionText(blockkit.Cut(stripMarkup(text), blockkit.MaxFallback), false),
+			slack.MsgOptionBlocks(slack.NewSectionBlock(blockkit.Mrkdwn(text), nil, nil))); err != nil {
 			b.log.Warn("could not tell the requester", "err", err)
 		}
 	}
@@ -347,7 +345,7 @@ func (b *Bot) openExemptionModal(ctx context.Context, cb slack.InteractionCallba
 	}
 	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		b.log.Warn("views.open", "err", err)
-		b.ephemeral(ctx, cb, "The request form could not be opened ("+esc(err.Error())+"); click again.")
+		b.ephemeral(ctx, cb, "The request form could not be opened ("+blockkit.Esc(err.Error())+"); click again.")
 	}
 }
 
@@ -423,8 +421,8 @@ func (b *Bot) submitExemption(ctx context.Context, cb slack.InteractionCallback)
 		if _, _, err := b.api.PostMessageContext(ctx, b.cfg.Exemptions.Channel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
 			b.log.Error("post exemption request", "err", err, "channel", b.cfg.Exemptions.Channel)
 		}
-		ack := fmt.Sprintf("Your exemption request for *%s* (%s) was sent to <#%s> for approval. You will hear the outcome here.", esc(t.Service), esc(t.Rule), b.cfg.Exemptions.Channel)
-		if _, _, err := b.api.PostMessageContext(ctx, cb.User.ID, slack.MsgOptionText(cut(stripMarkup(ack), maxFallback), false)); err != nil {
+		ack := fmt.Sprintf("Your exemption request for *%s* (%s) was sent to <#%s> for approval. You will hear the outcome here.", blockkit.Esc(t.Service), blockkit.Esc(t.Rule), b.cfg.Exemptions.Channel)
+		if _, _, err := b.api.PostMessageContext(ctx, cb.User.ID, slack.MsgOptionText(blockkit.Cut(stripMarkup(ack), blockkit.MaxFallback), false)); err != nil {
 			b.log.Warn("could not tell the requester", "err", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard/demo"
@@ -282,11 +283,11 @@ func TestSnoozeButton(t *testing.T) {
 	r := start(t, emu, Config{BotToken: emu.BotToken(), Store: st})
 	waitReady(t, r.bot)
 	url := interactionURL(r)
-	rep := interact(t, emu, url, slackemu.Interaction{UserID: "U0SNOOZER", ActionID: actSnooze, Value: "payments"})
+	rep := interact(t, emu, url, slackemu.Interaction{UserID: "U0SNOOZER", ActionID: blockkit.ActSnooze, Value: "payments"})
 	if p := lastResponse(t, emu, rep, 1); !strings.Contains(p.Text, "snoozed for 7 days") {
 		t.Errorf("snooze: %q", p.Text)
 	}
-	rep = interact(t, emu, url, slackemu.Interaction{UserID: "U0OTHER", ActionID: actSnooze, Value: "payments"})
+	rep = interact(t, emu, url, slackemu.Interaction{UserID: "U0OTHER", ActionID: blockkit.ActSnooze, Value: "payments"})
 	if p := lastResponse(t, emu, rep, 1); !strings.Contains(p.Text, "already snoozed by <@U0SNOOZER>") {
 		t.Errorf("second snooze: %q", p.Text)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -104,9 +106,9 @@ type JobConfig struct {
 	// Locations are the time zones periods are counted in, per job (from
 	// the schedules' CRON_TZ); time.Local when absent.
 	Locations map[string]*time.Location
-	Delivery  DeliveryOptions
+	Delivery  blockkit.DeliveryOptions
 	// DeliveryLease (PRODREADY_DELIVERY_LEASE) is how long a message's
-	// claim lasts unless renewed; default DefaultDeliveryLease.
+	// claim lasts unless renewed; default delivery.DefaultDeliveryLease.
 	DeliveryLease time.Duration
 	// DigestPeriod (PRODREADY_TEST_DIGEST_PERIOD), for tests and demos,
 	// replaces the digests' calendar periods with periods this long
@@ -120,7 +122,7 @@ type JobDeps struct {
 	Store  *history.Store
 	// Slack posts the messages; nil is console mode: messages are printed
 	// to Out and nothing is recorded as sent.
-	Slack SlackPoster
+	Slack blockkit.SlackPoster
 	Out   io.Writer
 	Log   *slog.Logger
 	Now   func() time.Time
@@ -131,8 +133,8 @@ type Jobs struct {
 	cfg  JobConfig
 	deps JobDeps
 	// slack delivers to Slack; nil in console mode. console prints.
-	slack   *SlackNotifier
-	console *ConsoleNotifier
+	slack   *blockkit.SlackNotifier
+	console *delivery.ConsoleNotifier
 	mu      sync.Mutex // one job at a time: they share the snapshot tables
 	claimer string     // this process in the claims it takes (job_claims.go)
 	lease   time.Duration
@@ -190,12 +192,12 @@ func NewJobs(cfg JobConfig, deps JobDeps) (*Jobs, error) {
 		cfg.ChartDir = os.TempDir()
 	}
 	if cfg.DeliveryLease <= 0 {
-		cfg.DeliveryLease = DefaultDeliveryLease
+		cfg.DeliveryLease = delivery.DefaultDeliveryLease
 	}
-	j := &Jobs{cfg: cfg, deps: deps, claimer: claimerID(), lease: cfg.DeliveryLease,
-		console: &ConsoleNotifier{W: deps.Out, ChartDir: cfg.ChartDir}}
+	j := &Jobs{cfg: cfg, deps: deps, claimer: delivery.ClaimerID(), lease: cfg.DeliveryLease,
+		console: &delivery.ConsoleNotifier{W: deps.Out, ChartDir: cfg.ChartDir}}
 	if deps.Slack != nil {
-		j.slack = NewSlackNotifier(deps.Slack, deps.Log, cfg.Delivery)
+		j.slack = blockkit.NewSlackNotifier(deps.Slack, deps.Log, cfg.Delivery)
 	}
 	return j, nil
 }
@@ -209,7 +211,7 @@ func (j *Jobs) location(job string) *time.Location {
 
 // notifier is where a run's messages go: Slack, or the console in console
 // mode and for a dry run.
-func (j *Jobs) notifier(opt RunOptions) Notifier {
+func (j *Jobs) notifier(opt RunOptions) delivery.Notifier {
 	if j.slack == nil || opt.DryRun {
 		return j.console
 	}
@@ -456,11 +458,11 @@ func teamNames(b *scorecard.Bundle) map[string]string {
 // settle records one delivery: the exactly-once key when the message was
 // accepted, a failure otherwise. It runs as each message is settled, so a
 // crash later in the run does not lose the record.
-func (j *Jobs) settle(ctx context.Context, gate *claimGate, r *jobRun, copyN int, hash string, d Delivered) error {
+func (j *Jobs) settle(ctx context.Context, gate *delivery.ClaimGate, r *jobRun, copyN int, hash string, d delivery.Delivered) error {
 	ctx = context.WithoutCancel(ctx) // what Slack accepted must be recorded
 	now := j.deps.Now()
-	job, period, out := gate.job, gate.period, r.out
-	claim, held := gate.release(d.Out)
+	job, period, out := gate.Job, gate.Period, r.out
+	claim, held := gate.Release(d.Out)
 	if d.Skipped != "" {
 		out.Skipped++
 		out.Notes = append(out.Notes, fmt.Sprintf("%s %s to %s: %s; not posted again", job, period.Key, d.Out.Destination, d.Skipped))
@@ -473,9 +475,9 @@ func (j *Jobs) settle(ctx context.Context, gate *claimGate, r *jobRun, copyN int
 		}
 	}
 	if d.Err != nil && held {
-		// Refused by Slack: nothing was posted, the next run tries again.
+		// Refused (a client error): nothing was posted, the next run tries again.
 		// Otherwise it may have been: the next attempt looks first.
-		unsure := classify(d.Err).Reason != ReasonClient
+		unsure := delivery.ReasonOf(d.Err) != delivery.ReasonClient
 		if rerr := j.deps.Store.ReleaseClaim(ctx, claim, now, unsure); rerr != nil {
 			j.deps.Log.Warn("could not release a message's claim; it expires by itself", "key", claim.Key(), "err", rerr)
 		}
@@ -523,12 +525,15 @@ func (j *Jobs) settle(ctx context.Context, gate *claimGate, r *jobRun, copyN int
 // deliver sends a run's messages through the run's notifier. To Slack,
 // each goes through the exactly-once gate and is settled (recorded) as
 // soon as its fate is known; printed, nothing is recorded.
-func (j *Jobs) deliver(ctx context.Context, job string, r *jobRun, msgs []*Outgoing, copyOf func(dest string) int, hashOf func(dest string) string) []error {
+func (j *Jobs) deliver(ctx context.Context, job string, r *jobRun, msgs []*delivery.Outgoing, copyOf func(dest string) int, hashOf func(dest string) string) []error {
 	n := j.notifier(r.opt)
 	var mu sync.Mutex
 	var errs []error
+	for _, m := range msgs {
+		m.Job = job
+	}
 	if !n.Records() {
-		n.Notify(ctx, msgs, nil, func(d Delivered) {
+		n.Notify(ctx, msgs, nil, func(d delivery.Delivered) {
 			mu.Lock()
 			defer mu.Unlock()
 			if d.FilePath != "" {
@@ -540,11 +545,11 @@ func (j *Jobs) deliver(ctx context.Context, job string, r *jobRun, msgs []*Outgo
 		})
 		return errs
 	}
-	gate := j.newGate(job, r.period)
+	gate := delivery.NewClaimGate(j.deps.Store, j.claimer, j.lease, j.deps.Log, j.deps.Now, job, r.period)
 	for _, m := range msgs {
-		gate.prepare(m, copyOf(m.Destination))
+		gate.Prepare(m, copyOf(m.Destination))
 	}
-	n.Notify(ctx, msgs, gate, func(d Delivered) {
+	n.Notify(ctx, msgs, gate, func(d delivery.Delivered) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err := j.settle(ctx, gate, r, copyOf(d.Out.Destination), hashOf(d.Out.Destination), d); err != nil {

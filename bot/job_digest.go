@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prodready/prodready/bot/chart"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -39,7 +41,7 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	st := j.deps.Store
 	job, period, now, opt, out := d.name, r.period, r.now, r.opt, r.out
 	kind := d.Period(j.cfg)
-	dest := consoleDest
+	dest := delivery.ConsoleDest
 	var prevCopy *history.Message
 	if j.notifier(opt).Records() {
 		if j.cfg.ReportChannel == "" {
@@ -97,12 +99,12 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	}
 	// The monthly digest's chart spans a year; the weekly one's, small,
 	// eight weeks. The digest itself compares with the last three periods.
-	points, chartSize, chartOver := 3, ChartSize{}, ""
+	points, chartSize, chartOver := 3, chart.Size{}, ""
 	switch {
 	case d.chart && kind == report.Monthly:
-		points, chartSize, chartOver = 11, ChartLarge, "over the last 12 months"
+		points, chartSize, chartOver = 11, chart.Large, "over the last 12 months"
 	case d.kind == report.Weekly:
-		points, chartSize, chartOver = 7, ChartSmall, "over the last 8 weeks"
+		points, chartSize, chartOver = 7, chart.Small, "over the last 8 weeks"
 	}
 	labels := make([]string, 0, points)
 	instants := make([]time.Time, 0, points)
@@ -134,26 +136,26 @@ func (d digestJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: history,
 		Target: j.cfg.TargetLevel, TeamNames: teamNames(b), Failures: failures, Stale: stale, Earlier: earlier})
 
-	msg := &Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
+	msg := &delivery.Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
 	if opt.DryRun && j.slack != nil {
 		msg.Heading = fmt.Sprintf("(dry run: would post to %s)", dest)
 	}
 	if chartSize.Width > 0 {
 		all := append(mixes, report.MixOf(snap, period.Key))
-		png, err := LevelChart(ChartInput{Scorecards: snap.Scorecards, Colors: levelColors(b), Mixes: all, Target: j.cfg.TargetLevel, Size: chartSize})
+		in := chart.Input{Scorecards: snap.Scorecards, Colors: levelColors(b), Mixes: all, Target: j.cfg.TargetLevel, Size: chartSize}
+		png, err := chart.LevelChart(in)
 		if err != nil {
 			return err
 		}
-		msg.File = &OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix " + chartOver,
+		msg.File = &delivery.OutFile{Name: "prodready-level-mix-" + period.Key + ".png", Title: "Level mix " + chartOver,
 			AltText: "Stacked bars: the share of services at each level per period, with a line for the share at target and its value",
-			Label:   "Chart of the level mix", Data: png,
-			Comment: ChartComment(snap.Scorecards, all, j.cfg.TargetLevel, chartOver)}
+			Label:   "Chart of the level mix", Data: png, Chart: &in, Over: chartOver}
 	}
 	copyN := 0
 	if prevCopy != nil {
 		copyN = prevCopy.Copy + 1
 	}
-	errs := j.deliver(ctx, job, r, []*Outgoing{msg}, func(string) int { return copyN }, func(string) string { return "" })
+	errs := j.deliver(ctx, job, r, []*delivery.Outgoing{msg}, func(string) int { return copyN }, func(string) string { return "" })
 	return joinSorted(errs)
 }
 

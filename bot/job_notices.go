@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/report"
 )
 
@@ -50,10 +51,10 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	}
 	if j.slack == nil {
 		// Console mode: nothing was ever sent, so everything is new.
-		msgs := make([]*Outgoing, len(notices))
+		msgs := make([]*delivery.Outgoing, len(notices))
 		for i, n := range notices {
 			n.MarkSince(nil, nil)
-			msgs[i] = &Outgoing{Destination: noticeDest(n.Team), Notice: n}
+			msgs[i] = &delivery.Outgoing{Destination: noticeDest(n.Team), Notice: n}
 		}
 		if errs := j.deliver(ctx, JobNotices, r, msgs, nil, nil); len(errs) > 0 {
 			return joinSorted(errs)
@@ -71,7 +72,7 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 	}
 	snaps := map[int64]*report.Snapshot{}
 	idxs := map[int64]map[string]int{}
-	var msgs []*Outgoing
+	var msgs []*delivery.Outgoing
 	byDest := map[string]*report.Notice{}
 	var already, quiet []string
 	var errs []error
@@ -121,7 +122,7 @@ func (noticesJob) Run(ctx context.Context, j *Jobs, r *jobRun) error {
 			}
 			continue
 		}
-		m := &Outgoing{Destination: dest, Channel: route.Channel, Emails: route.DM, Where: route.Where(), Notice: n}
+		m := &delivery.Outgoing{Destination: dest, Channel: route.Channel, Emails: route.DM, Where: route.Where(), Notice: n}
 		if !opt.DryRun {
 			m.Origin = fmt.Sprintf("teams.%s in %s", n.Team, j.cfg.Routes.File)
 			if _, own := j.cfg.Routes.Teams[n.Team]; !own || n.Team == "" {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -30,7 +32,7 @@ func deliveryKeys(t testing.TB, emu *slackemu.Server) map[string]int {
 		if err := json.Unmarshal(m.Metadata, &meta); err != nil {
 			t.Fatalf("metadata of %s: %v", m.TS, err)
 		}
-		if meta.EventType == DeliveryEventType {
+		if meta.EventType == blockkit.DeliveryEventType {
 			out[meta.EventPayload["key"].(string)]++
 		}
 	}
@@ -89,7 +91,7 @@ func (w *dgWorld) weeklyKey(at time.Time) string {
 // acts as a process that died before recording it: the call fails and the
 // run's context is canceled.
 type dgDieAfterPost struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu     sync.Mutex
 	n, die int
 	cancel context.CancelFunc
@@ -119,7 +121,7 @@ func TestPostedButNotRecordedIsNotPostedAgain(t *testing.T) {
 		w.workers = 1
 		ctx, cancel := context.WithCancel(context.Background())
 		crash := &dgDieAfterPost{die: die, cancel: cancel}
-		w.wrap = func(p SlackPoster) SlackPoster { crash.SlackPoster = p; return crash }
+		w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { crash.SlackPoster = p; return crash }
 		first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
 		cancel()
 		if err == nil || first.Sent != die-1 {
@@ -162,7 +164,7 @@ func TestDeadClaimerIsWaitedOutThenChecked(t *testing.T) {
 		if posted {
 			api := slack.New(w.emu.BotToken(), slack.OptionAPIURL(w.emu.URL()))
 			if _, _, err := api.PostMessage(w.payments, slack.MsgOptionText("the dead process's notice", false),
-				slack.MsgOptionMetadata(slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{"key": dead.Key()}})); err != nil {
+				slack.MsgOptionMetadata(slack.SlackMetadata{EventType: blockkit.DeliveryEventType, EventPayload: map[string]any{"key": dead.Key()}})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -248,8 +250,8 @@ func TestLostClaimStopsPosting(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "took over") {
 		t.Errorf("error %v, want the post stopped because the claim was taken over", err)
 	}
-	var de *DeliveryError
-	if !errors.As(err, &de) || de.Reason != ReasonCanceled {
+	var de *delivery.Error
+	if !errors.As(err, &de) || de.Reason != delivery.ReasonCanceled {
 		t.Errorf("error %v should be a canceled delivery", err)
 	}
 }
@@ -262,7 +264,9 @@ func TestUncheckableAttemptIsPostedWithAWarning(t *testing.T) {
 	w.now = time.Now
 	old := "xoxb-installed-before-history-scopes"
 	w.emu.AddToken(old, "chat:write", "im:write", "users:read", "users:read.email", "files:write")
-	w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient(old, w.emu.URL(), nil) }
+	w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+		return blockkit.NewDeliveryClient(old, w.emu.URL(), nil)
+	}
 	j := w.jobs()
 	ctx := context.Background()
 	gone := history.Claim{Job: JobNotices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: noticeDest("payments"),

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -93,9 +95,9 @@ type dgWorld struct {
 	reminder                    time.Duration
 	perChannel                  time.Duration
 	teamsYAML                   string
-	wrap                        func(SlackPoster) SlackPoster
+	wrap                        func(blockkit.SlackPoster) blockkit.SlackPoster
 	workers                     int
-	lease                       time.Duration    // claims' lease; default DefaultDeliveryLease
+	lease                       time.Duration    // claims' lease; default delivery.DefaultDeliveryLease
 	now                         func() time.Time // overrides clock
 	source                      scorecard.Source // overrides src
 	storeOpts                   history.Options
@@ -133,7 +135,7 @@ func (w *dgWorld) jobs() *Jobs {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var poster SlackPoster = NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil)
+	var poster blockkit.SlackPoster = blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil)
 	var src scorecard.Source = w.src
 	if w.source != nil {
 		src = w.source
@@ -147,7 +149,7 @@ func (w *dgWorld) jobs() *Jobs {
 	}
 	j, err := NewJobs(JobConfig{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
 		Locations: map[string]*time.Location{JobWeekly: time.UTC, JobMonthly: time.UTC, JobNotices: time.UTC},
-		Delivery:  DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}, DeliveryLease: w.lease},
+		Delivery:  blockkit.DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}, DeliveryLease: w.lease},
 		JobDeps{Source: src, Store: st, Slack: poster, Out: &w.out, Now: now, Log: w.log})
 	if err != nil {
 		w.t.Fatal(err)
@@ -382,7 +384,7 @@ func TestTeamNoticeLookupsCached(t *testing.T) {
 // dgCrashAfter lets n messages through, then acts as if the process died:
 // every later call fails and the run's context is canceled.
 type dgCrashAfter struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu     sync.Mutex
 	n      int
 	cancel context.CancelFunc
@@ -406,7 +408,7 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 	defer cancel()
 	w.workers = 1 // one conversation at a time, so the crash falls between two
 	crash := &dgCrashAfter{n: 2, cancel: cancel}
-	w.wrap = func(p SlackPoster) SlackPoster { crash.SlackPoster = p; return crash }
+	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { crash.SlackPoster = p; return crash }
 	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
 	if err == nil || first.Sent != 2 {
 		t.Fatalf("crashed run: sent %d, err %v; want 2 sent and an error", first.Sent, err)
@@ -472,12 +474,12 @@ func TestDeliveryRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := dgNewWorld(t)
 			tt.fault(w)
-			d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{Backoff: 10 * time.Millisecond})
+			d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, blockkit.DeliveryOptions{Backoff: 10 * time.Millisecond})
 			var mu sync.Mutex
 			var errs []error
-			d.Notify(context.Background(), []*Outgoing{
+			d.Notify(context.Background(), []*delivery.Outgoing{
 				{Destination: "a", Channel: w.payments, Text: "one"}, {Destination: "b", Channel: w.fallback, Text: "two"},
-			}, nil, func(r Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
+			}, nil, func(r delivery.Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
 			for _, err := range errs {
 				if err != nil {
 					t.Errorf("delivery failed: %v", err)
@@ -501,14 +503,14 @@ func TestDeliveryRetries(t *testing.T) {
 
 func TestDeliveryPacesEachChannel(t *testing.T) {
 	w := dgNewWorld(t)
-	d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{PerChannel: 200 * time.Millisecond})
-	var msgs []*Outgoing
+	d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, blockkit.DeliveryOptions{PerChannel: 200 * time.Millisecond})
+	var msgs []*delivery.Outgoing
 	for i := 0; i < 3; i++ {
-		msgs = append(msgs, &Outgoing{Destination: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
+		msgs = append(msgs, &delivery.Outgoing{Destination: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
 	}
 	// Two messages in one run, the third in the next run right after.
-	d.Notify(context.Background(), msgs[:2], nil, func(Delivered) {})
-	d.Notify(context.Background(), msgs[2:], nil, func(Delivered) {})
+	d.Notify(context.Background(), msgs[:2], nil, func(delivery.Delivered) {})
+	d.Notify(context.Background(), msgs[2:], nil, func(delivery.Delivered) {})
 	calls := w.emu.CallsTo("chat.postMessage")
 	if len(calls) != 3 {
 		t.Fatalf("%d calls", len(calls))
@@ -518,8 +520,8 @@ func TestDeliveryPacesEachChannel(t *testing.T) {
 			t.Errorf("messages %d and %d to one channel %s apart; want at least 200ms", i-1, i, gap)
 		}
 	}
-	var de *DeliveryError
-	if err := classify(slack.SlackErrorResponse{Err: "channel_not_found"}); !errors.As(err, &de) || de.Reason != ReasonClient {
+	var de *delivery.Error
+	if err := blockkit.Classify(slack.SlackErrorResponse{Err: "channel_not_found"}); !errors.As(err, &de) || de.Reason != delivery.ReasonClient {
 		t.Errorf("channel_not_found classified as %v", err)
 	}
 }

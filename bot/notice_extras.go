@@ -93,16 +93,3 @@ func (n noticeNoted) mark(ctx context.Context, st *history.Store, delivered map[
 	}
 	return errs
 }
-
-// slackPrincipalID reports whether s looks like a Slack user ID (U…, W…).
-func slackPrincipalID(s string) bool {
-	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, c := range s[1:] {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 )
@@ -95,7 +96,7 @@ func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
 			Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
 				{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
 	}
-	_, blocks := NoticeMessage(n)
+	_, blocks := blockkit.NoticeMessage(n)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
 func TestNoticeMessageEscapesNames(t *testing.T) {
 	n := &report.Notice{Team: "r&d", Services: []report.NoticeService{{Service: report.EntityRef{Identifier: "x", Title: "<!channel> & co"},
 		Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold"}}}}}
-	text, blocks := NoticeMessage(n)
+	text, blocks := blockkit.NoticeMessage(n)
 	raw, _ := json.Marshal(blocks)
 	for _, s := range []string{text, string(raw)} {
 		if strings.Contains(s, "<!channel>") {
@@ -138,7 +139,7 @@ func TestNoticeCutPointsAtTeamCommand(t *testing.T) {
 				Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
 					{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
 		}
-		_, blocks := NoticeMessage(n)
+		_, blocks := blockkit.NoticeMessage(n)
 		raw, _ := json.Marshal(blocks)
 		all := blockText(raw)
 		if !strings.Contains(all, "more services") || !strings.Contains(all, tc.want) || strings.Contains(all, "prodready run") {

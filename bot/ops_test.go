@@ -14,6 +14,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard/demo"
 )
@@ -159,7 +160,7 @@ func TestMetricsPerProcess(t *testing.T) {
 	none.SlackPost(metrics.PostSent)
 	none.PortRequest(200, time.Second)
 	none.ObserveEvaluation(time.Second, nil)
-	if SlackHTTPClient(none) != nil || none.PortTransport(nil) != http.DefaultTransport {
+	if blockkit.SlackHTTPClient(none) != nil || none.PortTransport(nil) != http.DefaultTransport {
 		t.Fatal("nil metrics wrap transports")
 	}
 }
@@ -186,7 +187,7 @@ func TestSlackPostOutcomes(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := metrics.New()
-	hc := SlackHTTPClient(m)
+	hc := blockkit.SlackHTTPClient(m)
 	hijackNext = true
 	for _, p := range []string{
 		"/api/chat.postMessage", "/api/chat.postMessage?bad=1", "/api/conversations.open",

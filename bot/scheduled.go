@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report/history"
@@ -38,7 +39,7 @@ type SchedulerDeps struct {
 	Source scorecard.Source
 	// Slack posts digests and notices; build it with NewSlackClient so
 	// 429s and 5xx are retried. Nil prints them to Out (console mode).
-	Slack SlackPoster
+	Slack blockkit.SlackPoster
 	Out   io.Writer
 	Log   *slog.Logger
 	// Metrics, when set, counts job runs and their last success.

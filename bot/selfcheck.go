@@ -14,6 +14,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -179,7 +181,7 @@ func SelfCheck(ctx context.Context, cfg SelfCheckConfig) []CheckResult {
 	if cfg.BotToken == "" {
 		add(CheckNote, "SLACK_BOT_TOKEN", "not set: console mode, messages are printed, not posted", "set it to the app's Bot User OAuth Token (xoxb-…) to post to Slack")
 	} else {
-		api := NewClient(cfg.BotToken, "", cfg.APIURL, slack.OptionHTTPClient(&wrapped))
+		api := blockkit.NewClient(cfg.BotToken, "", cfg.APIURL, slack.OptionHTTPClient(&wrapped))
 		res, err := api.AuthTestContext(ctx)
 		if err != nil {
 			detail, fix := tokenRefusal("SLACK_BOT_TOKEN", err, cfg.APIURL)
@@ -190,7 +192,7 @@ func SelfCheck(ctx context.Context, cfg SelfCheckConfig) []CheckResult {
 		}
 	}
 	if cfg.AppToken != "" {
-		api := NewClient("", cfg.AppToken, cfg.APIURL, slack.OptionHTTPClient(hc))
+		api := blockkit.NewClient("", cfg.AppToken, cfg.APIURL, slack.OptionHTTPClient(hc))
 		// apps.connections.open hands out a one-time WebSocket URL; it is
 		// not dialled, and expires unused.
 		if _, _, err := api.StartSocketModeContext(ctx); err != nil {
@@ -227,7 +229,7 @@ func SelfCheck(ctx context.Context, cfg SelfCheckConfig) []CheckResult {
 				add(CheckOK, "SLACK_BOT_TOKEN scopes", "granted: "+strings.Join(have, ", "), "")
 			}
 		}
-		api := NewClient(cfg.BotToken, "", cfg.APIURL, slack.OptionHTTPClient(hc))
+		api := blockkit.NewClient(cfg.BotToken, "", cfg.APIURL, slack.OptionHTTPClient(hc))
 		for _, ch := range configuredChannels(cfg) {
 			out = append(out, checkChannel(ctx, api, ch, botUser))
 		}
@@ -445,7 +447,7 @@ func slackCode(err error) string {
 	if errors.As(err, &se) {
 		return se.Err
 	}
-	if d := classify(err); d != nil && d.Reason == ReasonClient && !strings.HasPrefix(d.Code, "HTTP") {
+	if d := blockkit.Classify(err); d != nil && d.Reason == delivery.ReasonClient && !strings.HasPrefix(d.Code, "HTTP") {
 		return d.Code
 	}
 	return ""

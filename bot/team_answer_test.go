@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
@@ -24,16 +25,16 @@ func refAnswerTeam(s *Evaluated, name string) Message {
 	id, display, ents, ok := s.Team(name)
 	if !ok {
 		t, fb := notFound("team", name, s.SuggestTeams(name, 3))
-		return Message{Text: fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(cut(t, maxSectionText)), nil, nil)}}
+		return Message{Text: blockkit.Fallback(fb), Blocks: []slack.Block{slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Cut(t, blockkit.MaxSectionText)), nil, nil)}}
 	}
 	title := "Team " + display
 	if display != id {
 		title += " (" + id + ")"
 	}
 	b := refBlockBuilder{noun: "services"}
-	b.block(header(title), 0)
-	summary := plural(len(ents), "service")
-	b.block(slack.NewContextBlock("", mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
+	b.block(blockkit.Header(title), 0)
+	summary := blockkit.Plural(len(ents), "service")
+	b.block(slack.NewContextBlock("", blockkit.Mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
 	var fb strings.Builder
 	fmt.Fprintf(&fb, "%s: %s.", title, summary)
 	if len(ents) == 0 {
@@ -42,9 +43,9 @@ func refAnswerTeam(s *Evaluated, name string) Message {
 	ev := s.Evaluation
 	for _, e := range ents {
 		ent := &ev.Catalog.Entities[e]
-		l := "• *" + esc(ent.Name()) + "*"
+		l := "• *" + blockkit.Esc(ent.Name()) + "*"
 		if ent.Title != "" && ent.Title != ent.Identifier {
-			l += " (" + code(ent.Identifier) + ")"
+			l += " (" + blockkit.Code(ent.Identifier) + ")"
 		}
 		fmt.Fprintf(&fb, " %s:", ent.Identifier)
 		var parts []string
@@ -72,7 +73,7 @@ func refAnswerTeam(s *Evaluated, name string) Message {
 				}
 			}
 			st := report.Standing{Rank: r.Level}
-			parts = append(parts, fmt.Sprintf("%s %s *%s*, %d failing", statusMarker(&st, target), esc(sc.Name()), esc(r.LevelName()), failing))
+			parts = append(parts, fmt.Sprintf("%s %s *%s*, %d failing", statusMarker(&st, target), blockkit.Esc(sc.Name()), blockkit.Esc(r.LevelName()), failing))
 			fmt.Fprintf(&fb, "%s%s %s (%d failing)", sep, sc.Name(), r.LevelName(), failing)
 		}
 		if len(parts) == 0 {
@@ -81,7 +82,7 @@ func refAnswerTeam(s *Evaluated, name string) Message {
 		b.line(l+" — "+strings.Join(parts, " · "), true)
 		fb.WriteString(";")
 	}
-	return Message{Text: fallback(fb.String()), Blocks: b.finish()}
+	return Message{Text: blockkit.Fallback(fb.String()), Blocks: b.finish()}
 }
 
 type refBlockBuilder struct {
@@ -95,7 +96,7 @@ type refBlockBuilder struct {
 }
 
 // room keeps one block free for the "…and N more" line.
-func (b *refBlockBuilder) room() bool { return !b.full && len(b.blocks) < maxBlocks-1 }
+func (b *refBlockBuilder) room() bool { return !b.full && len(b.blocks) < blockkit.MaxBlocks-1 }
 
 // block adds a block after the pending lines; items is how many listed
 // things (rules, services) it shows, counted if it does not fit.
@@ -112,9 +113,9 @@ func (b *refBlockBuilder) block(blk slack.Block, items int) {
 // line adds a line of mrkdwn to the current section; item says whether it
 // is one of the listed things.
 func (b *refBlockBuilder) line(s string, item bool) {
-	s = cut(s, maxSectionText)
+	s = blockkit.Cut(s, blockkit.MaxSectionText)
 	n := utf8.RuneCountInString(s)
-	if b.size > 0 && b.size+1+n > maxSectionText {
+	if b.size > 0 && b.size+1+n > blockkit.MaxSectionText {
 		b.flush()
 	}
 	if b.size > 0 {
@@ -134,7 +135,7 @@ func (b *refBlockBuilder) flush() {
 	text := strings.Join(b.lines, "\n")
 	items := b.items
 	b.lines, b.size, b.items = nil, 0, 0
-	b.block(slack.NewSectionBlock(mrkdwn(text), nil, nil), items)
+	b.block(slack.NewSectionBlock(blockkit.Mrkdwn(text), nil, nil), items)
 }
 
 func (b *refBlockBuilder) finish() []slack.Block {
@@ -144,7 +145,7 @@ func (b *refBlockBuilder) finish() []slack.Block {
 		if b.dropped == 0 {
 			more = "…and more"
 		}
-		b.blocks = append(b.blocks, slack.NewContextBlock("", mrkdwn(more)))
+		b.blocks = append(b.blocks, slack.NewContextBlock("", blockkit.Mrkdwn(more)))
 	}
 	return b.blocks
 }
@@ -271,11 +272,11 @@ func TestTeamAnswerShowsAndCounts(t *testing.T) {
 	if shown+more != len(ents) {
 		t.Errorf("%d services shown and %d more, want %d in all", shown, more, len(ents))
 	}
-	if len(m.Blocks) != maxBlocks {
-		t.Errorf("%d blocks, want Slack's %d", len(m.Blocks), maxBlocks)
+	if len(m.Blocks) != blockkit.MaxBlocks {
+		t.Errorf("%d blocks, want Slack's %d", len(m.Blocks), blockkit.MaxBlocks)
 	}
-	if n := utf8.RuneCountInString(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(m.Text)); n != maxFallback {
-		t.Errorf("fallback of %d characters, want it cut to %d", n, maxFallback)
+	if n := utf8.RuneCountInString(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(m.Text)); n != blockkit.MaxFallback {
+		t.Errorf("fallback of %d characters, want it cut to %d", n, blockkit.MaxFallback)
 	}
 	if !strings.Contains(m.Text, "Ops &amp; &lt;Friends&gt;") || strings.Contains(m.Text, "<Friends>") {
 		t.Errorf("the team's name is not escaped in %.300s", m.Text)
@@ -324,21 +325,21 @@ func TestTeamAnswersConcurrently(t *testing.T) {
 // is not kept, so a team answer with such a block would be laid out for
 // every request rather than shown wrong.
 func TestKeepRefusesWhatItCannotMakeAgain(t *testing.T) {
-	ok := Message{Text: "t", Blocks: []slack.Block{header("h"), slack.NewContextBlock("", mrkdwn("c")), slack.NewSectionBlock(mrkdwn("s"), nil, nil)}}
+	ok := Message{Text: "t", Blocks: []slack.Block{blockkit.Header("h"), slack.NewContextBlock("", blockkit.Mrkdwn("c")), slack.NewSectionBlock(blockkit.Mrkdwn("s"), nil, nil)}}
 	k, kept := keep(ok)
 	if !kept || messageJSON(t, k.message()) != messageJSON(t, ok) {
 		t.Fatalf("keep(%s) = %v, %s", messageJSON(t, ok), kept, messageJSON(t, k.message()))
 	}
 	for name, blk := range map[string]slack.Block{
-		"fields":          slack.NewSectionBlock(mrkdwn("s"), []*slack.TextBlockObject{mrkdwn("f")}, nil),
-		"plain section":   slack.NewSectionBlock(plain("s"), nil, nil),
-		"block id":        slack.NewSectionBlock(mrkdwn("s"), nil, nil, slack.SectionBlockOptionBlockID("x")),
-		"two elements":    slack.NewContextBlock("", mrkdwn("a"), mrkdwn("b")),
+		"fields":          slack.NewSectionBlock(blockkit.Mrkdwn("s"), []*slack.TextBlockObject{blockkit.Mrkdwn("f")}, nil),
+		"plain section":   slack.NewSectionBlock(blockkit.Plain("s"), nil, nil),
+		"block id":        slack.NewSectionBlock(blockkit.Mrkdwn("s"), nil, nil, slack.SectionBlockOptionBlockID("x")),
+		"two elements":    slack.NewContextBlock("", blockkit.Mrkdwn("a"), blockkit.Mrkdwn("b")),
 		"emoji header":    slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "h", true, false)),
-		"actions":         slack.NewActionBlock("", slack.NewButtonBlockElement("a", "v", plain("b"))),
+		"actions":         slack.NewActionBlock("", slack.NewButtonBlockElement("a", "v", blockkit.Plain("b"))),
 		"verbatim mrkdwn": slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "s", false, true), nil, nil),
 	} {
-		if _, kept := keep(Message{Blocks: []slack.Block{header("h"), blk}}); kept {
+		if _, kept := keep(Message{Blocks: []slack.Block{blockkit.Header("h"), blk}}); kept {
 			t.Errorf("%s: kept", name)
 		}
 	}

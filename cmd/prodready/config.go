@@ -18,6 +18,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -124,13 +125,13 @@ func variables() []variable {
 	vars = append(vars, []variable{
 
 		{name: "SLACK_BOT_TOKEN", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
-			set: func(s *settings, v string) error { s.botToken = v; return bot.CheckTokens(v, "") }},
+			set: func(s *settings, v string) error { s.botToken = v; return blockkit.CheckTokens(v, "") }},
 		{name: "SLACK_SIGNING_SECRET", help: "Slack app signing secret; required for slash commands over HTTP", secret: true,
 			set: str(func(s *settings) *string { return &s.signingSecret })},
 		{name: "SLACK_APP_TOKEN", help: "app-level token (xapp-...) with connections:write; when set, Socket Mode replaces HTTP", secret: true,
-			set: func(s *settings, v string) error { s.appToken = v; return bot.CheckTokens("", v) }},
+			set: func(s *settings, v string) error { s.appToken = v; return blockkit.CheckTokens("", v) }},
 		{name: "SLACK_API_URL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
-			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = bot.NormalizeAPIURL(v); return err }},
+			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = blockkit.NormalizeAPIURL(v); return err }},
 		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
 		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,

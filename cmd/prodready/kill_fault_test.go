@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -65,7 +66,7 @@ func keysInSlack(t *testing.T, emu *slackemu.Server) map[string]int {
 	out := map[string]int{}
 	for _, m := range emu.AllMessages() {
 		var meta slack.SlackMetadata
-		if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.EventType != bot.DeliveryEventType {
+		if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.EventType != blockkit.DeliveryEventType {
 			continue
 		}
 		out[fmt.Sprint(meta.EventPayload["key"])]++

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/report/history"
 )
 
@@ -64,7 +65,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	deps := bot.JobDeps{Source: bot.WithExemptions(source, s.exemptionConfig(), store, log), Store: store, Out: e.stdout, Log: log, Now: time.Now}
 	token := s.botToken
 	if token != "" {
-		deps.Slack = bot.NewDeliveryClient(token, s.slackAPIURL, nil)
+		deps.Slack = blockkit.NewDeliveryClient(token, s.slackAPIURL, nil)
 	}
 	cfg := s.jobs
 	jobs, err := bot.NewJobs(cfg, deps)

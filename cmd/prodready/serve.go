@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/scorecard/port"
 )
@@ -115,7 +116,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder *bot.Holder) (*bot.Scheduled, error) {
 	deps := bot.SchedulerDeps{Source: holder.Feeding(cfg.Source), Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
 	if cfg.BotToken != "" {
-		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, bot.SlackHTTPClient(cfg.Metrics))
+		deps.Slack = blockkit.NewDeliveryClient(cfg.BotToken, cfg.APIURL, blockkit.SlackHTTPClient(cfg.Metrics))
 	}
 	jobs, err := bot.NewScheduled(ctx, bot.ScheduledConfig{Jobs: s.jobs, Schedules: s.schedules, DB: s.db, LeaderPoll: s.leaderPoll}, deps)
 	if errors.Is(err, bot.ErrHistoryUnavailable) {

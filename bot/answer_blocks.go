@@ -5,17 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/slack-go/slack"
-)
-
-// Slack's Block Kit limits for a message.
-const (
-	maxBlocks      = 50
-	maxSectionText = 3000
-	maxHeaderText  = 150
-	maxFields      = 10
-	maxFieldText   = 2000
-	maxFallback    = 3000 // the notification text; Slack allows more, people read less
 )
 
 // Message is an answer: blocks within Slack's limits, and the plain-text
@@ -26,7 +17,7 @@ type Message struct {
 }
 
 // blockBuilder lays out a message within Slack's limits. Lines are packed
-// into section blocks of at most maxSectionText characters; when blocks run
+// into section blocks of at most blockkit.MaxSectionText characters; when blocks run
 // out, the rest is counted and the message ends with "…and N more <noun>".
 type blockBuilder struct {
 	blocks  []slack.Block
@@ -39,7 +30,7 @@ type blockBuilder struct {
 }
 
 // room keeps one block free for the "…and N more" line.
-func (b *blockBuilder) room() bool { return !b.full && len(b.blocks) < maxBlocks-1 }
+func (b *blockBuilder) room() bool { return !b.full && len(b.blocks) < blockkit.MaxBlocks-1 }
 
 // block adds a block after the pending lines; items is how many listed
 // things (rules, services) it shows, counted if it does not fit.
@@ -60,11 +51,11 @@ func (b *blockBuilder) line(s string, item bool) {
 		return
 	}
 	n := utf8.RuneCountInString(s)
-	if n > maxSectionText { // counted once: long lists have many lines
-		s = cut(s, maxSectionText)
+	if n > blockkit.MaxSectionText { // counted once: long lists have many lines
+		s = blockkit.Cut(s, blockkit.MaxSectionText)
 		n = utf8.RuneCountInString(s)
 	}
-	if b.size > 0 && b.size+1+n > maxSectionText {
+	if b.size > 0 && b.size+1+n > blockkit.MaxSectionText {
 		b.flush()
 	}
 	if b.size > 0 {
@@ -97,7 +88,7 @@ func (b *blockBuilder) flush() {
 	text := strings.Join(b.lines, "\n")
 	items := b.items
 	b.lines, b.size, b.items = nil, 0, 0
-	b.block(slack.NewSectionBlock(mrkdwn(text), nil, nil), items)
+	b.block(slack.NewSectionBlock(blockkit.Mrkdwn(text), nil, nil), items)
 }
 
 func (b *blockBuilder) finish() []slack.Block {
@@ -107,72 +98,9 @@ func (b *blockBuilder) finish() []slack.Block {
 		if b.dropped == 0 {
 			more = "…and more"
 		}
-		b.blocks = append(b.blocks, slack.NewContextBlock("", mrkdwn(more)))
+		b.blocks = append(b.blocks, slack.NewContextBlock("", blockkit.Mrkdwn(more)))
 	}
 	return b.blocks
-}
-
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
-func header(s string) slack.Block {
-	return slack.NewHeaderBlock(plain(cut(s, maxHeaderText)))
-}
-
-// cut shortens s to max characters, ending with "…" when it cuts. It
-// never cuts an escape (&amp;) in two, which would leave a bare "&".
-func cut(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)[:max-1]
-	if i := lastIndexRune(r, '&'); i >= 0 && i >= len(r)-4 && !containsRune(r[i:], ';') {
-		r = r[:i]
-	}
-	return string(r) + "…"
-}
-
-func lastIndexRune(r []rune, c rune) int {
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func containsRune(r []rune, c rune) bool { return lastIndexRune(r, c) >= 0 }
-
-// esc escapes what Slack's mrkdwn treats as markup delimiters. It is the
-// one escaping function: every string from the catalog, the history or
-// an error goes through it (or link, for a URL) before it reaches mrkdwn.
-var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
-
-// linkURL makes a URL safe inside <…|…>: the characters that would end
-// the link or start its label are percent-encoded, & is escaped.
-var linkURL = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "%0A").Replace
-
-// link is a mrkdwn link to url labelled label; only the label (escaped)
-// when url is not an http(s) URL.
-func link(url, label string) string {
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return esc(label)
-	}
-	return "<" + linkURL(url) + "|" + esc(label) + ">"
-}
-
-// fallback is a message's plain-text fallback: Slack reads it as mrkdwn
-// too, so names like "<!channel>" are escaped, or they would ping.
-func fallback(s string) string { return esc(cut(s, maxFallback)) }
-
-// code shows a name as inline code, safely.
-func code(s string) string {
-	return "`" + strings.ReplaceAll(esc(s), "`", "'") + "`"
 }
 
 // keptMessage is a message laid out once and kept for many answers (a
@@ -234,11 +162,11 @@ func (k *keptMessage) message() Message {
 	for i, b := range k.blocks {
 		switch b.kind {
 		case slack.MBTHeader:
-			blocks[i] = slack.NewHeaderBlock(plain(b.text))
+			blocks[i] = slack.NewHeaderBlock(blockkit.Plain(b.text))
 		case slack.MBTContext:
-			blocks[i] = slack.NewContextBlock("", mrkdwn(b.text))
+			blocks[i] = slack.NewContextBlock("", blockkit.Mrkdwn(b.text))
 		default:
-			blocks[i] = slack.NewSectionBlock(mrkdwn(b.text), nil, nil)
+			blocks[i] = slack.NewSectionBlock(blockkit.Mrkdwn(b.text), nil, nil)
 		}
 	}
 	return Message{Text: k.text, Blocks: blocks}

@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"fmt"
@@ -37,9 +37,9 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 			regressed++
 		}
 	}
-	intro := fmt.Sprintf("*%s below target*, %s to fix.", plural(services, "service"), plural(rules, "rule"))
+	intro := fmt.Sprintf("*%s below target*, %s to fix.", Plural(services, "service"), Plural(rules, "rule"))
 	if regressed > 0 {
-		intro = fmt.Sprintf(":warning: *%s regressed* since your last notice. ", plural(regressed, "service")) + intro
+		intro = fmt.Sprintf(":warning: *%s regressed* since your last notice. ", Plural(regressed, "service")) + intro
 	} else if !n.First {
 		intro += " Nothing regressed since your last notice."
 	}
@@ -65,7 +65,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 			body = h + "\n" + body
 			heading = h
 		}
-		if !l.section("services", cut(body, dgMaxSectionText)) {
+		if !l.section("services", Cut(body, dgMaxSectionText)) {
 			dropped = len(order) - k
 			break
 		}
@@ -83,20 +83,20 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 	// Readers are team members: point them at what they can run.
 	seeAll := "`/prodready <service>` shows any of them in full."
 	if n.Team != "" {
-		seeAll = code("/prodready team "+n.Team) + " lists them all."
+		seeAll = Code("/prodready team "+n.Team) + " lists them all."
 	}
 	blocks = l.finish(seeAll)
 	var names []string
 	for _, i := range order {
 		names = append(names, n.Services[i].Service.Name())
 	}
-	text = fmt.Sprintf("Production readiness for %s: %s below target, %s to fix", n.Name(), plural(services, "service"), plural(rules, "rule"))
+	text = fmt.Sprintf("Production readiness for %s: %s below target, %s to fix", n.Name(), Plural(services, "service"), Plural(rules, "rule"))
 	if regressed > 0 {
 		text += fmt.Sprintf(", %d regressed", regressed)
 	}
 	text += ": " + strings.Join(names, ", ")
 	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
-	return cut(esc(text), dgMaxFallback), blocks
+	return Cut(Esc(text), dgMaxFallback), blocks
 }
 
 // ntRegressed is whether a service got worse since the team's last notice:
@@ -139,7 +139,7 @@ func ntTeamArg(n *report.Notice) string {
 	if n.Team == "" {
 		return "&lt;team&gt;"
 	}
-	return esc(n.Team)
+	return Esc(n.Team)
 }
 
 // ntService is one service: its name (linked where the catalog or the
@@ -152,9 +152,9 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 	}
 	lines := []string{head}
 	for _, st := range s.Scorecards {
-		l := fmt.Sprintf("%s: *%s*, needs *%s*", esc(cut(st.Title, 100)), esc(cut(st.Level, 40)), esc(cut(st.Target, 40)))
+		l := fmt.Sprintf("%s: *%s*, needs *%s*", Esc(Cut(st.Title, 100)), Esc(Cut(st.Level, 40)), Esc(Cut(st.Target, 40)))
 		if st.Dropped && !n.First {
-			l += " :small_red_triangle_down: was " + esc(cut(st.From, 40))
+			l += " :small_red_triangle_down: was " + Esc(Cut(st.From, 40))
 		}
 		lines = append(lines, l)
 		fixes := st.Fix
@@ -165,7 +165,7 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 			lines = append(lines, ntRule(n, f))
 		}
 		if more := len(st.Fix) - len(fixes); more > 0 {
-			lines = append(lines, "   _+"+plural(more, "more rule")+"_")
+			lines = append(lines, "   _+"+Plural(more, "more rule")+"_")
 		}
 	}
 	// Whole lines only: a line cut in its middle could leave a link open.
@@ -173,7 +173,7 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 	for i, l := range lines {
 		size += utf8.RuneCountInString(l) + 1
 		if size > dgMaxSectionText-200 {
-			return strings.Join(lines[:i], "\n") + "\n_… more in_ " + code("/prodready "+cut(s.Service.Identifier, 150))
+			return strings.Join(lines[:i], "\n") + "\n_… more in_ " + Code("/prodready "+Cut(s.Service.Identifier, 150))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -181,18 +181,18 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 
 // ntRule is "• *Has an on-call* :new: — on call is not set · <docs>".
 func ntRule(n *report.Notice, f report.NoticeRule) string {
-	line := "• *" + esc(cut(f.Title, 150)) + "*"
+	line := "• *" + Esc(Cut(f.Title, 150)) + "*"
 	if f.New && !n.First {
 		line += " :new:"
 	}
 	switch {
 	case len(f.Why) > 0:
-		line += " — " + esc(cut(strings.Join(f.Why, "; "), 300))
+		line += " — " + Esc(Cut(strings.Join(f.Why, "; "), 300))
 	case strings.TrimSpace(f.Description) != "":
-		line += " — " + esc(cut(strings.Join(strings.Fields(f.Description), " "), 200))
+		line += " — " + Esc(Cut(strings.Join(strings.Fields(f.Description), " "), 200))
 	}
 	if f.Doc != "" {
-		line += " · " + link(f.Doc, "how to fix")
+		line += " · " + Link(f.Doc, "how to fix")
 	}
-	return line + exemptSuffix(f.Exempt)
+	return line + ExemptSuffix(f.Exempt)
 }

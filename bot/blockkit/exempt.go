@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"fmt"
@@ -11,18 +11,18 @@ import (
 
 // exemptSuffix marks a failing rule that an exemption lets count as
 // passing: shown, never hidden.
-func exemptSuffix(x *scorecard.Exemption) string {
+func ExemptSuffix(x *scorecard.Exemption) string {
 	if x == nil {
 		return ""
 	}
 	s := "exempt until " + x.UntilText()
 	if x.Reason != "" {
-		s += ": " + esc(x.Reason)
+		s += ": " + Esc(x.Reason)
 	}
 	if x.By != "" {
-		s += " — by " + mentionEsc(x.By)
+		s += " — by " + MentionEsc(x.By)
 	}
-	return " — _" + s + " (" + esc(x.Origin) + ")_"
+	return " — _" + s + " (" + Esc(x.Origin) + ")_"
 }
 
 // noticeNotes adds the notice's notes (a snooze that ended, exemptions
@@ -30,10 +30,10 @@ func exemptSuffix(x *scorecard.Exemption) string {
 func noticeNotes(l *dgLayout, n *report.Notice) {
 	var lines []string
 	if z := n.Snoozed; z != nil {
-		lines = append(lines, fmt.Sprintf(":zzz: These notices were snoozed by %s on %s until %s.", mentionEsc(z.By), z.At.UTC().Format(time.DateOnly), z.Until.UTC().Format(time.DateOnly)))
+		lines = append(lines, fmt.Sprintf(":zzz: These notices were snoozed by %s on %s until %s.", MentionEsc(z.By), z.At.UTC().Format(time.DateOnly), z.Until.UTC().Format(time.DateOnly)))
 	}
 	for _, x := range n.Expired {
-		lines = append(lines, fmt.Sprintf(":hourglass: The exemption of *%s* from %s (%s) expired on %s: the rule counts again.", esc(x.Service), esc(x.Rule), esc(x.Scorecard), x.UntilText()))
+		lines = append(lines, fmt.Sprintf(":hourglass: The exemption of *%s* from %s (%s) expired on %s: the rule counts again.", Esc(x.Service), Esc(x.Rule), Esc(x.Scorecard), x.UntilText()))
 	}
 	if len(lines) > 0 {
 		l.context(strings.Join(lines, "\n"))
@@ -41,9 +41,9 @@ func noticeNotes(l *dgLayout, n *report.Notice) {
 }
 
 // mentionEsc mentions a Slack user ID and escapes anything else.
-func mentionEsc(by string) string {
-	if slackPrincipalID(by) {
+func MentionEsc(by string) string {
+	if UserID(by) {
 		return "<@" + by + ">"
 	}
-	return esc(by)
+	return Esc(by)
 }

@@ -1,4 +1,5 @@
-package bot
+// Package chart draws the digests' charts as PNG, for any notifier.
+package chart
 
 import (
 	"bytes"
@@ -19,23 +20,23 @@ import (
 	"github.com/prodready/prodready/report"
 )
 
-// ChartSize is a chart's size in pixels: the width, and the height of each
+// Size is a chart's size in pixels: the width, and the height of each
 // scorecard's panel (the PNG is Width × Panel·scorecards).
-type ChartSize struct{ Width, Panel int }
+type Size struct{ Width, Panel int }
 
 // The two charts the digests attach: the monthly one over twelve months,
 // and the weekly one, small, over eight weeks.
 var (
-	ChartLarge = ChartSize{Width: 1200, Panel: 540}
-	ChartSmall = ChartSize{Width: 800, Panel: 360}
+	Large = Size{Width: 1200, Panel: 540}
+	Small = Size{Width: 800, Panel: 360}
 )
 
 // chartDPI makes a point 5/3 of a pixel, so that 11-point type is 18
 // pixels high: readable when Slack scales the image down to a phone.
 const chartDPI = 120
 
-// ChartInput is what LevelChart draws.
-type ChartInput struct {
+// Input is what LevelChart draws.
+type Input struct {
 	Scorecards []report.ScorecardDef
 	// Colors are each scorecard's level colours from its definition, in
 	// rank order (Port's colour names or #rrggbb); a scorecard without
@@ -47,7 +48,7 @@ type ChartInput struct {
 	// Target is the level to reach (PRODREADY_TARGET_LEVEL); "" or a level
 	// a scorecard lacks means its top level, as in the digest.
 	Target string
-	Size   ChartSize
+	Size   Size
 }
 
 // LevelChart draws, for each scorecard, one panel: per period a 100%
@@ -58,7 +59,7 @@ type ChartInput struct {
 //
 // gonum.org/v1/plot draws it, with the Liberation fonts it embeds: nothing
 // is read from the system, so it renders the same in a scratch container.
-func LevelChart(in ChartInput) ([]byte, error) {
+func LevelChart(in Input) ([]byte, error) {
 	if len(in.Scorecards) == 0 {
 		return nil, fmt.Errorf("level chart: no scorecards")
 	}
@@ -67,14 +68,14 @@ func LevelChart(in ChartInput) ([]byte, error) {
 	}
 	size := in.Size
 	if size.Width <= 0 || size.Panel <= 0 {
-		size = ChartLarge
+		size = Large
 	}
 	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
 	img := vgimg.NewWith(vgimg.UseWH(px(size.Width), px(size.Panel*len(in.Scorecards))), vgimg.UseDPI(chartDPI),
 		vgimg.UseBackgroundColor(color.White))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: len(in.Scorecards), Cols: 1}
-	small := size.Width < ChartLarge.Width
+	small := size.Width < Large.Width
 	for i := range in.Scorecards {
 		sc := &in.Scorecards[i]
 		if err := drawPanel(tiles.At(dc, 0, i), sc, in.Colors[sc.Identifier], in.Mixes, in.Target, small); err != nil {
@@ -88,8 +89,8 @@ func LevelChart(in ChartInput) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// chartTargetRank is the digest's rule: the named level, else the top one.
-func chartTargetRank(sc *report.ScorecardDef, target string) int {
+// TargetRank is the digest's rule: the named level, else the top one.
+func TargetRank(sc *report.ScorecardDef, target string) int {
 	for i, lv := range sc.Levels {
 		if lv == target {
 			return i
@@ -100,7 +101,7 @@ func chartTargetRank(sc *report.ScorecardDef, target string) int {
 
 // atLevel says which services the share counts: "at Silver or above", or
 // "at Gold" for the top level.
-func atLevel(sc *report.ScorecardDef, rank int) string {
+func AtLevel(sc *report.ScorecardDef, rank int) string {
 	if rank == len(sc.Levels)-1 {
 		return "at " + sc.Levels[rank]
 	}
@@ -111,7 +112,7 @@ func atLevel(sc *report.ScorecardDef, rank int) string {
 // services at or above the target level, and the number of services;
 // ok is false for a period with none.
 func TargetShares(sc *report.ScorecardDef, mixes []report.Mix, target string) (shares []float64, totals []int, ok []bool) {
-	tr := chartTargetRank(sc, target)
+	tr := TargetRank(sc, target)
 	for _, m := range mixes {
 		counts := m.Counts[sc.Identifier]
 		total, at := 0, 0
@@ -140,12 +141,12 @@ func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []
 	if small {
 		base = vg.Points(9)
 	}
-	tr := chartTargetRank(sc, target)
+	tr := TargetRank(sc, target)
 	shares, totals, has := TargetShares(sc, mixes, target)
 	palette := LevelPalette(sc.Levels, colors)
 
 	p := plot.New()
-	p.Title.Text = sc.Name() + ": services per level, and the share " + atLevel(sc, tr)
+	p.Title.Text = sc.Name() + ": services per level, and the share " + AtLevel(sc, tr)
 	p.Title.TextStyle.Font.Size = base * 14 / 11
 	p.Title.Padding = vg.Points(6)
 	p.X.Tick.Label.Font.Size = base
@@ -161,7 +162,7 @@ func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []
 		if has[i] {
 			n = strconv.Itoa(totals[i])
 		}
-		labels[i] = periodWords(m.Label, i == 0 || yearOf(m.Label) != yearOf(mixes[i-1].Label), small) + "\n" + n
+		labels[i] = PeriodWords(m.Label, i == 0 || yearOf(m.Label) != yearOf(mixes[i-1].Label), small) + "\n" + n
 	}
 	p.NominalX(labels...)
 	p.X.Label.Text = "under each " + unitOf(mixes[0].Label) + ", the number of services"
@@ -248,7 +249,7 @@ func drawPanel(c draw.Canvas, sc *report.ScorecardDef, colors []string, mixes []
 			}
 		}
 		p.Add(labelBoxes{labels})
-		legend.Add(atLevel(sc, tr), line, points)
+		legend.Add(AtLevel(sc, tr), line, points)
 	}
 
 	p.Draw(draw.Crop(c, 0, -legendW, 0, 0))
@@ -294,7 +295,7 @@ func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // periodWords turns a period key into words: "2026-11" is "Nov" (with the
 // year on the first bar and in January), "2026-W48" is "week 48".
-func periodWords(key string, withYear, small bool) string {
+func PeriodWords(key string, withYear, small bool) string {
 	if t, err := time.Parse("2006-01", key); err == nil {
 		if withYear {
 			return t.Format("Jan 2006")
@@ -397,41 +398,4 @@ func hsv(h, s, v float64) color.RGBA {
 	}
 	to := func(f float64) uint8 { return uint8(math.Round(255 * (f + m))) }
 	return color.RGBA{to(r), to(g), to(b), 0xff}
-}
-
-// ChartComment is the message that goes with the chart in the digest's
-// thread: per scorecard, the share at target now and its change over the
-// chart's periods.
-func ChartComment(scorecards []report.ScorecardDef, mixes []report.Mix, target string, over string) string {
-	var lines []string
-	for i := range scorecards {
-		sc := &scorecards[i]
-		shares, totals, has := TargetShares(sc, mixes, target)
-		n := len(mixes) - 1
-		if n < 0 || !has[n] {
-			continue
-		}
-		tr := chartTargetRank(sc, target)
-		line := fmt.Sprintf("*%s*: %.0f%% of %d services %s", esc(sc.Name()), math.Round(100*shares[n]), totals[n], esc(atLevel(sc, tr)))
-		for k := 0; k < n; k++ {
-			if has[k] {
-				d := math.Round(100*shares[n]) - math.Round(100*shares[k])
-				switch {
-				case d > 0:
-					line += fmt.Sprintf(", ▲ %.0f points since %s", d, periodWords(mixes[k].Label, true, false))
-				case d < 0:
-					line += fmt.Sprintf(", ▼ %.0f points since %s", -d, periodWords(mixes[k].Label, true, false))
-				default:
-					line += ", unchanged since " + periodWords(mixes[k].Label, true, false)
-				}
-				break
-			}
-		}
-		lines = append(lines, line)
-	}
-	head := "The level mix " + over + ": each bar is a period's services by level; the line is the share at target."
-	if len(lines) == 0 {
-		return head
-	}
-	return head + "\n" + strings.Join(lines, "\n")
 }

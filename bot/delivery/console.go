@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func (c *ConsoleNotifier) Notify(_ context.Context, msgs []*Outgoing, _ Gate, do
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range msgs {
-		d := Delivered{Out: m, Channel: consoleDest}
+		d := Delivered{Out: m, Channel: ConsoleDest}
 		d.Err = c.print(m, &d)
 		done(d)
 	}
@@ -63,5 +63,5 @@ func (c *ConsoleNotifier) print(m *Outgoing, d *Delivered) error {
 	return nil
 }
 
-// consoleDest is the destination of messages printed instead of posted.
-const consoleDest = "console"
+// ConsoleDest is the destination of messages printed instead of posted.
+const ConsoleDest = "console"

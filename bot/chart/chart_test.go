@@ -1,4 +1,4 @@
-package bot
+package chart
 
 import (
 	"bytes"
@@ -29,15 +29,15 @@ func TestLevelChart(t *testing.T) {
 	ops := report.ScorecardDef{Identifier: "ops", Title: "Ops <maturity>", Levels: []string{"None", "Operable", "Observable"}}
 	tests := []struct {
 		name   string
-		in     ChartInput
+		in     Input
 		w, h   int
 		target string
 	}{
-		{"monthly, one scorecard", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Target: "Silver", Size: ChartLarge}, 1200, 540, "Silver"},
-		{"weekly, two scorecards, short history", ChartInput{Scorecards: []report.ScorecardDef{pr, ops}, Mixes: chartMixes(3, "pr"), Size: ChartSmall}, 800, 720, ""},
-		{"a period without data", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: append(chartMixes(2, "pr"), report.Mix{Label: "2026-04"}), Size: ChartSmall}, 800, 360, ""},
-		{"all at target", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: []report.Mix{{Label: "2026-W47", Counts: map[string]map[string]int{"pr": {"Gold": 4}}}, {Label: "2026-W48", Counts: map[string]map[string]int{"pr": {"Gold": 4, "Basic": 1}}}}, Size: ChartSmall}, 800, 360, ""},
-		{"default size", ChartInput{Scorecards: []report.ScorecardDef{ops}, Mixes: chartMixes(1, "ops")}, 1200, 540, ""},
+		{"monthly, one scorecard", Input{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Target: "Silver", Size: Large}, 1200, 540, "Silver"},
+		{"weekly, two scorecards, short history", Input{Scorecards: []report.ScorecardDef{pr, ops}, Mixes: chartMixes(3, "pr"), Size: Small}, 800, 720, ""},
+		{"a period without data", Input{Scorecards: []report.ScorecardDef{pr}, Mixes: append(chartMixes(2, "pr"), report.Mix{Label: "2026-04"}), Size: Small}, 800, 360, ""},
+		{"all at target", Input{Scorecards: []report.ScorecardDef{pr}, Mixes: []report.Mix{{Label: "2026-W47", Counts: map[string]map[string]int{"pr": {"Gold": 4}}}, {Label: "2026-W48", Counts: map[string]map[string]int{"pr": {"Gold": 4, "Basic": 1}}}}, Size: Small}, 800, 360, ""},
+		{"default size", Input{Scorecards: []report.ScorecardDef{ops}, Mixes: chartMixes(1, "ops")}, 1200, 540, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestLevelChart(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []ChartInput{{}, {Scorecards: []report.ScorecardDef{pr}}, {Scorecards: []report.ScorecardDef{{Identifier: "x"}}, Mixes: chartMixes(1, "x")}} {
+	for _, bad := range []Input{{}, {Scorecards: []report.ScorecardDef{pr}}, {Scorecards: []report.ScorecardDef{{Identifier: "x"}}, Mixes: chartMixes(1, "x")}} {
 		if _, err := LevelChart(bad); err == nil {
 			t.Errorf("LevelChart(%+v) should be an error", bad)
 		}
@@ -114,28 +114,15 @@ func TestLevelPalette(t *testing.T) {
 	}
 }
 
-func TestChartComment(t *testing.T) {
-	pr := report.ScorecardDef{Identifier: "pr", Title: "A <b> & c", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
-	mixes := []report.Mix{
-		{Label: "2026-10", Counts: map[string]map[string]int{"pr": {"Basic": 5, "Silver": 5}}},
-		{Label: "2026-11", Counts: map[string]map[string]int{"pr": {"Basic": 2, "Silver": 6, "Gold": 2}}},
-	}
-	got := ChartComment([]report.ScorecardDef{pr}, mixes, "Silver", "over the last 12 months")
-	want := "*A &lt;b&gt; &amp; c*: 80% of 10 services at Silver or above, ▲ 30 points since Oct 2026"
-	if !strings.Contains(got, want) {
-		t.Errorf("comment:\n%s\nwant a line %q", got, want)
-	}
-}
-
-// go test -run '^$' -bench LevelChart -benchmem ./bot/
+// go test -run '^$' -bench LevelChart -benchmem ./bot/chart/
 func BenchmarkLevelChart(b *testing.B) {
 	pr := report.ScorecardDef{Identifier: "pr", Title: "Production readiness", Levels: []string{"Basic", "Bronze", "Silver", "Gold"}}
 	for _, size := range []struct {
 		name string
-		in   ChartInput
+		in   Input
 	}{
-		{"monthly", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Size: ChartLarge}},
-		{"weekly", ChartInput{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(8, "pr"), Size: ChartSmall}},
+		{"monthly", Input{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(12, "pr"), Size: Large}},
+		{"weekly", Input{Scorecards: []report.ScorecardDef{pr}, Mixes: chartMixes(8, "pr"), Size: Small}},
 	} {
 		b.Run(size.name, func(b *testing.B) {
 			for b.Loop() {

@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/metrics"
 )
 
@@ -84,9 +85,9 @@ func NewDeliveryClient(token, apiURL string, hc *http.Client) *slack.Client {
 	return NewClient(token, "", apiURL, append(opts, slack.OptionRetryConfig(cfg))...)
 }
 
-// answerRetries is the bot's own policy for posting answers: a 429 is
+// AnswerRetries is the bot's own policy for posting answers: a 429 is
 // retried after its Retry-After, a 5xx or a dropped connection with backoff.
-func answerRetries() slack.Option {
+func AnswerRetries() slack.Option {
 	cfg := slack.DefaultRetryConfig()
 	cfg.MaxRetries = 2
 	cfg.RetryAfterDuration = 2 * time.Second
@@ -137,7 +138,7 @@ func SlackHTTPClient(m *metrics.Metrics) *http.Client {
 			case rerr != nil:
 				m.SlackPost(metrics.PostTransport)
 			case json.Unmarshal(body, &ans) == nil && ans.OK != nil && !*ans.OK:
-				if classify(errors.New(ans.Error)).Reason == ReasonServer {
+				if Classify(errors.New(ans.Error)).Reason == delivery.ReasonServer {
 					m.SlackPost(metrics.PostServerError)
 				} else {
 					m.SlackPost(metrics.PostClientError)

@@ -1,14 +1,22 @@
-package bot
+package delivery
 
 import (
 	"context"
+	"time"
 
+	"github.com/prodready/prodready/bot/chart"
 	"github.com/prodready/prodready/report"
 )
 
 // Notifier delivers the jobs' messages to people. Slack is one
-// (SlackNotifier, which owns all Block Kit rendering), the console another
-// (ConsoleNotifier); a new delivery target is one more implementation.
+// (blockkit.SlackNotifier, which owns all Block Kit rendering), the console
+// another (ConsoleNotifier); a new delivery target is one more package
+// implementing it.
+//
+// Its errors carry a Reason (an *Error anywhere in their chain, see
+// ReasonOf): the exactly-once gate releases the claim of a message refused
+// for a ReasonClient as surely not posted, and of any other as perhaps
+// posted, to be looked for before posting again.
 type Notifier interface {
 	// Notify delivers msgs and calls done once per message, as soon as its
 	// fate is known (so the caller can record it before the next one goes
@@ -19,6 +27,28 @@ type Notifier interface {
 	// Records says whether delivered messages reach people, and so are
 	// recorded as sent under their exactly-once keys. What is printed is not.
 	Records() bool
+}
+
+// A Gate guards exactly-once delivery: it is asked just before each
+// message is posted, once the conversation is known.
+type Gate interface {
+	Before(ctx context.Context, m *Outgoing, channel string) (GateDecision, error)
+}
+
+// GateDecision is what a Gate allows.
+type GateDecision struct {
+	// Skip, when set, says why the message is not posted (sent, or being
+	// sent, by another run). Nothing failed.
+	Skip string
+	// Verify asks to look for the message (by its DeliveryKey) in
+	// Channel's history since Since before posting it: an earlier attempt
+	// claimed it and may have posted it without recording it.
+	Verify  bool
+	Channel string
+	Since   time.Time
+	// Lost, when set, is done if the gate loses the message's claim while
+	// it is being posted; posting stops.
+	Lost context.Context
 }
 
 // Outgoing is one message to deliver, in no platform's format: to a
@@ -44,11 +74,14 @@ type Outgoing struct {
 	Text   string
 
 	File *OutFile
-	// DeliveryKey, when set, is the message's whole exactly-once key. It is
-	// attached to the message as metadata (event type DeliveryEventType),
-	// so that a later attempt can find the message in the conversation's
+	// DeliveryKey, when set, is the message's whole exactly-once key. A
+	// notifier that can attaches it to the message (Slack: as metadata), so
+	// that a later attempt can find the message in the conversation's
 	// history when the attempt that posted it died before recording it.
 	DeliveryKey string
+	// Job is the job that sends the message, for notifiers that say how
+	// to print it again (`prodready run JOB --dry-run`).
+	Job string
 }
 
 // OutFile is a file to deliver with a message.
@@ -57,9 +90,11 @@ type OutFile struct {
 	// Label names it for the console: "Chart of the level mix".
 	Label string
 	Data  []byte
-	// Comment goes with the file in Slack: the digest's chart is posted in
-	// the digest's thread with it.
-	Comment string
+	// Chart, when the file is a chart, is what it draws, and Over the span
+	// it covers ("over the last 12 months"): a notifier says in its own
+	// words what the chart shows (Slack: a comment in the digest's thread).
+	Chart *chart.Input
+	Over  string
 }
 
 // Delivered is what became of one Outgoing.

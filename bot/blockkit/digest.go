@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"fmt"
@@ -36,24 +36,24 @@ func (l *dgLayout) add(what string, b ...slack.Block) bool {
 }
 
 func (l *dgLayout) header(s string) {
-	l.add("header", slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(s, dgMaxHeaderText), false, false)))
+	l.add("header", slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, Cut(s, dgMaxHeaderText), false, false)))
 }
 
 func (l *dgLayout) section(what, s string) bool {
 	if strings.TrimSpace(s) == "" {
 		return true
 	}
-	return l.add(what, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(s, dgMaxSectionText), false, false), nil, nil))
+	return l.add(what, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, Cut(s, dgMaxSectionText), false, false), nil, nil))
 }
 
 func (l *dgLayout) context(s string) bool {
-	return l.add("note", slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cut(s, dgMaxSectionText), false, false)))
+	return l.add("note", slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, Cut(s, dgMaxSectionText), false, false)))
 }
 
 func (l *dgLayout) finish(hint string) []slack.Block {
 	if len(l.omitted) > 0 {
 		l.blocks = append(l.blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			cut(fmt.Sprintf("Not shown, for Slack's 50-block limit: %s. %s", esc(strings.Join(dgUnique(l.omitted), ", ")), hint), dgMaxSectionText), false, false)))
+			Cut(fmt.Sprintf("Not shown, for Slack's 50-block limit: %s. %s", Esc(strings.Join(dgUnique(l.omitted), ", ")), hint), dgMaxSectionText), false, false)))
 	}
 	return l.blocks
 }
@@ -98,8 +98,9 @@ const (
 // DigestMessage renders a manager digest as Block Kit, answer first: one
 // opening section with each scorecard's share at target and its change,
 // then what moved, then the teams (one short line each, lowest share
-// first), then the rules failing most with the teams most affected.
-func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
+// first), then the rules failing most with the teams most affected. job
+// is the job that sends it, named in the hint to print it all.
+func DigestMessage(d *report.Digest, job string) (text string, blocks []slack.Block) {
 	var l dgLayout
 	l.header("Production readiness, " + report.PeriodWords(d.Period))
 	var open []string
@@ -110,19 +111,19 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		open = append(open, "No scorecard applies to any service.")
 	}
 	if d.First {
-		open = append(open, "_"+esc(d.HistoryLine())+"_")
+		open = append(open, "_"+Esc(d.HistoryLine())+"_")
 	}
 	l.section("summary", dgLines("", open, "scorecards")[1:])
-	ctx := "Source: " + esc(d.Origin) + " · taken " + d.Now.Format("Mon 2 Jan 2006 15:04 MST")
+	ctx := "Source: " + Esc(d.Origin) + " · taken " + d.Now.Format("Mon 2 Jan 2006 15:04 MST")
 	if !d.First {
 		ctx += " · compared with " + d.Since.Format("Mon 2 Jan 15:04")
 	}
 	l.context(ctx)
 	if s := d.StaleLine(); s != "" {
-		l.section("stale", ":warning: *"+esc(s)+"*")
+		l.section("stale", ":warning: *"+Esc(s)+"*")
 	}
 	if x := d.ExemptionLine(); x != "" {
-		l.context(esc(x))
+		l.context(Esc(x))
 	}
 	if !d.First {
 		var moved []string
@@ -159,16 +160,20 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 			s += fmt.Sprintf(", +%d more services", n)
 		}
 		l.add("divider", slack.NewDividerBlock())
-		l.section("services with no team", cut(fmt.Sprintf("*Services with no team* (%d)\n", len(d.NoTeam))+s, dgMaxSectionText))
+		l.section("services with no team", Cut(fmt.Sprintf("*Services with no team* (%d)\n", len(d.NoTeam))+s, dgMaxSectionText))
 	}
 	if len(d.Failures) > 0 {
 		var lines []string
 		for _, f := range d.Failures {
-			lines = append(lines, fmt.Sprintf("• %s %s to %s: %s", esc(f.Job), esc(f.Period), esc(f.Destination), esc(f.Reason)))
+			lines = append(lines, fmt.Sprintf("• %s %s to %s: %s", Esc(f.Job), Esc(f.Period), Esc(f.Destination), Esc(f.Reason)))
 		}
 		l.section("delivery failures", dgLines("*Messages that could not be delivered since the last digest*", lines, "failures"))
 	}
-	blocks = l.finish("`prodready run " + digestJobOf(d.Period.Kind) + " --dry-run` prints everything.")
+	hint := "`prodready run " + Esc(job) + " --dry-run` prints everything."
+	if job == "" {
+		hint = ""
+	}
+	blocks = l.finish(hint)
 	text = "Production readiness, " + report.PeriodWords(d.Period) + ":"
 	for i := range d.Scorecards {
 		sd := &d.Scorecards[i]
@@ -179,16 +184,16 @@ func DigestMessage(d *report.Digest) (text string, blocks []slack.Block) {
 		text += "."
 	}
 	// The fallback is mrkdwn too: &, < and > must be escaped there as well.
-	return cut(esc(text), dgMaxFallback), blocks
+	return Cut(Esc(text), dgMaxFallback), blocks
 }
 
 // dgShareLine is "*Production Readiness*: 62% at Silver or above (18 of
 // 29), ▲ 4 points since last week".
 func dgShareLine(d *report.Digest, sd *report.ScorecardDigest) string {
 	if sd.Services == 0 {
-		return "*" + esc(sd.Title) + "*: no service it applies to"
+		return "*" + Esc(sd.Title) + "*: no service it applies to"
 	}
-	s := fmt.Sprintf("*%s*: *%s* at %s%s (%d of %d)", esc(sd.Title), report.Percent(sd.Share), esc(sd.Target), dgOrAbove(sd), sd.AtTarget, sd.Services)
+	s := fmt.Sprintf("*%s*: *%s* at %s%s (%d of %d)", Esc(sd.Title), report.Percent(sd.Share), Esc(sd.Target), dgOrAbove(sd), sd.AtTarget, sd.Services)
 	if !d.First && sd.HasPrev {
 		s += ", " + report.PointsWords(sd.Share-sd.PrevShare) + " " + dgSince(d)
 	}
@@ -226,7 +231,7 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 		}
 		var names []string
 		for _, m := range mv.moves[:min(dgMovesShown, len(mv.moves))] {
-			names = append(names, fmt.Sprintf("%s %s → %s", dgServiceLink(m.Service), esc(m.From), esc(m.To)))
+			names = append(names, fmt.Sprintf("%s %s → %s", dgServiceLink(m.Service), Esc(m.From), Esc(m.To)))
 		}
 		line := fmt.Sprintf("%s (%d): %s", mv.mark, len(mv.moves), strings.Join(names, ", "))
 		if n := len(mv.moves) - dgMovesShown; n > 0 {
@@ -237,11 +242,11 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 	if len(sd.NewlyFailing) > 0 {
 		var rules []string
 		for _, r := range sd.NewlyFailing[:min(dgRulesShown, len(sd.NewlyFailing))] {
-			rules = append(rules, fmt.Sprintf("*%s* (%s)", esc(cut(r.Title, 150)), plural(r.Count, "service")))
+			rules = append(rules, fmt.Sprintf("*%s* (%s)", Esc(Cut(r.Title, 150)), Plural(r.Count, "service")))
 		}
 		line := ":new: Newly failing: " + strings.Join(rules, ", ")
 		if n := len(sd.NewlyFailing) - dgRulesShown; n > 0 {
-			line += ", +" + plural(n, "more rule")
+			line += ", +" + Plural(n, "more rule")
 		}
 		lines = append(lines, line)
 	}
@@ -249,7 +254,7 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 		return ""
 	}
 	if named {
-		return "_" + esc(sd.Title) + "_\n" + strings.Join(lines, "\n")
+		return "_" + Esc(sd.Title) + "_\n" + strings.Join(lines, "\n")
 	}
 	return strings.Join(lines, "\n")
 }
@@ -257,10 +262,10 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 // dgTeams is one line per team, lowest share at target first, a phone's
 // width each: "• *Payments*: 40% (2 of 5), ▼ 20 points".
 func dgTeams(d *report.Digest, sd *report.ScorecardDigest) string {
-	title := fmt.Sprintf("*%s* — teams at %s%s, lowest first", esc(sd.Title), esc(sd.Target), dgOrAbove(sd))
+	title := fmt.Sprintf("*%s* — teams at %s%s, lowest first", Esc(sd.Title), Esc(sd.Target), dgOrAbove(sd))
 	var lines []string
 	for _, t := range sd.Teams[:min(dgTeamsShown, len(sd.Teams))] {
-		line := fmt.Sprintf("• *%s*: %s (%d of %d)", esc(cut(t.Name, 60)), report.Percent(t.Share), t.AtTarget, t.Services)
+		line := fmt.Sprintf("• *%s*: %s (%d of %d)", Esc(Cut(t.Name, 60)), report.Percent(t.Share), t.AtTarget, t.Services)
 		// Only what changed: a column of "no change" hides the news.
 		switch {
 		case d.First:
@@ -276,19 +281,19 @@ func dgTeams(d *report.Digest, sd *report.ScorecardDigest) string {
 	if more > 0 {
 		s += fmt.Sprintf("\n… and %d more teams: `/prodready team <team>` shows one", more)
 	}
-	return cut(s, dgMaxSectionText)
+	return Cut(s, dgMaxSectionText)
 }
 
 // dgLevels is the level mix and the trend, as small print.
 func dgLevels(d *report.Digest, sd *report.ScorecardDigest) string {
 	parts := make([]string, len(sd.Levels))
 	for i, lv := range sd.Levels {
-		parts[i] = fmt.Sprintf("%s %d", esc(lv.Level), lv.Count)
+		parts[i] = fmt.Sprintf("%s %d", Esc(lv.Level), lv.Count)
 		if !d.First && sd.HasPrev && lv.Change != 0 {
 			parts[i] += fmt.Sprintf(" (%+d)", lv.Change)
 		}
 	}
-	s := plural(sd.Services, "service") + ": " + strings.Join(parts, " · ")
+	s := Plural(sd.Services, "service") + ": " + strings.Join(parts, " · ")
 	if len(sd.Trend) > 1 {
 		pts := make([]string, 0, len(sd.Trend))
 		for _, p := range sd.Trend[max(0, len(sd.Trend)-6):] {
@@ -313,9 +318,9 @@ func dgFailing(sd *report.ScorecardDigest) string {
 			if name == "" {
 				name = tc.Team
 			}
-			teams = append(teams, fmt.Sprintf("%s %d", esc(cut(name, 60)), tc.Count))
+			teams = append(teams, fmt.Sprintf("%s %d", Esc(Cut(name, 60)), tc.Count))
 		}
-		line := fmt.Sprintf("• *%s* (%s): %s — %s", esc(cut(r.Title, 150)), esc(cut(r.Level, 40)), plural(r.Count, "service"), strings.Join(teams, ", "))
+		line := fmt.Sprintf("• *%s* (%s): %s — %s", Esc(Cut(r.Title, 150)), Esc(Cut(r.Level, 40)), Plural(r.Count, "service"), strings.Join(teams, ", "))
 		if n := len(r.ByTeam) - dgRuleTeamsShown; n > 0 {
 			line += fmt.Sprintf(", +%d more %s", n, map[bool]string{true: "team", false: "teams"}[n == 1])
 		}
@@ -323,16 +328,9 @@ func dgFailing(sd *report.ScorecardDigest) string {
 	}
 	s := dgLines("*Rules failing most*", lines, "rules")
 	if n := len(sd.TopFailing) - dgRulesShown; n > 0 {
-		s += "\n… and " + plural(n, "more failing rule")
+		s += "\n… and " + Plural(n, "more failing rule")
 	}
-	return cut(s, dgMaxSectionText)
+	return Cut(s, dgMaxSectionText)
 }
 
-func dgServiceLink(e report.EntityRef) string { return link(e.URL, cut(e.Name(), 80)) }
-
-func digestJobOf(k report.Kind) string {
-	if k == report.Monthly {
-		return JobMonthly
-	}
-	return JobWeekly
-}
+func dgServiceLink(e report.EntityRef) string { return Link(e.URL, Cut(e.Name(), 80)) }

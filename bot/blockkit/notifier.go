@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/slack-go/slack"
 )
 
@@ -24,125 +25,57 @@ type SlackPoster interface {
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 }
 
-// Reason classifies a delivery error, as Alertmanager's notifiers do.
-type Reason string
-
-// The reasons a delivery fails.
-const (
-	ReasonClient      Reason = "client error"  // our request or configuration: not retried
-	ReasonRateLimited Reason = "rate limited"  // 429 still, after slack-go waited
-	ReasonServer      Reason = "server error"  // Slack's side: retried with backoff
-	ReasonCanceled    Reason = "canceled"      // the run was stopped
-	ReasonNetwork     Reason = "network error" // retried with backoff
-)
-
-// DeliveryError is a failed delivery with its reason and Slack's error code.
-type DeliveryError struct {
-	Reason Reason
-	Code   string // Slack's error code when it gave one ("channel_not_found")
-	Err    error
-}
-
-func (e *DeliveryError) Error() string {
-	if e.Code != "" {
-		return fmt.Sprintf("%s: %s", e.Reason, e.Code)
-	}
-	return fmt.Sprintf("%s: %v", e.Reason, e.Err)
-}
-
-func (e *DeliveryError) Unwrap() error { return e.Err }
-
-// retryable says whether the retry stage should try again.
-func (e *DeliveryError) retryable() bool {
-	return e.Reason == ReasonServer || e.Reason == ReasonNetwork
-}
-
 // slackServerCodes are ok:false answers that mean Slack had trouble, not us.
 var slackServerCodes = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
 }
 
-func classify(err error) *DeliveryError {
+// Classify gives a Slack error its delivery reason: the Slack notifier's
+// errors all carry one (delivery.ReasonOf).
+func Classify(err error) *delivery.Error {
 	if err == nil {
 		return nil
 	}
-	var de *DeliveryError
+	var de *delivery.Error
 	if errors.As(err, &de) {
 		return de
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &DeliveryError{Reason: ReasonCanceled, Err: err}
+		return &delivery.Error{Reason: delivery.ReasonCanceled, Err: err}
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return &DeliveryError{Reason: ReasonRateLimited, Code: "ratelimited", Err: err}
+		return &delivery.Error{Reason: delivery.ReasonRateLimited, Code: "ratelimited", Err: err}
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
 		if sc.Code >= 500 {
-			return &DeliveryError{Reason: ReasonServer, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
+			return &delivery.Error{Reason: delivery.ReasonServer, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
 		}
-		return &DeliveryError{Reason: ReasonClient, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
+		return &delivery.Error{Reason: delivery.ReasonClient, Code: fmt.Sprintf("HTTP %d", sc.Code), Err: err}
 	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		if slackServerCodes[se.Err] {
-			return &DeliveryError{Reason: ReasonServer, Code: se.Err, Err: err}
+			return &delivery.Error{Reason: delivery.ReasonServer, Code: se.Err, Err: err}
 		}
-		return &DeliveryError{Reason: ReasonClient, Code: se.Err, Err: err}
+		return &delivery.Error{Reason: delivery.ReasonClient, Code: se.Err, Err: err}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
-		return &DeliveryError{Reason: ReasonNetwork, Err: err}
+		return &delivery.Error{Reason: delivery.ReasonNetwork, Err: err}
 	}
 	// slack-go reports some API errors as plain errors carrying the code.
 	msg := err.Error()
 	for code := range slackServerCodes {
 		if msg == code {
-			return &DeliveryError{Reason: ReasonServer, Code: code, Err: err}
+			return &delivery.Error{Reason: delivery.ReasonServer, Code: code, Err: err}
 		}
 	}
 	if !strings.Contains(msg, " ") {
-		return &DeliveryError{Reason: ReasonClient, Code: msg, Err: err}
+		return &delivery.Error{Reason: delivery.ReasonClient, Code: msg, Err: err}
 	}
-	return &DeliveryError{Reason: ReasonNetwork, Err: err}
-}
-
-// retryStage retries what slack-go's HTTP retries do not cover (Slack's
-// ok:false server codes, errors after its retries ran out) with backoff.
-type retryStage struct {
-	attempts int
-	initial  time.Duration
-	max      time.Duration
-}
-
-func (r retryStage) do(ctx context.Context, f func() error) error {
-	wait := r.initial
-	var err *DeliveryError
-	for i := 0; i < max(r.attempts, 1); i++ {
-		if i > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return classify(ctx.Err())
-			case <-t.C:
-			}
-			wait = min(2*wait, r.max)
-		}
-		err = classify(f())
-		if err != nil && err.Reason == ReasonCanceled && ctx.Err() == nil {
-			// The HTTP client's own timeout, not the run's end.
-			err = &DeliveryError{Reason: ReasonNetwork, Err: err.Err}
-		}
-		if err == nil || !err.retryable() {
-			break
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	return err
+	return &delivery.Error{Reason: delivery.ReasonNetwork, Err: err}
 }
 
 // directory resolves emails to DM conversations through
@@ -179,7 +112,7 @@ func (d *directory) put(m map[string]cached, k, v string) {
 
 // open returns the conversation with the people whose emails are given.
 // Unknown emails are warnings as long as someone is left to write to.
-func (d *directory) open(ctx context.Context, retry retryStage, emails []string) (string, []string, error) {
+func (d *directory) open(ctx context.Context, retry delivery.Retry, emails []string) (string, []string, error) {
 	var ids, warnings []string
 	var lastErr error
 	for _, e := range emails {
@@ -187,7 +120,7 @@ func (d *directory) open(ctx context.Context, retry retryStage, emails []string)
 		id, ok := d.get(d.users, key)
 		if !ok {
 			var u *slack.User
-			err := retry.do(ctx, func() error {
+			err := retry.Do(ctx, func() error {
 				var err error
 				u, err = d.api.GetUserByEmailContext(ctx, e)
 				return err
@@ -211,7 +144,7 @@ func (d *directory) open(ctx context.Context, retry retryStage, emails []string)
 		return ch, warnings, nil
 	}
 	var ch *slack.Channel
-	err := retry.do(ctx, func() error {
+	err := retry.Do(ctx, func() error {
 		var err error
 		ch, _, _, err = d.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: ids, ReturnIM: true})
 		return err
@@ -230,7 +163,7 @@ func (d *directory) open(ctx context.Context, retry retryStage, emails []string)
 type SlackNotifier struct {
 	api        SlackPoster
 	dir        *directory
-	retry      retryStage
+	retry      delivery.Retry
 	perChannel time.Duration
 	workers    int
 	log        *slog.Logger
@@ -277,7 +210,7 @@ func NewSlackNotifier(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Sla
 	return &SlackNotifier{
 		api:        api,
 		dir:        &directory{api: api, ttl: o.CacheTTL, now: o.Now, users: map[string]cached{}, dms: map[string]cached{}},
-		retry:      retryStage{attempts: o.Retries, initial: o.Backoff, max: 30 * time.Second},
+		retry:      delivery.Retry{Attempts: o.Retries, Initial: o.Backoff, Max: 30 * time.Second, Classify: Classify},
 		perChannel: o.PerChannel,
 		workers:    o.Workers,
 		log:        log,
@@ -289,13 +222,13 @@ func NewSlackNotifier(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Sla
 func (*SlackNotifier) Records() bool { return true }
 
 // Notify implements Notifier.
-func (d *SlackNotifier) Notify(ctx context.Context, msgs []*Outgoing, gate Gate, done func(Delivered)) {
+func (d *SlackNotifier) Notify(ctx context.Context, msgs []*delivery.Outgoing, gate delivery.Gate, done func(delivery.Delivered)) {
 	// Resolve DMs first, in parallel, so messages can be grouped by channel.
-	resolved := make([]Delivered, len(msgs))
+	resolved := make([]delivery.Delivered, len(msgs))
 	sem := make(chan struct{}, d.workers)
 	var wg sync.WaitGroup
 	for i, m := range msgs {
-		resolved[i] = Delivered{Out: m, Channel: m.Channel}
+		resolved[i] = delivery.Delivered{Out: m, Channel: m.Channel}
 		if m.Channel != "" {
 			continue
 		}
@@ -333,7 +266,7 @@ func (d *SlackNotifier) Notify(ctx context.Context, msgs []*Outgoing, gate Gate,
 }
 
 // channel sends one conversation's messages in order, spaced PerChannel apart.
-func (d *SlackNotifier) channel(ctx context.Context, ch string, idx []int, resolved []Delivered, gate Gate, done func(Delivered)) {
+func (d *SlackNotifier) channel(ctx context.Context, ch string, idx []int, resolved []delivery.Delivered, gate delivery.Gate, done func(delivery.Delivered)) {
 	for _, i := range idx {
 		done(d.one(ctx, ch, resolved[i], gate))
 	}
@@ -365,9 +298,9 @@ func (d *SlackNotifier) posted(ch string) {
 
 // one sends one message: through the gate, then posted with its key, then
 // its file.
-func (d *SlackNotifier) one(ctx context.Context, ch string, r Delivered, gate Gate) Delivered {
+func (d *SlackNotifier) one(ctx context.Context, ch string, r delivery.Delivered, gate delivery.Gate) delivery.Delivered {
 	if err := d.pace(ctx, ch); err != nil {
-		r.Err = classify(err)
+		r.Err = Classify(err)
 		return r
 	}
 	m := r.Out
@@ -414,7 +347,7 @@ func (d *SlackNotifier) one(ctx context.Context, ch string, r Delivered, gate Ga
 	}
 	attempt := 0
 	start := time.Now()
-	err := d.retry.do(postCtx, func() error {
+	err := d.retry.Do(postCtx, func() error {
 		attempt++
 		if attempt > 1 && m.DeliveryKey != "" {
 			// The failed attempt may have reached Slack all the same
@@ -448,11 +381,11 @@ func (d *SlackNotifier) one(ctx context.Context, ch string, r Delivered, gate Ga
 				Reader: bytes.NewReader(m.File.Data), FileSize: len(m.File.Data), Filename: m.File.Name,
 				Title: m.File.Title, AltTxt: m.File.AltText, Channel: r.Channel,
 				// In the message's thread, so the channel shows one post.
-				ThreadTimestamp: r.TS, InitialComment: m.File.Comment,
+				ThreadTimestamp: r.TS, InitialComment: fileComment(m.File),
 			})
 			d.posted(ch)
 			if err != nil {
-				r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, classify(err))
+				r.FileErr = fmt.Errorf("upload %s to %s: %w", m.File.Name, ch, Classify(err))
 			}
 		} else {
 			r.FileErr = err
@@ -461,11 +394,20 @@ func (d *SlackNotifier) one(ctx context.Context, ch string, r Delivered, gate Ga
 	return r
 }
 
+// fileComment goes with a file in its message's thread: for a chart, what
+// it shows.
+func fileComment(f *delivery.OutFile) string {
+	if f.Chart == nil {
+		return ""
+	}
+	return ChartComment(f.Chart.Scorecards, f.Chart.Mixes, f.Chart.Target, f.Over)
+}
+
 // slackMessage is m as Slack shows it: the notification text and the blocks.
-func slackMessage(m *Outgoing) (string, []slack.Block) {
+func slackMessage(m *delivery.Outgoing) (string, []slack.Block) {
 	switch {
 	case m.Digest != nil:
-		return DigestMessage(m.Digest)
+		return DigestMessage(m.Digest, m.Job)
 	case m.Notice != nil:
 		return NoticeMessage(m.Notice)
 	}

@@ -1,38 +1,17 @@
-package bot
+package blockkit
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/slack-go/slack"
 )
 
 // DeliveryEventType is the metadata event type of every message prodready
 // posts with an exactly-once key; the payload is {"key": KEY}.
 const DeliveryEventType = "prodready_delivery"
-
-// A Gate guards exactly-once delivery: it is asked just before each
-// message is posted, once the conversation is known.
-type Gate interface {
-	Before(ctx context.Context, m *Outgoing, channel string) (GateDecision, error)
-}
-
-// GateDecision is what a Gate allows.
-type GateDecision struct {
-	// Skip, when set, says why the message is not posted (sent, or being
-	// sent, by another run). Nothing failed.
-	Skip string
-	// Verify asks to look for the message (by its DeliveryKey) in
-	// Channel's history since Since before posting it: an earlier attempt
-	// claimed it and may have posted it without recording it.
-	Verify  bool
-	Channel string
-	Since   time.Time
-	// Lost, when set, is done if the gate loses the message's claim while
-	// it is being posted; posting stops.
-	Lost context.Context
-}
 
 // historyPages bounds how much of a conversation findPosted reads.
 const historyPages = 10
@@ -54,15 +33,15 @@ func (d *SlackNotifier) findPosted(ctx context.Context, ch, key string, since ti
 	cursor := ""
 	for page := 0; page < historyPages; page++ {
 		var h *slack.GetConversationHistoryResponse
-		err := d.retry.do(ctx, func() error {
+		err := d.retry.Do(ctx, func() error {
 			var err error
 			h, err = d.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 				ChannelID: ch, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
 			return err
 		})
 		if err != nil {
-			de := classify(err)
-			if de.Reason == ReasonClient {
+			de := Classify(err)
+			if de.Reason == delivery.ReasonClient {
 				hint := ""
 				if de.Code == "missing_scope" {
 					hint = "; " + historyScopeHint

@@ -1,10 +1,11 @@
-package bot
+package delivery
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -18,8 +19,9 @@ import (
 // back from the others.
 const DefaultDeliveryLease = 30 * time.Second
 
-// claimerID names this process (and this Jobs) in the claims it takes.
-func claimerID() string {
+// ClaimerID names this process (and one of its users of claims) in the
+// claims it takes.
+func ClaimerID() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "unknown-host"
@@ -29,15 +31,27 @@ func claimerID() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// claimGate is the jobs' Gate. Before each message is posted, it claims the
-// message's key in the history (so no other process posts it), renews the
-// claim while the message is being posted, and asks for a look at Slack
-// when it takes over the claim of an attempt that did not finish.
-type claimGate struct {
-	j      *Jobs
-	job    string
-	period report.Period
-	copies map[string]int // destination -> copy number of this send
+// ClaimStore is what ClaimGate needs of the history (*history.Store).
+type ClaimStore interface {
+	Claim(ctx context.Context, c history.Claim, now time.Time, lease time.Duration) (history.ClaimResult, history.Claim, error)
+	RenewClaim(ctx context.Context, c history.Claim, now time.Time, lease time.Duration) (bool, error)
+}
+
+// ClaimGate is the exactly-once Gate, whatever the notifier. Before each
+// message is posted, it claims the message's key in the history (so no
+// other process posts it), renews the claim while the message is being
+// posted, and asks the notifier to look for the message when it takes over
+// the claim of an attempt that did not finish.
+type ClaimGate struct {
+	Job    string
+	Period report.Period
+
+	store   ClaimStore
+	claimer string
+	lease   time.Duration
+	log     *slog.Logger
+	now     func() time.Time
+	copies  map[string]int // destination -> copy number of this send
 
 	mu   sync.Mutex
 	held map[*Outgoing]*heldClaim
@@ -48,30 +62,33 @@ type heldClaim struct {
 	stop  context.CancelFunc
 }
 
-func (j *Jobs) newGate(job string, period report.Period) *claimGate {
-	return &claimGate{j: j, job: job, period: period, copies: map[string]int{}, held: map[*Outgoing]*heldClaim{}}
+// NewClaimGate returns the gate for one run of job in period: claimer names
+// the process in its claims, which last lease unless renewed.
+func NewClaimGate(store ClaimStore, claimer string, lease time.Duration, log *slog.Logger, now func() time.Time, job string, period report.Period) *ClaimGate {
+	return &ClaimGate{Job: job, Period: period, store: store, claimer: claimer, lease: lease, log: log, now: now,
+		copies: map[string]int{}, held: map[*Outgoing]*heldClaim{}}
 }
 
-// key returns m's claim (without a claimer) and sets m's DeliveryKey.
-func (g *claimGate) prepare(m *Outgoing, copyN int) {
+// Prepare records m's copy number and sets its DeliveryKey.
+func (g *ClaimGate) Prepare(m *Outgoing, copyN int) {
 	g.copies[m.Destination] = copyN
 	m.DeliveryKey = g.claim(m, "").Key()
 }
 
-func (g *claimGate) claim(m *Outgoing, ch string) history.Claim {
-	return history.Claim{Job: g.job, Period: g.period.Key, Destination: m.Destination, Copy: g.copies[m.Destination], Claimer: g.j.claimer, Channel: ch}
+func (g *ClaimGate) claim(m *Outgoing, ch string) history.Claim {
+	return history.Claim{Job: g.Job, Period: g.Period.Key, Destination: m.Destination, Copy: g.copies[m.Destination], Claimer: g.claimer, Channel: ch}
 }
 
 // Before claims m. A claim another process holds is waited for: it ends
 // sent (nothing to do), or it expires because its holder died (taken
 // over). The wait is bounded by two leases.
-func (g *claimGate) Before(ctx context.Context, m *Outgoing, ch string) (GateDecision, error) {
-	st, lease := g.j.deps.Store, g.j.lease
+func (g *ClaimGate) Before(ctx context.Context, m *Outgoing, ch string) (GateDecision, error) {
+	st, lease := g.store, g.lease
 	c := g.claim(m, ch)
 	giveUp := time.Now().Add(2 * lease)
 	poll := max(min(lease/10, time.Second), 20*time.Millisecond)
 	for {
-		res, prev, err := st.Claim(ctx, c, g.j.deps.Now(), lease)
+		res, prev, err := st.Claim(ctx, c, g.now(), lease)
 		if err != nil {
 			return GateDecision{}, fmt.Errorf("claim message %s before posting it: %w", c.Key(), err)
 		}
@@ -85,7 +102,7 @@ func (g *claimGate) Before(ctx context.Context, m *Outgoing, ch string) (GateDec
 				if dec.Channel == "" {
 					dec.Channel = ch
 				}
-				g.j.deps.Log.Warn("an earlier attempt claimed this message and did not record it; looking for it in Slack before posting",
+				g.log.Warn("an earlier attempt claimed this message and did not record it; looking for it before posting",
 					"key", c.Key(), "earlier_claimer", prev.Claimer, "claimed", prev.First, "channel", dec.Channel)
 			}
 			return dec, nil
@@ -97,7 +114,7 @@ func (g *claimGate) Before(ctx context.Context, m *Outgoing, ch string) (GateDec
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return GateDecision{}, classify(ctx.Err())
+			return GateDecision{}, &Error{Reason: ReasonCanceled, Err: ctx.Err()}
 		case <-t.C:
 		}
 	}
@@ -105,13 +122,13 @@ func (g *claimGate) Before(ctx context.Context, m *Outgoing, ch string) (GateDec
 
 // hold renews c every third of the lease until released; the context it
 // returns is done if the claim is lost to another process.
-func (g *claimGate) hold(m *Outgoing, c history.Claim) context.Context {
+func (g *ClaimGate) hold(m *Outgoing, c history.Claim) context.Context {
 	lost, markLost := context.WithCancel(context.Background())
 	stopCtx, stop := context.WithCancel(context.Background())
 	g.mu.Lock()
 	g.held[m] = &heldClaim{claim: c, stop: func() { stop(); markLost() }}
 	g.mu.Unlock()
-	lease := g.j.lease
+	lease := g.lease
 	go func() {
 		t := time.NewTicker(lease / 3)
 		defer t.Stop()
@@ -121,12 +138,12 @@ func (g *claimGate) hold(m *Outgoing, c history.Claim) context.Context {
 				return
 			case <-t.C:
 			}
-			ok, err := g.j.deps.Store.RenewClaim(stopCtx, c, g.j.deps.Now(), lease)
+			ok, err := g.store.RenewClaim(stopCtx, c, g.now(), lease)
 			switch {
 			case err != nil && stopCtx.Err() == nil:
-				g.j.deps.Log.Warn("could not renew the claim on a message being posted", "key", c.Key(), "err", err)
+				g.log.Warn("could not renew the claim on a message being posted", "key", c.Key(), "err", err)
 			case err == nil && !ok:
-				g.j.deps.Log.Error("another process took over the claim on a message being posted; stopping", "key", c.Key())
+				g.log.Error("another process took over the claim on a message being posted; stopping", "key", c.Key())
 				markLost()
 				return
 			}
@@ -135,8 +152,9 @@ func (g *claimGate) hold(m *Outgoing, c history.Claim) context.Context {
 	return lost
 }
 
-// release stops renewing m's claim and returns it.
-func (g *claimGate) release(m *Outgoing) (history.Claim, bool) {
+// Release stops renewing m's claim and returns it; false when the gate
+// did not let m through.
+func (g *ClaimGate) Release(m *Outgoing) (history.Claim, bool) {
 	g.mu.Lock()
 	h, ok := g.held[m]
 	delete(g.held, m)
