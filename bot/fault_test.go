@@ -20,6 +20,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
@@ -77,12 +79,12 @@ func TestFaultPort(t *testing.T) {
 			srv, src := faultPort(t, w)
 			w.source = src
 			// A snapshot from two hours before.
-			w.run(w.jobs(), JobRefresh, RunOptions{})
+			w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 			w.clock.add(2 * time.Hour)
 			tt.fault(srv)
 
-			digest := w.run(w.jobs(), JobWeekly, RunOptions{})
-			notices, err := w.jobs().Run(context.Background(), JobNotices, RunOptions{})
+			digest := w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
+			notices, err := w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{})
 			msgs := w.emu.Messages(w.reports)
 			if digest.Sent != 1 || len(msgs) != 1 {
 				t.Fatalf("digest: sent %d, channel has %d; want exactly 1: Port trouble must never skip a digest", digest.Sent, len(msgs))
@@ -99,7 +101,7 @@ func TestFaultPort(t *testing.T) {
 				srv.Close()
 				_, w.source = faultPort(t, w)
 				w.clock.add(time.Minute)
-				if notices, err = w.jobs().Run(context.Background(), JobNotices, RunOptions{}); err != nil {
+				if notices, err = w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{}); err != nil {
 					t.Fatalf("notices once Port is back: %v", err)
 				}
 			} else if err != nil {
@@ -192,8 +194,8 @@ func TestFaultSlack(t *testing.T) {
 			w := dgNewWorld(t)
 			tt.setup(w)
 			ctx := context.Background()
-			_, derr := w.jobs().Run(ctx, JobWeekly, RunOptions{})
-			_, nerr := w.jobs().Run(ctx, JobNotices, RunOptions{})
+			_, derr := w.jobs().Run(ctx, jobs.Weekly, engine.RunOptions{})
+			_, nerr := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 			if tt.broken {
 				if derr == nil || nerr == nil || !strings.Contains(derr.Error(), "invalid_auth") {
 					t.Fatalf("with a bad token: digest %v, notices %v; want invalid_auth errors", derr, nerr)
@@ -201,14 +203,14 @@ func TestFaultSlack(t *testing.T) {
 				if n := len(w.emu.AllMessages()); n != 0 {
 					t.Fatalf("%d messages with a bad token", n)
 				}
-				fs, _ := w.jobs().deps.Store.Failures(ctx, time.Time{})
+				fs, _ := w.jobs().Store().Failures(ctx, time.Time{})
 				if len(fs) == 0 {
 					t.Errorf("the refused deliveries were not recorded for the next digest")
 				}
 				w.wrap = nil // the token is fixed
 				w.clock.add(time.Minute)
-				_, derr = w.jobs().Run(ctx, JobWeekly, RunOptions{})
-				_, nerr = w.jobs().Run(ctx, JobNotices, RunOptions{})
+				_, derr = w.jobs().Run(ctx, jobs.Weekly, engine.RunOptions{})
+				_, nerr = w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 			}
 			if derr != nil || nerr != nil {
 				t.Fatalf("digest: %v; notices: %v", derr, nerr)
@@ -301,7 +303,7 @@ func TestFaultDatabase(t *testing.T) {
 		// Another process holds the lock: the open fails, naming it, and
 		// nothing is sent.
 		w.db = filepath.Join(t.TempDir(), "history.db")
-		w.run(w.jobs(), JobRefresh, RunOptions{})
+		w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 		unlock := lockDB(t, w.db)
 		_, err = history.OpenSQLite(ctx, w.db, history.Options{BusyTimeout: 100 * time.Millisecond})
 		if !errors.Is(err, history.ErrLocked) || !strings.Contains(err.Error(), w.db) {
@@ -311,8 +313,8 @@ func TestFaultDatabase(t *testing.T) {
 			t.Fatalf("%d messages sent with no database to record them", n)
 		}
 		unlock()
-		w.run(w.jobs(), JobWeekly, RunOptions{})
-		w.run(w.jobs(), JobNotices, RunOptions{})
+		w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
+		w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 		if posted, _, _ := tally(t, w.emu, append(w.noticeKeys(w.clock.Now()), w.weeklyKey(w.clock.Now()))); posted != 5 {
 			t.Errorf("posted %d, want 5", posted)
 		}
@@ -326,7 +328,7 @@ func TestFaultDatabase(t *testing.T) {
 		var unlock func()
 		hook := &dgAfterPost{at: 2, hook: func() { unlock = lockDB(t, w.db) }}
 		w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
-		out, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+		out, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 		if err == nil || !strings.Contains(err.Error(), "could not be recorded") {
 			t.Errorf("run that lost its database: %v; want the unrecorded message named", err)
 		}
@@ -336,7 +338,7 @@ func TestFaultDatabase(t *testing.T) {
 		t.Logf("first run: sent %d, failed %d", out.Sent, out.Failed)
 		unlock()
 		w.wrap = nil
-		again, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+		again, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +449,7 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 
 	hook := &dgAfterPost{at: 2, hook: proxy.cut}
 	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
-	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	first, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err == nil {
 		t.Fatal("a run that lost its database reported no error")
 	}
@@ -457,7 +459,7 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 	}
 	proxy.restore()
 	w.wrap = nil
-	again, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	again, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,18 +481,18 @@ func TestFaultPortDownWithNoSnapshotYet(t *testing.T) {
 	srv.Inject(porttest.Fault{Status: http.StatusServiceUnavailable, Times: -1})
 	ctx := context.Background()
 	j := w.jobs()
-	out, err := j.Run(ctx, JobWeekly, RunOptions{})
+	out, err := j.Run(ctx, jobs.Weekly, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "no stored snapshot") || out.Sent != 0 {
 		t.Fatalf("sent %d, err %v; want an error saying there is no snapshot to report", out.Sent, err)
 	}
-	runs, _ := j.deps.Store.Runs(ctx, JobWeekly, out.Period)
+	runs, _ := j.Store().Runs(ctx, jobs.Weekly, out.Period)
 	if len(runs) != 1 || runs[0].Status != history.RunFailed || !strings.Contains(runs[0].Detail, "no stored snapshot") {
 		t.Errorf("the failed digest is not recorded as such: %+v", runs)
 	}
 	srv.Close()
 	_, w.source = faultPort(t, w)
 	w.clock.add(time.Minute)
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	if posted, _, _ := tally(t, w.emu, []string{w.weeklyKey(w.clock.Now())}); posted != 1 {
 		t.Errorf("posted %d, want 1", posted)
 	}

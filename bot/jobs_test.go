@@ -15,6 +15,8 @@ import (
 
 	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -124,14 +126,14 @@ func dgNewWorld(t *testing.T) *dgWorld {
 }
 
 // jobs returns fresh jobs over a freshly opened store, as after a restart.
-func (w *dgWorld) jobs() *Jobs {
+func (w *dgWorld) jobs() *engine.Jobs {
 	w.t.Helper()
 	st, err := history.Open(context.Background(), w.db, w.storeOpts)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { st.Close() })
-	routes, err := ParseTeamRoutes("teams.yaml", []byte(w.teamsYAML))
+	routes, err := delivery.ParseTeamRoutes("teams.yaml", []byte(w.teamsYAML))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -147,17 +149,18 @@ func (w *dgWorld) jobs() *Jobs {
 	if w.wrap != nil {
 		poster = w.wrap(poster)
 	}
-	j, err := NewJobs(JobConfig{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
-		Locations: map[string]*time.Location{JobWeekly: time.UTC, JobMonthly: time.UTC, JobNotices: time.UTC},
-		Delivery:  blockkit.DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}, DeliveryLease: w.lease},
-		JobDeps{Source: src, Store: st, Slack: poster, Out: &w.out, Now: now, Log: w.log})
+	j, err := engine.NewJobs(engine.Config{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
+		Locations:     map[string]*time.Location{jobs.Weekly: time.UTC, jobs.Monthly: time.UTC, jobs.Notices: time.UTC},
+		DeliveryLease: w.lease},
+		engine.Deps{Jobs: jobs.All(), Source: src, Store: st, Out: &w.out, Now: now, Log: w.log, Notifiers: []delivery.Notifier{
+			blockkit.NewSlackNotifier(poster, w.log, blockkit.DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers})}})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return j
 }
 
-func (w *dgWorld) run(j *Jobs, job string, opt RunOptions) Outcome {
+func (w *dgWorld) run(j *engine.Jobs, job string, opt engine.RunOptions) engine.Outcome {
 	w.t.Helper()
 	out, err := j.Run(context.Background(), job, opt)
 	if err != nil {
@@ -201,7 +204,7 @@ func dgText(t *testing.T, m slackemu.Message) string {
 func TestWeeklyDigest(t *testing.T) {
 	w := dgNewWorld(t)
 	j := w.jobs()
-	out := w.run(j, JobWeekly, RunOptions{})
+	out := w.run(j, jobs.Weekly, engine.RunOptions{})
 	msgs := w.emu.Messages(w.reports)
 	if out.Sent != 1 || len(msgs) != 1 {
 		t.Fatalf("sent %d, channel has %d messages; want 1", out.Sent, len(msgs))
@@ -217,21 +220,21 @@ func TestWeeklyDigest(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		opt      RunOptions
+		opt      engine.RunOptions
 		advance  time.Duration
 		wantSent int
 		wantNote string
 	}{
-		{"same period again sends nothing", RunOptions{}, time.Hour, 0, "already sent"},
-		{"force sends again", RunOptions{Force: true}, time.Hour, 1, ""},
-		{"after a restart, still nothing", RunOptions{}, 24 * time.Hour, 0, "already sent"},
-		{"dry run posts nothing", RunOptions{DryRun: true}, time.Hour, 0, ""},
+		{"same period again sends nothing", engine.RunOptions{}, time.Hour, 0, "already sent"},
+		{"force sends again", engine.RunOptions{Force: true}, time.Hour, 1, ""},
+		{"after a restart, still nothing", engine.RunOptions{}, 24 * time.Hour, 0, "already sent"},
+		{"dry run posts nothing", engine.RunOptions{DryRun: true}, time.Hour, 0, ""},
 	}
 	total := 1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w.clock.add(tt.advance)
-			out := w.run(w.jobs(), JobWeekly, tt.opt)
+			out := w.run(w.jobs(), jobs.Weekly, tt.opt)
 			total += tt.wantSent
 			if out.Sent != tt.wantSent || len(w.emu.Messages(w.reports)) != total {
 				t.Errorf("sent %d (channel has %d), want %d (total %d)", out.Sent, len(w.emu.Messages(w.reports)), tt.wantSent, total)
@@ -249,7 +252,7 @@ func TestWeeklyDigest(t *testing.T) {
 		dgService("search-api", 3, "search"), dgService("indexer", 0, "search"),
 		dgService("gateway", 1, "platform"), dgService("orphan", 2), dgService("gold-one", 3, "platform"),
 	)
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	msgs = w.emu.Messages(w.reports)
 	text = dgText(t, msgs[len(msgs)-1])
 	for _, want := range []string{"no change since last week", "compared with", "Bronze 3 (+1)", "Silver 2 (-1) · Gold 2 ·", "pay-web Gold → Bronze", "search-api Silver → Gold", "*Payments*: 0% (0 of 3), ▼ 33 points"} {
@@ -261,7 +264,7 @@ func TestWeeklyDigest(t *testing.T) {
 
 func TestMonthlyDigestUploadsChart(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobMonthly, RunOptions{})
+	w.run(w.jobs(), jobs.Monthly, engine.RunOptions{})
 	files := w.emu.Files()
 	if len(files) != 1 {
 		t.Fatalf("%d files uploaded, want 1", len(files))
@@ -275,7 +278,7 @@ func TestMonthlyDigestUploadsChart(t *testing.T) {
 	}
 	// Dry run writes the chart to a file and prints its path.
 	w.out.Reset()
-	out := w.run(w.jobs(), JobMonthly, RunOptions{DryRun: true})
+	out := w.run(w.jobs(), jobs.Monthly, engine.RunOptions{DryRun: true})
 	if len(out.Files) != 1 || !strings.Contains(w.out.String(), out.Files[0]) {
 		t.Errorf("dry run: files %v, output:\n%s", out.Files, w.out.String())
 	}
@@ -302,7 +305,7 @@ const dgSearchDM = "group DM with search's lead and on-call"
 
 func TestTeamNotices(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobNotices, RunOptions{})
+	w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 	got := w.noticesTo()
 	dm := dgSearchDM
 	want := map[string]int{w.payments: 1, dm: 1, w.fallback: 2} // platform and (no team) share the default channel
@@ -346,7 +349,7 @@ func TestTeamNotices(t *testing.T) {
 			if st.change != nil {
 				st.change()
 			}
-			w.run(w.jobs(), JobNotices, RunOptions{Force: st.force})
+			w.run(w.jobs(), jobs.Notices, engine.RunOptions{Force: st.force})
 			after := w.noticesTo()
 			for ch := range after {
 				if d := len(after[ch]) - len(before[ch]); d != st.want[ch] {
@@ -371,7 +374,7 @@ func TestTeamNoticeLookupsCached(t *testing.T) {
 	w := dgNewWorld(t)
 	j := w.jobs()
 	for i := 0; i < 3; i++ {
-		w.run(j, JobNotices, RunOptions{Force: true})
+		w.run(j, jobs.Notices, engine.RunOptions{Force: true})
 	}
 	if n := len(w.emu.CallsTo("users.lookupByEmail")); n != 2 {
 		t.Errorf("%d users.lookupByEmail calls for two people over three runs, want 2", n)
@@ -409,17 +412,17 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 	w.workers = 1 // one conversation at a time, so the crash falls between two
 	crash := &dgCrashAfter{n: 2, cancel: cancel}
 	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { crash.SlackPoster = p; return crash }
-	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	first, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err == nil || first.Sent != 2 {
 		t.Fatalf("crashed run: sent %d, err %v; want 2 sent and an error", first.Sent, err)
 	}
 	w.wrap = nil
 	w.clock.add(time.Minute)
 	j := w.jobs()
-	if f, err := j.deps.Store.Failures(context.Background(), time.Time{}); err != nil || len(f) != 0 {
+	if f, err := j.Store().Failures(context.Background(), time.Time{}); err != nil || len(f) != 0 {
 		t.Errorf("a stopped run is not a delivery failure for managers to see: %+v %v", f, err)
 	}
-	out := w.run(j, JobNotices, RunOptions{})
+	out := w.run(j, jobs.Notices, engine.RunOptions{})
 	if out.Sent != 4-first.Sent || out.Skipped != first.Sent {
 		t.Errorf("restart: sent %d, skipped %d; want the %d left sent and the %d done skipped", out.Sent, out.Skipped, 4-first.Sent, first.Sent)
 	}
@@ -438,7 +441,7 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 func TestOneTeamsFailureDoesNotStopOthers(t *testing.T) {
 	w := dgNewWorld(t)
 	w.teamsYAML = fmt.Sprintf("default_channel: %s\nteams:\n  payments:\n    channel: C0NOSUCH\n  search:\n    dm: [lead@example.com, gone@example.com]\n", w.fallback)
-	_, err := w.jobs().Run(context.Background(), JobNotices, RunOptions{})
+	_, err := w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "channel_not_found") || !strings.Contains(err.Error(), "teams.payments in teams.yaml") {
 		t.Fatalf("error %v should name channel_not_found and where the channel was configured", err)
 	}
@@ -450,7 +453,7 @@ func TestOneTeamsFailureDoesNotStopOthers(t *testing.T) {
 		t.Errorf("lead should get search's notice alone when the other email is unknown (im %q)", dm)
 	}
 	// The next digest lists both problems.
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	msgs := w.emu.Messages(w.reports)
 	text := dgText(t, msgs[len(msgs)-1])
 	for _, want := range []string{"channel_not_found", "users_not_found", "gone@example.com"} {

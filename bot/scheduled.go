@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report/history"
@@ -23,7 +25,7 @@ var ErrHistoryUnavailable = errors.New("scheduled digests and notices are off")
 
 // ScheduledConfig is what serve's scheduled jobs are configured with.
 type ScheduledConfig struct {
-	Jobs      JobConfig
+	Jobs      engine.Config
 	Schedules []schedule.Entry
 	// DB is the history: a SQLite file or a postgres:// URL.
 	DB string
@@ -37,11 +39,12 @@ type ScheduledConfig struct {
 // SchedulerDeps are what serve hands the scheduled jobs.
 type SchedulerDeps struct {
 	Source scorecard.Source
-	// Slack posts digests and notices; build it with NewSlackClient so
-	// 429s and 5xx are retried. Nil prints them to Out (console mode).
-	Slack blockkit.SlackPoster
-	Out   io.Writer
-	Log   *slog.Logger
+	// Notifiers deliver digests and notices (engine.Deps); none prints
+	// them to Out (console mode), ConsoleWhy says why.
+	Notifiers  []delivery.Notifier
+	ConsoleWhy string
+	Out        io.Writer
+	Log        *slog.Logger
 	// Metrics, when set, counts job runs and their last success.
 	Metrics *metrics.Metrics
 }
@@ -74,11 +77,12 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		opt.OnChange = deps.Metrics.SetLeader
 	}
 	build := func(store *history.Store) (*schedule.Scheduler, error) {
-		jobs, err := NewJobs(cfg.Jobs, JobDeps{Source: deps.Source, Store: store, Slack: deps.Slack, Out: deps.Out, Log: deps.Log, Now: time.Now})
+		js, err := engine.NewJobs(cfg.Jobs, engine.Deps{Jobs: jobs.All(), Source: deps.Source, Store: store,
+			Notifiers: deps.Notifiers, ConsoleWhy: deps.ConsoleWhy, Out: deps.Out, Log: deps.Log, Now: time.Now})
 		if err != nil {
 			return nil, err
 		}
-		sched := schedule.New(jobs.entries(cfg.Schedules), jobs.Runner(), schedule.Options{Log: deps.Log, OnRun: deps.Metrics.JobRun})
+		sched := schedule.New(js.Entries(cfg.Schedules), js.Runner(), schedule.Options{Log: deps.Log, OnRun: deps.Metrics.JobRun})
 		s.mu.Lock()
 		s.sched, s.store = sched, store
 		s.mu.Unlock()

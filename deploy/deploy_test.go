@@ -33,8 +33,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/scorecard/demo"
 )
 
@@ -444,8 +444,8 @@ func TestKustomize(t *testing.T) {
 				t.Errorf("Ingress present: %v, want %v", ing != nil, tc.ingress)
 			} else if ing != nil {
 				paths := list(ing, "spec", "rules", 0, "http", "paths")
-				if len(paths) != 1 || str(paths[0], "path") != bot.CommandPath || str(paths[0], "backend", "service", "name") != svc.name() || !svcPorts[str(paths[0], "backend", "service", "port", "name")] {
-					t.Errorf("the Ingress routes %v; want only %s to the Service's port", paths, bot.CommandPath)
+				if len(paths) != 1 || str(paths[0], "path") != slackapp.CommandPath || str(paths[0], "backend", "service", "name") != svc.name() || !svcPorts[str(paths[0], "backend", "service", "port", "name")] {
+					t.Errorf("the Ingress routes %v; want only %s to the Service's port", paths, slackapp.CommandPath)
 				}
 				if str(ing, "spec", "rules", 0, "host") != str(ing, "spec", "tls", 0, "hosts", 0) {
 					t.Error("the Ingress's TLS host is not its rule's host")
@@ -613,7 +613,7 @@ func (k objects) one(t *testing.T, kind string) object {
 
 // The probe paths are the server's: a bot answers them (not 404).
 func TestProbePathsAreServed(t *testing.T) {
-	b, err := bot.New(bot.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: metrics.New()})
+	b, err := slackapp.New(slackapp.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: metrics.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,7 +218,10 @@ func NewSlackNotifier(api SlackPoster, log *slog.Logger, o DeliveryOptions) *Sla
 	}
 }
 
-// Records implements Notifier: what Slack accepts reaches people.
+// Name implements delivery.Notifier.
+func (*SlackNotifier) Name() string { return "Slack" }
+
+// Records implements delivery.Notifier: what Slack accepts reaches people.
 func (*SlackNotifier) Records() bool { return true }
 
 // Notify implements Notifier.

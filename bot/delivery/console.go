@@ -17,6 +17,9 @@ type ConsoleNotifier struct {
 	mu       sync.Mutex
 }
 
+// Name implements Notifier.
+func (*ConsoleNotifier) Name() string { return "the console" }
+
 // Records implements Notifier: nothing printed counts as sent.
 func (*ConsoleNotifier) Records() bool { return false }
 

@@ -24,6 +24,8 @@ type Notifier interface {
 	// message's failure does not stop the others. gate, when not nil, is
 	// asked before each message is posted.
 	Notify(ctx context.Context, msgs []*Outgoing, gate Gate, done func(Delivered))
+	// Name names the platform for people reading notes and logs: "Slack".
+	Name() string
 	// Records says whether delivered messages reach people, and so are
 	// recorded as sent under their exactly-once keys. What is printed is not.
 	Records() bool
@@ -101,7 +103,7 @@ type OutFile struct {
 type Delivered struct {
 	Out     *Outgoing
 	Channel string // the conversation it went to
-	TS      string // Slack's timestamp of the message
+	TS      string // the platform's ID of the message (Slack: its timestamp)
 	Err     error  // nil when the message was accepted
 	// FileErr is a failed upload after an accepted message.
 	FileErr error

@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/ciapi"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/retryafter"
 )
@@ -25,7 +25,7 @@ type reportTo struct {
 }
 
 func (r *reportTo) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.url, "report-to", "", "also post the --format json result to the prodready serve at `URL` (POST URL"+bot.ResultsPath+", with PRODREADY_API_TOKEN as bearer token); a failed post is a warning on stderr and does not change the exit status")
+	fs.StringVar(&r.url, "report-to", "", "also post the --format json result to the prodready serve at `URL` (POST URL"+ciapi.ResultsPath+", with PRODREADY_API_TOKEN as bearer token); a failed post is a warning on stderr and does not change the exit status")
 	fs.StringVar(&r.commit, "commit", "", "with --report-to, the commit checked (`SHA`); default $GITHUB_SHA or $CI_COMMIT_SHA")
 	fs.StringVar(&r.pipelineURL, "pipeline-url", "", "with --report-to, the CI run's `URL`; default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID or $CI_PIPELINE_URL")
 }
@@ -89,7 +89,7 @@ func (e *env) reportClient() reportClient {
 // network errors are retried a bounded number of times; the error names
 // the endpoint and what serve answered, never the token.
 func (c reportClient) post(ctx context.Context, r *reportTo, token string, ev *scorecard.Evaluation, entities []int) (int, error) {
-	endpoint := strings.TrimRight(r.url, "/") + bot.ResultsPath
+	endpoint := strings.TrimRight(r.url, "/") + ciapi.ResultsPath
 	if token == "" {
 		return 0, fmt.Errorf("not posted to %s: PRODREADY_API_TOKEN is not set", endpoint)
 	}
@@ -97,12 +97,12 @@ func (c reportClient) post(ctx context.Context, r *reportTo, token string, ev *s
 	if err := writeCheckJSON(&doc, ev, entities); err != nil {
 		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
 	}
-	body, err := json.Marshal(bot.ResultsPush{Commit: r.commit, PipelineURL: r.pipelineURL, Result: doc.Bytes()})
+	body, err := json.Marshal(ciapi.ResultsPush{Commit: r.commit, PipelineURL: r.pipelineURL, Result: doc.Bytes()})
 	if err != nil {
 		return 0, fmt.Errorf("not posted to %s: %w", endpoint, err)
 	}
-	if len(body) > bot.MaxResultsBody {
-		return 0, fmt.Errorf("not posted to %s: the result is %d bytes, more than the %d serve takes; check fewer services", endpoint, len(body), bot.MaxResultsBody)
+	if len(body) > ciapi.MaxResultsBody {
+		return 0, fmt.Errorf("not posted to %s: the result is %d bytes, more than the %d serve takes; check fewer services", endpoint, len(body), ciapi.MaxResultsBody)
 	}
 	rc := resty.New().
 		SetTimeout(c.timeout).
