@@ -98,7 +98,7 @@ func TestLeaderTakeover(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		l := schedule.NewLeader(st, replicaWork{w, name}, schedule.LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
+		l := schedule.NewLeader(leaderStore{st}, replicaWork{w, name}, schedule.LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
 			chMu.Lock()
 			changes[name] = append(changes[name], on)
 			chMu.Unlock()

@@ -94,7 +94,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		// campaign opens the history every poll, then builds the jobs: a
 		// Postgres server that does not answer yet, or a SQLite file
 		// another process holds the write lock on, may come free.
-		opt.Open = func(ctx context.Context) (*history.Store, schedule.Work, error) {
+		opt.Open = func(ctx context.Context) (schedule.Store, schedule.Work, error) {
 			store, err := history.Open(ctx, cfg.DB, cfg.History)
 			if err != nil {
 				return nil, nil, err
@@ -104,7 +104,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 				store.Close()
 				return nil, nil, err
 			}
-			return store, sched, nil
+			return leaderStore{store}, sched, nil
 		}
 		s.leader = schedule.NewLeader(nil, nil, opt)
 		deps.Log.Error("the history database cannot be used yet (unreachable, or locked by another process); slash commands work, and the scheduled jobs start once it can", "every", s.leader.Poll().String(), "err", err)
@@ -118,7 +118,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		store.Close()
 		return nil, err
 	}
-	s.leader = schedule.NewLeader(store, sched, opt)
+	s.leader = schedule.NewLeader(leaderStore{store}, sched, opt)
 	if err := s.lead(ctx, store); err != nil {
 		store.Close()
 		return nil, err
@@ -185,4 +185,23 @@ func (s *Scheduled) Run(ctx context.Context, job string) error {
 		return errors.New("the history database has not answered yet")
 	}
 	return sched.Run(ctx, job, time.Time{})
+}
+
+// leaderStore is the history as the leader election takes its lead in:
+// the leader lock (history.LockLeader).
+type leaderStore struct{ st *history.Store }
+
+func (s leaderStore) Where() string { return s.st.Where() }
+
+func (s leaderStore) TryLead(ctx context.Context) (schedule.Lock, bool, error) {
+	lock, ok, err := s.st.TryLock(ctx, history.LockLeader)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return lock, true, nil
+}
+
+func (s leaderStore) Ping(ctx context.Context) error {
+	_, _, err := s.st.FirstRun(ctx)
+	return err
 }
