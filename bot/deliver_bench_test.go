@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -20,7 +24,7 @@ import (
 type dgScale struct {
 	emu    *slackemu.Server
 	src    *dgSource
-	routes *TeamRoutes
+	routes *delivery.TeamRoutes
 	report string
 }
 
@@ -36,7 +40,7 @@ func dgNewScale(tb testing.TB, n, teams int) *dgScale {
 		fmt.Fprintf(&yaml, "  team-%03d:\n    channel: %s\n", t, ch)
 	}
 	var err error
-	if s.routes, err = ParseTeamRoutes("teams.yaml", []byte(yaml.String())); err != nil {
+	if s.routes, err = delivery.ParseTeamRoutes("teams.yaml", []byte(yaml.String())); err != nil {
 		tb.Fatal(err)
 	}
 	ents := make([]scorecard.Entity, n)
@@ -50,15 +54,16 @@ func dgNewScale(tb testing.TB, n, teams int) *dgScale {
 
 // jobs builds the jobs over the emulator, pacing each channel at perChannel
 // (0: Slack's one message per second).
-func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time, perChannel time.Duration) *Jobs {
+func (s *dgScale) jobs(tb testing.TB, db string, now func() time.Time, perChannel time.Duration) *engine.Jobs {
 	tb.Helper()
 	st, err := history.OpenSQLite(context.Background(), db, history.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	j, err := NewJobs(JobConfig{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir(), Delivery: DeliveryOptions{PerChannel: perChannel}},
-		JobDeps{Source: s.src, Store: st, Slack: NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), Now: now})
+	j, err := engine.NewJobs(engine.Config{ReportChannel: s.report, Routes: s.routes, ChartDir: tb.TempDir()},
+		engine.Deps{Jobs: jobs.All(), Source: s.src, Store: st, Now: now, Notifiers: []delivery.Notifier{
+			blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, blockkit.DeliveryOptions{PerChannel: perChannel})}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -80,23 +85,27 @@ func (s *dgScale) ratelimited() int {
 func BenchmarkDeliver200Notices(b *testing.B) {
 	s := dgNewScale(b, 10000, 200)
 	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now, 0) // Slack's pace: what this benchmark is about
-	snap, _, err := j.refresh(context.Background(), time.Now())
+	out, err := j.Run(context.Background(), jobs.Refresh, engine.RunOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var msgs []*Outgoing
+	snap, err := j.Store().LoadSnapshot(context.Background(), out.SnapshotID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var msgs []*delivery.Outgoing
 	for _, n := range report.BuildNotices(snap, "", nil) {
 		route, _ := s.routes.For(n.Team)
-		msgs = append(msgs, &Outgoing{Destination: n.Team, Channel: route.Channel, Notice: n})
+		msgs = append(msgs, &delivery.Outgoing{Destination: n.Team, Channel: route.Channel, Notice: n})
 	}
 	if len(msgs) != 200 {
 		b.Fatalf("%d notices", len(msgs))
 	}
-	d := NewSlackNotifier(NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, DeliveryOptions{})
+	d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(s.emu.BotToken(), s.emu.URL(), nil), nil, blockkit.DeliveryOptions{})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		failed := 0
-		d.Notify(context.Background(), msgs, nil, func(r Delivered) {
+		d.Notify(context.Background(), msgs, nil, func(r delivery.Delivered) {
 			if r.Err != nil {
 				failed++
 			}
@@ -119,7 +128,7 @@ func BenchmarkTeamNoticesJob(b *testing.B) {
 	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), time.Now, noPacing)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		out, err := j.Run(context.Background(), JobNotices, RunOptions{Force: true})
+		out, err := j.Run(context.Background(), jobs.Notices, engine.RunOptions{Force: true})
 		if err != nil || out.Sent != 200 {
 			b.Fatalf("sent %d: %v", out.Sent, err)
 		}
@@ -138,12 +147,12 @@ func TestDigestAtScaleFitsSlack(t *testing.T) {
 	}
 	s := dgNewScale(t, 10000, 200)
 	j := s.jobs(t, filepath.Join(t.TempDir(), "h.db"), time.Now, 0)
-	for _, job := range []string{JobWeekly, JobNotices} {
-		out, err := j.Run(context.Background(), job, RunOptions{})
+	for _, job := range []string{jobs.Weekly, jobs.Notices} {
+		out, err := j.Run(context.Background(), job, engine.RunOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", job, err)
 		}
-		if want := map[string]int{JobWeekly: 1, JobNotices: 200}[job]; out.Sent != want {
+		if want := map[string]int{jobs.Weekly: 1, jobs.Notices: 200}[job]; out.Sent != want {
 			t.Errorf("%s: sent %d, want %d", job, out.Sent, want)
 		}
 	}
@@ -160,13 +169,13 @@ func BenchmarkWeeklyReportJob(b *testing.B) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	clock := &dgClock{now: now.AddDate(0, 0, -7)}
 	j := s.jobs(b, filepath.Join(b.TempDir(), "h.db"), clock.Now, noPacing)
-	if _, err := j.Run(context.Background(), JobWeekly, RunOptions{}); err != nil {
+	if _, err := j.Run(context.Background(), jobs.Weekly, engine.RunOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	clock.add(7 * 24 * time.Hour)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		out, err := j.Run(context.Background(), JobWeekly, RunOptions{Force: true})
+		out, err := j.Run(context.Background(), jobs.Weekly, engine.RunOptions{Force: true})
 		if err != nil || out.Sent != 1 {
 			b.Fatalf("sent %d: %v", out.Sent, err)
 		}

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodready/prodready/bot/chart"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 )
 
 // The digests' charts go into the digest's thread, with a comment that
@@ -14,16 +18,16 @@ import (
 func TestDigestChartInThread(t *testing.T) {
 	tests := []struct {
 		job    string
-		size   ChartSize
+		size   chart.Size
 		period string
 	}{
-		{JobMonthly, ChartLarge, "12 months"},
-		{JobWeekly, ChartSmall, "8 weeks"},
+		{jobs.Monthly, chart.Large, "12 months"},
+		{jobs.Weekly, chart.Small, "8 weeks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.job, func(t *testing.T) {
 			w := dgNewWorld(t)
-			out := w.run(w.jobs(), tt.job, RunOptions{})
+			out := w.run(w.jobs(), tt.job, engine.RunOptions{})
 			if out.Sent != 1 {
 				t.Fatalf("sent %d, want 1", out.Sent)
 			}
@@ -58,7 +62,7 @@ func TestDigestChartInThread(t *testing.T) {
 			}
 
 			// Console mode (a dry run here) writes the same chart to the chart directory.
-			out = w.run(w.jobs(), tt.job, RunOptions{DryRun: true})
+			out = w.run(w.jobs(), tt.job, engine.RunOptions{DryRun: true})
 			if len(out.Files) != 1 {
 				t.Fatalf("dry run wrote %v, want one chart", out.Files)
 			}

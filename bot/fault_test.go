@@ -19,6 +19,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard"
@@ -77,12 +80,12 @@ func TestFaultPort(t *testing.T) {
 			srv, src := faultPort(t, w)
 			w.source = src
 			// A snapshot from two hours before.
-			w.run(w.jobs(), JobRefresh, RunOptions{})
+			w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 			w.clock.add(2 * time.Hour)
 			tt.fault(srv)
 
-			digest := w.run(w.jobs(), JobWeekly, RunOptions{})
-			notices, err := w.jobs().Run(context.Background(), JobNotices, RunOptions{})
+			digest := w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
+			notices, err := w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{})
 			msgs := w.emu.Messages(w.reports)
 			if digest.Sent != 1 || len(msgs) != 1 {
 				t.Fatalf("digest: sent %d, channel has %d; want exactly 1: Port trouble must never skip a digest", digest.Sent, len(msgs))
@@ -99,7 +102,7 @@ func TestFaultPort(t *testing.T) {
 				srv.Close()
 				_, w.source = faultPort(t, w)
 				w.clock.add(time.Minute)
-				if notices, err = w.jobs().Run(context.Background(), JobNotices, RunOptions{}); err != nil {
+				if notices, err = w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{}); err != nil {
 					t.Fatalf("notices once Port is back: %v", err)
 				}
 			} else if err != nil {
@@ -177,10 +180,14 @@ func TestFaultSlack(t *testing.T) {
 			api := lateAnswers(t, w.emu.URL(), 2*time.Second, 2)
 			w.perChannel = 0
 			hc := &http.Client{Timeout: 500 * time.Millisecond}
-			w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient(w.emu.BotToken(), api, hc) }
+			w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+				return blockkit.NewDeliveryClient(w.emu.BotToken(), api, hc)
+			}
 		}, false},
 		{"invalid_auth", func(w *dgWorld) {
-			w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient("xoxb-revoked-or-mistyped", w.emu.URL(), nil) }
+			w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+				return blockkit.NewDeliveryClient("xoxb-revoked-or-mistyped", w.emu.URL(), nil)
+			}
 		}, true},
 	}
 	for _, tt := range tests {
@@ -188,8 +195,8 @@ func TestFaultSlack(t *testing.T) {
 			w := dgNewWorld(t)
 			tt.setup(w)
 			ctx := context.Background()
-			_, derr := w.jobs().Run(ctx, JobWeekly, RunOptions{})
-			_, nerr := w.jobs().Run(ctx, JobNotices, RunOptions{})
+			_, derr := w.jobs().Run(ctx, jobs.Weekly, engine.RunOptions{})
+			_, nerr := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 			if tt.broken {
 				if derr == nil || nerr == nil || !strings.Contains(derr.Error(), "invalid_auth") {
 					t.Fatalf("with a bad token: digest %v, notices %v; want invalid_auth errors", derr, nerr)
@@ -197,14 +204,14 @@ func TestFaultSlack(t *testing.T) {
 				if n := len(w.emu.AllMessages()); n != 0 {
 					t.Fatalf("%d messages with a bad token", n)
 				}
-				fs, _ := w.jobs().deps.Store.Failures(ctx, time.Time{})
+				fs, _ := w.jobs().Store().Failures(ctx, time.Time{})
 				if len(fs) == 0 {
 					t.Errorf("the refused deliveries were not recorded for the next digest")
 				}
 				w.wrap = nil // the token is fixed
 				w.clock.add(time.Minute)
-				_, derr = w.jobs().Run(ctx, JobWeekly, RunOptions{})
-				_, nerr = w.jobs().Run(ctx, JobNotices, RunOptions{})
+				_, derr = w.jobs().Run(ctx, jobs.Weekly, engine.RunOptions{})
+				_, nerr = w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 			}
 			if derr != nil || nerr != nil {
 				t.Fatalf("digest: %v; notices: %v", derr, nerr)
@@ -263,7 +270,7 @@ func lockDB(t *testing.T, path string) func() {
 
 // dgAfterPost calls hook after the n-th message Slack accepted.
 type dgAfterPost struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu   sync.Mutex
 	n    int
 	at   int
@@ -297,7 +304,7 @@ func TestFaultDatabase(t *testing.T) {
 		// Another process holds the lock: the open fails, naming it, and
 		// nothing is sent.
 		w.db = filepath.Join(t.TempDir(), "history.db")
-		w.run(w.jobs(), JobRefresh, RunOptions{})
+		w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 		unlock := lockDB(t, w.db)
 		_, err = history.OpenSQLite(ctx, w.db, history.Options{BusyTimeout: 100 * time.Millisecond})
 		if !errors.Is(err, history.ErrLocked) || !strings.Contains(err.Error(), w.db) {
@@ -307,8 +314,8 @@ func TestFaultDatabase(t *testing.T) {
 			t.Fatalf("%d messages sent with no database to record them", n)
 		}
 		unlock()
-		w.run(w.jobs(), JobWeekly, RunOptions{})
-		w.run(w.jobs(), JobNotices, RunOptions{})
+		w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
+		w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 		if posted, _, _ := tally(t, w.emu, append(w.noticeKeys(w.clock.Now()), w.weeklyKey(w.clock.Now()))); posted != 5 {
 			t.Errorf("posted %d, want 5", posted)
 		}
@@ -321,8 +328,8 @@ func TestFaultDatabase(t *testing.T) {
 		w.storeOpts = history.Options{BusyTimeout: 100 * time.Millisecond}
 		var unlock func()
 		hook := &dgAfterPost{at: 2, hook: func() { unlock = lockDB(t, w.db) }}
-		w.wrap = func(p SlackPoster) SlackPoster { hook.SlackPoster = p; return hook }
-		out, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+		w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
+		out, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 		if err == nil || !strings.Contains(err.Error(), "could not be recorded") {
 			t.Errorf("run that lost its database: %v; want the unrecorded message named", err)
 		}
@@ -332,7 +339,7 @@ func TestFaultDatabase(t *testing.T) {
 		t.Logf("first run: sent %d, failed %d", out.Sent, out.Failed)
 		unlock()
 		w.wrap = nil
-		again, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+		again, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -442,8 +449,8 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 	proxy.restore()
 
 	hook := &dgAfterPost{at: 2, hook: proxy.cut}
-	w.wrap = func(p SlackPoster) SlackPoster { hook.SlackPoster = p; return hook }
-	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { hook.SlackPoster = p; return hook }
+	first, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err == nil {
 		t.Fatal("a run that lost its database reported no error")
 	}
@@ -453,7 +460,7 @@ func TestFaultPostgresUnreachable(t *testing.T) {
 	}
 	proxy.restore()
 	w.wrap = nil
-	again, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	again, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,18 +482,18 @@ func TestFaultPortDownWithNoSnapshotYet(t *testing.T) {
 	srv.Inject(emulator.Fault{Status: http.StatusServiceUnavailable, Times: -1})
 	ctx := context.Background()
 	j := w.jobs()
-	out, err := j.Run(ctx, JobWeekly, RunOptions{})
+	out, err := j.Run(ctx, jobs.Weekly, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "no stored snapshot") || out.Sent != 0 {
 		t.Fatalf("sent %d, err %v; want an error saying there is no snapshot to report", out.Sent, err)
 	}
-	runs, _ := j.deps.Store.Runs(ctx, JobWeekly, out.Period)
+	runs, _ := j.Store().Runs(ctx, jobs.Weekly, out.Period)
 	if len(runs) != 1 || runs[0].Status != history.RunFailed || !strings.Contains(runs[0].Detail, "no stored snapshot") {
 		t.Errorf("the failed digest is not recorded as such: %+v", runs)
 	}
 	srv.Close()
 	_, w.source = faultPort(t, w)
 	w.clock.add(time.Minute)
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	if posted, _, _ := tally(t, w.emu, []string{w.weeklyKey(w.clock.Now())}); posted != 1 {
 		t.Errorf("posted %d, want 1", posted)
 	}

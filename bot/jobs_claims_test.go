@@ -12,6 +12,10 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -30,7 +34,7 @@ func deliveryKeys(t testing.TB, emu *slackemu.Server) map[string]int {
 		if err := json.Unmarshal(m.Metadata, &meta); err != nil {
 			t.Fatalf("metadata of %s: %v", m.TS, err)
 		}
-		if meta.EventType == DeliveryEventType {
+		if meta.EventType == blockkit.DeliveryEventType {
 			out[meta.EventPayload["key"].(string)]++
 		}
 	}
@@ -76,20 +80,20 @@ func (w *dgWorld) noticeKeys(at time.Time) []string {
 	p := report.PeriodOf(report.Daily, at.In(time.UTC)).Key
 	var out []string
 	for _, team := range []string{"payments", "search", "platform", ""} {
-		out = append(out, history.Claim{Job: JobNotices, Period: p, Destination: noticeDest(team)}.Key())
+		out = append(out, history.Claim{Job: jobs.Notices, Period: p, Destination: jobs.NoticeDest(team)}.Key())
 	}
 	return out
 }
 
 func (w *dgWorld) weeklyKey(at time.Time) string {
-	return history.Claim{Job: JobWeekly, Period: report.PeriodOf(report.Weekly, at.In(time.UTC)).Key, Destination: w.reports}.Key()
+	return history.Claim{Job: jobs.Weekly, Period: report.PeriodOf(report.Weekly, at.In(time.UTC)).Key, Destination: w.reports}.Key()
 }
 
 // dgDieAfterPost lets Slack accept the message numbered die (from 1), then
 // acts as a process that died before recording it: the call fails and the
 // run's context is canceled.
 type dgDieAfterPost struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu     sync.Mutex
 	n, die int
 	cancel context.CancelFunc
@@ -119,15 +123,15 @@ func TestPostedButNotRecordedIsNotPostedAgain(t *testing.T) {
 		w.workers = 1
 		ctx, cancel := context.WithCancel(context.Background())
 		crash := &dgDieAfterPost{die: die, cancel: cancel}
-		w.wrap = func(p SlackPoster) SlackPoster { crash.SlackPoster = p; return crash }
-		first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+		w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { crash.SlackPoster = p; return crash }
+		first, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 		cancel()
 		if err == nil || first.Sent != die-1 {
 			t.Fatalf("die at %d: first run sent %d, err %v", die, first.Sent, err)
 		}
 		w.wrap = nil
 		w.clock.add(time.Minute)
-		again := w.run(w.jobs(), JobNotices, RunOptions{})
+		again := w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 		notes := strings.Join(again.Notes, "\n")
 		if again.Sent != 4-die || !strings.Contains(notes, "found in Slack") {
 			t.Errorf("die at %d: restart sent %d (want %d), notes:\n%s", die, again.Sent, 4-die, notes)
@@ -136,7 +140,7 @@ func TestPostedButNotRecordedIsNotPostedAgain(t *testing.T) {
 			t.Errorf("the restart never looked in Slack")
 		}
 		tally(t, w.emu, w.noticeKeys(w.clock.Now()))
-		sent, err := w.jobs().deps.Store.Sent(context.Background(), JobNotices, report.PeriodOf(report.Daily, w.clock.Now()).Key)
+		sent, err := w.jobs().Store().Sent(context.Background(), jobs.Notices, report.PeriodOf(report.Daily, w.clock.Now()).Key)
 		if err != nil || len(sent) != 4 {
 			t.Errorf("%d notices recorded, want 4 (%v)", len(sent), err)
 		}
@@ -154,20 +158,20 @@ func TestDeadClaimerIsWaitedOutThenChecked(t *testing.T) {
 		ctx := context.Background()
 		j := w.jobs()
 		keys := w.noticeKeys(time.Now())
-		dead := history.Claim{Job: JobNotices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: noticeDest("payments"),
+		dead := history.Claim{Job: jobs.Notices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: jobs.NoticeDest("payments"),
 			Claimer: "gone-host/1/dead", Channel: w.payments}
-		if r, _, err := j.deps.Store.Claim(ctx, dead, time.Now(), w.lease); r != history.ClaimedNew || err != nil {
+		if r, _, err := j.Store().Claim(ctx, dead, time.Now(), w.lease); r != history.ClaimedNew || err != nil {
 			t.Fatal(r, err)
 		}
 		if posted {
 			api := slack.New(w.emu.BotToken(), slack.OptionAPIURL(w.emu.URL()))
 			if _, _, err := api.PostMessage(w.payments, slack.MsgOptionText("the dead process's notice", false),
-				slack.MsgOptionMetadata(slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{"key": dead.Key()}})); err != nil {
+				slack.MsgOptionMetadata(slack.SlackMetadata{EventType: blockkit.DeliveryEventType, EventPayload: map[string]any{"key": dead.Key()}})); err != nil {
 				t.Fatal(err)
 			}
 		}
 		start := time.Now()
-		out, err := j.Run(ctx, JobNotices, RunOptions{})
+		out, err := j.Run(ctx, jobs.Notices, engine.RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,15 +196,15 @@ func TestConcurrentRunsPostOnce(t *testing.T) {
 	a, b := w.jobs(), w.jobs()
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
-	outs := make([]Outcome, 4)
+	outs := make([]engine.Outcome, 4)
 	for i, job := range []struct {
-		j   *Jobs
+		j   *engine.Jobs
 		job string
-	}{{a, JobNotices}, {b, JobNotices}, {a, JobWeekly}, {b, JobWeekly}} {
+	}{{a, jobs.Notices}, {b, jobs.Notices}, {a, jobs.Weekly}, {b, jobs.Weekly}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], errs[i] = job.j.Run(context.Background(), job.job, RunOptions{})
+			outs[i], errs[i] = job.j.Run(context.Background(), job.job, engine.RunOptions{})
 		}()
 	}
 	wg.Wait()
@@ -232,24 +236,24 @@ func TestLostClaimStopsPosting(t *testing.T) {
 		ctx := context.Background()
 		for {
 			time.Sleep(20 * time.Millisecond)
-			cs, _ := j.deps.Store.Claims(ctx, JobWeekly)
+			cs, _ := j.Store().Claims(ctx, jobs.Weekly)
 			if len(cs) != 1 {
 				continue
 			}
 			other := cs[0]
 			other.Claimer = "thief/2/x"
-			j.deps.Store.ReleaseClaim(ctx, cs[0], time.Now(), true)
-			if r, _, err := j.deps.Store.Claim(ctx, other, time.Now(), time.Minute); err == nil && r == history.ClaimedOver {
+			j.Store().ReleaseClaim(ctx, cs[0], time.Now(), true)
+			if r, _, err := j.Store().Claim(ctx, other, time.Now(), time.Minute); err == nil && r == history.ClaimedOver {
 				return
 			}
 		}
 	}()
-	_, err := j.Run(context.Background(), JobWeekly, RunOptions{})
+	_, err := j.Run(context.Background(), jobs.Weekly, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "took over") {
 		t.Errorf("error %v, want the post stopped because the claim was taken over", err)
 	}
-	var de *DeliveryError
-	if !errors.As(err, &de) || de.Reason != ReasonCanceled {
+	var de *delivery.Error
+	if !errors.As(err, &de) || de.Reason != delivery.ReasonCanceled {
 		t.Errorf("error %v should be a canceled delivery", err)
 	}
 }
@@ -262,20 +266,22 @@ func TestUncheckableAttemptIsPostedWithAWarning(t *testing.T) {
 	w.now = time.Now
 	old := "xoxb-installed-before-history-scopes"
 	w.emu.AddToken(old, "chat:write", "im:write", "users:read", "users:read.email", "files:write")
-	w.wrap = func(SlackPoster) SlackPoster { return NewDeliveryClient(old, w.emu.URL(), nil) }
+	w.wrap = func(blockkit.SlackPoster) blockkit.SlackPoster {
+		return blockkit.NewDeliveryClient(old, w.emu.URL(), nil)
+	}
 	j := w.jobs()
 	ctx := context.Background()
-	gone := history.Claim{Job: JobNotices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: noticeDest("payments"),
+	gone := history.Claim{Job: jobs.Notices, Period: report.PeriodOf(report.Daily, time.Now().UTC()).Key, Destination: jobs.NoticeDest("payments"),
 		Claimer: "gone-host/1/dead", Channel: w.payments}
-	if r, _, err := j.deps.Store.Claim(ctx, gone, time.Now().Add(-time.Hour), time.Minute); r != history.ClaimedNew || err != nil {
+	if r, _, err := j.Store().Claim(ctx, gone, time.Now().Add(-time.Hour), time.Minute); r != history.ClaimedNew || err != nil {
 		t.Fatal(r, err)
 	}
-	out, err := j.Run(ctx, JobNotices, RunOptions{})
+	out, err := j.Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err != nil || out.Sent != 4 {
 		t.Fatalf("sent %d, %v; want all 4", out.Sent, err)
 	}
 	tally(t, w.emu, w.noticeKeys(time.Now()))
-	fs, err := j.deps.Store.Failures(ctx, time.Time{})
+	fs, err := j.Store().Failures(ctx, time.Time{})
 	if err != nil || len(fs) != 1 || !strings.Contains(fs[0].Reason, "may show twice") || !strings.Contains(fs[0].Reason, "channels:history") {
 		t.Errorf("recorded for the next digest: %+v %v", fs, err)
 	}

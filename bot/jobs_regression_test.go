@@ -6,13 +6,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 )
 
 // A regression found later the same day goes out at the next run, to its
 // team only, once, however many runs race for it.
 func TestSameDayRegressionSentAtNextRun(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobNotices, RunOptions{})
+	w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 	before := w.noticesTo()
 
 	// pay-api loses its README later the same day: Bronze → Basic.
@@ -23,13 +26,13 @@ func TestSameDayRegressionSentAtNextRun(t *testing.T) {
 		dgService("gateway", 1, "platform"), dgService("orphan", 2), dgService("gold-one", 3, "platform"))
 	a, b := w.jobs(), w.jobs()
 	var wg sync.WaitGroup
-	outs := make([]Outcome, 2)
+	outs := make([]engine.Outcome, 2)
 	errs := make([]error, 2)
-	for i, j := range []*Jobs{a, b} {
+	for i, j := range []*engine.Jobs{a, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], errs[i] = j.Run(context.Background(), JobNotices, RunOptions{})
+			outs[i], errs[i] = j.Run(context.Background(), jobs.Notices, engine.RunOptions{})
 		}()
 	}
 	wg.Wait()
@@ -56,7 +59,7 @@ func TestSameDayRegressionSentAtNextRun(t *testing.T) {
 
 	// Nothing new since: the next run the same day stays quiet.
 	w.clock.add(time.Hour)
-	out := w.run(w.jobs(), JobNotices, RunOptions{})
+	out := w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 	if out.Sent != 0 {
 		t.Errorf("a run after the regression notice sent %d, want 0: %+v", out.Sent, out)
 	}
@@ -67,9 +70,9 @@ func TestSameDayRegressionSentAtNextRun(t *testing.T) {
 // that there is no earlier snapshot.
 func TestSecondDigestOfFirstWeekSaysWhatIsTrue(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	w.clock.add(time.Hour)
-	w.run(w.jobs(), JobWeekly, RunOptions{Force: true})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{Force: true})
 	msgs := w.emu.Messages(w.reports)
 	if len(msgs) != 2 {
 		t.Fatalf("%d digests, want 2", len(msgs))

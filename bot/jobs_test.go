@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
@@ -93,9 +97,9 @@ type dgWorld struct {
 	reminder                    time.Duration
 	perChannel                  time.Duration
 	teamsYAML                   string
-	wrap                        func(SlackPoster) SlackPoster
+	wrap                        func(blockkit.SlackPoster) blockkit.SlackPoster
 	workers                     int
-	lease                       time.Duration    // claims' lease; default DefaultDeliveryLease
+	lease                       time.Duration    // claims' lease; default delivery.DefaultDeliveryLease
 	now                         func() time.Time // overrides clock
 	source                      scorecard.Source // overrides src
 	storeOpts                   history.Options
@@ -122,18 +126,18 @@ func dgNewWorld(t *testing.T) *dgWorld {
 }
 
 // jobs returns fresh jobs over a freshly opened store, as after a restart.
-func (w *dgWorld) jobs() *Jobs {
+func (w *dgWorld) jobs() *engine.Jobs {
 	w.t.Helper()
 	st, err := history.Open(context.Background(), w.db, w.storeOpts)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { st.Close() })
-	routes, err := ParseTeamRoutes("teams.yaml", []byte(w.teamsYAML))
+	routes, err := delivery.ParseTeamRoutes("teams.yaml", []byte(w.teamsYAML))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var poster SlackPoster = NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil)
+	var poster blockkit.SlackPoster = blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil)
 	var src scorecard.Source = w.src
 	if w.source != nil {
 		src = w.source
@@ -145,17 +149,18 @@ func (w *dgWorld) jobs() *Jobs {
 	if w.wrap != nil {
 		poster = w.wrap(poster)
 	}
-	j, err := NewJobs(JobConfig{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
-		Locations: map[string]*time.Location{JobWeekly: time.UTC, JobMonthly: time.UTC, JobNotices: time.UTC},
-		Delivery:  DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers}, DeliveryLease: w.lease},
-		JobDeps{Source: src, Store: st, Slack: poster, Out: &w.out, Now: now, Log: w.log})
+	j, err := engine.NewJobs(engine.Config{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
+		Locations:     map[string]*time.Location{jobs.Weekly: time.UTC, jobs.Monthly: time.UTC, jobs.Notices: time.UTC},
+		DeliveryLease: w.lease},
+		engine.Deps{Jobs: jobs.All(), Source: src, Store: st, Out: &w.out, Now: now, Log: w.log, Notifiers: []delivery.Notifier{
+			blockkit.NewSlackNotifier(poster, w.log, blockkit.DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers})}})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return j
 }
 
-func (w *dgWorld) run(j *Jobs, job string, opt RunOptions) Outcome {
+func (w *dgWorld) run(j *engine.Jobs, job string, opt engine.RunOptions) engine.Outcome {
 	w.t.Helper()
 	out, err := j.Run(context.Background(), job, opt)
 	if err != nil {
@@ -199,7 +204,7 @@ func dgText(t *testing.T, m slackemu.Message) string {
 func TestWeeklyDigest(t *testing.T) {
 	w := dgNewWorld(t)
 	j := w.jobs()
-	out := w.run(j, JobWeekly, RunOptions{})
+	out := w.run(j, jobs.Weekly, engine.RunOptions{})
 	msgs := w.emu.Messages(w.reports)
 	if out.Sent != 1 || len(msgs) != 1 {
 		t.Fatalf("sent %d, channel has %d messages; want 1", out.Sent, len(msgs))
@@ -215,21 +220,21 @@ func TestWeeklyDigest(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		opt      RunOptions
+		opt      engine.RunOptions
 		advance  time.Duration
 		wantSent int
 		wantNote string
 	}{
-		{"same period again sends nothing", RunOptions{}, time.Hour, 0, "already sent"},
-		{"force sends again", RunOptions{Force: true}, time.Hour, 1, ""},
-		{"after a restart, still nothing", RunOptions{}, 24 * time.Hour, 0, "already sent"},
-		{"dry run posts nothing", RunOptions{DryRun: true}, time.Hour, 0, ""},
+		{"same period again sends nothing", engine.RunOptions{}, time.Hour, 0, "already sent"},
+		{"force sends again", engine.RunOptions{Force: true}, time.Hour, 1, ""},
+		{"after a restart, still nothing", engine.RunOptions{}, 24 * time.Hour, 0, "already sent"},
+		{"dry run posts nothing", engine.RunOptions{DryRun: true}, time.Hour, 0, ""},
 	}
 	total := 1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w.clock.add(tt.advance)
-			out := w.run(w.jobs(), JobWeekly, tt.opt)
+			out := w.run(w.jobs(), jobs.Weekly, tt.opt)
 			total += tt.wantSent
 			if out.Sent != tt.wantSent || len(w.emu.Messages(w.reports)) != total {
 				t.Errorf("sent %d (channel has %d), want %d (total %d)", out.Sent, len(w.emu.Messages(w.reports)), tt.wantSent, total)
@@ -247,7 +252,7 @@ func TestWeeklyDigest(t *testing.T) {
 		dgService("search-api", 3, "search"), dgService("indexer", 0, "search"),
 		dgService("gateway", 1, "platform"), dgService("orphan", 2), dgService("gold-one", 3, "platform"),
 	)
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	msgs = w.emu.Messages(w.reports)
 	text = dgText(t, msgs[len(msgs)-1])
 	for _, want := range []string{"no change since last week", "compared with", "Bronze 3 (+1)", "Silver 2 (-1) · Gold 2 ·", "pay-web Gold → Bronze", "search-api Silver → Gold", "*Payments*: 0% (0 of 3), ▼ 33 points"} {
@@ -259,7 +264,7 @@ func TestWeeklyDigest(t *testing.T) {
 
 func TestMonthlyDigestUploadsChart(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobMonthly, RunOptions{})
+	w.run(w.jobs(), jobs.Monthly, engine.RunOptions{})
 	files := w.emu.Files()
 	if len(files) != 1 {
 		t.Fatalf("%d files uploaded, want 1", len(files))
@@ -273,7 +278,7 @@ func TestMonthlyDigestUploadsChart(t *testing.T) {
 	}
 	// Dry run writes the chart to a file and prints its path.
 	w.out.Reset()
-	out := w.run(w.jobs(), JobMonthly, RunOptions{DryRun: true})
+	out := w.run(w.jobs(), jobs.Monthly, engine.RunOptions{DryRun: true})
 	if len(out.Files) != 1 || !strings.Contains(w.out.String(), out.Files[0]) {
 		t.Errorf("dry run: files %v, output:\n%s", out.Files, w.out.String())
 	}
@@ -300,7 +305,7 @@ const dgSearchDM = "group DM with search's lead and on-call"
 
 func TestTeamNotices(t *testing.T) {
 	w := dgNewWorld(t)
-	w.run(w.jobs(), JobNotices, RunOptions{})
+	w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 	got := w.noticesTo()
 	dm := dgSearchDM
 	want := map[string]int{w.payments: 1, dm: 1, w.fallback: 2} // platform and (no team) share the default channel
@@ -344,7 +349,7 @@ func TestTeamNotices(t *testing.T) {
 			if st.change != nil {
 				st.change()
 			}
-			w.run(w.jobs(), JobNotices, RunOptions{Force: st.force})
+			w.run(w.jobs(), jobs.Notices, engine.RunOptions{Force: st.force})
 			after := w.noticesTo()
 			for ch := range after {
 				if d := len(after[ch]) - len(before[ch]); d != st.want[ch] {
@@ -369,7 +374,7 @@ func TestTeamNoticeLookupsCached(t *testing.T) {
 	w := dgNewWorld(t)
 	j := w.jobs()
 	for i := 0; i < 3; i++ {
-		w.run(j, JobNotices, RunOptions{Force: true})
+		w.run(j, jobs.Notices, engine.RunOptions{Force: true})
 	}
 	if n := len(w.emu.CallsTo("users.lookupByEmail")); n != 2 {
 		t.Errorf("%d users.lookupByEmail calls for two people over three runs, want 2", n)
@@ -382,7 +387,7 @@ func TestTeamNoticeLookupsCached(t *testing.T) {
 // dgCrashAfter lets n messages through, then acts as if the process died:
 // every later call fails and the run's context is canceled.
 type dgCrashAfter struct {
-	SlackPoster
+	blockkit.SlackPoster
 	mu     sync.Mutex
 	n      int
 	cancel context.CancelFunc
@@ -406,18 +411,18 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 	defer cancel()
 	w.workers = 1 // one conversation at a time, so the crash falls between two
 	crash := &dgCrashAfter{n: 2, cancel: cancel}
-	w.wrap = func(p SlackPoster) SlackPoster { crash.SlackPoster = p; return crash }
-	first, err := w.jobs().Run(ctx, JobNotices, RunOptions{})
+	w.wrap = func(p blockkit.SlackPoster) blockkit.SlackPoster { crash.SlackPoster = p; return crash }
+	first, err := w.jobs().Run(ctx, jobs.Notices, engine.RunOptions{})
 	if err == nil || first.Sent != 2 {
 		t.Fatalf("crashed run: sent %d, err %v; want 2 sent and an error", first.Sent, err)
 	}
 	w.wrap = nil
 	w.clock.add(time.Minute)
 	j := w.jobs()
-	if f, err := j.deps.Store.Failures(context.Background(), time.Time{}); err != nil || len(f) != 0 {
+	if f, err := j.Store().Failures(context.Background(), time.Time{}); err != nil || len(f) != 0 {
 		t.Errorf("a stopped run is not a delivery failure for managers to see: %+v %v", f, err)
 	}
-	out := w.run(j, JobNotices, RunOptions{})
+	out := w.run(j, jobs.Notices, engine.RunOptions{})
 	if out.Sent != 4-first.Sent || out.Skipped != first.Sent {
 		t.Errorf("restart: sent %d, skipped %d; want the %d left sent and the %d done skipped", out.Sent, out.Skipped, 4-first.Sent, first.Sent)
 	}
@@ -436,7 +441,7 @@ func TestCrashMidRunThenRestartSendsTheRest(t *testing.T) {
 func TestOneTeamsFailureDoesNotStopOthers(t *testing.T) {
 	w := dgNewWorld(t)
 	w.teamsYAML = fmt.Sprintf("default_channel: %s\nteams:\n  payments:\n    channel: C0NOSUCH\n  search:\n    dm: [lead@example.com, gone@example.com]\n", w.fallback)
-	_, err := w.jobs().Run(context.Background(), JobNotices, RunOptions{})
+	_, err := w.jobs().Run(context.Background(), jobs.Notices, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "channel_not_found") || !strings.Contains(err.Error(), "teams.payments in teams.yaml") {
 		t.Fatalf("error %v should name channel_not_found and where the channel was configured", err)
 	}
@@ -448,7 +453,7 @@ func TestOneTeamsFailureDoesNotStopOthers(t *testing.T) {
 		t.Errorf("lead should get search's notice alone when the other email is unknown (im %q)", dm)
 	}
 	// The next digest lists both problems.
-	w.run(w.jobs(), JobWeekly, RunOptions{})
+	w.run(w.jobs(), jobs.Weekly, engine.RunOptions{})
 	msgs := w.emu.Messages(w.reports)
 	text := dgText(t, msgs[len(msgs)-1])
 	for _, want := range []string{"channel_not_found", "users_not_found", "gone@example.com"} {
@@ -472,12 +477,12 @@ func TestDeliveryRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := dgNewWorld(t)
 			tt.fault(w)
-			d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{Backoff: 10 * time.Millisecond})
+			d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, blockkit.DeliveryOptions{Backoff: 10 * time.Millisecond})
 			var mu sync.Mutex
 			var errs []error
-			d.Notify(context.Background(), []*Outgoing{
+			d.Notify(context.Background(), []*delivery.Outgoing{
 				{Destination: "a", Channel: w.payments, Text: "one"}, {Destination: "b", Channel: w.fallback, Text: "two"},
-			}, nil, func(r Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
+			}, nil, func(r delivery.Delivered) { mu.Lock(); errs = append(errs, r.Err); mu.Unlock() })
 			for _, err := range errs {
 				if err != nil {
 					t.Errorf("delivery failed: %v", err)
@@ -501,14 +506,14 @@ func TestDeliveryRetries(t *testing.T) {
 
 func TestDeliveryPacesEachChannel(t *testing.T) {
 	w := dgNewWorld(t)
-	d := NewSlackNotifier(NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, DeliveryOptions{PerChannel: 200 * time.Millisecond})
-	var msgs []*Outgoing
+	d := blockkit.NewSlackNotifier(blockkit.NewDeliveryClient(w.emu.BotToken(), w.emu.URL(), nil), nil, blockkit.DeliveryOptions{PerChannel: 200 * time.Millisecond})
+	var msgs []*delivery.Outgoing
 	for i := 0; i < 3; i++ {
-		msgs = append(msgs, &Outgoing{Destination: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
+		msgs = append(msgs, &delivery.Outgoing{Destination: fmt.Sprint(i), Channel: w.payments, Text: fmt.Sprint(i)})
 	}
 	// Two messages in one run, the third in the next run right after.
-	d.Notify(context.Background(), msgs[:2], nil, func(Delivered) {})
-	d.Notify(context.Background(), msgs[2:], nil, func(Delivered) {})
+	d.Notify(context.Background(), msgs[:2], nil, func(delivery.Delivered) {})
+	d.Notify(context.Background(), msgs[2:], nil, func(delivery.Delivered) {})
 	calls := w.emu.CallsTo("chat.postMessage")
 	if len(calls) != 3 {
 		t.Fatalf("%d calls", len(calls))
@@ -518,8 +523,8 @@ func TestDeliveryPacesEachChannel(t *testing.T) {
 			t.Errorf("messages %d and %d to one channel %s apart; want at least 200ms", i-1, i, gap)
 		}
 	}
-	var de *DeliveryError
-	if err := classify(slack.SlackErrorResponse{Err: "channel_not_found"}); !errors.As(err, &de) || de.Reason != ReasonClient {
+	var de *delivery.Error
+	if err := blockkit.Classify(slack.SlackErrorResponse{Err: "channel_not_found"}); !errors.As(err, &de) || de.Reason != delivery.ReasonClient {
 		t.Errorf("channel_not_found classified as %v", err)
 	}
 }

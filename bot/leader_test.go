@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
@@ -96,7 +98,7 @@ func TestLeaderTakeover(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		l := schedule.NewLeader(st, replicaWork{w, name}, schedule.LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
+		l := schedule.NewLeader(leaderStore{st}, replicaWork{w, name}, schedule.LeaderOptions{Poll: poll, Log: log, Identity: name, OnChange: func(on bool) {
 			chMu.Lock()
 			changes[name] = append(changes[name], on)
 			chMu.Unlock()
@@ -236,22 +238,22 @@ func TestRunExclusiveWaitsForTheSameJob(t *testing.T) {
 			}
 			defer mine.Close()
 			var logs dgSyncBuffer
-			jobs, err := NewJobs(JobConfig{}, JobDeps{Source: &dgSource{}, Store: mine, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+			js, err := engine.NewJobs(engine.Config{}, engine.Deps{Jobs: jobs.All(), Source: &dgSource{}, Store: mine, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			held, ok, err := other.TryLock(ctx, history.JobLock(JobRefresh))
+			held, ok, err := other.TryLock(ctx, history.JobLock(jobs.Refresh))
 			if err != nil || !ok {
 				t.Fatal(ok, err)
 			}
 			// Another job runs meanwhile.
-			if _, err := jobs.RunExclusive(ctx, JobWeekly, RunOptions{DryRun: true}); err != nil {
+			if _, err := js.RunExclusive(ctx, jobs.Weekly, engine.RunOptions{DryRun: true}); err != nil {
 				t.Fatalf("weekly-report while refresh is held elsewhere: %v", err)
 			}
 			done := make(chan error, 1)
 			start := time.Now()
 			go func() {
-				_, err := jobs.RunExclusive(ctx, JobRefresh, RunOptions{})
+				_, err := js.RunExclusive(ctx, jobs.Refresh, engine.RunOptions{})
 				done <- err
 			}()
 			time.Sleep(1500 * time.Millisecond)

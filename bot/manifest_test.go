@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/bot/slackemu"
 )
 
@@ -84,7 +85,7 @@ func TestManifests(t *testing.T) {
 		if !slices.Contains(m.Settings.Events.BotEvents, "app_home_opened") {
 			t.Errorf("%s: does not subscribe to app_home_opened", c.file)
 		}
-		for what, want := range map[string]string{m.Settings.Interactivity.RequestURL: InteractionPath, m.Settings.Events.RequestURL: EventsPath} {
+		for what, want := range map[string]string{m.Settings.Interactivity.RequestURL: slackapp.InteractionPath, m.Settings.Events.RequestURL: slackapp.EventsPath} {
 			if c.socket {
 				if what != "" {
 					t.Errorf("%s: Socket Mode needs no request URL, got %q", c.file, what)
@@ -109,8 +110,8 @@ func TestManifests(t *testing.T) {
 			continue
 		}
 		p, err := url.Parse(u)
-		if err != nil || p.Scheme != "https" || p.Path != CommandPath {
-			t.Errorf("%s: command URL %q must be https and end in %s", c.file, u, CommandPath)
+		if err != nil || p.Scheme != "https" || p.Path != slackapp.CommandPath {
+			t.Errorf("%s: command URL %q must be https and end in %s", c.file, u, slackapp.CommandPath)
 		}
 	}
 }

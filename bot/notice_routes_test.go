@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 )
@@ -37,7 +41,7 @@ func TestParseTeamRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := ParseTeamRoutes(tt.file, []byte(tt.data))
+			r, err := delivery.ParseTeamRoutes(tt.file, []byte(tt.data))
 			if tt.err == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -55,7 +59,7 @@ func TestParseTeamRoutes(t *testing.T) {
 }
 
 func TestTeamRoutesFor(t *testing.T) {
-	r, err := ParseTeamRoutes("t.yaml", []byte("default_channel: C0DEF\nteams:\n  payments:\n    channel: C0PAY\n  search:\n    dm: [a@x.io]\n"))
+	r, err := delivery.ParseTeamRoutes("t.yaml", []byte("default_channel: C0DEF\nteams:\n  payments:\n    channel: C0PAY\n  search:\n    dm: [a@x.io]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +87,7 @@ func TestTeamRoutesFor(t *testing.T) {
 
 func TestLoadTeamRoutesMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
-	if _, err := LoadTeamRoutes(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "PRODREADY_TEAMS") {
+	if _, err := delivery.LoadTeamRoutes(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "PRODREADY_TEAMS") {
 		t.Errorf("missing teams file: %v", err)
 	}
 }
@@ -95,7 +99,7 @@ func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
 			Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
 				{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
 	}
-	_, blocks := NoticeMessage(n)
+	_, blocks := blockkit.NoticeMessage(n)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +120,7 @@ func TestNoticeMessageCountsWhatDoesNotFit(t *testing.T) {
 func TestNoticeMessageEscapesNames(t *testing.T) {
 	n := &report.Notice{Team: "r&d", Services: []report.NoticeService{{Service: report.EntityRef{Identifier: "x", Title: "<!channel> & co"},
 		Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold"}}}}}
-	text, blocks := NoticeMessage(n)
+	text, blocks := blockkit.NoticeMessage(n)
 	raw, _ := json.Marshal(blocks)
 	for _, s := range []string{text, string(raw)} {
 		if strings.Contains(s, "<!channel>") {
@@ -138,7 +142,7 @@ func TestNoticeCutPointsAtTeamCommand(t *testing.T) {
 				Scorecards: []report.NoticeStanding{{Title: "Readiness", Level: "Basic", Target: "Gold", Fix: []report.NoticeRule{
 					{Title: "Has a README", Level: "Bronze", Description: strings.Repeat("Write it. ", 20)}}}}})
 		}
-		_, blocks := NoticeMessage(n)
+		_, blocks := blockkit.NoticeMessage(n)
 		raw, _ := json.Marshal(blocks)
 		all := blockText(raw)
 		if !strings.Contains(all, "more services") || !strings.Contains(all, tc.want) || strings.Contains(all, "prodready run") {
@@ -151,11 +155,11 @@ func TestNoticeCutPointsAtTeamCommand(t *testing.T) {
 // and the line it starts on, not silently ignored.
 func TestTeamsFileSecondDocument(t *testing.T) {
 	data := "default_channel: C1\nteams:\n  payments:\n    channel: C2\n---\nteams:\n  search:\n    channel: C3\n"
-	_, err := ParseTeamRoutes("teams.yaml", []byte(data))
+	_, err := delivery.ParseTeamRoutes("teams.yaml", []byte(data))
 	if err == nil || !strings.Contains(err.Error(), "teams.yaml:6") || !strings.Contains(err.Error(), "document") {
 		t.Errorf("a second document: %v; want an error naming teams.yaml:6", err)
 	}
-	if _, err := ParseTeamRoutes("teams.yaml", []byte("---\ndefault_channel: C1\n")); err != nil {
+	if _, err := delivery.ParseTeamRoutes("teams.yaml", []byte("---\ndefault_channel: C1\n")); err != nil {
 		t.Errorf("one document after a leading ---: %v", err)
 	}
 }
@@ -167,7 +171,7 @@ func TestTeamsFileUnknownTeamWarned(t *testing.T) {
 	w.teamsYAML = fmt.Sprintf("default_channel: %s\nteams:\n  paymnts:\n    channel: %s\n  search:\n    dm: [lead@example.com]\n", w.fallback, w.payments)
 	var logs bytes.Buffer
 	w.log = slog.New(slog.NewTextHandler(&logs, nil))
-	out := w.run(w.jobs(), JobNotices, RunOptions{})
+	out := w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
 	note := strings.Join(out.Notes, "\n")
 	for _, where := range []string{note, logs.String()} {
 		if !strings.Contains(where, "paymnts") || !strings.Contains(where, "payments") || !strings.Contains(where, "did you mean") {
@@ -177,4 +181,32 @@ func TestTeamsFileUnknownTeamWarned(t *testing.T) {
 	if strings.Contains(note, "teams.search") {
 		t.Errorf("a team of the catalog was warned about:\n%s", note)
 	}
+}
+
+// blockText is every text in the blocks, in order, for assertions.
+func blockText(raw json.RawMessage) string {
+	var sb strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok {
+				sb.WriteString(s)
+				sb.WriteByte('\n')
+			}
+			for k, y := range x {
+				if k != "text" || fmt.Sprint(y) != y {
+					walk(y)
+				}
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	var v any
+	json.Unmarshal(raw, &v)
+	walk(v)
+	return sb.String()
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -32,11 +34,11 @@ func scheduleOf(t *testing.T, entries []schedule.Entry, job string) schedule.Ent
 // dgScheduled is serve's scheduled jobs as cmd builds them, from the
 // settings tests use: PRODREADY_DB, the cron variables, PRODREADY_LEADER_POLL.
 func dgScheduled(ctx context.Context, env map[string]string, deps SchedulerDeps) (*Scheduled, error) {
-	entries, err := Schedules(env)
+	entries, err := engine.Schedules(jobs.All(), env)
 	if err != nil {
 		return nil, err
 	}
-	cfg := ScheduledConfig{Schedules: entries, DB: env["PRODREADY_DB"], Jobs: JobConfig{Locations: Locations(entries)}}
+	cfg := ScheduledConfig{Schedules: entries, DB: env["PRODREADY_DB"], Jobs: engine.Config{Locations: engine.Locations(entries)}}
 	if v := env["PRODREADY_LEADER_POLL"]; v != "" {
 		if cfg.LeaderPoll, err = time.ParseDuration(v); err != nil {
 			return nil, err
@@ -50,16 +52,16 @@ func TestMissedDigestSentOnce(t *testing.T) {
 	// The bot ran on Friday 2026-11-20 (a refresh), then was down over
 	// Monday 09:00; it starts again on Tuesday.
 	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	w.run(w.jobs(), JobRefresh, RunOptions{})
+	w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 	w.clock.now = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	cfg, err := Schedules(map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for round := 0; round < 2; round++ {
-		jobs := w.jobs()
-		s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
-		at, missed, err := jobs.Missed(context.Background(), JobMonthly, scheduleOf(t, cfg, JobMonthly).Schedule, w.clock.Now())
+		js := w.jobs()
+		s := schedule.New(js.Entries(cfg), js.Runner(), schedule.Options{})
+		at, missed, err := js.Missed(context.Background(), jobs.Monthly, scheduleOf(t, cfg, jobs.Monthly).Schedule, w.clock.Now())
 		if err != nil || missed {
 			t.Errorf("monthly digest of 1 Nov predates the first run; missed=%v at %v err %v", missed, at, err)
 		}
@@ -82,7 +84,7 @@ func TestMissedDigestSentOnce(t *testing.T) {
 func TestNoticesCutShortResumeOnStart(t *testing.T) {
 	w := dgNewWorld(t)
 	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	w.run(w.jobs(), JobRefresh, RunOptions{})
+	w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 	// Tuesday 10:00 UTC: the notice run started and died before finishing.
 	w.clock.now = time.Date(2026, 11, 24, 10, 20, 0, 0, time.UTC)
 	st, err := history.Open(context.Background(), w.db, w.storeOpts)
@@ -90,19 +92,19 @@ func TestNoticesCutShortResumeOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := report.PeriodOf(report.Daily, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)).Key
-	if _, err := st.StartRun(context.Background(), JobNotices, day, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := st.StartRun(context.Background(), jobs.Notices, day, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
-	cfg, err := Schedules(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sent := 0
 	for round := 0; round < 2; round++ {
-		jobs := w.jobs()
-		s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
-		_, missed, err := jobs.Missed(context.Background(), JobNotices, scheduleOf(t, cfg, JobNotices).Schedule, w.clock.Now())
+		js := w.jobs()
+		s := schedule.New(js.Entries(cfg), js.Runner(), schedule.Options{})
+		_, missed, err := js.Missed(context.Background(), jobs.Notices, scheduleOf(t, cfg, jobs.Notices).Schedule, w.clock.Now())
 		if err != nil || missed != (round == 0) {
 			t.Errorf("start %d: notices missed=%v (err %v); want %v", round+1, missed, err, round == 0)
 		}
@@ -222,27 +224,27 @@ func TestNoticesCutShortOnNewDatabaseResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := report.PeriodOf(report.Daily, at).Key
-	id, err := st.StartRun(context.Background(), JobNotices, day, at.Add(time.Second))
+	id, err := st.StartRun(context.Background(), jobs.Notices, day, at.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, team := range []string{"payments", "search"} {
-		if err := st.RecordSent(context.Background(), history.Message{Job: JobNotices, Period: day, Destination: noticeDest(team),
+		if err := st.RecordSent(context.Background(), history.Message{Job: jobs.Notices, Period: day, Destination: jobs.NoticeDest(team),
 			Channel: "C1", TS: "1.0", Sent: at.Add(2 * time.Second), RunID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	st.Close()
 	w.clock.now = at.Add(5 * time.Minute)
-	cfg, err := Schedules(map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs := w.jobs()
-	if when, missed, err := jobs.Missed(context.Background(), JobNotices, scheduleOf(t, cfg, JobNotices).Schedule, w.clock.Now()); err != nil || !missed || !when.Equal(at) {
+	js := w.jobs()
+	if when, missed, err := js.Missed(context.Background(), jobs.Notices, scheduleOf(t, cfg, jobs.Notices).Schedule, w.clock.Now()); err != nil || !missed || !when.Equal(at) {
 		t.Fatalf("notices cut short on a new database: missed=%v at %v (err %v); want missed at %v", missed, when, err, at)
 	}
-	s := schedule.New(jobs.entries(cfg), jobs.Runner(), schedule.Options{})
+	s := schedule.New(js.Entries(cfg), js.Runner(), schedule.Options{})
 	s.Start(context.Background())
 	if err := s.Stop(context.Background()); err != nil {
 		t.Fatal(err)
@@ -276,13 +278,13 @@ func TestScheduledWaitsForSQLiteLock(t *testing.T) {
 	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := Schedules(nil)
+	entries, err := engine.Schedules(jobs.All(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs dgSyncBuffer
 	s, err := NewScheduled(context.Background(), ScheduledConfig{Schedules: entries, DB: path, LeaderPoll: 100 * time.Millisecond,
-		History: history.Options{BusyTimeout: 50 * time.Millisecond}, Jobs: JobConfig{Locations: Locations(entries)}},
+		History: history.Options{BusyTimeout: 50 * time.Millisecond}, Jobs: engine.Config{Locations: engine.Locations(entries)}},
 		SchedulerDeps{Source: &dgSource{}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatalf("a locked SQLite database turned the jobs off: %v", err)

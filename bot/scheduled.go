@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/metrics"
 	"github.com/prodready/prodready/bot/schedule"
 	"github.com/prodready/prodready/report/history"
@@ -22,7 +25,7 @@ var ErrHistoryUnavailable = errors.New("scheduled digests and notices are off")
 
 // ScheduledConfig is what serve's scheduled jobs are configured with.
 type ScheduledConfig struct {
-	Jobs      JobConfig
+	Jobs      engine.Config
 	Schedules []schedule.Entry
 	// DB is the history: a SQLite file or a postgres:// URL.
 	DB string
@@ -36,11 +39,12 @@ type ScheduledConfig struct {
 // SchedulerDeps are what serve hands the scheduled jobs.
 type SchedulerDeps struct {
 	Source scorecard.Source
-	// Slack posts digests and notices; build it with NewSlackClient so
-	// 429s and 5xx are retried. Nil prints them to Out (console mode).
-	Slack SlackPoster
-	Out   io.Writer
-	Log   *slog.Logger
+	// Notifiers deliver digests and notices (engine.Deps); none prints
+	// them to Out (console mode), ConsoleWhy says why.
+	Notifiers  []delivery.Notifier
+	ConsoleWhy string
+	Out        io.Writer
+	Log        *slog.Logger
 	// Metrics, when set, counts job runs and their last success.
 	Metrics *metrics.Metrics
 }
@@ -73,11 +77,12 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		opt.OnChange = deps.Metrics.SetLeader
 	}
 	build := func(store *history.Store) (*schedule.Scheduler, error) {
-		jobs, err := NewJobs(cfg.Jobs, JobDeps{Source: deps.Source, Store: store, Slack: deps.Slack, Out: deps.Out, Log: deps.Log, Now: time.Now})
+		js, err := engine.NewJobs(cfg.Jobs, engine.Deps{Jobs: jobs.All(), Source: deps.Source, Store: store,
+			Notifiers: deps.Notifiers, ConsoleWhy: deps.ConsoleWhy, Out: deps.Out, Log: deps.Log, Now: time.Now})
 		if err != nil {
 			return nil, err
 		}
-		sched := schedule.New(jobs.entries(cfg.Schedules), jobs.Runner(), schedule.Options{Log: deps.Log, OnRun: deps.Metrics.JobRun})
+		sched := schedule.New(js.Entries(cfg.Schedules), js.Runner(), schedule.Options{Log: deps.Log, OnRun: deps.Metrics.JobRun})
 		s.mu.Lock()
 		s.sched, s.store = sched, store
 		s.mu.Unlock()
@@ -89,7 +94,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		// campaign opens the history every poll, then builds the jobs: a
 		// Postgres server that does not answer yet, or a SQLite file
 		// another process holds the write lock on, may come free.
-		opt.Open = func(ctx context.Context) (*history.Store, schedule.Work, error) {
+		opt.Open = func(ctx context.Context) (schedule.Store, schedule.Work, error) {
 			store, err := history.Open(ctx, cfg.DB, cfg.History)
 			if err != nil {
 				return nil, nil, err
@@ -99,7 +104,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 				store.Close()
 				return nil, nil, err
 			}
-			return store, sched, nil
+			return leaderStore{store}, sched, nil
 		}
 		s.leader = schedule.NewLeader(nil, nil, opt)
 		deps.Log.Error("the history database cannot be used yet (unreachable, or locked by another process); slash commands work, and the scheduled jobs start once it can", "every", s.leader.Poll().String(), "err", err)
@@ -113,7 +118,7 @@ func NewScheduled(ctx context.Context, cfg ScheduledConfig, deps SchedulerDeps) 
 		store.Close()
 		return nil, err
 	}
-	s.leader = schedule.NewLeader(store, sched, opt)
+	s.leader = schedule.NewLeader(leaderStore{store}, sched, opt)
 	if err := s.lead(ctx, store); err != nil {
 		store.Close()
 		return nil, err
@@ -180,4 +185,23 @@ func (s *Scheduled) Run(ctx context.Context, job string) error {
 		return errors.New("the history database has not answered yet")
 	}
 	return sched.Run(ctx, job, time.Time{})
+}
+
+// leaderStore is the history as the leader election takes its lead in:
+// the leader lock (history.LockLeader).
+type leaderStore struct{ st *history.Store }
+
+func (s leaderStore) Where() string { return s.st.Where() }
+
+func (s leaderStore) TryLead(ctx context.Context) (schedule.Lock, bool, error) {
+	lock, ok, err := s.st.TryLock(ctx, history.LockLeader)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return lock, true, nil
+}
+
+func (s leaderStore) Ping(ctx context.Context) error {
+	_, _, err := s.st.FirstRun(ctx)
+	return err
 }

@@ -38,8 +38,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/prodready/prodready/bot"
 	"github.com/prodready/prodready/bot/metrics"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/scorecard/demo"
 )
 
@@ -853,7 +853,7 @@ func (k objects) one(t *testing.T, kind string) object {
 
 // The probe paths are the server's: a bot answers them (not 404).
 func TestProbePathsAreServed(t *testing.T) {
-	b, err := bot.New(bot.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: metrics.New()})
+	b, err := slackapp.New(slackapp.Config{Source: demo.Source{}, SigningSecret: "s", Metrics: metrics.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

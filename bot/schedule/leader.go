@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/prodready/prodready/report/history"
 )
 
 // DefaultLeaderPoll is how often a replica that is not the leader tries to
@@ -20,6 +18,25 @@ const DefaultLeaderPoll = 5 * time.Second
 
 // ErrAnotherServe means another serve already runs on the SQLite database.
 var ErrAnotherServe = errors.New("another prodready serve uses this database")
+
+// Store is the database the lead is taken in: the history
+// (bot.leaderStore adapts *history.Store).
+type Store interface {
+	// Where names the database for logs, without credentials.
+	Where() string
+	// TryLead takes the leader lock if it is free; ok is false when
+	// another process holds it.
+	TryLead(ctx context.Context) (lock Lock, ok bool, err error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Lock is the held leader lock.
+type Lock interface {
+	// Alive fails when the lock is lost (its database session ended).
+	Alive(ctx context.Context) error
+	Release() error
+}
 
 // LeaderOptions tune a Leader.
 type LeaderOptions struct {
@@ -38,7 +55,7 @@ type LeaderOptions struct {
 	// Open opens the history, and makes the work over it, when NewLeader
 	// got none (the database could not be reached at start): the campaign
 	// tries it every Poll first.
-	Open func(ctx context.Context) (*history.Store, Work, error)
+	Open func(ctx context.Context) (Store, Work, error)
 }
 
 // Work is what a Leader runs while it leads: Start must not block, Stop
@@ -49,7 +66,7 @@ type Work interface {
 }
 
 // Leader runs work (the scheduler) only while this process holds the
-// history's leader lock (history.LockLeader), so that of several serve
+// history's leader lock (Store.TryLead), so that of several serve
 // replicas sharing one Postgres exactly one runs the scheduled jobs. The
 // others try again every Poll; when the leader dies its database session
 // ends, the lock is free, and one of them takes over within Poll. A leader
@@ -60,7 +77,7 @@ type Work interface {
 // On SQLite the lock is a file lock next to the database, taken by serve
 // at start (TryLead): a second serve on the same file is refused.
 type Leader struct {
-	store *history.Store
+	store Store
 	work  Work
 	opt   LeaderOptions
 
@@ -69,7 +86,7 @@ type Leader struct {
 	polls atomic.Int64
 
 	mu      sync.Mutex
-	lock    *history.Lock // held while leading
+	lock    Lock // held while leading
 	leading bool
 	workCtx context.Context
 	cancel  context.CancelFunc
@@ -78,7 +95,7 @@ type Leader struct {
 
 // NewLeader makes work run only while this process leads through store;
 // store and work may be nil when opt.Open is set.
-func NewLeader(store *history.Store, work Work, opt LeaderOptions) *Leader {
+func NewLeader(store Store, work Work, opt LeaderOptions) *Leader {
 	if opt.Poll <= 0 {
 		opt.Poll = DefaultLeaderPoll
 	}
@@ -113,7 +130,7 @@ func (l *Leader) storeWhere() string {
 
 // Store is the history the lead is taken in; nil while Open has not
 // succeeded yet.
-func (l *Leader) Store() *history.Store {
+func (l *Leader) Store() Store {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.store
@@ -142,7 +159,7 @@ func (l *Leader) TryLead(ctx context.Context) (bool, error) {
 		l.store, l.work = st, work
 		l.opt.Log.Info("leader election: the history database answers now; campaigning", "replica", l.opt.Identity, "database", st.Where())
 	}
-	lock, ok, err := l.store.TryLock(ctx, history.LockLeader)
+	lock, ok, err := l.store.TryLead(ctx)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -281,7 +298,7 @@ func (l *Leader) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if _, _, err := st.FirstRun(ctx); err != nil {
+	if err := st.Ping(ctx); err != nil {
 		return fmt.Errorf("history database does not answer: %w", err)
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/ciapi"
 	"github.com/prodready/prodready/report/gate"
 )
 
@@ -16,7 +16,7 @@ type reportTo struct {
 }
 
 func (r *reportTo) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.url, "report-to", "", "also post the --format json result to the prodready serve at `URL` (POST URL"+bot.ResultsPath+", with PRODREADY_API_TOKEN as bearer token); a failed post is a warning on stderr and does not change the exit status")
+	fs.StringVar(&r.url, "report-to", "", "also post the --format json result to the prodready serve at `URL` (POST URL"+ciapi.ResultsPath+", with PRODREADY_API_TOKEN as bearer token); a failed post is a warning on stderr and does not change the exit status")
 	fs.StringVar(&r.commit, "commit", "", "with --report-to, the commit checked (`SHA`); default $GITHUB_SHA or $CI_COMMIT_SHA")
 	fs.StringVar(&r.pipelineURL, "pipeline-url", "", "with --report-to, the CI run's `URL`; default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID or $CI_PIPELINE_URL")
 }
@@ -59,8 +59,8 @@ func (r *reportTo) resolve(getenv func(string) string) error {
 
 // target is where --report-to posts, with token.
 func (r *reportTo) target(token string) gate.Target {
-	return gate.Target{Endpoint: strings.TrimRight(r.url, "/") + bot.ResultsPath, Token: token,
-		Commit: r.commit, PipelineURL: r.pipelineURL, MaxBody: bot.MaxResultsBody}
+	return gate.Target{Endpoint: strings.TrimRight(r.url, "/") + ciapi.ResultsPath, Token: token,
+		Commit: r.commit, PipelineURL: r.pipelineURL, MaxBody: ciapi.MaxResultsBody}
 }
 
 func firstSet(vs ...string) string {

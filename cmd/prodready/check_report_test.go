@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/report/history/historytest"
 	"github.com/prodready/prodready/scorecard/demo"
@@ -29,7 +29,7 @@ func serveResults(t *testing.T, failFirst int32, status int) (*httptest.Server, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	b, err := bot.New(bot.Config{Source: demo.Source{}, SigningSecret: "s", APIToken: reportToken, Store: st})
+	b, err := slackapp.New(slackapp.Config{Source: demo.Source{}, SigningSecret: "s", APIToken: reportToken, Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

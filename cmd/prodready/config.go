@@ -18,8 +18,12 @@ import (
 
 	"github.com/joho/godotenv"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard/backstage"
@@ -60,7 +64,7 @@ type settings struct {
 
 	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
 	schedules []schedule.Entry
-	jobs      bot.JobConfig
+	jobs      engine.Config
 
 	exemptions exemptionSettings // PRODREADY_EXEMPTION*
 	// initiatives is PRODREADY_INITIATIVES: initiatives and announced rules.
@@ -130,14 +134,14 @@ func variables() []variable {
 	vars = append(vars, []variable{
 
 		{name: "SLACK_BOT_TOKEN", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
-			set: func(s *settings, v string) error { s.botToken = v; return bot.CheckTokens(v, "") }},
+			set: func(s *settings, v string) error { s.botToken = v; return blockkit.CheckTokens(v, "") }},
 		{name: "SLACK_SIGNING_SECRET", help: "Slack app signing secret; required for slash commands over HTTP", secret: true,
 			set: str(func(s *settings) *string { return &s.signingSecret })},
 		{name: "SLACK_APP_TOKEN", help: "app-level token (xapp-...) with connections:write; when set, Socket Mode replaces HTTP", secret: true,
-			set: func(s *settings, v string) error { s.appToken = v; return bot.CheckTokens("", v) }},
+			set: func(s *settings, v string) error { s.appToken = v; return blockkit.CheckTokens("", v) }},
 		{name: "SLACK_API_URL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
-			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = bot.NormalizeAPIURL(v); return err }},
-		{name: "PRODREADY_LISTEN_ADDR", def: bot.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
+			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = blockkit.NormalizeAPIURL(v); return err }},
+		{name: "PRODREADY_LISTEN_ADDR", def: slackapp.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
 		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
 			set: str(func(s *settings) *string { return &s.apiToken })},
@@ -145,7 +149,7 @@ func variables() []variable {
 			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
 	}...)
 	// Each job's schedule: a new job brings its variable with it.
-	for _, job := range bot.AllJobs() {
+	for _, job := range jobs.All() {
 		name, spec := job.Cron()
 		vars = append(vars, variable{name: name, def: spec,
 			help: fmt.Sprintf("when the %s job runs (cron; CRON_TZ=Zone/City prefix allowed)", job.Name()),
@@ -165,7 +169,7 @@ func variables() []variable {
 				return err
 			}},
 		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
-			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = bot.LoadTeamRoutes(v); return err }},
+			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = delivery.LoadTeamRoutes(v); return err }},
 		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this (1h to 365d)",
 			set: func(s *settings, v string) (err error) {
 				s.jobs.ReminderEvery, err = parseDaysWithin("PRODREADY_REMINDER_EVERY", v, durationBounds{time.Hour, 365 * day, "more often than hourly is noise; less than yearly is never"})
@@ -268,10 +272,10 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 		return nil, errors.Join(errs...)
 	}
 	var err error
-	if s.schedules, err = bot.Schedules(s.cronSpecs); err != nil {
+	if s.schedules, err = engine.Schedules(jobs.All(), s.cronSpecs); err != nil {
 		return nil, err
 	}
-	s.jobs.Locations = bot.Locations(s.schedules)
+	s.jobs.Locations = engine.Locations(s.schedules)
 	return s, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"github.com/prodready/prodready/report/history"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,8 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/report/history"
+
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/schedule"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/scorecard/port"
 )
 
@@ -119,10 +121,10 @@ func TestDefaultsAreTheEffectiveOnes(t *testing.T) {
 	for _, v := range variables() {
 		defs[v.name] = v.def
 	}
-	if d, _ := parseRefreshEvery(defs["PRODREADY_REFRESH_EVERY"]); d != bot.DefaultRefreshEvery {
-		t.Errorf("PRODREADY_REFRESH_EVERY default %s, serve uses %s", d, bot.DefaultRefreshEvery)
+	if d, _ := parseRefreshEvery(defs["PRODREADY_REFRESH_EVERY"]); d != slackapp.DefaultRefreshEvery {
+		t.Errorf("PRODREADY_REFRESH_EVERY default %s, serve uses %s", d, slackapp.DefaultRefreshEvery)
 	}
-	if defs["PRODREADY_LISTEN_ADDR"] != bot.DefaultListenAddr {
+	if defs["PRODREADY_LISTEN_ADDR"] != slackapp.DefaultListenAddr {
 		t.Error("listen address default differs from the code's")
 	}
 	if d, _ := parseLeaderPoll(defs["PRODREADY_LEADER_POLL"]); d != schedule.DefaultLeaderPoll {
@@ -132,7 +134,7 @@ func TestDefaultsAreTheEffectiveOnes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, job := range bot.AllJobs() {
+	for _, job := range jobs.All() {
 		env, spec := job.Cron()
 		if defs[env] != spec {
 			t.Errorf("%s default %q, the %s job's is %q", env, defs[env], job.Name(), spec)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/selfcheck"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -49,11 +50,11 @@ func runDoctor(ctx context.Context, e *env, args []string) int {
 		where = "SLACK_API_URL " + s.slackAPIURL
 	}
 	fmt.Fprintf(e.stdout, "prodready doctor: checking %s and the catalog (%s)\n\n", where, src.Describe())
-	results := bot.SelfCheck(ctx, selfCheckConfig(s, src))
+	results := selfcheck.Run(ctx, selfCheckConfig(s, src))
 	for _, r := range results {
 		fmt.Fprintf(e.stdout, "  %s\n", r)
 	}
-	switch n := len(bot.Problems(results)); n {
+	switch n := len(selfcheck.Problems(results)); n {
 	case 0:
 		fmt.Fprintln(e.stdout, "\nNo problems found.")
 		return exitOK
@@ -65,8 +66,8 @@ func runDoctor(ctx context.Context, e *env, args []string) int {
 	return exitBelow
 }
 
-func selfCheckConfig(s *settings, src scorecard.Source) bot.SelfCheckConfig {
-	return bot.SelfCheckConfig{
+func selfCheckConfig(s *settings, src scorecard.Source) selfcheck.Config {
+	return selfcheck.Config{
 		BotToken: s.botToken, AppToken: s.appToken, APIURL: s.slackAPIURL,
 		ReportChannel: s.jobs.ReportChannel, Routes: s.jobs.Routes, Source: src,
 	}
@@ -75,16 +76,16 @@ func selfCheckConfig(s *settings, src scorecard.Source) bot.SelfCheckConfig {
 // selfCheckAtStart runs serve's self-check in the background and logs each
 // problem as a warning: serve keeps running whatever it finds. The teams
 // file's teams are not looked up here: serve warns of those once its
-// catalog has loaded (bot.UnmatchedRoutes), and saying it twice is noise.
-func selfCheckAtStart(ctx context.Context, s *settings, cfg bot.Config) {
+// catalog has loaded (delivery.UnmatchedRoutes), and saying it twice is noise.
+func selfCheckAtStart(ctx context.Context, s *settings, cfg slackapp.Config) {
 	check := selfCheckConfig(s, nil)
 	go func() {
-		results := bot.SelfCheck(ctx, check)
+		results := selfcheck.Run(ctx, check)
 		if ctx.Err() != nil {
 			return // stopped before the checks finished: nothing to say
 		}
-		bot.LogProblems(cfg.Log, results)
-		if n := len(bot.Problems(results)); n > 0 {
+		selfcheck.LogProblems(cfg.Log, results)
+		if n := len(selfcheck.Problems(results)); n > 0 {
 			cfg.Log.Warn("self-check found problems; serve keeps running ('prodready doctor' prints the checklist)", "problems", n)
 		} else {
 			cfg.Log.Info("self-check passed", "checks", len(results))

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/exemption"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/report/history"
 	"github.com/prodready/prodready/scorecard"
 )
@@ -64,25 +65,25 @@ func applyExemptions(w io.Writer, ev *scorecard.Evaluation, xs []scorecard.Exemp
 	}
 }
 
-func (s *settings) exemptionConfig() bot.ExemptionConfig {
-	return bot.ExemptionConfig{File: s.exemptions.file, Max: s.exemptions.max, Channel: s.exemptions.channel, Approvers: s.exemptions.approvers}
+func (s *settings) exemptionConfig() exemption.Config {
+	return exemption.Config{File: s.exemptions.file, Max: s.exemptions.max, Channel: s.exemptions.channel, Approvers: s.exemptions.approvers}
 }
 
 // withInteractionStore gives the bot the history for exemptions, snoozes
 // and buttons, and makes its catalog carry the exemptions that count.
 // Without a usable database the bot still answers, counting the
 // exemptions file only; the returned func closes the store.
-func withInteractionStore(ctx context.Context, s *settings, cfg *bot.Config) func() {
+func withInteractionStore(ctx context.Context, s *settings, cfg *slackapp.Config) func() {
 	cfg.Exemptions = s.exemptionConfig()
 	cfg.Routes = s.jobs.Routes
 	store, err := history.Open(ctx, s.db, history.Options{})
 	if err != nil {
 		cfg.Log.Error("history unavailable: exemptions from Slack, snoozes and exemption buttons are off", "err", err)
-		cfg.Source = bot.WithExemptions(cfg.Source, cfg.Exemptions, nil, cfg.Log)
+		cfg.Source = exemption.With(cfg.Source, cfg.Exemptions, nil, cfg.Log)
 		return nil
 	}
 	cfg.Store = store
-	cfg.Source = bot.WithExemptions(cfg.Source, cfg.Exemptions, store, cfg.Log)
+	cfg.Source = exemption.With(cfg.Source, cfg.Exemptions, store, cfg.Log)
 	return func() { store.Close() }
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/scorecard/backstage"
 	"github.com/prodready/prodready/scorecard/backstage/backstagetest"
 	"github.com/prodready/prodready/scorecard/github/githubtest"
@@ -179,17 +179,17 @@ func TestGuideWithoutPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixed, _ := time.Parse(time.RFC3339, fixedNow)
-	h := bot.NewHolder(source, func() time.Time { return fixed }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := slackapp.NewHolder(source, func() time.Time { return fixed }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := h.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ ask, want string }{{"checkout", "Gold"}, {"Search", "Silver"}, {"noperm", "Bronze"}} {
-		msg := bot.Answer(h.Current(), bot.ParseQuery(c.ask))
+		msg := slackapp.Answer(h.Current(), slackapp.ParseQuery(c.ask))
 		if !strings.Contains(msg.Text, c.want) {
 			t.Errorf("/prodready %s: %q, want %s", c.ask, msg.Text, c.want)
 		}
 	}
-	if msg := bot.Answer(h.Current(), bot.ParseQuery("old-monolith")); strings.Contains(msg.Text, "Gold") || strings.Contains(msg.Text, "Basic") {
+	if msg := slackapp.Answer(h.Current(), slackapp.ParseQuery("old-monolith")); strings.Contains(msg.Text, "Gold") || strings.Contains(msg.Text, "Basic") {
 		t.Errorf("an archived repository answers as a service: %q", msg.Text)
 	}
 }

@@ -18,7 +18,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/blockkit"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/report/history"
@@ -65,7 +66,7 @@ func keysInSlack(t *testing.T, emu *slackemu.Server) map[string]int {
 	out := map[string]int{}
 	for _, m := range emu.AllMessages() {
 		var meta slack.SlackMetadata
-		if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.EventType != bot.DeliveryEventType {
+		if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.EventType != blockkit.DeliveryEventType {
 			continue
 		}
 		out[fmt.Sprint(meta.EventPayload["key"])]++
@@ -114,9 +115,9 @@ func TestFaultKilledWhileDeliveringNotices(t *testing.T) {
 	for i, tm := range demo.Teams() {
 		ch := []string{chA, chB}[i%2]
 		fmt.Fprintf(&teams, "  %s:\n    channel: %s\n", tm.Identifier, ch)
-		want = append(want, history.Claim{Job: bot.JobNotices, Period: day, Destination: "team:" + tm.Identifier}.Key())
+		want = append(want, history.Claim{Job: jobs.Notices, Period: day, Destination: "team:" + tm.Identifier}.Key())
 	}
-	want = append(want, history.Claim{Job: bot.JobNotices, Period: day, Destination: "team:"}.Key()) // services with no team
+	want = append(want, history.Claim{Job: jobs.Notices, Period: day, Destination: "team:"}.Key()) // services with no team
 	sort.Strings(want)
 	teamsFile := filepath.Join(dir, "teams.yaml")
 	if err := os.WriteFile(teamsFile, []byte(teams.String()), 0o644); err != nil {
@@ -129,7 +130,7 @@ func TestFaultKilledWhileDeliveringNotices(t *testing.T) {
 	}
 	start := func(apiURL string) (*exec.Cmd, *lockedBuffer) {
 		vars["SLACK_API_URL"] = apiURL
-		cmd := exec.Command(bin, "run", bot.JobNotices)
+		cmd := exec.Command(bin, "run", jobs.Notices)
 		cmd.Env, cmd.Dir = childEnv(vars), dir
 		logs := &lockedBuffer{}
 		cmd.Stdout, cmd.Stderr = io.Discard, logs
@@ -160,8 +161,8 @@ func TestFaultKilledWhileDeliveringNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recorded, _ := st.Sent(context.Background(), bot.JobNotices, day)
-	claims, _ := st.Claims(context.Background(), bot.JobNotices)
+	recorded, _ := st.Sent(context.Background(), jobs.Notices, day)
+	claims, _ := st.Claims(context.Background(), jobs.Notices)
 	st.Close()
 	pending := 0
 	for _, c := range claims {
@@ -195,7 +196,7 @@ func TestFaultKilledWhileDeliveringNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if recorded, err := st.Sent(context.Background(), bot.JobNotices, day); err != nil || len(recorded) != len(want) {
+	if recorded, err := st.Sent(context.Background(), jobs.Notices, day); err != nil || len(recorded) != len(want) {
 		t.Errorf("%d notices recorded after the restart, want %d (%v)", len(recorded), len(want), err)
 	}
 }

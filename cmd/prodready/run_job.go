@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/bot/exemption"
+	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/report/history"
 )
 
@@ -16,7 +18,7 @@ import (
 // uses. Without SLACK_BOT_TOKEN it prints to the terminal (console mode).
 func runJob(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "run", fmt.Sprintf("prodready run JOB [--dry-run] [--force] [--catalog FILE] [--scorecards FILE]...\n\nJobs: %s.\n"+
-		"With no SLACK_BOT_TOKEN, messages are printed here instead of posted.", strings.Join(bot.JobNames(), ", ")))
+		"With no SLACK_BOT_TOKEN, messages are printed here instead of posted.", strings.Join(jobs.Names(), ", ")))
 	dry := fs.Bool("dry-run", false, "print the messages instead of posting them; record nothing as sent")
 	force := fs.Bool("force", false, "send even what was already sent in this period, or has not changed")
 	var src sourceFlags
@@ -39,8 +41,8 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		usageTo(fs, e.stderr)
 		return exitUsage
 	}
-	if !slices.Contains(bot.JobNames(), job) {
-		fmt.Fprintf(e.stderr, "prodready run: unknown job %q (jobs: %s)\n", job, strings.Join(bot.JobNames(), ", "))
+	if !slices.Contains(jobs.Names(), job) {
+		fmt.Fprintf(e.stderr, "prodready run: unknown job %q (jobs: %s)\n", job, strings.Join(jobs.Names(), ", "))
 		return exitUsage
 	}
 	fail := func(err error) int {
@@ -61,25 +63,23 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return fail(err)
 	}
 	defer store.Close()
-	deps := bot.JobDeps{Source: bot.WithExemptions(source, s.exemptionConfig(), store, log), Store: store, Out: e.stdout, Log: log, Now: time.Now}
+	deps := engine.Deps{Jobs: jobs.All(), Source: exemption.With(source, s.exemptionConfig(), store, log), Store: store, Out: e.stdout, Log: log, Now: time.Now,
+		Notifiers: notifiers(s, nil, log), ConsoleWhy: consoleWhy}
 	token := s.botToken
-	if token != "" {
-		deps.Slack = bot.NewDeliveryClient(token, s.slackAPIURL, nil)
-	}
 	cfg := s.jobs
-	jobs, err := bot.NewJobs(cfg, deps)
+	js, err := engine.NewJobs(cfg, deps)
 	if err != nil {
 		return fail(err)
 	}
 	// The same job in serve's leader (or another run) is waited for, not
 	// run alongside: what it sent is then skipped here.
-	out, err := jobs.RunExclusive(ctx, job, bot.RunOptions{DryRun: *dry, Force: *force})
+	out, err := js.RunExclusive(ctx, job, engine.RunOptions{DryRun: *dry, Force: *force})
 	for _, n := range out.Notes {
 		fmt.Fprintf(e.stderr, "prodready run %s: %s\n", job, n)
 	}
 	if token != "" && !*dry {
 		fmt.Fprintf(e.stderr, "prodready run %s (%s): %d sent, %d skipped, %d failed\n", job, out.Period, out.Sent, out.Skipped, out.Failed)
-	} else if job == bot.JobRefresh && err == nil {
+	} else if job == jobs.Refresh && err == nil {
 		fmt.Fprintf(e.stdout, "Stored snapshot %d in %s.\n", out.SnapshotID, store.Where())
 	}
 	if err != nil {

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/ciapi"
+	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/metrics"
+	"github.com/prodready/prodready/bot/slackapp"
 )
 
 const serveSynopsis = "prodready serve\n\n" +
@@ -60,7 +63,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		cfg.Log.Error("bad configuration; stopping", "err", err)
 		stop(err)
 	}}
-	b, err := bot.New(cfg)
+	b, err := slackapp.New(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
 		return exitUsage
@@ -68,11 +71,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	b.Holder().SetTarget(s.jobs.TargetLevel)
 	switch {
 	case cfg.APIToken == "":
-		cfg.Log.Debug("POST " + bot.ResultsPath + " is off: PRODREADY_API_TOKEN is not set")
+		cfg.Log.Debug("POST " + ciapi.ResultsPath + " is off: PRODREADY_API_TOKEN is not set")
 	case cfg.Store == nil:
-		cfg.Log.Warn("POST " + bot.ResultsPath + " answers 503: the history database is unavailable to record CI results in")
+		cfg.Log.Warn("POST " + ciapi.ResultsPath + " answers 503: the history database is unavailable to record CI results in")
 	default:
-		cfg.Log.Info("POST " + bot.ResultsPath + " records results pushed from CI (check --report-to)")
+		cfg.Log.Info("POST " + ciapi.ResultsPath + " records results pushed from CI (check --report-to)")
 	}
 	// The scheduled jobs open the history database: only once the bot's own
 	// configuration is known to be good.
@@ -89,7 +92,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		// the default channel: say so once the catalog is loaded.
 		go func() {
 			if ev, err := b.Holder().Wait(ctx); err == nil {
-				for _, w := range bot.UnmatchedRoutes(routes, ev.Bundle) {
+				for _, w := range delivery.UnmatchedRoutes(routes, ev.Bundle) {
 					cfg.Log.Warn("teams file", "warning", w)
 				}
 			}
@@ -111,11 +114,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 // history database serve still answers slash commands, and says the jobs
 // are off. The scheduled refresh feeds the bot's holder, so the leader
 // loads the catalog once per refresh, not twice.
-func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder *bot.Holder) (*bot.Scheduled, error) {
-	deps := bot.SchedulerDeps{Source: holder.Feeding(cfg.Source), Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics}
-	if cfg.BotToken != "" {
-		deps.Slack = bot.NewDeliveryClient(cfg.BotToken, cfg.APIURL, bot.SlackHTTPClient(cfg.Metrics))
-	}
+func scheduled(ctx context.Context, e *env, s *settings, cfg slackapp.Config, holder *slackapp.Holder) (*bot.Scheduled, error) {
+	deps := bot.SchedulerDeps{Source: holder.Feeding(cfg.Source), Out: e.stdout, Log: cfg.Log, Metrics: cfg.Metrics,
+		Notifiers: notifiers(s, cfg.Metrics, cfg.Log), ConsoleWhy: consoleWhy}
 	jobs, err := bot.NewScheduled(ctx, bot.ScheduledConfig{Jobs: s.jobs, Schedules: s.schedules, DB: s.db, LeaderPoll: s.leaderPoll}, deps)
 	if errors.Is(err, bot.ErrHistoryUnavailable) {
 		cfg.Log.Error("scheduled digests and notices are off; slash commands still work", "err", err)
@@ -124,14 +125,14 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg bot.Config, holder 
 	return jobs, err
 }
 
-func serveConfig(e *env, s *settings) (bot.Config, error) {
+func serveConfig(e *env, s *settings) (slackapp.Config, error) {
 	m := metrics.New()
 	log := newLogger(e)
 	src, err := pickSource(e, sourceFlags{}, withObserver(m), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
 	if err != nil {
-		return bot.Config{}, err
+		return slackapp.Config{}, err
 	}
-	return bot.Config{
+	return slackapp.Config{
 		ListenAddr:    s.listenAddr,
 		SigningSecret: s.signingSecret,
 		BotToken:      s.botToken,

@@ -32,7 +32,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prodready/prodready/bot"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/demo"
@@ -70,13 +70,13 @@ func run(n, nteams int, rate float64, duration time.Duration, teamShare, missSha
 		return err
 	}
 	secret := randomHex(16)
-	h := bot.NewHolder(static{b}, nil, nil)
+	h := slackapp.NewHolder(static{b}, nil, nil)
 	start := time.Now()
 	if err := h.Refresh(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("catalog: %d services, %d scorecards, %d teams; evaluated in %s\n", n, len(b.Scorecards), nteams, time.Since(start).Round(time.Millisecond))
-	bt, err := bot.New(bot.Config{Holder: h, SigningSecret: secret, Log: slog.New(slog.DiscardHandler), Console: io.Discard})
+	bt, err := slackapp.New(slackapp.Config{Holder: h, SigningSecret: secret, Log: slog.New(slog.DiscardHandler), Console: io.Discard})
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func run(n, nteams int, rate float64, duration time.Duration, teamShare, missSha
 	srv := &http.Server{Handler: timed}
 	go srv.Serve(ln)
 	defer srv.Close()
-	cmdURL := "http://" + ln.Addr().String() + bot.CommandPath
+	cmdURL := "http://" + ln.Addr().String() + slackapp.CommandPath
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 0}, Timeout: 5 * time.Second}
 	ents := b.Catalog.Entities

@@ -1,0 +1,198 @@
+package delivery
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/prodready/prodready/scorecard"
+)
+
+// TeamRoutes says where each owning team's notice goes (PRODREADY_TEAMS).
+type TeamRoutes struct {
+	File           string // where the routes came from, for messages
+	DefaultChannel string
+	Teams          map[string]TeamRoute
+}
+
+// TeamRoute is one team's destination: a channel, or people to DM together.
+type TeamRoute struct {
+	Channel string
+	DM      []string // emails; one group DM with all of them
+}
+
+// Where describes the route for logs: "channel C0PAY" or "DM a@x, b@x".
+func (r TeamRoute) Where() string {
+	if r.Channel != "" {
+		return "channel " + r.Channel
+	}
+	return "DM " + strings.Join(r.DM, ", ")
+}
+
+type teamsFileYAML struct {
+	DefaultChannel string                   `yaml:"default_channel"`
+	Teams          map[string]teamRouteYAML `yaml:"teams"`
+}
+
+type teamRouteYAML struct {
+	Channel string   `yaml:"channel"`
+	DM      []string `yaml:"dm"`
+}
+
+// slackDMLimit is how many people conversations.open takes at once.
+const slackDMLimit = 8
+
+var yamlUnknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type delivery\.(\w+)`)
+
+// LoadTeamRoutes reads a teams file (YAML, or JSON, which YAML reads too).
+// Unknown keys, empty routes and malformed emails are errors naming the
+// file and the key.
+func LoadTeamRoutes(path string) (*TeamRoutes, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("teams file (PRODREADY_TEAMS): %w", err)
+	}
+	return ParseTeamRoutes(path, data)
+}
+
+// ParseTeamRoutes parses the contents of a teams file named file.
+func ParseTeamRoutes(file string, data []byte) (*TeamRoutes, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var raw teamsFileYAML
+	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
+		if m := yamlUnknownField.FindStringSubmatch(err.Error()); m != nil {
+			known := "default_channel, teams"
+			where := "top level"
+			if m[3] == "teamRouteYAML" {
+				known, where = "channel, dm", "a team"
+			}
+			return nil, fmt.Errorf("%s:%s: unknown key %q in %s (known keys: %s)", file, m[1], m[2], where, known)
+		}
+		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	// A second document would be ignored by Decode: the routes in it
+	// would never be used, so it is a mistake to point out.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, fmt.Errorf("%s: after the first document: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	default:
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		return nil, fmt.Errorf("%s:%d: a second YAML document (after ---); a teams file holds one: merge it into the first", file, line)
+	}
+	r := &TeamRoutes{File: file, DefaultChannel: strings.TrimSpace(raw.DefaultChannel), Teams: map[string]TeamRoute{}}
+	names := make([]string, 0, len(raw.Teams))
+	for name := range raw.Teams {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t := raw.Teams[name]
+		key := "teams." + name
+		route := TeamRoute{Channel: strings.TrimSpace(t.Channel)}
+		for i, e := range t.DM {
+			e = strings.TrimSpace(e)
+			if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " ,<>") {
+				return nil, fmt.Errorf("%s: %s.dm[%d]: %q is not an email address", file, key, i, e)
+			}
+			route.DM = append(route.DM, e)
+		}
+		switch {
+		case route.Channel != "" && len(route.DM) > 0:
+			return nil, fmt.Errorf("%s: %s: give channel or dm, not both", file, key)
+		case route.Channel == "" && len(route.DM) == 0:
+			return nil, fmt.Errorf("%s: %s: needs a channel or a dm list", file, key)
+		case len(route.DM) > slackDMLimit:
+			return nil, fmt.Errorf("%s: %s.dm: %d people; Slack opens group DMs with at most %d", file, key, len(route.DM), slackDMLimit)
+		}
+		r.Teams[name] = route
+	}
+	return r, nil
+}
+
+// For returns team's route. Teams without one, and services with no team
+// (team ""), go to the default channel; ok is false when there is none.
+func (r *TeamRoutes) For(team string) (TeamRoute, bool) {
+	if r == nil {
+		return TeamRoute{}, false
+	}
+	if t, ok := r.Teams[team]; ok && team != "" {
+		return t, true
+	}
+	if r.DefaultChannel != "" {
+		return TeamRoute{Channel: r.DefaultChannel}, true
+	}
+	return TeamRoute{}, false
+}
+
+// Unmatched warns about each team key of the file that names no team in
+// known (the catalog's team identifiers): its notices go elsewhere and
+// the route is never used. Each warning names the closest team.
+func (r *TeamRoutes) Unmatched(known []string) []string {
+	if r == nil || len(known) == 0 {
+		return nil
+	}
+	has := make(map[string]bool, len(known))
+	for _, k := range known {
+		has[k] = true
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(r.Teams)) {
+		if has[name] {
+			continue
+		}
+		w := fmt.Sprintf("%s: teams.%s matches no team in the catalog, so its route is never used", r.File, name)
+		if s := scorecard.Suggest(name, known, 1); len(s) > 0 {
+			w += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// UnmatchedRoutes warns about the team keys of routes that match no team
+// of the catalog in b (see TeamRoutes.Unmatched).
+func UnmatchedRoutes(routes *TeamRoutes, b *scorecard.Bundle) []string {
+	return routes.Unmatched(catalogTeams(b))
+}
+
+// catalogTeams lists the team identifiers of the catalog: its teams and
+// those its services name.
+func catalogTeams(b *scorecard.Bundle) []string {
+	if b == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, t := range b.Teams {
+		add(t.Identifier)
+	}
+	if b.Catalog != nil {
+		for i := range b.Catalog.Entities {
+			for _, t := range b.Catalog.Entities[i].Team {
+				add(t)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,29 @@
+// Package jobs holds the scheduled jobs, one file each. A new job is a
+// file with a type implementing engine.Job, and one entry in All.
+package jobs
+
+import (
+	"github.com/prodready/prodready/bot/engine"
+	"github.com/prodready/prodready/report"
+)
+
+// The scheduled jobs, by the names `prodready run` takes.
+const (
+	Refresh = "refresh"
+	Weekly  = "weekly-report"
+	Monthly = "monthly-report"
+	Notices = "team-notices"
+)
+
+// All lists the jobs in the order they are documented.
+func All() []engine.Job {
+	return []engine.Job{
+		refreshJob{},
+		digestJob{name: Weekly, kind: report.Weekly, cronVar: "PRODREADY_WEEKLY_CRON", spec: "0 9 * * MON", testEvery: true},
+		digestJob{name: Monthly, kind: report.Monthly, cronVar: "PRODREADY_MONTHLY_CRON", spec: "0 9 1 * *", chart: true},
+		noticesJob{},
+	}
+}
+
+// Names lists the jobs' names in the order they are documented.
+func Names() []string { return engine.Names(All()) }
