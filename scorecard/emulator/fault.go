@@ -21,7 +21,8 @@ type Fault struct {
 	Path   string
 	Suffix string
 	// Query, in a URL's query syntax, matches requests whose first values
-	// of these parameters are these: "filter=kind%3Duser".
+	// of these parameters are these: "filter=kind%3Duser". One that does not
+	// parse matches no request.
 	Query string
 	Skip  int // let this many matching requests through first
 	Times int // apply to this many requests (0 means 1, negative means forever)
