@@ -234,7 +234,7 @@ func (m *layoutMover) dryRun(ctx context.Context) error {
 					closed++
 				}
 			}
-			applyChanges(m.open, o.id, changes)
+			applyChanges(m.open, o.id, changes, nil)
 			after = o.id
 			m.done++
 		}
@@ -385,7 +385,7 @@ func (m *layoutMover) move(ctx context.Context, tx *sql.Tx, after *int64, n int)
 		if err := s.writeChanges(ctx, tx, o.id, changes); err != nil {
 			return 0, err
 		}
-		applyChanges(m.open, o.id, changes)
+		applyChanges(m.open, o.id, changes, nil)
 		*after = o.id
 		m.done++
 	}

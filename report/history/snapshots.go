@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type openRow struct {
 	rowVal
 	from int64  // valid_from
 	seen uint64 // the save (Store.gen) that last found it in its snapshot
+	dead bool   // replaced or gone: no longer in results_open
 }
 
 // teamSep joins team identifiers in one column; it cannot occur in them.
@@ -102,6 +104,7 @@ type change struct {
 	val  rowVal
 	gone bool
 	old  *openRow
+	pos  int // in the snapshot's results
 }
 
 // SaveSnapshot stores snap in one transaction and sets snap.ID. Only the
@@ -130,7 +133,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		return 0, s.err("store snapshot", err)
 	}
 	if s.open == nil || head.Int64 != s.head {
-		s.open = nil
+		s.open, s.lastPtrs = nil, nil
 		open, err := s.readOpen(ctx, tx)
 		if err != nil {
 			return 0, err
@@ -203,7 +206,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		entIDs[i] = id
 	}
 
-	changes := s.diff(snap, entIDs, scIDs)
+	changes, ptrs := s.diff(snap, entIDs, scIDs)
 
 	mix := report.MixOf(snap, "")
 	mixJSON, _ := json.Marshal(mix.Counts)
@@ -221,7 +224,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		s.open = nil
+		s.open, s.lastPtrs = nil, nil
 		return 0, s.err("store snapshot", err)
 	}
 	for k, v := range newEnts {
@@ -231,10 +234,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *report.Snapshot) (int64,
 	for k, v := range newScs {
 		s.scs[k] = v
 	}
-	applyChanges(s.open, id, changes)
+	applyChanges(s.open, id, changes, ptrs)
 	s.head = id
 	s.lastEnts = append(s.lastEnts[:0], snap.Entities...)
-	s.lastEntIDs = entIDs
+	s.lastEntIDs, s.lastScIDs, s.lastPtrs = entIDs, scIDs, ptrs
 	snap.ID = id
 	return id, nil
 }
@@ -253,23 +256,40 @@ func sameRef(a, b *report.EntityRef) bool {
 }
 
 // diff compares snap with the open rows: pairs whose result is new or
-// differs, and open pairs the snapshot no longer has.
-func (s *Store) diff(snap *report.Snapshot, entIDs, scIDs []int64) []change {
+// differs, and open pairs the snapshot no longer has. It also returns the
+// open row of each of snap's results before the save: the next save finds
+// a result's row there, without a map lookup, when the entity and the
+// scorecards are where they were.
+func (s *Store) diff(snap *report.Snapshot, entIDs, scIDs []int64) ([]change, []*openRow) {
 	s.gen++
 	gen := s.gen
 	ns := len(snap.Scorecards)
 	var out []change
 	matched := 0
 	added := map[pairKey]int{} // position in out, against pairs repeated in one snapshot
+	ptrs := make([]*openRow, len(snap.Results))
+	sameScs := s.lastPtrs != nil && slices.Equal(scIDs, s.lastScIDs)
 	for e := range snap.Entities {
+		sameEnt := sameScs && e < len(s.lastEntIDs) && s.lastEntIDs[e] == entIDs[e]
 		for si := 0; si < ns; si++ {
-			r := snap.Results[e*ns+si]
+			p := e*ns + si
+			r := snap.Results[p]
 			if !r.Applies {
 				continue
 			}
 			k := pairKey{entIDs[e], scIDs[si]}
 			v := rowVal{int16(r.Level), r.Pass}
-			if o, ok := s.open[k]; ok {
+			var o *openRow
+			if sameEnt {
+				if o = s.lastPtrs[p]; o != nil && o.dead {
+					o = nil
+				}
+			}
+			if o == nil {
+				o = s.open[k]
+			}
+			if o != nil {
+				ptrs[p] = o
 				if o.seen != gen {
 					o.seen = gen
 					matched++
@@ -283,26 +303,33 @@ func (s *Store) diff(snap *report.Snapshot, entIDs, scIDs []int64) []change {
 				continue
 			}
 			added[k] = len(out)
-			out = append(out, change{key: k, val: v, old: s.open[k]})
+			out = append(out, change{key: k, val: v, old: o, pos: p})
 		}
 	}
 	if matched < len(s.open) {
 		for k, o := range s.open {
 			if o.seen != gen {
-				out = append(out, change{key: k, gone: true, old: o})
+				out = append(out, change{key: k, gone: true, old: o, pos: -1})
 			}
 		}
 	}
-	return out
+	return out, ptrs
 }
 
-func applyChanges(open map[pairKey]*openRow, id int64, changes []change) {
+// applyChanges brings open (and ptrs, when not nil) to snapshot id.
+func applyChanges(open map[pairKey]*openRow, id int64, changes []change, ptrs []*openRow) {
 	for _, c := range changes {
-		switch {
-		case c.gone:
+		if c.old != nil {
+			c.old.dead = true
+		}
+		if c.gone {
 			delete(open, c.key)
-		default:
-			open[c.key] = &openRow{rowVal: c.val, from: id}
+			continue
+		}
+		o := &openRow{rowVal: c.val, from: id}
+		open[c.key] = o
+		if ptrs != nil && c.pos >= 0 {
+			ptrs[c.pos] = o
 		}
 	}
 }

@@ -50,7 +50,11 @@ type Store struct {
 	// lastEnts are the last saved snapshot's entities, with their ids.
 	lastEnts   []report.EntityRef
 	lastEntIDs []int64
-	scs        map[string]int64 // scorecard_versions by hash
+	// lastScIDs are its scorecard versions, and lastPtrs the open row of
+	// each of its results (nil: does not apply), for the next diff.
+	lastScIDs []int64
+	lastPtrs  []*openRow
+	scs       map[string]int64 // scorecard_versions by hash
 	// open is results_open as of snapshot head, kept between saves so a
 	// save reads nothing but the newest snapshot's id; nil until loaded.
 	open map[pairKey]*openRow
