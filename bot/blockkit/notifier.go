@@ -224,6 +224,14 @@ func (*SlackNotifier) Name() string { return "Slack" }
 // Records implements delivery.Notifier: what Slack accepts reaches people.
 func (*SlackNotifier) Records() bool { return true }
 
+// Accepts implements delivery.Selective: Slack takes the messages that name
+// a channel or people for a group DM (not those only for e-mail).
+func (*SlackNotifier) Accepts(m *delivery.Outgoing) bool { return m.Channel != "" || len(m.Emails) > 0 }
+
+// Namespace implements delivery.Selective: Slack records messages under
+// the jobs' own destinations.
+func (*SlackNotifier) Namespace() string { return "" }
+
 // Notify implements Notifier.
 func (d *SlackNotifier) Notify(ctx context.Context, msgs []*delivery.Outgoing, gate delivery.Gate, done func(delivery.Delivered)) {
 	// Resolve DMs first, in parallel, so messages can be grouped by channel.

@@ -31,6 +31,39 @@ type Notifier interface {
 	Records() bool
 }
 
+// Selective is a Notifier that delivers only some messages, and records
+// them under destinations of its own: e-mail takes the messages that name
+// e-mail recipients, and records "email:<destination>", so that its copy
+// and Slack's are each sent exactly once. A notifier without it takes
+// every message under its own destination.
+type Selective interface {
+	// Accepts says whether the notifier delivers m.
+	Accepts(m *Outgoing) bool
+	// Namespace prefixes the destinations it records ("email").
+	Namespace() string
+}
+
+// Keep reports whether n delivers m, and the destination n records it
+// under.
+func Keep(n Notifier, m *Outgoing) (dest string, ok bool) {
+	s, selective := n.(Selective)
+	if !selective {
+		return m.Destination, true
+	}
+	if !s.Accepts(m) {
+		return "", false
+	}
+	return DestinationIn(n, m.Destination), true
+}
+
+// DestinationIn is the destination n records a message to dest under.
+func DestinationIn(n Notifier, dest string) string {
+	if s, ok := n.(Selective); ok && s.Namespace() != "" {
+		return s.Namespace() + ":" + dest
+	}
+	return dest
+}
+
 // A Gate guards exactly-once delivery: it is asked just before each
 // message is posted, once the conversation is known.
 type Gate interface {
@@ -65,6 +98,11 @@ type Outgoing struct {
 	Origin  string
 	Channel string
 	Emails  []string
+	// Mail are the e-mail addresses the message goes to by e-mail (not
+	// Slack's group DM, which Emails names); MailOrigin says where they
+	// were configured.
+	Mail       []string
+	MailOrigin string
 	// Where says, for people reading a dry run, where it would go.
 	Where string
 	// Heading is printed before the message by the console.

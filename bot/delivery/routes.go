@@ -28,14 +28,35 @@ type TeamRoutes struct {
 type TeamRoute struct {
 	Channel string
 	DM      []string // emails; one group DM with all of them
+	// Email are addresses the team's notices go to by e-mail, besides or
+	// instead of Slack.
+	Email []string
 }
 
-// Where describes the route for logs: "channel C0PAY" or "DM a@x, b@x".
+// Where describes the route for logs: "channel C0PAY", "DM a@x, b@x",
+// "e-mail a@x".
 func (r TeamRoute) Where() string {
-	if r.Channel != "" {
-		return "channel " + r.Channel
+	var parts []string
+	switch {
+	case r.Channel != "":
+		parts = append(parts, "channel "+r.Channel)
+	case len(r.DM) > 0:
+		parts = append(parts, "DM "+strings.Join(r.DM, ", "))
 	}
-	return "DM " + strings.Join(r.DM, ", ")
+	if len(r.Email) > 0 {
+		parts = append(parts, "e-mail "+strings.Join(r.Email, ", "))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// HasEmail reports whether some team's notices go by e-mail.
+func (r *TeamRoutes) HasEmail() bool {
+	for _, t := range r.Teams {
+		if len(t.Email) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 type teamsFileYAML struct {
@@ -46,6 +67,7 @@ type teamsFileYAML struct {
 type teamRouteYAML struct {
 	Channel string   `yaml:"channel"`
 	DM      []string `yaml:"dm"`
+	Email   []string `yaml:"email"`
 }
 
 // slackDMLimit is how many people conversations.open takes at once.
@@ -74,7 +96,7 @@ func ParseTeamRoutes(file string, data []byte) (*TeamRoutes, error) {
 			known := "default_channel, teams"
 			where := "top level"
 			if m[3] == "teamRouteYAML" {
-				known, where = "channel, dm", "a team"
+				known, where = "channel, dm, email", "a team"
 			}
 			return nil, fmt.Errorf("%s:%s: unknown key %q in %s (known keys: %s)", file, m[1], m[2], where, known)
 		}
@@ -111,11 +133,18 @@ func ParseTeamRoutes(file string, data []byte) (*TeamRoutes, error) {
 			}
 			route.DM = append(route.DM, e)
 		}
+		for i, e := range t.Email {
+			e = strings.TrimSpace(e)
+			if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " ,<>") {
+				return nil, fmt.Errorf("%s: %s.email[%d]: %q is not an email address", file, key, i, e)
+			}
+			route.Email = append(route.Email, e)
+		}
 		switch {
 		case route.Channel != "" && len(route.DM) > 0:
 			return nil, fmt.Errorf("%s: %s: give channel or dm, not both", file, key)
-		case route.Channel == "" && len(route.DM) == 0:
-			return nil, fmt.Errorf("%s: %s: needs a channel or a dm list", file, key)
+		case route.Channel == "" && len(route.DM) == 0 && len(route.Email) == 0:
+			return nil, fmt.Errorf("%s: %s: needs a channel, a dm list or an email list", file, key)
 		case len(route.DM) > slackDMLimit:
 			return nil, fmt.Errorf("%s: %s.dm: %d people; Slack opens group DMs with at most %d", file, key, len(route.DM), slackDMLimit)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/textproto"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -68,6 +69,11 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 		return &SendError{Err: fmt.Errorf("smtp client for %s: %w", m.server, err)}
 	}
 	if err := c.DialAndSendWithContext(ctx, gm); err != nil {
+		if errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) || strings.Contains(err.Error(), "server does not support SMTP AUTH") {
+			// go-mail will not send a password over a connection in the
+			// clear with PLAIN or LOGIN: a setting to fix, not to retry.
+			return &SendError{Err: fmt.Errorf("send to %s: the server offers no way to log in here (none at all, or none safe without TLS): use smtps://, a server that offers STARTTLS, or no user and password in the SMTP URL", m.server)}
+		}
 		return &SendError{Temporary: temporary(err), Err: fmt.Errorf("send to %s: %w", m.server, scrub(err, m.server.Password))}
 	}
 	return nil

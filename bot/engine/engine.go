@@ -87,6 +87,7 @@ func (j *Jobs) named(name string) (Job, bool) {
 // Config is the jobs' configuration.
 type Config struct {
 	ReportChannel string               // PRODREADY_REPORT_CHANNEL: where manager digests go
+	ReportEmail   []string             // PRODREADY_REPORT_EMAIL: who gets them by e-mail
 	TargetLevel   string               // PRODREADY_TARGET_LEVEL; "" means each scorecard's top level
 	Routes        *delivery.TeamRoutes // PRODREADY_TEAMS; nil when not set
 	ReminderEvery time.Duration        // PRODREADY_REMINDER_EVERY: quiet period for unchanged notices
@@ -480,17 +481,25 @@ func (j *Jobs) Deliver(ctx context.Context, r *Run, msgs []*delivery.Outgoing, c
 	var mu sync.Mutex
 	var errs []error
 	ns := j.notifiers(r.Opt)
+	orig := map[*delivery.Outgoing]string{} // each copy's destination in the job's terms
 	for i, n := range ns {
-		own := msgs
-		if i > 0 {
-			own = make([]*delivery.Outgoing, len(msgs))
-			for k, m := range msgs {
-				c := *m
-				own[k] = &c
+		var own []*delivery.Outgoing
+		for _, m := range msgs {
+			dest, ok := delivery.Keep(n, m)
+			if !ok {
+				continue
 			}
+			c := m
+			if i > 0 || dest != m.Destination {
+				cp := *m
+				c = &cp
+			}
+			orig[c] = m.Destination
+			c.Destination, c.Job = dest, job
+			own = append(own, c)
 		}
-		for _, m := range own {
-			m.Job = job
+		if len(own) == 0 {
+			continue
 		}
 		if !n.Records() {
 			n.Notify(ctx, own, nil, func(d delivery.Delivered) {
@@ -512,12 +521,27 @@ func (j *Jobs) Deliver(ctx context.Context, r *Run, msgs []*delivery.Outgoing, c
 		n.Notify(ctx, own, gate, func(d delivery.Delivered) {
 			mu.Lock()
 			defer mu.Unlock()
-			if err := j.settle(ctx, gate, r, n.Name(), copyOf(d.Out.Destination), hashOf(d.Out.Destination), d); err != nil {
+			if err := j.settle(ctx, gate, r, n.Name(), copyOf(d.Out.Destination), hashOf(orig[d.Out]), d); err != nil {
 				errs = append(errs, err)
 			}
 		})
 	}
 	return errs
+}
+
+// Keys are the destinations the run's recording notifiers record m under:
+// a job has sent m everywhere when each of them is recorded.
+func (j *Jobs) Keys(r *Run, m *delivery.Outgoing) []string {
+	var out []string
+	for _, n := range j.notifiers(r.Opt) {
+		if !n.Records() {
+			continue
+		}
+		if dest, ok := delivery.Keep(n, m); ok {
+			out = append(out, dest)
+		}
+	}
+	return out
 }
 
 // recording reports whether any of ns records what it delivers.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prodready/prodready/bot/chart"
@@ -43,25 +44,41 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 	st := j.Store()
 	job, period, now, opt, out := d.name, r.Period, r.Now, r.Opt, r.Out
 	kind := d.Period(j.Config())
+	cfg := j.Config()
 	dest := delivery.ConsoleDest
-	var prevCopy *history.Message
+	var sent map[string]history.Message
 	if r.Records() {
-		if j.Config().ReportChannel == "" {
-			return fmt.Errorf("%s: PRODREADY_REPORT_CHANNEL is not set, so the digest has nowhere to go (set it to a channel ID, or use --dry-run)", job)
+		if cfg.ReportChannel == "" && len(cfg.ReportEmail) == 0 {
+			return fmt.Errorf("%s: neither PRODREADY_REPORT_CHANNEL nor PRODREADY_REPORT_EMAIL is set, so the digest has nowhere to go (set a channel ID or e-mail addresses, or use --dry-run)", job)
 		}
-		dest = j.Config().ReportChannel
-		sent, err := st.Sent(ctx, job, period.Key)
-		if err != nil {
+		dest = cfg.ReportChannel
+		if dest == "" {
+			dest = "report"
+		}
+		keys := j.Keys(r, &delivery.Outgoing{Destination: dest, Channel: cfg.ReportChannel, Mail: cfg.ReportEmail})
+		if len(keys) == 0 {
+			return fmt.Errorf("%s: no configured delivery takes the digest: PRODREADY_REPORT_CHANNEL needs Slack (SLACK_BOT_TOKEN), PRODREADY_REPORT_EMAIL needs PRODREADY_SMTP_URL", job)
+		}
+		var err error
+		if sent, err = st.Sent(ctx, job, period.Key); err != nil {
 			return err
 		}
-		if m, ok := sent[dest]; ok {
-			if !opt.Force {
-				out.Skipped++
-				out.Notes = append(out.Notes, fmt.Sprintf("the %s digest for %s was already sent to %s at %s; nothing sent (--force sends it again)",
-					kind, period.Key, dest, m.Sent.In(period.Start.Location()).Format("2006-01-02 15:04 MST")))
-				return nil
+		var first *history.Message
+		for _, k := range keys {
+			m, ok := sent[k]
+			if !ok {
+				first = nil
+				break
 			}
-			prevCopy = &m
+			if first == nil {
+				first = &m
+			}
+		}
+		if first != nil && !opt.Force {
+			out.Skipped++
+			out.Notes = append(out.Notes, fmt.Sprintf("the %s digest for %s was already sent to %s at %s; nothing sent (--force sends it again)",
+				kind, period.Key, strings.Join(keys, " and "), first.Sent.In(period.Start.Location()).Format("2006-01-02 15:04 MST")))
+			return nil
 		}
 	}
 	snap, b, stale, err := refreshOrLast(ctx, j, now)
@@ -138,7 +155,10 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: history,
 		Target: j.Config().TargetLevel, TeamNames: TeamNames(b), Failures: failures, Stale: stale, Earlier: earlier})
 
-	msg := &delivery.Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: dest, Digest: dg}
+	msg := &delivery.Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: cfg.ReportChannel, Mail: cfg.ReportEmail, MailOrigin: "PRODREADY_REPORT_EMAIL", Digest: dg}
+	if dest == delivery.ConsoleDest {
+		msg.Channel = dest
+	}
 	if console, _ := j.Console(); opt.DryRun && !console {
 		msg.Heading = fmt.Sprintf("(dry run: would post to %s)", dest)
 	}
@@ -153,11 +173,19 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 			AltText: "Stacked bars: the share of services at each level per period, with a line for the share at target and its value",
 			Label:   "Chart of the level mix", Data: png, Chart: &in, Over: chartOver}
 	}
-	copyN := 0
-	if prevCopy != nil {
-		copyN = prevCopy.Copy + 1
+	// Each delivery has its own copy: --force sends the next one; otherwise
+	// a copy already sent is claimed again, found sent, and not repeated.
+	copyOf := func(d string) int {
+		m, ok := sent[d]
+		switch {
+		case !ok:
+			return 0
+		case opt.Force:
+			return m.Copy + 1
+		}
+		return m.Copy
 	}
-	errs := j.Deliver(ctx, r, []*delivery.Outgoing{msg}, func(string) int { return copyN }, func(string) string { return "" })
+	errs := j.Deliver(ctx, r, []*delivery.Outgoing{msg}, copyOf, func(string) string { return "" })
 	return engine.JoinSorted(errs)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/bot/engine"
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/report/history"
 )
 
 // noticesJob sends each owning team one notice about its services below
@@ -76,40 +77,11 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 	idxs := map[int64]map[string]int{}
 	var msgs []*delivery.Outgoing
 	byDest := map[string]*report.Notice{}
+	resend := map[string]bool{} // a copy sent today goes again: forced, or a regression
 	var already, quiet []string
 	var errs []error
 	for _, n := range notices {
 		dest := NoticeDest(n.Team)
-		// The comparison with the last notice comes first: a regression
-		// since a notice sent earlier today goes out now, as the period's
-		// next copy, whose exactly-once key still stops a second run
-		// from sending it too.
-		if m, ok := last[dest]; ok && m.SnapshotID != 0 {
-			prev, ok := snaps[m.SnapshotID]
-			if !ok {
-				if prev, err = st.LoadSnapshot(ctx, m.SnapshotID); err != nil {
-					j.Log().Warn("last notice's snapshot is unreadable; sending as new", "team", n.Team, "err", err)
-					prev = nil
-				}
-				snaps[m.SnapshotID] = prev
-				if prev != nil {
-					idxs[m.SnapshotID] = prev.EntityIndex()
-				}
-			}
-			n.MarkSince(prev, idxs[m.SnapshotID])
-			if _, sentToday := today[dest]; !sentToday && !opt.Force && prev != nil && m.ContentHash == n.Hash && !n.Regressed && now.Sub(m.Sent) < j.Config().ReminderEvery {
-				quiet = append(quiet, n.Name())
-				out.Skipped++
-				continue
-			}
-		} else {
-			n.MarkSince(nil, nil)
-		}
-		if _, ok := today[dest]; ok && !opt.Force && !n.Regressed {
-			already = append(already, n.Name())
-			out.Skipped++
-			continue
-		}
 		route, ok := j.Config().Routes.For(n.Team)
 		if opt.DryRun && j.Config().Routes == nil {
 			route, ok = delivery.TeamRoute{Channel: "(no route: PRODREADY_TEAMS not set)"}, true
@@ -124,15 +96,63 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 			}
 			continue
 		}
-		m := &delivery.Outgoing{Destination: dest, Channel: route.Channel, Emails: route.DM, Where: route.Where(), Notice: n}
+		m := &delivery.Outgoing{Destination: dest, Channel: route.Channel, Emails: route.DM, Mail: route.Email, Where: route.Where(), Notice: n}
 		if !opt.DryRun {
 			m.Origin = fmt.Sprintf("teams.%s in %s", n.Team, j.Config().Routes.File)
+			m.MailOrigin = fmt.Sprintf("teams.%s.email in %s", n.Team, j.Config().Routes.File)
 			if _, own := j.Config().Routes.Teams[n.Team]; !own || n.Team == "" {
 				m.Origin = "default_channel in " + j.Config().Routes.File
 			}
 		}
+		// Each delivery (Slack, e-mail) records the notice under a key of
+		// its own: the last notice is the newest of them, and the team was
+		// notified today when every one of them was.
+		keys := j.Keys(r, m)
+		var lastMsg *history.Message
+		sentToday := len(keys) > 0
+		for _, k := range keys {
+			if lm, ok := last[k]; ok && (lastMsg == nil || lm.Sent.After(lastMsg.Sent)) {
+				lastMsg = &lm
+			}
+			if _, ok := today[k]; !ok {
+				sentToday = false
+			}
+		}
+		// The comparison with the last notice comes first: a regression
+		// since a notice sent earlier today goes out now, as the period's
+		// next copy, whose exactly-once key still stops a second run
+		// from sending it too.
+		if lastMsg != nil && lastMsg.SnapshotID != 0 {
+			prev, ok := snaps[lastMsg.SnapshotID]
+			if !ok {
+				if prev, err = st.LoadSnapshot(ctx, lastMsg.SnapshotID); err != nil {
+					j.Log().Warn("last notice's snapshot is unreadable; sending as new", "team", n.Team, "err", err)
+					prev = nil
+				}
+				snaps[lastMsg.SnapshotID] = prev
+				if prev != nil {
+					idxs[lastMsg.SnapshotID] = prev.EntityIndex()
+				}
+			}
+			n.MarkSince(prev, idxs[lastMsg.SnapshotID])
+			if !sentToday && !opt.Force && prev != nil && lastMsg.ContentHash == n.Hash && !n.Regressed && now.Sub(lastMsg.Sent) < j.Config().ReminderEvery {
+				quiet = append(quiet, n.Name())
+				out.Skipped++
+				continue
+			}
+		} else {
+			n.MarkSince(nil, nil)
+		}
+		if sentToday && !opt.Force && !n.Regressed {
+			already = append(already, n.Name())
+			out.Skipped++
+			continue
+		}
 		msgs = append(msgs, m)
 		byDest[dest] = n
+		for _, k := range keys {
+			resend[k] = opt.Force || n.Regressed
+		}
 	}
 	if len(already) > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("already notified in %s, not sent again (--force sends again): %s", period.Key, strings.Join(already, ", ")))
@@ -141,11 +161,18 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 		out.Notes = append(out.Notes, fmt.Sprintf("nothing new since their last notice, quiet for %s after it: %s", j.Config().ReminderEvery, strings.Join(quiet, ", ")))
 	}
 	if len(msgs) > 0 {
-		copyOf := func(dest string) int {
-			if m, ok := today[dest]; ok {
+		// A delivery that sent the notice today sends the next copy only
+		// when it goes again; otherwise its copy is claimed, found sent,
+		// and not repeated.
+		copyOf := func(key string) int {
+			m, ok := today[key]
+			switch {
+			case !ok:
+				return 0
+			case resend[key]:
 				return m.Copy + 1
 			}
-			return 0
+			return m.Copy
 		}
 		errs = append(errs, j.Deliver(ctx, r, msgs, copyOf, func(dest string) string { return byDest[dest].Hash })...)
 		if len(errs) == 0 && !opt.DryRun {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/delivery"
+	"github.com/prodready/prodready/bot/email"
 	"github.com/prodready/prodready/bot/engine"
 	"github.com/prodready/prodready/bot/jobs"
 	"github.com/prodready/prodready/bot/schedule"
@@ -67,6 +69,11 @@ type settings struct {
 	jobs      engine.Config
 
 	exemptions exemptionSettings // PRODREADY_EXEMPTION*
+	// smtp, emailFrom: PRODREADY_SMTP_URL and PRODREADY_EMAIL_FROM, for
+	// digests and notices by e-mail.
+	smtp      email.Server
+	smtpSet   bool
+	emailFrom *mail.Address
 	// initiatives is PRODREADY_INITIATIVES: initiatives and announced rules.
 	initiatives string
 
@@ -162,6 +169,28 @@ func variables() []variable {
 	return append(vars, []variable{
 		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests",
 			set: str(func(s *settings) *string { return &s.jobs.ReportChannel })},
+		{name: "PRODREADY_SMTP_URL", help: "SMTP server for digests and notices by e-mail: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=required to insist) or smtps://user:pass@host:465", secret: true,
+			set: func(s *settings, v string) (err error) {
+				if s.smtp, err = email.ParseServer(v); err != nil {
+					return fmt.Errorf("PRODREADY_SMTP_URL: %w", err)
+				}
+				s.smtpSet = true
+				return nil
+			}},
+		{name: "PRODREADY_REPORT_EMAIL", help: "comma-separated e-mail addresses that get the manager digests by e-mail (needs PRODREADY_SMTP_URL)",
+			set: func(s *settings, v string) (err error) {
+				if s.jobs.ReportEmail, err = email.ParseAddresses(v); err != nil {
+					return fmt.Errorf("PRODREADY_REPORT_EMAIL=%q: %w", v, err)
+				}
+				return nil
+			}},
+		{name: "PRODREADY_EMAIL_FROM", help: "the sender of e-mails: an address, or Name <address> (needed with PRODREADY_SMTP_URL)",
+			set: func(s *settings, v string) (err error) {
+				if s.emailFrom, err = email.ParseAddress(v); err != nil {
+					return fmt.Errorf("PRODREADY_EMAIL_FROM: %w", err)
+				}
+				return nil
+			}},
 		{name: "PRODREADY_TARGET_LEVEL", help: "target level: LEVEL for all, or SCORECARD:LEVEL,… (default: the top level in digests, the next level up in notices)",
 			set: func(s *settings, v string) error {
 				s.jobs.TargetLevel = v
@@ -266,6 +295,9 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 		errs = append(errs, err)
 	}
 	if err := s.finishGitHub(readKeyFile); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.finishEmail(); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -703,4 +735,17 @@ func printConfig(w io.Writer, e *env) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.name, val, from, v.help)
 	}
 	tw.Flush()
+}
+
+// finishEmail checks that the e-mail settings go together.
+func (s *settings) finishEmail() error {
+	switch {
+	case s.smtpSet && s.emailFrom == nil:
+		return errors.New("PRODREADY_SMTP_URL is set but PRODREADY_EMAIL_FROM is not: e-mails need a sender")
+	case !s.smtpSet && len(s.jobs.ReportEmail) > 0:
+		return errors.New("PRODREADY_REPORT_EMAIL is set but PRODREADY_SMTP_URL is not: nothing can send the e-mails")
+	case !s.smtpSet && s.jobs.Routes != nil && s.jobs.Routes.HasEmail():
+		return fmt.Errorf("the teams file %s routes notices by e-mail but PRODREADY_SMTP_URL is not set", s.jobs.Routes.File)
+	}
+	return nil
 }

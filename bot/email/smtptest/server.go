@@ -122,6 +122,9 @@ func (s *Server) URL(user, pass string) string {
 	return u.String()
 }
 
+// NeedsLogin reports whether the server asks for a username and password.
+func (s *Server) NeedsLogin() bool { return s.opts.Username != "" }
+
 // Port is the port it listens on.
 func (s *Server) Port() int {
 	_, p, _ := net.SplitHostPort(s.ln.Addr().String())
