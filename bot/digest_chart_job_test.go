@@ -23,6 +23,7 @@ func TestDigestChartInThread(t *testing.T) {
 	}{
 		{jobs.Monthly, chart.Large, "12 months"},
 		{jobs.Weekly, chart.Small, "8 weeks"},
+		{jobs.Quarterly, chart.Large, "8 quarters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.job, func(t *testing.T) {

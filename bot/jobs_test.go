@@ -150,7 +150,7 @@ func (w *dgWorld) jobs() *engine.Jobs {
 		poster = w.wrap(poster)
 	}
 	j, err := engine.NewJobs(engine.Config{ReportChannel: w.reports, Routes: routes, ReminderEvery: w.reminder, ChartDir: w.t.TempDir(),
-		Locations:     map[string]*time.Location{jobs.Weekly: time.UTC, jobs.Monthly: time.UTC, jobs.Notices: time.UTC},
+		Locations:     map[string]*time.Location{jobs.Weekly: time.UTC, jobs.Monthly: time.UTC, jobs.Quarterly: time.UTC, jobs.Notices: time.UTC},
 		DeliveryLease: w.lease},
 		engine.Deps{Jobs: jobs.All(), Source: src, Store: st, Out: &w.out, Now: now, Log: w.log, Notifiers: []delivery.Notifier{
 			blockkit.NewSlackNotifier(poster, w.log, blockkit.DeliveryOptions{PerChannel: w.perChannel, Backoff: 10 * time.Millisecond, Workers: w.workers})}})

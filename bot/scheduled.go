@@ -1,3 +1,7 @@
+// Package bot composes prodready's parts: Scheduled runs the jobs (bot/jobs,
+// through bot/engine) under the leader election of bot/schedule, on the
+// history database. Slack's surface is bot/slackapp, delivery bot/delivery
+// with bot/blockkit as Slack's notifier.
 package bot
 
 import (

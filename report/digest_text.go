@@ -28,8 +28,8 @@ func Percent(s float64) string { return fmt.Sprintf("%.0f%%", s*100) }
 // Title is the digest's heading: "Weekly production-readiness digest, 2026-W48".
 func (d *Digest) Title() string {
 	kind := "Weekly"
-	if d.Period.Kind == Monthly {
-		kind = "Monthly"
+	if c, ok := CadenceOf(d.Period.Kind); ok {
+		kind = c.Title
 	}
 	return kind + " production-readiness digest, " + d.Period.Key
 }
@@ -37,9 +37,9 @@ func (d *Digest) Title() string {
 // HistoryLine says what the changes compare with, or that there is no history.
 func (d *Digest) HistoryLine() string {
 	if d.First && d.Earlier {
-		unit := map[Kind]string{Weekly: "week", Monthly: "month"}[d.Period.Kind]
-		if unit == "" {
-			unit = "period"
+		unit := "period"
+		if c, ok := CadenceOf(d.Period.Kind); ok {
+			unit = c.Unit
 		}
 		return fmt.Sprintf("No changes shown: the previous %s has no snapshot yet; changes appear from next %s.", unit, unit)
 	}

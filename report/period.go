@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -10,9 +9,10 @@ type Kind string
 
 // The cadences of the scheduled jobs.
 const (
-	Weekly  Kind = "weekly"
-	Monthly Kind = "monthly"
-	Daily   Kind = "daily" // team notices: at most one run's worth per day
+	Weekly    Kind = "weekly"
+	Monthly   Kind = "monthly"
+	Quarterly Kind = "quarterly"
+	Daily     Kind = "daily" // team notices: at most one run's worth per day
 )
 
 // Period is one calendar period of a cadence, in the location of the time it
@@ -30,16 +30,9 @@ func PeriodOf(k Kind, t time.Time) Period {
 	}
 	y, m, d := t.Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-	switch k {
-	case Weekly:
-		// ISO weeks start on Monday.
-		off := (int(day.Weekday()) + 6) % 7
-		start := day.AddDate(0, 0, -off)
-		iy, iw := start.ISOWeek()
-		return Period{Kind: k, Key: fmt.Sprintf("%04d-W%02d", iy, iw), Start: start, End: start.AddDate(0, 0, 7)}
-	case Monthly:
-		start := time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
-		return Period{Kind: k, Key: fmt.Sprintf("%04d-%02d", y, int(m)), Start: start, End: start.AddDate(0, 1, 0)}
+	if c, ok := CadenceOf(k); ok {
+		start, key := c.start(day)
+		return Period{Kind: k, Key: key, Start: start, End: c.back(start, -1)}
 	}
 	return Period{Kind: Daily, Key: day.Format("2006-01-02"), Start: day, End: day.AddDate(0, 0, 1)}
 }
@@ -50,11 +43,8 @@ func (k Kind) Back(t time.Time, n int) time.Time {
 	if d, ok := k.every(); ok {
 		return t.Add(-time.Duration(n) * d)
 	}
-	switch k {
-	case Weekly:
-		return t.AddDate(0, 0, -7*n)
-	case Monthly:
-		return t.AddDate(0, -n, 0)
+	if c, ok := CadenceOf(k); ok {
+		return c.back(t, n)
 	}
 	return t.AddDate(0, 0, -n)
 }

@@ -420,13 +420,12 @@ func LinkLabel(u string) string {
 }
 
 // PeriodWords names a period as people do: "week of 23 Nov", "November
-// 2026", "26 Nov".
+// 2026", "Q4 2026", "26 Nov".
 func PeriodWords(p Period) string {
+	if c, ok := CadenceOf(p.Kind); ok {
+		return c.words(p.Start)
+	}
 	switch p.Kind {
-	case Weekly:
-		return "week of " + p.Start.Format("2 Jan 2006")
-	case Monthly:
-		return p.Start.Format("January 2006")
 	case Daily:
 		return p.Start.Format("2 Jan 2006")
 	}

@@ -209,11 +209,8 @@ func dgOrAbove(sd *report.ScorecardDigest) string {
 }
 
 func dgSince(d *report.Digest) string {
-	switch d.Period.Kind {
-	case report.Weekly:
-		return "since last week"
-	case report.Monthly:
-		return "since last month"
+	if c, ok := report.CadenceOf(d.Period.Kind); ok {
+		return c.Since()
 	}
 	return "since " + d.Since.Format("2 Jan 15:04")
 }

@@ -1,3 +1,7 @@
+// Package blockkit is Slack's notifier: the digests, notices and buttons
+// rendered as Block Kit within Slack's limits, posting with the exactly-once
+// key as metadata, finding a posted message by it, and file uploads; and the
+// Block Kit primitives the Slack surface shares.
 package blockkit
 
 import (

@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -293,33 +292,14 @@ func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-// periodWords turns a period key into words: "2026-11" is "Nov" (with the
-// year on the first bar and in January), "2026-W48" is "week 48".
+// PeriodWords turns a period key into words (report.KeyWords): "2026-11"
+// is "Nov" (with the year on the first bar and in January), "2026-W48" is
+// "week 48", "2026-Q4" is "Q4".
 func PeriodWords(key string, withYear, small bool) string {
-	if t, err := time.Parse("2006-01", key); err == nil {
-		if withYear {
-			return t.Format("Jan 2006")
-		}
-		return t.Format("Jan")
-	}
-	if y, w, ok := strings.Cut(key, "-W"); ok && len(y) == 4 {
-		if small {
-			return "wk " + strings.TrimPrefix(w, "0")
-		}
-		return "week " + strings.TrimPrefix(w, "0")
-	}
-	return key
+	return report.KeyWords(key, withYear, small)
 }
 
-func unitOf(key string) string {
-	if _, err := time.Parse("2006-01", key); err == nil {
-		return "month"
-	}
-	if strings.Contains(key, "-W") {
-		return "week"
-	}
-	return "period"
-}
+func unitOf(key string) string { return report.KeyUnit(key) }
 
 func yearOf(key string) string {
 	if len(key) >= 4 {

@@ -1,3 +1,5 @@
+// Package ciapi is POST /api/results: results `prodready check --report-to`
+// pushes from CI, recorded in the history for the answers to show.
 package ciapi
 
 import (

@@ -1,3 +1,7 @@
+// Package delivery is the platform-neutral seam between the jobs and the
+// people they write to: the Notifier interface and what it carries, the
+// reasons a delivery fails and the retry stage, the exactly-once gate over
+// the history, the console notifier, and the teams file's routes.
 package delivery
 
 import (

@@ -9,10 +9,11 @@ import (
 
 // The scheduled jobs, by the names `prodready run` takes.
 const (
-	Refresh = "refresh"
-	Weekly  = "weekly-report"
-	Monthly = "monthly-report"
-	Notices = "team-notices"
+	Refresh   = "refresh"
+	Weekly    = "weekly-report"
+	Monthly   = "monthly-report"
+	Quarterly = "quarterly-report"
+	Notices   = "team-notices"
 )
 
 // All lists the jobs in the order they are documented.
@@ -20,7 +21,8 @@ func All() []engine.Job {
 	return []engine.Job{
 		refreshJob{},
 		digestJob{name: Weekly, kind: report.Weekly, cronVar: "PRODREADY_WEEKLY_CRON", spec: "0 9 * * MON", testEvery: true},
-		digestJob{name: Monthly, kind: report.Monthly, cronVar: "PRODREADY_MONTHLY_CRON", spec: "0 9 1 * *", chart: true},
+		digestJob{name: Monthly, kind: report.Monthly, cronVar: "PRODREADY_MONTHLY_CRON", spec: "0 9 1 * *"},
+		digestJob{name: Quarterly, kind: report.Quarterly, cronVar: "PRODREADY_QUARTERLY_CRON", spec: "0 9 1 1,4,7,10 *"},
 		noticesJob{},
 	}
 }

@@ -14,14 +14,12 @@ import (
 	"github.com/prodready/prodready/scorecard"
 )
 
-// digestJob sends the weekly or monthly manager digest to
-// PRODREADY_REPORT_CHANNEL.
+// digestJob sends a manager digest of its cadence (weekly, monthly,
+// quarterly: report.Cadence) to PRODREADY_REPORT_CHANNEL.
 type digestJob struct {
 	name          string
 	kind          report.Kind
 	cronVar, spec string
-	// chart attaches the level-mix chart of the last 12 periods.
-	chart bool
 	// testEvery: PRODREADY_TEST_DIGEST_PERIOD schedules this digest every
 	// such period instead of on its cron.
 	testEvery bool
@@ -116,14 +114,15 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 			}
 		}
 	}
-	// The monthly digest's chart spans a year; the weekly one's, small,
-	// eight weeks. The digest itself compares with the last three periods.
-	points, chartSize, chartOver := 3, chart.Size{}, ""
-	switch {
-	case d.chart && kind == report.Monthly:
-		points, chartSize, chartOver = 11, chart.Large, "over the last 12 months"
-	case d.kind == report.Weekly:
-		points, chartSize, chartOver = 7, chart.Small, "over the last 8 weeks"
+	// The chart spans the cadence's chart periods (report.Cadence); a
+	// digest every test period (testEvery) keeps its cadence's chart. The
+	// digest itself compares with the cadence's history periods.
+	points, chartSize, chartOver, keep := 3, chart.Size{}, "", 3
+	if c, ok := report.CadenceOf(d.kind); ok && c.ChartPeriods > 0 && (kind == d.kind || d.testEvery) {
+		points, chartSize, chartOver, keep = c.ChartPeriods-1, chart.Small, c.ChartOver(), c.HistoryPeriods
+		if c.ChartLarge {
+			chartSize = chart.Large
+		}
 	}
 	labels := make([]string, 0, points)
 	instants := make([]time.Time, 0, points)
@@ -149,8 +148,8 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 		}
 	}
 	history := mixes
-	if chartSize.Width > 0 && kind != report.Monthly && len(mixes) > 3 {
-		history = mixes[len(mixes)-3:]
+	if keep > 0 && len(mixes) > keep {
+		history = mixes[len(mixes)-keep:]
 	}
 	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: history,
 		Target: j.Config().TargetLevel, TeamNames: TeamNames(b), Failures: failures, Stale: stale, Earlier: earlier})

@@ -1,8 +1,8 @@
-// Package bot is prodready in Slack: the /prodready slash command over HTTP
-// or Socket Mode, answered from the latest evaluation held in memory, and
-// the scheduled jobs that talk to Slack (job*.go: a Job per file) with their
-// delivery (notify*.go: a delivery.Notifier per target; blockkit.SlackNotifier owns Block Kit
-// rendering within Slack's limits, delivery.ConsoleNotifier prints).
+// Package slackapp is prodready's surface in Slack: the /prodready slash
+// command over HTTP or Socket Mode, answered from the latest evaluation held
+// in memory, the buttons, modals and Home tab, and the operations endpoints
+// (/healthz, /readyz, /metrics, and ciapi's POST /api/results). What the
+// jobs post goes through bot/blockkit instead.
 //
 // Answers come from a Holder refreshed in the background, so a command costs
 // a map lookup and a render, never a catalog load. When no evaluation is
