@@ -44,7 +44,6 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 
 // sourceOptions are what a command adds to the source the settings pick.
 type sourceOptions struct {
-	port []port.Option
 	// log, when set, receives the bundle's warnings (serve, run); without
 	// it they are printed on stderr, once per load (check, collect).
 	log *slog.Logger
@@ -69,10 +68,6 @@ type sourceOptions struct {
 }
 
 type sourceOption func(*sourceOptions)
-
-func withPort(opts ...port.Option) sourceOption {
-	return func(o *sourceOptions) { o.port = append(o.port, opts...) }
-}
 
 func withObserver(obs httpclient.Observer) sourceOption {
 	return func(o *sourceOptions) { o.observer = obs }
@@ -149,7 +144,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 		fmt.Fprintln(e.stderr, "prodready: PORT_CLIENT_SECRET is set but PORT_CLIENT_ID is not: not reading Port")
 	}
 	if f.catalog == "" && len(f.scorecards) == 0 && portID {
-		return port.Source{Client: portClient(e, s, append(o.port, port.WithObserver(o.observer))...)}, nil
+		return port.Source{Client: portClient(e, s, port.WithObserver(o.observer))}, nil
 	}
 	catalog := f.catalog
 	if catalog == "" {
