@@ -163,16 +163,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				return exitUsage
 			}
 			if ok {
-				restore := tuneGC(e.getenv, cf.Catalog, 2, 16<<20, 32<<20)
-				code, streamed := runCheckStream(ctx, e, &o, cf, data, now)
-				restore()
-				if streamed {
+				if code, streamed := runCheckStream(ctx, e, &o, cf, data, now); streamed {
 					return code
 				}
 			}
 			// Read whole: that says what is wrong with the catalog.
 		}
-		defer tuneGC(e.getenv, cf.Catalog, 4.5, 0, 64<<20)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 	// every service of the catalog.
 	var groups []string
 	none := map[string][]string{} // reason -> services
+	var shown []int
+	var whys []string // by shown
 	for _, i := range byLevel(ev, entities) {
 		why := notApplies(ev, i)
 		if why != "" && len(entities) > 1 {
@@ -34,13 +37,24 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 			none[why] = append(none[why], ev.Catalog.Entities[i].Identifier)
 			continue
 		}
-		if err := report.WriteText(w, report.ForService(ev, i, url)); err != nil {
-			return err
+		shown = append(shown, i)
+		whys = append(whys, why)
+	}
+	// Each service's text is made on every core, a chunk at a time, and
+	// written in order.
+	err := inOrder(w, len(shown), textChunk, func(buf []byte, lo, hi int) []byte {
+		b := bytes.NewBuffer(buf)
+		for k := lo; k < hi; k++ {
+			report.WriteText(b, report.ForService(ev, shown[k], url)) // a bytes.Buffer does not fail
+			if whys[k] != "" {
+				fmt.Fprintf(b, "    %s\n", whys[k])
+			}
+			b.WriteByte('\n')
 		}
-		if why != "" {
-			fmt.Fprintf(w, "    %s\n", why)
-		}
-		fmt.Fprintln(w)
+		return b.Bytes()
+	})
+	if err != nil {
+		return err
 	}
 	for _, why := range groups {
 		names := none[why]
@@ -56,6 +70,9 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 	}
 	return nil
 }
+
+// textChunk services' text is made at a time: about 100 KB.
+const textChunk = 128
 
 // notApplies says why no scorecard applies to entity i ("" when one does).
 func notApplies(ev *scorecard.Evaluation, i int) string {
