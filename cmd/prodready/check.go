@@ -329,14 +329,13 @@ func registerCI(fs *flag.FlagSet, x *gate.CI) {
 }
 
 // streams reports whether check can evaluate a catalog file a piece at a
-// time as it writes: for its JSON output and its quiet gate over the
-// whole catalog. Both say each service on its own, then a total; the
-// other outputs and flags need every result at once.
+// time: for its JSON output, its quiet gate and its text over the whole
+// catalog. The other outputs and flags need every result at once.
 func (o *checkOpts) streams(services []string) bool {
 	if len(services) > 0 || o.ci != (gate.CI{}) || o.report.url != "" || o.compare {
 		return false
 	}
-	return o.format == "json" || (o.format == "text" && o.minLevel != "" && !o.verbose)
+	return o.format == "json" || o.format == "text"
 }
 
 // runCheckStream is check over a catalog file cut into pieces
@@ -365,7 +364,11 @@ func runCheckStream(ctx context.Context, e *env, o *checkOpts, cf checkedFiles, 
 		return code, true
 	}
 	// Which exemptions name no service is said once the cut is done.
-	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, o.format == "json")
+	format := o.format
+	if format == "text" && o.minLevel != "" && !o.verbose {
+		format = "gate"
+	}
+	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, format, b.EntityURL)
 	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
 	cat, err := s.Run(stdout, data, func(cat *scorecard.CatalogPieces) {
 		// The cut took the catalog: say what the whole path would have

@@ -57,13 +57,9 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 		return err
 	}
 	for _, why := range groups {
-		names := none[why]
-		shown := names[:min(len(names), 5)]
-		more := ""
-		if len(names) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+		if err := writeNone(w, none[why], why); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
 	}
 	if len(entities) > 1 {
 		return writeSummary(w, ev, entities)
@@ -91,23 +87,42 @@ func notApplies(ev *scorecard.Evaluation, i int) string {
 	return strings.Join(why, "; ")
 }
 
+// writeNone says once why no scorecard applies to names.
+func writeNone(w io.Writer, names []string, why string) error {
+	shown := names[:min(len(names), 5)]
+	more := ""
+	if len(names) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+	}
+	_, err := fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
+	return err
+}
+
 // writeSummary counts services per level on each scorecard.
 func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	fmt.Fprintf(w, "%s evaluated at %s\n", plural(len(entities), "service"), ev.Now.Format(time.RFC3339))
+	counts := make([][]int, len(ev.Scorecards))
 	for si, sc := range ev.Scorecards {
-		counts := make([]int, len(sc.Levels))
-		applied := 0
+		counts[si] = make([]int, len(sc.Levels)+1)
 		for _, ei := range entities {
 			if r := ev.Result(ei, si); r.Applies {
-				counts[r.Level]++
-				applied++
+				counts[si][r.Level]++
+				counts[si][len(sc.Levels)]++
 			}
 		}
-		parts := make([]string, 0, len(counts))
-		for rank := len(counts) - 1; rank >= 0; rank-- {
-			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[rank]))
+	}
+	return writeCounts(w, len(entities), ev.Now, ev.Scorecards, counts)
+}
+
+// writeCounts writes the summary: counts[si][rank] services at each level
+// of scorecard si, and last, how many it applies to.
+func writeCounts(w io.Writer, services int, now time.Time, scs []*scorecard.Scorecard, counts [][]int) error {
+	fmt.Fprintf(w, "%s evaluated at %s\n", plural(services, "service"), now.Format(time.RFC3339))
+	for si, sc := range scs {
+		parts := make([]string, 0, len(sc.Levels))
+		for rank := len(sc.Levels) - 1; rank >= 0; rank-- {
+			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[si][rank]))
 		}
-		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), applied, strings.Join(parts, ", "))
+		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), counts[si][len(sc.Levels)], strings.Join(parts, ", "))
 		if err != nil {
 			return err
 		}
