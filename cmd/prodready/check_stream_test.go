@@ -84,7 +84,7 @@ func TestCheckStreamedAsWhole(t *testing.T) {
 		{"--min-level", "Silver"},
 		{"--min-level", "bronze", "--scorecard", "production_readiness"},
 		{"--min-level", "Basic"}, // nothing below: exit 0
-		{},                        // the full text
+		{},                       // the full text
 		{"--min-level", "Silver", "--verbose"},
 		{"--scorecard", "operational_maturity"}, // services it does not apply to
 	}
