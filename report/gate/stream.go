@@ -172,8 +172,10 @@ func (s *Stream) Run(w io.Writer, data []byte, taken func(*scorecard.CatalogPiec
 		switch {
 		case r.err != nil:
 		case s.jw == nil:
-			// The gate is written in its order once every piece is in.
-			s.kept[i], *r.buf = *r.buf, nil
+			// The gate and the text are written in their order once every
+			// piece is in: a copy of just their size is kept, and the
+			// buffer, grown for any piece, goes back to be reused.
+			s.kept[i] = bytes.Clone(*r.buf)
 		default:
 			_, r.err = w.Write(*r.buf)
 			s.wrote = true
