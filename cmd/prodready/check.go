@@ -302,13 +302,13 @@ func registerCI(fs *flag.FlagSet, x *gate.CI) {
 }
 
 // streams reports whether check can evaluate a catalog file a piece at a
-// time: for its JSON output, its quiet gate and its text over the whole
-// catalog. The other outputs and flags need every result at once.
+// time: for its JSON output, its quiet gate, its text and its GitHub
+// annotations over the whole catalog. The other outputs and flags need every result at once.
 func (o *checkOpts) streams(services []string) bool {
 	if len(services) > 0 || o.ci != (gate.CI{}) || o.report.url != "" || o.compare {
 		return false
 	}
-	return o.format == "json" || o.format == "text"
+	return o.format == "json" || o.format == "text" || o.format == "github"
 }
 
 // runCheckStream is check over a catalog file cut into pieces
@@ -342,6 +342,7 @@ func runCheckStream(ctx context.Context, e *env, o *checkOpts, cf checkedFiles, 
 		format = "gate"
 	}
 	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, format, b.EntityURL)
+	s.SetPlaces(gate.Places{Workspace: e.getenv("GITHUB_WORKSPACE"), Catalog: cf.Catalog, Scorecards: cf.Scorecards})
 	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
 	cat, err := s.Run(stdout, data, func(cat *scorecard.CatalogPieces) {
 		// The cut took the catalog: say what the whole path would have

@@ -43,7 +43,8 @@ func scaledCatalog(t *testing.T, n int) string {
 
 // TestCheckStreamedAsWhole: a check that reads its catalog in pieces says
 // byte for byte what reading it whole says, on stdout and stderr, with the
-// same exit status: JSON, the quiet gate and the full text, with
+// same exit status: JSON, the quiet gate, the full text and GitHub's
+// annotations, with
 // exemptions that apply in different pieces, and exemptions that name
 // nothing.
 func TestCheckStreamedAsWhole(t *testing.T) {
@@ -87,6 +88,8 @@ func TestCheckStreamedAsWhole(t *testing.T) {
 		{},                       // the full text
 		{"--min-level", "Silver", "--verbose"},
 		{"--scorecard", "operational_maturity"}, // services it does not apply to
+		{"--format", "github", "--min-level", "Silver"},
+		{"--format", "github"},
 	}
 	for _, withXs := range []bool{false, true} {
 		vars := map[string]string{}

@@ -229,19 +229,27 @@ func (c *Run) headline() string {
 		}
 		return fmt.Sprintf("nothing got worse since the baseline %s (%s)", c.baselineFile, services)
 	}
-	if c.minLevel == "" {
-		return services + " evaluated, no --min-level"
-	}
-	below := map[int]bool{}
+	below, last := 0, -1
 	c.results(func(ei, si int, r scorecard.Result) {
-		if c.below(r, si) {
-			below[ei] = true
+		if c.below(r, si) && ei != last {
+			last = ei
+			below++
 		}
 	})
-	if len(below) > 0 {
-		return fmt.Sprintf("%d of %s below %s", len(below), services, c.minLevel)
+	return headlineOf(len(c.entities), below, c.minLevel)
+}
+
+// headlineOf is the headline without a baseline: services evaluated, of
+// which below are under minLevel.
+func headlineOf(n, below int, minLevel string) string {
+	services := plural(n, "service")
+	if minLevel == "" {
+		return services + " evaluated, no --min-level"
 	}
-	return fmt.Sprintf("%s at or above %s", services, c.minLevel)
+	if below > 0 {
+		return fmt.Sprintf("%d of %s below %s", below, services, minLevel)
+	}
+	return fmt.Sprintf("%s at or above %s", services, minLevel)
 }
 
 func plural(n int, word string) string {

@@ -38,6 +38,9 @@ type Stream struct {
 	exempt   map[string][]*scorecard.Exemption // by service
 	jw       *jsonWriter                       // nil for the gate and the text
 	text     bool                              // the full text, not the quiet gate
+	github   bool                              // workflow annotations
+	places   Places                            // where they point
+	gh       []ghPart                          // by piece: its annotations (github)
 	url      func(*scorecard.Entity) string    // the text's links
 	below    [][]Below                         // by piece: the results under minLevel
 	gated    [][]gateEntry                     // by piece: the services written (gate, text)
@@ -64,9 +67,15 @@ func NewStream(now time.Time, scs []*scorecard.Scorecard, xs []scorecard.Exempti
 		s.jw = newJSONWriter(scs)
 	case "text":
 		s.text = true
+	case "github":
+		s.github = true
 	}
 	return s
 }
+
+// SetPlaces says where the catalog and scorecards are, for the file= and
+// line= of GitHub's annotations.
+func (s *Stream) SetPlaces(p Places) { s.places = p }
 
 // noneEntry is a service no scorecard applies to, and why; the first
 // service of the catalog keeps its text too, for a catalog of one.
@@ -97,7 +106,7 @@ func (s *Stream) Run(w io.Writer, data []byte, taken func(*scorecard.CatalogPiec
 	// bounded, and the cut never waits for the workers.
 	most := len(data)/StreamPiece + 2
 	s.below, s.gated, s.kept = make([][]Below, most), make([][]gateEntry, most), make([][]byte, most)
-	s.none, s.counts = make([][]noneEntry, most), make([][][]int, most)
+	s.none, s.counts, s.gh = make([][]noneEntry, most), make([][][]int, most), make([]ghPart, most)
 	cut := make(chan scorecard.Piece, most)
 	type result struct {
 		buf *[]byte // back to outs once written
@@ -203,6 +212,14 @@ func (s *Stream) writeTail(w io.Writer, cat *scorecard.CatalogPieces) error {
 	if s.text {
 		return s.writeText(w, cat)
 	}
+	if s.github {
+		var all ghPart
+		for i := range s.gh {
+			all.merge(&s.gh[i])
+		}
+		s.wrote = true
+		return writeGitHub(w, &all, s.places, headlineOf(cat.Entities(), all.below, s.minLevel))
+	}
 	var all []gateEntry
 	for i, g := range s.gated {
 		for _, e := range g {
@@ -252,8 +269,14 @@ func (s *Stream) piece(out []byte, p scorecard.Piece) ([]byte, error) {
 	if s.jw == nil {
 		gate = bytes.NewBuffer(out)
 	}
+	if s.github {
+		run := &Run{ev: ev, entities: all(len(cat.Entities)), minLevel: s.minLevel, minRanks: s.minRanks}
+		s.gh[p.Index] = run.github()
+	}
 	for k := range cat.Entities {
-		if s.jw != nil {
+		if s.github {
+			// Said in writeTail.
+		} else if s.jw != nil {
 			if first+k > 0 {
 				out = append(out, ",\n"...)
 			}
