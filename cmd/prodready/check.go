@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/prodready/prodready/report/gate"
@@ -163,16 +162,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 				return exitUsage
 			}
 			if ok {
-				restore := tuneGC(e.getenv, cf.Catalog, 2, 16<<20, 32<<20)
-				code, streamed := runCheckStream(ctx, e, &o, cf, data, now)
-				restore()
-				if streamed {
+				if code, streamed := runCheckStream(ctx, e, &o, cf, data, now); streamed {
 					return code
 				}
 			}
 			// Read whole: that says what is wrong with the catalog.
 		}
-		defer tuneGC(e.getenv, cf.Catalog, 4.5, 0, 64<<20)()
 	}
 	fmt.Fprintf(e.stderr, "prodready: reading %s\n", src.Describe())
 	b, err := src.Load(ctx, now)
@@ -186,7 +181,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	ev := scorecard.Evaluate(now, st.scs, b.Catalog)
 	applyExemptions(e.stderr, ev, st.xs)
-	entities, ok := selectEntities(e, b.Catalog, services)
+	entities, ok := gate.SelectServices(e.stderr, b.Catalog, services)
 	if o.ci.Repository != "" && ok {
 		if len(services) > 0 {
 			fmt.Fprintln(e.stderr, "prodready check: give SERVICE arguments or --repository, not both")
@@ -267,21 +262,11 @@ func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard
 		fmt.Fprintf(w, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
 		code = exitUsage
 	}
-	st := &checkSetup{scs: b.Scorecards}
-	if o.scorecard != "" {
-		st.scs = nil
-		var ids []string
-		for _, sc := range b.Scorecards {
-			ids = append(ids, sc.Identifier)
-			if sc.Identifier == o.scorecard {
-				st.scs = append(st.scs, sc)
-			}
-		}
-		if len(st.scs) == 0 {
-			fmt.Fprintf(w, "prodready check: --scorecard %q is not defined; scorecards are %s%s\n", o.scorecard, strings.Join(ids, ", "), didYouMean(scorecard.Suggest(o.scorecard, ids, 3)))
-			return nil, exitUsage
-		}
+	scs, ok := gate.SelectScorecards(w, b.Scorecards, o.scorecard)
+	if !ok {
+		return nil, exitUsage
 	}
+	st := &checkSetup{scs: scs}
 	cfg, _ := e.settings() // a bad value stopped the command before
 	if cfg == nil {
 		cfg = &settings{}
@@ -310,24 +295,8 @@ func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard
 		return nil, exitUsage
 	}
 	st.xs = append(xs, approvedExemptions(ctx, w, cfg, now)...)
-	st.minRanks = make([]int, len(st.scs))
-	if o.minLevel != "" {
-		var all []string
-		defined := false
-		for i, sc := range st.scs {
-			st.minRanks[i] = sc.LevelRankFold(o.minLevel)
-			defined = defined || st.minRanks[i] >= 0
-			all = append(all, sc.LevelNames()...)
-		}
-		if !defined {
-			fmt.Fprintf(w, "prodready check: --min-level %q is not a level of any scorecard evaluated; levels are %s%s\n", o.minLevel, strings.Join(uniq(all), ", "), didYouMean(scorecard.Suggest(o.minLevel, uniq(all), 3)))
-			return nil, exitUsage
-		}
-		for i, sc := range st.scs {
-			if st.minRanks[i] < 0 {
-				fmt.Fprintf(w, "prodready: scorecard %s has no level %q; it does not gate\n", sc.Identifier, o.minLevel)
-			}
-		}
+	if st.minRanks, ok = gate.MinRanks(w, st.scs, o.minLevel); !ok {
+		return nil, exitUsage
 	}
 	return st, code
 }
@@ -342,14 +311,13 @@ func registerCI(fs *flag.FlagSet, x *gate.CI) {
 }
 
 // streams reports whether check can evaluate a catalog file a piece at a
-// time as it writes: for its JSON output and its quiet gate over the
-// whole catalog. Both say each service on its own, then a total; the
-// other outputs and flags need every result at once.
+// time: for its JSON output, its quiet gate, its text and its GitHub
+// annotations over the whole catalog. The other outputs and flags need every result at once.
 func (o *checkOpts) streams(services []string) bool {
 	if len(services) > 0 || o.ci != (gate.CI{}) || o.report.url != "" || o.compare {
 		return false
 	}
-	return o.format == "json" || (o.format == "text" && o.minLevel != "" && !o.verbose)
+	return o.format == "json" || o.format == "text" || o.format == "github"
 }
 
 // runCheckStream is check over a catalog file cut into pieces
@@ -378,7 +346,12 @@ func runCheckStream(ctx context.Context, e *env, o *checkOpts, cf checkedFiles, 
 		return code, true
 	}
 	// Which exemptions name no service is said once the cut is done.
-	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, o.format == "json")
+	format := o.format
+	if format == "text" && o.minLevel != "" && !o.verbose {
+		format = "gate"
+	}
+	s := gate.NewStream(now, st.scs, st.xs, o.minLevel, st.minRanks, format, b.EntityURL)
+	s.SetPlaces(gate.Places{Workspace: e.getenv("GITHUB_WORKSPACE"), Catalog: cf.Catalog, Scorecards: cf.Scorecards})
 	stdout := bufio.NewWriterSize(e.stdout, 64<<10)
 	cat, err := s.Run(stdout, data, func(cat *scorecard.CatalogPieces) {
 		// The cut took the catalog: say what the whole path would have
@@ -447,53 +420,9 @@ func filesOf(src scorecard.Source) (files.Source, bool) {
 	}
 }
 
-// selectEntities resolves SERVICE arguments; none means every entity.
-func selectEntities(e *env, cat *scorecard.Catalog, names []string) ([]int, bool) {
-	if len(names) == 0 {
-		out := make([]int, len(cat.Entities))
-		for i := range out {
-			out[i] = i
-		}
-		return out, true
-	}
-	var out []int
-	seen := map[int]bool{}
-	for _, n := range names {
-		i, ok := cat.Find(n)
-		if !ok {
-			fmt.Fprintf(e.stderr, "prodready check: no service named %q%s\n", n, didYouMean(cat.Suggest(n, 3)))
-			return nil, false
-		}
-		if !seen[i] {
-			seen[i] = true
-			out = append(out, i)
-		}
-	}
-	return out, true
-}
-
-func didYouMean(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return "; did you mean " + scorecard.OrList(s) + "?"
-}
-
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func uniq(list []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -43,8 +43,10 @@ func scaledCatalog(t *testing.T, n int) string {
 
 // TestCheckStreamedAsWhole: a check that reads its catalog in pieces says
 // byte for byte what reading it whole says, on stdout and stderr, with the
-// same exit status: JSON and the quiet gate, with exemptions that apply in
-// different pieces, and exemptions that name nothing.
+// same exit status: JSON, the quiet gate, the full text and GitHub's
+// annotations, with
+// exemptions that apply in different pieces, and exemptions that name
+// nothing.
 func TestCheckStreamedAsWhole(t *testing.T) {
 	cat := scaledCatalog(t, 3000) // about 12 pieces
 	if p, ok, err := files.ReadCatalogPieces(cat, gate.StreamPiece); err != nil || !ok || p.Len() < 4 {
@@ -83,6 +85,11 @@ func TestCheckStreamedAsWhole(t *testing.T) {
 		{"--min-level", "Silver"},
 		{"--min-level", "bronze", "--scorecard", "production_readiness"},
 		{"--min-level", "Basic"}, // nothing below: exit 0
+		{},                       // the full text
+		{"--min-level", "Silver", "--verbose"},
+		{"--scorecard", "operational_maturity"}, // services it does not apply to
+		{"--format", "github", "--min-level", "Silver"},
+		{"--format", "github"},
 	}
 	for _, withXs := range []bool{false, true} {
 		vars := map[string]string{}
@@ -253,6 +260,31 @@ func TestCheckStreamRefusedLate(t *testing.T) {
 			}
 			if strings.Count(serr, "prodready: reading") != 1 {
 				t.Errorf("reading said %d times:\n%s", strings.Count(serr, "prodready: reading"), head(serr, 8))
+			}
+		})
+	}
+}
+
+// TestCheckStreamedTextSmall: the streamed text of a catalog of one
+// service no scorecard applies to (printed in full), and of a few where
+// some are grouped by reason, is the whole path's.
+func TestCheckStreamedTextSmall(t *testing.T) {
+	defs := writeFile(t, "defs.json", `{"identifier":"pr","title":"PR","filter":{"combinator":"and","conditions":[{"property":"tier","operator":"=","value":1}]},"levels":[{"title":"Basic"},{"title":"Bronze"}],"rules":[{"identifier":"o","title":"O","level":"Bronze","query":{"combinator":"and","conditions":[{"property":"owner","operator":"isNotEmpty"}]}}]}`)
+	for name, catalog := range map[string]string{
+		"one left out": `[{"identifier":"solo","properties":{}}]`,
+		"one in":       `[{"identifier":"solo","properties":{"tier":1}}]`,
+		"some of each": `[{"identifier":"z","properties":{}},{"identifier":"b","properties":{"tier":1,"owner":"x"}},{"identifier":"a","properties":{}},{"identifier":"c","properties":{"tier":1}}]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cat := writeFile(t, "cat.json", catalog)
+			args := []string{"check", "--catalog", cat, "--scorecards", defs, "--now", fixedNow}
+			wc, wout, werr := cliRead(nil, true, args...)
+			sc, sout, serr := cliRead(nil, false, args...)
+			if sc != wc || sout != wout || serr != werr {
+				t.Errorf("streamed: exit %d\n%s\n%s\nwhole: exit %d\n%s\n%s", sc, sout, serr, wc, wout, werr)
+			}
+			if !strings.Contains(wout, "solo") && !strings.Contains(wout, "no scorecard applies to 2 services (a, z)") {
+				t.Errorf("output:\n%s", wout)
 			}
 		})
 	}

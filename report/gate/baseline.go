@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/prodready/prodready/scorecard"
 )
 
@@ -33,13 +35,37 @@ func readBaseline(path string) (*baseline, error) {
 		}
 		return nil, fmt.Errorf("--baseline %s: %w", path, err)
 	}
+	// Only what the comparison reads is decoded, by the fast decoder; on
+	// any error encoding/json reads the file again, to say where and what
+	// is wrong exactly as it always has.
 	var doc struct {
-		Now      *string       `json:"now"`
-		Entities *[]EntityJSON `json:"entities"`
+		Now      *string           `json:"now"`
+		Entities *[]baselineEntity `json:"entities"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("--baseline %s: %s: not a `prodready check --format json` output", path, jsonErrAt(data, err))
+	if fastjson.Unmarshal(data, &doc) != nil {
+		var full struct {
+			Now      *string       `json:"now"`
+			Entities *[]EntityJSON `json:"entities"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&full); err != nil {
+			return nil, fmt.Errorf("--baseline %s: %s: not a `prodready check --format json` output", path, jsonErrAt(data, err))
+		}
+		doc.Now, doc.Entities = full.Now, nil
+		if full.Entities != nil {
+			lean := make([]baselineEntity, len(*full.Entities))
+			for i, ej := range *full.Entities {
+				lean[i] = baselineEntity{Identifier: ej.Identifier, Scorecards: map[string]baselineScorecard{}}
+				for id, sj := range ej.Scorecards {
+					bs := baselineScorecard{Level: sj.Level, Rules: make([]baselineRule, len(sj.Rules))}
+					for k, r := range sj.Rules {
+						bs.Rules[k] = baselineRule{Identifier: r.Identifier, Status: r.Status}
+					}
+					lean[i].Scorecards[id] = bs
+				}
+			}
+			doc.Entities = &lean
+		}
 	}
 	if doc.Entities == nil || doc.Now == nil {
 		return nil, fmt.Errorf("--baseline %s: not a `prodready check --format json` output (it has no \"now\" and \"entities\")", path)
@@ -63,6 +89,22 @@ func readBaseline(path string) (*baseline, error) {
 		b.entities[ej.Identifier] = cards
 	}
 	return b, nil
+}
+
+// baselineEntity is what a baseline's entity holds for the comparison.
+type baselineEntity struct {
+	Identifier string                       `json:"identifier"`
+	Scorecards map[string]baselineScorecard `json:"scorecards"`
+}
+
+type baselineScorecard struct {
+	Level string         `json:"level"`
+	Rules []baselineRule `json:"rules"`
+}
+
+type baselineRule struct {
+	Identifier string `json:"identifier"`
+	Status     string `json:"status"`
 }
 
 // jsonErrAt places a JSON error at its line and column.

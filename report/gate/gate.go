@@ -57,7 +57,8 @@ type Run struct {
 	baselineFile string
 	base         *baseline
 	regressions  []regression
-	places       Places // where --format github's annotations point
+	regressed    map[[3]string]bool // entity, scorecard, rule of the rule regressions
+	places       Places             // where --format github's annotations point
 }
 
 // NewRun reads the baseline, if any (baselinePath), and compares with it.
@@ -72,6 +73,12 @@ func NewRun(ev *scorecard.Evaluation, entities []int, url func(*scorecard.Entity
 		}
 		c.base = base
 		c.regressions = c.compare(base)
+		c.regressed = map[[3]string]bool{}
+		for _, g := range c.regressions {
+			if g.Rule != "" {
+				c.regressed[[3]string{g.Entity, g.Scorecard, g.Rule}] = true
+			}
+		}
 	}
 	return c, nil
 }
@@ -93,12 +100,7 @@ func (c *Run) below(r scorecard.Result, si int) bool {
 // service below it. Other failing rules are worth a warning, not an error.
 func (c *Run) gates(r scorecard.Result, si, ri int) bool {
 	if c.base != nil {
-		for _, g := range c.regressions {
-			if g.Entity == r.Entity.Identifier && g.Scorecard == r.Scorecard.Identifier && g.Rule == r.Scorecard.Rules[ri].Identifier {
-				return true
-			}
-		}
-		return false
+		return c.regressed[[3]string{r.Entity.Identifier, r.Scorecard.Identifier, r.Scorecard.Rules[ri].Identifier}]
 	}
 	return c.below(r, si) && r.Scorecard.Rules[ri].Rank <= c.minRanks[si]
 }
@@ -227,19 +229,27 @@ func (c *Run) headline() string {
 		}
 		return fmt.Sprintf("nothing got worse since the baseline %s (%s)", c.baselineFile, services)
 	}
-	if c.minLevel == "" {
-		return services + " evaluated, no --min-level"
-	}
-	below := map[int]bool{}
+	below, last := 0, -1
 	c.results(func(ei, si int, r scorecard.Result) {
-		if c.below(r, si) {
-			below[ei] = true
+		if c.below(r, si) && ei != last {
+			last = ei
+			below++
 		}
 	})
-	if len(below) > 0 {
-		return fmt.Sprintf("%d of %s below %s", len(below), services, c.minLevel)
+	return headlineOf(len(c.entities), below, c.minLevel)
+}
+
+// headlineOf is the headline without a baseline: services evaluated, of
+// which below are under minLevel.
+func headlineOf(n, below int, minLevel string) string {
+	services := plural(n, "service")
+	if minLevel == "" {
+		return services + " evaluated, no --min-level"
 	}
-	return fmt.Sprintf("%s at or above %s", services, c.minLevel)
+	if below > 0 {
+		return fmt.Sprintf("%d of %s below %s", below, services, minLevel)
+	}
+	return fmt.Sprintf("%s at or above %s", services, minLevel)
 }
 
 func plural(n int, word string) string {

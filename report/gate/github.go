@@ -43,6 +43,7 @@ type Places struct {
 type annotation struct {
 	rank, level  int
 	entity, rule string
+	sc           int // the scorecard's index, after rule: no two compare equal
 	title, msg   string
 	file         string // workspace-relative, "" for none
 	line         int
@@ -50,7 +51,7 @@ type annotation struct {
 }
 
 func compareAnnotations(a, b annotation) int {
-	return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.level, b.level), cmp.Compare(a.entity, b.entity), cmp.Compare(a.rule, b.rule))
+	return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.level, b.level), cmp.Compare(a.entity, b.entity), cmp.Compare(a.rule, b.rule), cmp.Compare(a.sc, b.sc))
 }
 
 // keepBest adds a to the at most maxAnnotations most important in list,
@@ -67,32 +68,60 @@ func keepBest(list []annotation, a annotation) []annotation {
 	return list
 }
 
+// ghPart is what --format github says of some services: the most
+// important annotations of each kind, and how many there are.
+type ghPart struct {
+	errs, warns               []annotation
+	drops, nerr, nwarn, below int // below: services under the bar
+}
+
+// merge adds q's annotations and counts to p's.
+func (p *ghPart) merge(q *ghPart) {
+	for _, a := range q.errs {
+		p.errs = keepBest(p.errs, a)
+	}
+	for _, a := range q.warns {
+		p.warns = keepBest(p.warns, a)
+	}
+	p.drops, p.nerr, p.nwarn, p.below = p.drops+q.drops, p.nerr+q.nerr, p.nwarn+q.nwarn, p.below+q.below
+}
+
 // WriteGitHub writes workflow annotations within GitHub's limits: the 10
 // most important errors (a level that dropped since the baseline, then a
 // rule that fails the check, lowest level first) and the 10 most
 // important warnings (other failing rules), a line saying how many more
 // there are, and a closing notice with the counts.
 func (c *Run) WriteGitHub(w io.Writer) error {
-	var errs, warns []annotation
-	drops, nerr, nwarn := 0, 0, 0 // every one, annotated or not
+	p := c.github()
+	return writeGitHub(w, &p, c.places, c.headline())
+}
+
+// github collects the annotations of the run's services.
+func (c *Run) github() ghPart {
+	var p ghPart
 	for _, g := range c.regressions {
 		if g.Rule == "" {
-			drops++
-			errs = keepBest(errs, annotation{rank: -1, entity: g.Entity,
+			p.drops++
+			p.errs = keepBest(p.errs, annotation{rank: -1, entity: g.Entity,
 				title: g.Entity + ": " + g.ScorecardTitle + " dropped to " + g.To, msg: g.String(), needle: g.Entity})
 		}
 	}
-	c.results(func(_, si int, r scorecard.Result) {
+	below := -1
+	c.results(func(ei, si int, r scorecard.Result) {
+		if c.below(r, si) && below != ei {
+			below = ei
+			p.below++
+		}
 		for _, ri := range r.Failing() {
 			rule := &r.Scorecard.Rules[ri]
-			list := &warns
+			list := &p.warns
 			if c.gates(r, si, ri) {
-				list = &errs
-				nerr++
+				list = &p.errs
+				p.nerr++
 			} else {
-				nwarn++
+				p.nwarn++
 			}
-			a := annotation{rank: rule.Rank, level: r.Level, entity: r.Entity.Identifier, rule: rule.Identifier, needle: r.Entity.Identifier}
+			a := annotation{rank: rule.Rank, level: r.Level, entity: r.Entity.Identifier, sc: si, rule: rule.Identifier, needle: r.Entity.Identifier}
 			if !wouldKeep(*list, a) {
 				continue // its texts are made only for the ones shown
 			}
@@ -107,12 +136,18 @@ func (c *Run) WriteGitHub(w io.Writer) error {
 			*list = keepBest(*list, a)
 		}
 	})
-	c.places.locate(append(errs, warns...))
+	return p
+}
+
+// writeGitHub writes p's annotations, where places says, and the notices.
+func writeGitHub(w io.Writer, p *ghPart, places Places, headline string) error {
+	places.locate(p.errs)
+	places.locate(p.warns)
 	var b strings.Builder
 	for _, list := range []struct {
 		kind string
 		as   []annotation
-	}{{"error", errs}, {"warning", warns}} {
+	}{{"error", p.errs}, {"warning", p.warns}} {
 		for _, a := range list.as {
 			fmt.Fprintf(&b, "::%s ", list.kind)
 			if a.file != "" {
@@ -124,10 +159,10 @@ func (c *Run) WriteGitHub(w io.Writer) error {
 			fmt.Fprintf(&b, "title=%s::%s\n", ghProperty(a.title), ghData(a.msg))
 		}
 	}
-	if moreErr, moreWarn := drops+nerr-len(errs), nwarn-len(warns); moreErr+moreWarn > 0 {
+	if moreErr, moreWarn := p.drops+p.nerr-len(p.errs), p.nwarn-len(p.warns); moreErr+moreWarn > 0 {
 		fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(fmt.Sprintf("%s and %s more than GitHub shows (%d of each): see the job summary", plural(moreErr, "error"), plural(moreWarn, "warning"), maxAnnotations)))
 	}
-	fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(c.headline()+fmt.Sprintf(" (%s, %s)", plural(nerr, "failing rule"), plural(nwarn, "warning"))))
+	fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(headline+fmt.Sprintf(" (%s, %s)", plural(p.nerr, "failing rule"), plural(p.nwarn, "warning"))))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -95,4 +95,18 @@ func TestGitHubAnnotationPlaces(t *testing.T) {
 			}
 		})
 	}
+	// Without a bar every failing rule is a warning: warnings point too.
+	ev, all := evaluate(t, catIn, scIn)
+	run, err := NewRun(ev, all, nil, "", []int{-1}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.SetPlaces(Places{Workspace: ws, Catalog: catIn})
+	var b strings.Builder
+	if err := run.WriteGitHub(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "::warning file=catalog/services.json,line=3,title=b%2Cc%3A Has owner (Bronze)::") {
+		t.Errorf("a warning without file= and line=:\n%s", b.String())
+	}
 }

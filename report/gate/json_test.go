@@ -69,14 +69,6 @@ func sameJSON(t *testing.T, name string, ev *scorecard.Evaluation, entities []in
 	}
 }
 
-func all(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
 func TestCheckJSONStreamedAsEncoded(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	d, err := demo.Source{}.Load(context.Background(), now)

@@ -177,3 +177,89 @@ func TestJUnitValidAgainstJenkinsSchema(t *testing.T) {
 		}
 	}
 }
+
+// junitSuite and the types below are the suite as encoding/xml's Encoder
+// wrote it: junitWriter must keep writing exactly these bytes.
+type junitSuite struct {
+	XMLName    xml.Name        `xml:"testsuite"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// encoderSuite is jw.suite as the Encoder wrote it.
+func encoderSuite(w io.Writer, now string, cases []ruleCase, props []junitProperty) error {
+	s := junitSuite{Name: cases[0].Entity, Time: "0", Timestamp: now, Properties: props}
+	for _, rc := range cases {
+		tc := junitCase{Name: fmt.Sprintf("%s: %s [%s]", rc.Level, rc.RuleTitle, rc.Rule), Classname: rc.Entity + "." + rc.Scorecard, Time: "0"}
+		switch {
+		case rc.Exempt != "":
+			tc.Skipped = &junitSkipped{Message: "exempt: " + rc.Exempt}
+			s.Skipped++
+		case !rc.Pass:
+			msg := strings.Join(rc.Reasons, "; ")
+			if msg == "" {
+				msg = "the rule fails"
+			}
+			tc.Failure = &junitFailure{Message: msg, Type: rc.Level,
+				Text: fmt.Sprintf("%s on %s: the %s rule %q (%s) fails\n%s\n", rc.Entity, rc.ScorecardTitle, rc.Level, rc.RuleTitle, rc.Rule, strings.Join(rc.Reasons, "\n"))}
+			s.Failures++
+		}
+		s.Tests++
+		s.Cases = append(s.Cases, tc)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("  ", "  ")
+	return enc.Encode(s)
+}
+
+// TestJUnitAsEncoded: the hand-written suites are byte for byte what the
+// Encoder made, markup, quotes, control characters and invalid UTF-8
+// included.
+func TestJUnitAsEncoded(t *testing.T) {
+	hostile := "a<b>&\"q\" 'x'\t\r\n\x01\xff\u2028 é 𝄞 ]]>"
+	cases := []ruleCase{
+		{Entity: hostile, Scorecard: "sc" + hostile, ScorecardTitle: "SC" + hostile, Rule: "r1" + hostile, RuleTitle: hostile, Level: "Gold" + hostile, Reasons: []string{"x is 1; needs < 2", hostile}},
+		{Entity: hostile, Scorecard: "sc", ScorecardTitle: "SC", Rule: "r2", RuleTitle: "Waived", Level: "Gold", Reasons: []string{"y is not set"}, Exempt: "until 2027-01-01: " + hostile},
+		{Entity: hostile, Scorecard: "sc", ScorecardTitle: "SC", Rule: "r3", RuleTitle: "OK", Level: "Bronze", Pass: true},
+		{Entity: hostile, Scorecard: "sc", ScorecardTitle: "SC", Rule: "r4", RuleTitle: "No reason", Level: "Bronze"},
+	}
+	for _, props := range [][]junitProperty{nil, {{Name: "level.sc", Value: hostile}, {Name: "level.x", Value: "Gold"}}} {
+		var want, got bytes.Buffer
+		if err := encoderSuite(&want, "2026-11-26T09:00:00", cases, props); err != nil {
+			t.Fatal(err)
+		}
+		jw := &junitWriter{w: &got, now: "2026-11-26T09:00:00"}
+		if err := jw.suite(cases, props); err != nil {
+			t.Fatal(err)
+		}
+		want.WriteByte('\n') // between suites, and before </testsuites>
+		if got.String() != want.String() {
+			t.Errorf("the suite differs from the Encoder's:\ngot:  %q\nwant: %q", got.String(), want.String())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 	// every service of the catalog.
 	var groups []string
 	none := map[string][]string{} // reason -> services
+	var shown []int
+	var whys []string // by shown
 	for _, i := range byLevel(ev, entities) {
 		why := notApplies(ev, i)
 		if why != "" && len(entities) > 1 {
@@ -34,28 +37,38 @@ func WriteText(w io.Writer, format string, ev *scorecard.Evaluation, entities []
 			none[why] = append(none[why], ev.Catalog.Entities[i].Identifier)
 			continue
 		}
-		if err := report.WriteText(w, report.ForService(ev, i, url)); err != nil {
-			return err
+		shown = append(shown, i)
+		whys = append(whys, why)
+	}
+	// Each service's text is made on every core, a chunk at a time, and
+	// written in order.
+	err := inOrder(w, len(shown), textChunk, func(buf []byte, lo, hi int) []byte {
+		b := bytes.NewBuffer(buf)
+		for k := lo; k < hi; k++ {
+			report.WriteText(b, report.ForService(ev, shown[k], url)) // a bytes.Buffer does not fail
+			if whys[k] != "" {
+				fmt.Fprintf(b, "    %s\n", whys[k])
+			}
+			b.WriteByte('\n')
 		}
-		if why != "" {
-			fmt.Fprintf(w, "    %s\n", why)
-		}
-		fmt.Fprintln(w)
+		return b.Bytes()
+	})
+	if err != nil {
+		return err
 	}
 	for _, why := range groups {
-		names := none[why]
-		shown := names[:min(len(names), 5)]
-		more := ""
-		if len(names) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+		if err := writeNone(w, none[why], why); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
 	}
 	if len(entities) > 1 {
 		return writeSummary(w, ev, entities)
 	}
 	return nil
 }
+
+// textChunk services' text is made at a time: about 100 KB.
+const textChunk = 128
 
 // notApplies says why no scorecard applies to entity i ("" when one does).
 func notApplies(ev *scorecard.Evaluation, i int) string {
@@ -74,23 +87,42 @@ func notApplies(ev *scorecard.Evaluation, i int) string {
 	return strings.Join(why, "; ")
 }
 
+// writeNone says once why no scorecard applies to names.
+func writeNone(w io.Writer, names []string, why string) error {
+	shown := names[:min(len(names), 5)]
+	more := ""
+	if len(names) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+	}
+	_, err := fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
+	return err
+}
+
 // writeSummary counts services per level on each scorecard.
 func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
-	fmt.Fprintf(w, "%s evaluated at %s\n", plural(len(entities), "service"), ev.Now.Format(time.RFC3339))
+	counts := make([][]int, len(ev.Scorecards))
 	for si, sc := range ev.Scorecards {
-		counts := make([]int, len(sc.Levels))
-		applied := 0
+		counts[si] = make([]int, len(sc.Levels)+1)
 		for _, ei := range entities {
 			if r := ev.Result(ei, si); r.Applies {
-				counts[r.Level]++
-				applied++
+				counts[si][r.Level]++
+				counts[si][len(sc.Levels)]++
 			}
 		}
-		parts := make([]string, 0, len(counts))
-		for rank := len(counts) - 1; rank >= 0; rank-- {
-			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[rank]))
+	}
+	return writeCounts(w, len(entities), ev.Now, ev.Scorecards, counts)
+}
+
+// writeCounts writes the summary: counts[si][rank] services at each level
+// of scorecard si, and last, how many it applies to.
+func writeCounts(w io.Writer, services int, now time.Time, scs []*scorecard.Scorecard, counts [][]int) error {
+	fmt.Fprintf(w, "%s evaluated at %s\n", plural(services, "service"), now.Format(time.RFC3339))
+	for si, sc := range scs {
+		parts := make([]string, 0, len(sc.Levels))
+		for rank := len(sc.Levels) - 1; rank >= 0; rank-- {
+			parts = append(parts, fmt.Sprintf("%s %d", sc.Levels[rank].Title, counts[si][rank]))
 		}
-		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), applied, strings.Join(parts, ", "))
+		_, err := fmt.Fprintf(w, "  %s (%d): %s\n", sc.Name(), counts[si][len(sc.Levels)], strings.Join(parts, ", "))
 		if err != nil {
 			return err
 		}
