@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -27,6 +28,12 @@ func notOurs() map[string]bool {
 // maxNearMiss is the largest edit distance at which a name outside
 // PRODREADY_* is taken for a typo of one of ours: one or two keys slipped.
 const maxNearMiss = 2
+
+// kubernetesServiceVariable matches what Kubernetes puts in every pod's
+// environment for each Service of its namespace (unless the pod sets
+// enableServiceLinks: false): a Service named prodready, as in deploy/,
+// gives PRODREADY_SERVICE_HOST, PRODREADY_PORT_8080_TCP_ADDR and the like.
+var kubernetesServiceVariable = regexp.MustCompile(`^[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT|PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)$`)
 
 // checkNames looks at the names of the environment (entries NAME=value;
 // .env's are among them): an unknown PRODREADY_* name is an error naming
@@ -67,7 +74,7 @@ func checkNames(environ []string, fromDotenv map[string]bool) (errs []error, war
 	sort.Strings(names)
 	for _, name := range names {
 		upper := strings.ToUpper(name)
-		if known[name] || skip[upper] || strings.HasPrefix(upper, testVariablePrefix) {
+		if known[name] || skip[upper] || strings.HasPrefix(upper, testVariablePrefix) || kubernetesServiceVariable.MatchString(upper) {
 			continue
 		}
 		where := ""

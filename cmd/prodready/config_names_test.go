@@ -36,6 +36,11 @@ func TestUnknownVariableRefused(t *testing.T) {
 			args: []string{"check", "payments-api", "--now", fixedNow}, code: exitOK,
 			stderr:  []string{"warning: SLACK_BOT_TOKN is not a variable prodready reads; did you mean SLACK_BOT_TOKEN?", "did you mean PORT_REGION?", "did you mean PAGERDUTY_TOKEN?", "did you mean BACKSTAGE_URL?", "did you mean GITHUB_TOKEN?"},
 			without: []string{"xoxb-1"}},
+		{name: "what Kubernetes sets for a Service named prodready", vars: map[string]string{"PRODREADY_SERVICE_HOST": "10.0.0.1", "PRODREADY_SERVICE_PORT": "8080",
+			"PRODREADY_SERVICE_PORT_HTTP": "8080", "PRODREADY_PORT": "tcp://10.0.0.1:8080", "PRODREADY_PORT_8080_TCP": "tcp://10.0.0.1:8080",
+			"PRODREADY_PORT_8080_TCP_PROTO": "tcp", "PRODREADY_PORT_8080_TCP_PORT": "8080", "PRODREADY_PORT_8080_TCP_ADDR": "10.0.0.1",
+			"PRODREADY_POSTGRES_SERVICE_HOST": "10.0.0.2", "PRODREADY_POSTGRES_PORT_5432_TCP_ADDR": "10.0.0.2"},
+			args: []string{"check", "payments-api", "--now", fixedNow}, code: exitOK, without: []string{"not a variable", "warning"}},
 		{name: "what GitHub Actions sets is not a near miss", vars: githubActionsEnvironment(), args: []string{"check", "payments-api", "--now", fixedNow}, code: exitOK,
 			without: []string{"not a variable", "warning"}},
 	}
