@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -868,7 +869,7 @@ func TestProbePathsAreServed(t *testing.T) {
 
 // --- the image ------------------------------------------------------------------
 
-var dockerBuild = regexp.MustCompile(`(?m)^RUN (CGO_ENABLED=0 GOOS=linux) go build (.*) -o /out/prodready (\./cmd/prodready)$`)
+var dockerBuild = regexp.MustCompile(`(?m)^RUN (CGO_ENABLED=0 GOOS=linux GOARCH=\$\{TARGETARCH\}) go build (.*) -o /out/prodready (\./cmd/prodready)$`)
 
 func dockerfile(t *testing.T) string {
 	t.Helper()
@@ -893,8 +894,10 @@ func buildFlags(t *testing.T, version string) (env, args []string) {
 	t.Helper()
 	m := dockerBuild.FindStringSubmatch(dockerfile(t))
 	if m == nil {
-		t.Fatal("no 'RUN CGO_ENABLED=0 GOOS=linux go build ... -o /out/prodready ./cmd/prodready' line in the Dockerfile")
+		t.Fatal("no 'RUN CGO_ENABLED=0 GOOS=linux GOARCH=${TARGETARCH} go build ... -o /out/prodready ./cmd/prodready' line in the Dockerfile")
 	}
+	// BuildKit sets TARGETARCH to the platform built; here, this machine's.
+	m[1] = strings.ReplaceAll(m[1], "${TARGETARCH}", runtime.GOARCH)
 	for _, f := range regexp.MustCompile(`"[^"]*"|\S+`).FindAllString(strings.ReplaceAll(m[2], "${VERSION}", version), -1) {
 		args = append(args, strings.Trim(f, `"`))
 	}
@@ -1015,7 +1018,8 @@ func TestKoConfig(t *testing.T) {
 	}
 	env, flags := buildFlags(t, "{{.Env.VERSION}}")
 	for _, e := range env {
-		if e != "GOOS=linux" && !slices.Contains(b.Env, e) {
+		// ko sets GOOS and GOARCH per platform, as BuildKit's TARGETARCH does.
+		if !strings.HasPrefix(e, "GOOS=") && !strings.HasPrefix(e, "GOARCH=") && !slices.Contains(b.Env, e) {
 			t.Errorf("ko's build lacks %s", e)
 		}
 	}
@@ -1097,5 +1101,56 @@ func TestTaggedBuildSaysItsTag(t *testing.T) {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil || strings.TrimSpace(string(out)) != "prodready v1.9.9" {
 		t.Errorf("prodready --version from a build of tag v1.9.9 says %q (%v)", out, err)
+	}
+}
+
+// TestDockerfileImage: the bases are pinned by digest (with the tag they
+// track, and the way to update them written down), the compiler runs on the
+// build machine's platform and cross-compiles to the target's, and the image
+// carries the OCI labels, version and revision from build arguments.
+func TestDockerfileImage(t *testing.T) {
+	text := dockerfile(t)
+	froms := regexp.MustCompile(`(?m)^FROM (?:--platform=(\S+) )?(\S+)(?: AS (\S+))?\s*$`).FindAllStringSubmatch(text, -1)
+	if len(froms) < 2 {
+		t.Fatalf("FROM lines %v: want a build stage and a final one", froms)
+	}
+	pinned := regexp.MustCompile(`^[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}$`)
+	for _, f := range froms {
+		if !pinned.MatchString(f[2]) {
+			t.Errorf("FROM %s is not pinned as NAME:TAG@sha256:DIGEST", f[2])
+		}
+		if f[3] == "build" && f[1] != "$BUILDPLATFORM" {
+			t.Errorf("the build stage runs on %q, want --platform=$BUILDPLATFORM (no emulation)", f[1])
+		}
+	}
+	if !strings.Contains(text, "docker buildx imagetools inspect") {
+		t.Error("the Dockerfile does not say how to update the digests")
+	}
+	if !regexp.MustCompile(`(?m)^ARG TARGETARCH$`).MatchString(text) {
+		t.Error("no ARG TARGETARCH in the build stage")
+	}
+	// The final stage's labels, with the build arguments they take.
+	final := text[strings.LastIndex(text, "\nFROM "):]
+	for label, want := range map[string]string{
+		"org.opencontainers.image.source":   "https://github.com/prodready/prodready",
+		"org.opencontainers.image.licenses": "Apache-2.0",
+		"org.opencontainers.image.version":  "${VERSION}",
+		"org.opencontainers.image.revision": "${REVISION}",
+	} {
+		if !strings.Contains(final, label+`="`+want+`"`) {
+			t.Errorf("the image has no label %s=%q", label, want)
+		}
+	}
+	for _, arg := range []string{"VERSION", "REVISION"} {
+		if !regexp.MustCompile(`(?m)^ARG ` + arg + `=?$`).MatchString(final) {
+			t.Errorf("the final stage does not declare ARG %s for its label", arg)
+		}
+	}
+	licence, err := os.ReadFile("../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(licence), "Apache License") || !strings.Contains(string(licence), "Version 2.0") {
+		t.Error("the licence label says Apache-2.0, LICENSE is not the Apache License 2.0")
 	}
 }

@@ -32,6 +32,7 @@ type Metrics struct {
 	jobRuns        *prometheus.CounterVec   // job, outcome
 	jobLastSuccess *prometheus.GaugeVec     // job
 	leader         prometheus.Gauge
+	server         *serverMetrics
 }
 
 // NewMetrics makes the metrics of one process, with the Go runtime's and
@@ -93,6 +94,7 @@ func New() *Metrics {
 		m.evaluations, m.evalDuration, m.failingRules, m.slackPosts,
 		m.portRequests, m.portLatency, m.apiRequests, m.apiLatency, m.jobRuns, m.jobLastSuccess, m.leader,
 	)
+	m.server = newServerMetrics(m.reg)
 	return m
 }
 

@@ -46,7 +46,7 @@ func TestHelpOnceOnStdout(t *testing.T) {
 	for _, flag := range []string{"--version", "-version", "-v"} {
 		var out, errb bytes.Buffer
 		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-		if code := run(context.Background(), e, []string{flag}); code != exitOK || out.String() != "prodready "+version+"\n" {
+		if code := run(context.Background(), e, []string{flag}); code != exitOK || out.String() != "prodready "+readBuild().version+"\n" {
 			t.Errorf("prodready %s: exit %d, stdout %q, stderr %q", flag, code, out.String(), errb.String())
 		}
 	}

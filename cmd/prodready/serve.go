@@ -127,6 +127,8 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg slackapp.Config, ho
 
 func serveConfig(e *env, s *settings) (slackapp.Config, error) {
 	m := metrics.New()
+	b := readBuild()
+	m.SetBuildInfo(b.version, b.revision, b.goVersion)
 	log := newLogger(e)
 	src, err := pickSource(e, sourceFlags{}, withObserver(m), withLog(log), withStore("open"), withProgress(nil), withReuse(time.Now))
 	if err != nil {

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +39,29 @@ func TestBuildOf(t *testing.T) {
 				t.Errorf("buildOf(%q) = %+v, want %+v", tc.linked, got, tc.want)
 			}
 		})
+	}
+}
+
+// serve's /metrics says which build runs.
+func TestServeMetricsHaveBuildInfo(t *testing.T) {
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	s, err := e.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := serveConfig(e, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	cfg.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	b := readBuild()
+	want := fmt.Sprintf(`prodready_build_info{goversion=%q,revision="unknown",version=%q} 1`, b.goVersion, b.version)
+	if b.revision != "" {
+		want = fmt.Sprintf(`prodready_build_info{goversion=%q,revision=%q,version=%q} 1`, b.goVersion, b.revision, b.version)
+	}
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %s:\n%s", want, rec.Body.String())
 	}
 }
