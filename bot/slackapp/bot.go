@@ -101,6 +101,25 @@ type Bot struct {
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
 	inflight sync.WaitGroup
+
+	extra []extraRoute // routes of other parts (the MCP endpoint), by AddRoute
+}
+
+type extraRoute struct {
+	pattern string
+	h       http.Handler
+}
+
+// AddRoute serves h at pattern beside Slack's endpoints (over HTTP and in
+// Socket Mode alike): another part's endpoint, such as /mcp. Call it before
+// Run.
+func (b *Bot) AddRoute(pattern string, h http.Handler) {
+	b.extra = append(b.extra, extraRoute{pattern, h})
+}
+
+// route registers h at pattern, counted and timed under the pattern's name.
+func (b *Bot) route(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, b.cfg.Metrics.Route(pattern, h))
 }
 
 // New checks cfg and builds the bot; nothing starts until Run.
@@ -189,9 +208,9 @@ func (b *Bot) Console() bool { return b.console }
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	seen := newReplayGuard() // one guard: a signature is good once, whatever the path
-	mux.Handle(CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
-	mux.Handle(InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
-	mux.Handle(EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	b.route(mux, CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	b.route(mux, InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
+	b.route(mux, EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.opsRoutes(mux)
 	return logPanics(b.log, mux)
 }

@@ -23,23 +23,26 @@ type readier interface {
 // /readyz (an evaluation is loaded and every companion's dependencies
 // answer; 503 with the reason otherwise) and /metrics.
 func (b *Bot) opsRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	b.route(mux, "GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	b.route(mux, "GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := b.Ready(r.Context()); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintf(w, "ready: evaluated %s\n", b.holder.Current().LoadedAt.UTC().Format(time.RFC3339))
-	})
+	}))
 	if b.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", b.cfg.Metrics.Handler())
 	}
 	// Off (404) unless a token is configured: an open endpoint would let
 	// anyone write what answers show.
 	if b.cfg.APIToken != "" {
-		mux.Handle("POST "+ciapi.ResultsPath, ciapi.NewHandler(b.cfg.APIToken, b.ci, b.now, b.log))
+		b.route(mux, "POST "+ciapi.ResultsPath, ciapi.NewHandler(b.cfg.APIToken, b.ci, b.now, b.log))
+	}
+	for _, r := range b.extra {
+		b.route(mux, r.pattern, r.h)
 	}
 }
 

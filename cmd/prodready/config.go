@@ -62,6 +62,7 @@ type settings struct {
 	signingSecret, botToken, appToken, slackAPIURL string
 	listenAddr                                     string
 	apiToken                                       string // PRODREADY_API_TOKEN; serve's API and check --report-to
+	mcpToken                                       string // PRODREADY_MCP_TOKEN; serve's /mcp
 	refreshEvery                                   time.Duration
 
 	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
@@ -150,6 +151,8 @@ func variables() []variable {
 			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = blockkit.NormalizeAPIURL(v); return err }},
 		{name: "PRODREADY_LISTEN_ADDR", def: slackapp.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
+		{name: "PRODREADY_MCP_TOKEN", help: "bearer token of the MCP endpoint /mcp, where coding assistants read the results; unset: the endpoint is off", secret: true,
+			set: str(func(s *settings) *string { return &s.mcpToken })},
 		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
 			set: str(func(s *settings) *string { return &s.apiToken })},
 		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog (1m to 1d)",

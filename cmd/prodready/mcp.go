@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot/mcp"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/report"
 	"github.com/prodready/prodready/scorecard"
 )
@@ -104,3 +105,37 @@ func mcpConfig(e *env, src sourceFlags) (mcp.Config, error) {
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// serveMCP serves the MCP tools at /mcp on serve's listener, behind
+// PRODREADY_MCP_TOKEN, from the evaluation the bot holds.
+func serveMCP(s *settings, cfg slackapp.Config, b *slackapp.Bot) error {
+	if s.mcpToken == "" {
+		return nil
+	}
+	targets, err := report.ParseTargets(s.jobs.TargetLevel)
+	if err != nil {
+		return err
+	}
+	mc := mcp.Config{Version: version,
+		State: func(context.Context) (*mcp.State, error) {
+			cur := b.Holder().Current()
+			if cur == nil {
+				return nil, errors.New("the catalog is still loading")
+			}
+			return &mcp.State{Evaluation: cur.Evaluation, Teams: cur.Bundle.Teams, EntityURL: cur.Bundle.EntityURL,
+				Target: func(sc *scorecard.Scorecard) string { return targets.For(sc.Identifier) }}, nil
+		}}
+	if cfg.Store != nil {
+		mc.LastCI = cfg.Store.LatestCIResults
+	}
+	h, err := mcp.Handler(mc, s.mcpToken)
+	if err != nil {
+		return err
+	}
+	b.AddRoute(mcpPath, h)
+	cfg.Log.Info("MCP endpoint on " + mcpPath + " (PRODREADY_MCP_TOKEN)")
+	return nil
+}
+
+// mcpPath is where serve answers MCP clients.
+const mcpPath = "/mcp"

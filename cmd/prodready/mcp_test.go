@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/prodready/prodready/bot/mcp"
+	"github.com/prodready/prodready/bot/slackemu"
 	"github.com/prodready/prodready/report/gate"
 )
 
@@ -188,4 +191,65 @@ func TestMCPOverStdio(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("prodready mcp did not end when its input closed")
 	}
+}
+
+// TestServeMCPEndpoint: with PRODREADY_MCP_TOKEN, serve answers MCP
+// clients at /mcp behind the token, from the evaluation it holds, and
+// counts the route in /metrics.
+func TestServeMCPEndpoint(t *testing.T) {
+	emu := slackemu.New(t)
+	e := serveEnv(t, map[string]string{
+		"SLACK_SIGNING_SECRET": emu.SigningSecret(), "SLACK_BOT_TOKEN": emu.BotToken(), "SLACK_API_URL": strings.TrimSuffix(emu.URL(), "/"),
+		"PRODREADY_LISTEN_ADDR": "127.0.0.1:0", "PRODREADY_REFRESH_EVERY": "1h", "PRODREADY_MCP_TOKEN": "mcp-s3cret",
+	})
+	logs := e.stderr.(*lockedBuffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() { code <- runServe(ctx, e, nil) }()
+	addr := logs.waitFor(t, regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`))[1]
+	logs.waitFor(t, regexp.MustCompile(`msg="evaluation refreshed"`))
+	base := "http://" + addr
+	resp, err := http.Post(base+mcpPath, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", resp.StatusCode)
+	}
+	tr := &sdk.StreamableClientTransport{Endpoint: base + mcpPath, HTTPClient: &http.Client{Transport: bearerRT{"mcp-s3cret"}}}
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "get_service", Arguments: map[string]any{"service": "payments-api"}})
+	if err != nil || res.IsError {
+		t.Fatalf("get_service: %v %v", err, res)
+	}
+	cs.Close()
+	m, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(m.Body)
+	m.Body.Close()
+	for _, want := range []string{`prodready_http_requests_total{code="401",route="/mcp"}`, `prodready_http_requests_total{code="200",route="/mcp"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(logs.String(), "mcp-s3cret") {
+		t.Error("the log shows the MCP token")
+	}
+	cancel()
+	<-code
+}
+
+type bearerRT struct{ token string }
+
+func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -69,6 +69,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	b.Holder().SetTarget(s.jobs.TargetLevel)
+	if err := serveMCP(s, cfg, b); err != nil {
+		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		return exitUsage
+	}
 	switch {
 	case cfg.APIToken == "":
 		cfg.Log.Debug("POST " + ciapi.ResultsPath + " is off: PRODREADY_API_TOKEN is not set")
