@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,12 +114,25 @@ func writeJSONTo(w io.Writer, path string, v any) error {
 		_, err := w.Write(data)
 		return err
 	}
+	// A new file is 0644 (CreateTemp's 0600 is for secrets; a catalog is
+	// meant to be shared); a file replaced keeps its mode. What is not a
+	// regular file is not replaced: a rename would put a file in place of a
+	// symlink or a FIFO someone made on purpose.
+	mode := os.FileMode(0o644)
+	switch fi, err := os.Lstat(path); {
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("write %s: not a regular file (%s); name a file to write", path, fi.Mode().Type())
+	case err == nil:
+		mode = fi.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets; a catalog is meant to be shared
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
