@@ -23,7 +23,7 @@ func daysAgo(n int) time.Time { return now.Add(-time.Duration(n)*24*time.Hour - 
 // without README and one without protection or rules.
 func group(srv *gitlabtest.Server) {
 	srv.AddProject(gitlabtest.Project{ID: 1, Path: "acme/billing",
-		Files: map[string]string{"README.md": "# Billing\n", "CODEOWNERS": "[Backend] @acme/payments\n*\n/docs/ @acme/writers\n"},
+		Files:      map[string]string{"README.md": "# Billing\n", "CODEOWNERS": "[Backend] @acme/payments\n*\n/docs/ @acme/writers\n"},
 		LastMerged: daysAgo(3), Protected: true, CodeOwnerApproval: true,
 		ApprovalRules: []gitlabtest.ApprovalRule{{Name: "All", RuleType: "any_approver", ApprovalsRequired: 1}, {Name: "Leads", RuleType: "regular", ApprovalsRequired: 2}, {Name: "Coverage", RuleType: "report_approver", ApprovalsRequired: 5}}})
 	srv.AddProject(gitlabtest.Project{ID: 2, Path: "acme/platform/gateway", DefaultBranch: "trunk",
