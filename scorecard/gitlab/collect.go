@@ -2,6 +2,7 @@ package gitlab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -212,7 +213,6 @@ func (r *run) project(ctx context.Context, p project) scorecard.FactRecord {
 	props[PropDefaultBranch] = p.DefaultBranch
 	cl := r.c.Client
 	base := "/projects/" + strconv.FormatInt(p.ID, 10)
-	ref := url.Values{"ref": {p.DefaultBranch}}
 	failed := func(what string, err error) {
 		var e *Error
 		if errors.As(err, &e) && e.Scope != "" {
@@ -222,36 +222,24 @@ func (r *run) project(ctx context.Context, p project) scorecard.FactRecord {
 		r.note(what+": "+err.Error(), p.PathWithNamespace)
 	}
 
-	// README: the list names it (readme_url, null without one); only its
-	// path is taken from that URL, and read from this GitLab's API.
-	if p.ReadmeURL == nil {
-		props[PropReadme] = nil
-	} else if file := readmePath(*p.ReadmeURL, p.DefaultBranch); file != "" {
-		body, _, err := cl.get(ctx, base+"/repository/files/"+url.PathEscape(file)+"/raw", ref)
-		switch {
-		case err == nil:
-			props[PropReadme] = string(body)
-		case StatusOf(err) == http.StatusNotFound:
-		default:
-			failed("README could not be read", err)
-		}
+	// The branch's head commit: README and CODEOWNERS are read again only
+	// when it moved, and a branch GitLab says is unprotected has no
+	// protection to read.
+	var br struct {
+		Protected bool `json:"protected"`
+		Commit    struct {
+			ID string `json:"id"`
+		} `json:"commit"`
 	}
-
-	// CODEOWNERS: the first of GitLab's places that holds one.
-	props[PropHasCodeowners] = false
-	for _, file := range codeownersPaths {
-		body, _, err := cl.get(ctx, base+"/repository/files/"+url.PathEscape(file)+"/raw", ref)
-		if StatusOf(err) == http.StatusNotFound {
-			continue
+	if _, err := cl.getJSON(ctx, base+"/repository/branches/"+url.PathEscape(p.DefaultBranch), nil, &br); err != nil {
+		failed("the default branch could not be read", err)
+		return rec
+	}
+	if snap, ok := r.files(ctx, p, base, br.Commit.ID, failed); ok {
+		props[PropReadme], props[PropHasCodeowners], rec.Teams = nil, snap.HasCodeowners, snap.Teams
+		if snap.Readme != nil {
+			props[PropReadme] = *snap.Readme
 		}
-		if err != nil {
-			props[PropHasCodeowners] = nil
-			failed("CODEOWNERS could not be read", err)
-			break
-		}
-		props[PropHasCodeowners] = true
-		rec.Teams = catchAllGroups(string(body), r.c.Group)
-		break
 	}
 
 	// Freshness: the last merge request merged into the default branch.
@@ -303,6 +291,10 @@ func (r *run) project(ctx context.Context, p project) scorecard.FactRecord {
 	}
 
 	// Code owners: the protected default branch's code-owner approval.
+	if !br.Protected {
+		props[PropCodeOwnerReview] = false
+		return rec
+	}
 	var pb struct {
 		CodeOwnerApprovalRequired bool `json:"code_owner_approval_required"`
 	}
@@ -316,6 +308,69 @@ func (r *run) project(ctx context.Context, p project) scorecard.FactRecord {
 		failed("the protected branch could not be read", err)
 	}
 	return rec
+}
+
+// fileFacts are what the collector keeps of a commit's files.
+type fileFacts struct {
+	Readme        *string  `json:"readme,omitempty"`
+	HasCodeowners bool     `json:"has_codeowners"`
+	Teams         []string `json:"teams,omitempty"`
+}
+
+// files reads README and CODEOWNERS at commit, or takes them from the
+// cache when they were read at that commit: a file that is absent answers
+// 404, which has no ETag to revalidate, so without this every run would
+// ask again for each CODEOWNERS place. ok is false when a file could not
+// be read (its facts are then unknown).
+func (r *run) files(ctx context.Context, p project, base, commit string, failed func(string, error)) (fileFacts, bool) {
+	cl := r.c.Client
+	key := "files " + base
+	if commit != "" {
+		if at, kept, ok, err := cl.cache.Get(ctx, key); err == nil && ok && at == commit {
+			var f fileFacts
+			if json.Unmarshal(kept, &f) == nil {
+				return f, true
+			}
+		}
+	}
+	ref := url.Values{"ref": {p.DefaultBranch}}
+	var f fileFacts
+	// README: the list names it (readme_url, null without one); only its
+	// path is taken from that URL, and read from this GitLab's API.
+	if p.ReadmeURL != nil {
+		if file := readmePath(*p.ReadmeURL, p.DefaultBranch); file != "" {
+			body, _, err := cl.get(ctx, base+"/repository/files/"+url.PathEscape(file)+"/raw", ref)
+			switch {
+			case err == nil:
+				text := string(body)
+				f.Readme = &text
+			case StatusOf(err) != http.StatusNotFound:
+				failed("README could not be read", err)
+				return f, false
+			}
+		}
+	}
+	// CODEOWNERS: the first of GitLab's places that holds one.
+	for _, file := range codeownersPaths {
+		body, _, err := cl.get(ctx, base+"/repository/files/"+url.PathEscape(file)+"/raw", ref)
+		if StatusOf(err) == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			failed("CODEOWNERS could not be read", err)
+			return f, false
+		}
+		f.HasCodeowners, f.Teams = true, catchAllGroups(string(body), r.c.Group)
+		break
+	}
+	if commit != "" {
+		if b, err := json.Marshal(f); err == nil {
+			if err := cl.cache.Put(ctx, key, commit, b); err != nil {
+				cl.http.Log().Warn("gitlab: the cache could not be written", "err", err)
+			}
+		}
+	}
+	return f, true
 }
 
 // readmePath is the file path in a project's readme_url

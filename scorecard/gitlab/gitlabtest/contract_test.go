@@ -119,7 +119,7 @@ func TestContract(t *testing.T) {
 		"/api/v4/groups/{id}/projects 200", "/api/v4/groups/{id}/projects 304",
 		"/api/v4/projects/{id}/repository/files/{file_path}/raw 200", "/api/v4/projects/{id}/repository/files/{file_path}/raw 404",
 		"/api/v4/projects/{id}/merge_requests 200", "/api/v4/projects/{id}/approval_rules 200",
-		"/api/v4/projects/{id}/protected_branches/{name} 200", "/api/v4/projects/{id}/protected_branches/{name} 404",
+		"/api/v4/projects/{id}/protected_branches/{name} 200", "/api/v4/projects/{id}/repository/branches/{branch} 200",
 	} {
 		if !seen[want] {
 			t.Errorf("no exchange %s was checked; seen %v", want, seen)
@@ -130,7 +130,7 @@ func TestContract(t *testing.T) {
 // TestErrorsMatchDescription checks the emulator's own errors: a token
 // without read_api, an unknown token, a rate limit.
 func TestErrorsMatchDescription(t *testing.T) {
-	srv := gitlabtest.NewServer(gitlabtest.WithToken("weak", "read_user"), gitlabtest.WithRateLimit(3, time.Hour), gitlabtest.WithRecordBodies())
+	srv := gitlabtest.NewServer(gitlabtest.WithToken("weak", "read_user"), gitlabtest.WithToken(gitlabtest.DefaultToken, "read_api"), gitlabtest.WithRateLimit(3, time.Hour), gitlabtest.WithRecordBodies())
 	t.Cleanup(srv.Close)
 	srv.AddProject(gitlabtest.Project{ID: 1, Path: "acme/a"})
 	tests := []struct {
@@ -148,6 +148,7 @@ func TestErrorsMatchDescription(t *testing.T) {
 				t.Errorf("body %s", body)
 			}
 		}},
+		{"unprotected branch", gitlabtest.DefaultToken, "/api/v4/projects/1/protected_branches/main", 404, nil},
 		{"unknown token", "nope", "/api/v4/projects/1/approval_rules", 401, nil},
 		{"last request of the window", "weak", "/api/v4/personal_access_tokens/self", 200, func(t *testing.T, h http.Header, _ string) {
 			if h.Get("RateLimit-Remaining") != "0" || h.Get("RateLimit-Limit") != "3" || h.Get("RateLimit-Reset") == "" {

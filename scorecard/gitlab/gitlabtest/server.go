@@ -113,6 +113,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v4/personal_access_tokens/self", s.tokenSelf)
 	mux.HandleFunc("GET /api/v4/groups/{id}/projects", s.groupProjects)
 	mux.HandleFunc("GET /api/v4/projects/{id}/repository/files/{path}/raw", s.rawFile)
+	mux.HandleFunc("GET /api/v4/projects/{id}/repository/branches/{branch}", s.branch)
 	mux.HandleFunc("GET /api/v4/projects/{id}/merge_requests", s.mergeRequests)
 	mux.HandleFunc("GET /api/v4/projects/{id}/approval_rules", s.approvalRules)
 	mux.HandleFunc("GET /api/v4/projects/{id}/protected_branches/{name}", s.protectedBranch)
@@ -381,6 +382,41 @@ func (s *Server) rawFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte(body))
+}
+
+// commit is the default branch's head: a hash of its files, so that a
+// changed file is a new commit.
+func commit(p *Project) string {
+	names := make([]string, 0, len(p.Files))
+	for k := range p.Files {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, k := range names {
+		fmt.Fprintf(h, "%q %q\n", k, p.Files[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+func (s *Server) branch(w http.ResponseWriter, r *http.Request) {
+	p := s.project(r)
+	if p == nil {
+		notFound(w, "Project")
+		return
+	}
+	if r.PathValue("branch") != p.DefaultBranch {
+		notFound(w, "Branch")
+		return
+	}
+	id := commit(p)
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{
+		"name": p.DefaultBranch, "merged": false, "protected": p.Protected, "default": true,
+		"developers_can_push": false, "developers_can_merge": false, "can_push": true,
+		"web_url": s.URL + "/" + p.Path + "/-/tree/" + p.DefaultBranch,
+		"commit": map[string]any{"id": id, "short_id": id[:8], "title": "Change", "message": "Change\n",
+			"created_at": "2026-01-01T00:00:00.000Z", "committed_date": "2026-01-01T00:00:00.000Z"},
+	})
 }
 
 func (s *Server) mergeRequests(w http.ResponseWriter, r *http.Request) {
