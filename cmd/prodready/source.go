@@ -18,6 +18,7 @@ import (
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
 	"github.com/prodready/prodready/scorecard/github"
+	"github.com/prodready/prodready/scorecard/gitlab"
 	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/port"
@@ -193,7 +194,7 @@ func inCI(getenv func(string) string) bool {
 }
 
 // factCollectors builds the configured collectors: GitHub first (with no
-// catalog, its repositories are the services), then PagerDuty.
+// catalog, its repositories are the services), then GitLab, then PagerDuty.
 func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector, error) {
 	var out []scorecard.Collector
 	logger := o.log
@@ -201,7 +202,7 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		logger = newLoggerAt(e, slog.LevelWarn)
 	}
 	if s.github.on() {
-		cache, err := githubCache(e, s, o.store)
+		cache, err := httpCache(e, s, o.store, "github "+s.github.client.BaseURL, "GitHub")
 		if err != nil {
 			return nil, err
 		}
@@ -214,6 +215,17 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 			c = &reusing{c: c, every: s.github.every, now: o.now}
 		}
 		out = append(out, c)
+	}
+	if s.gitlab.group != "" {
+		cache, err := httpCache(e, s, o.store, "gitlab "+s.gitlab.client.BaseURL, "GitLab")
+		if err != nil {
+			return nil, err
+		}
+		client, err := gitlab.New(s.gitlab.client, gitlab.WithCache(cache), gitlab.WithLogger(logger), gitlab.WithObserver(o.observer))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &gitlab.Collector{Client: client, Group: s.gitlab.group, Projects: s.gitlab.projects})
 	}
 	if s.pagerduty.Token != "" {
 		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger), pagerduty.WithObserver(o.observer))})
@@ -243,10 +255,11 @@ func githubRepos(e *env, s *settings, repository string) github.RepoFilter {
 	return only
 }
 
-// githubCache keeps GitHub's ETags and answers in the history database
+// httpCache keeps a service's ETags and answers (GitHub's, GitLab's: their
+// caches have the same methods) in the history database under namespace
 // when mode allows, else in memory for the process's life. A database that
 // cannot be opened is not fatal: the collection only costs more.
-func githubCache(e *env, s *settings, mode string) (github.Cache, error) {
+func httpCache(e *env, s *settings, mode, namespace, service string) (github.Cache, error) {
 	if mode == "" || s.db == "" {
 		return github.NewMemoryCache(), nil
 	}
@@ -259,11 +272,11 @@ func githubCache(e *env, s *settings, mode string) (github.Cache, error) {
 	defer cancel()
 	st, err := history.Open(ctx, s.db, history.Options{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready: GitHub's answers are not kept between runs (every request is made in full): %v\n", err)
+		fmt.Fprintf(e.stderr, "prodready: %s's answers are not kept between runs (every request is made in full): %v\n", service, err)
 		return github.NewMemoryCache(), nil
 	}
 	e.onExit(st.Close)
-	return st.HTTPCache("github " + s.github.client.BaseURL), nil
+	return st.HTTPCache(namespace), nil
 }
 
 // portClient builds a Port client from the PORT_* settings; retries and
