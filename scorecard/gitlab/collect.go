@@ -267,11 +267,11 @@ func (r *run) project(ctx context.Context, p project) scorecard.FactRecord {
 		AppliesToAll bool `json:"applies_to_all_protected_branches"`
 	}
 	if _, err := cl.getJSON(ctx, base+"/approval_rules", nil, &rules); err != nil {
-		if StatusOf(err) != http.StatusForbidden && StatusOf(err) != http.StatusNotFound {
-			failed("approval rules could not be read", err)
-		} else {
-			// Free tiers have no approval rules: no approval is required.
+		if StatusOf(err) == http.StatusNotFound {
+			// A GitLab without approval rules (the Free tier): none is required.
 			props[PropRequiredApprovals] = float64(0)
+		} else {
+			failed("approval rules could not be read", err)
 		}
 	} else {
 		n := 0
