@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func byID(f *scorecard.Facts) map[string]scorecard.FactRecord {
 }
 
 func TestCollect(t *testing.T) {
-	srv := gitlabtest.NewServer(gitlabtest.WithPageSize(2))
+	srv := gitlabtest.NewServer(gitlabtest.WithPageSize(1))
 	t.Cleanup(srv.Close)
 	group(srv)
 	c := &gitlab.Collector{Client: client(t, srv, gitlabtest.DefaultToken), Group: "acme"}
@@ -93,16 +94,21 @@ func TestCollect(t *testing.T) {
 	if len(got) != 3 {
 		t.Errorf("records %v: want billing, gateway and tools (no archived project, no fork, no other group's)", keys(got))
 	}
-	// Keyset paging: 4 projects listed (the archived one is not), 2 a page.
+	// Keyset paging: 4 projects listed (the archived one is not), 1 a page.
 	pages := srv.RequestsTo(http.MethodGet, "/api/v4/groups/acme/projects")
-	if len(pages) != 2 {
-		t.Fatalf("%d pages read, want 2", len(pages))
+	if len(pages) != 4 {
+		t.Fatalf("%d pages read, want 4", len(pages))
 	}
 	if q := pages[0].Query; q.Get("pagination") != "keyset" || q.Get("order_by") != "id" || q.Get("include_subgroups") != "true" || q.Get("archived") != "false" {
 		t.Errorf("first page's query %v", q)
 	}
-	if pages[1].Query.Get("id_after") != "2" {
-		t.Errorf("second page's query %v: want id_after=2", pages[1].Query)
+	for i, want := range []string{"", "1", "2", "4"} {
+		if got := pages[i].Query.Get("id_after"); got != want {
+			t.Errorf("page %d: id_after=%q, want %q", i+1, got, want)
+		}
+	}
+	if r := c.Client.Rate(); !r.Known || r.Limit != 2000 || r.Remaining >= r.Limit || r.Reset.IsZero() {
+		t.Errorf("rate %+v: want GitLab's RateLimit-* headers", r)
 	}
 	for _, r := range srv.Requests() {
 		if strings.Contains(r.Path, "/projects/3/") || strings.Contains(r.Path, "/projects/4/") {
@@ -189,6 +195,17 @@ func TestFaults(t *testing.T) {
 					t.Errorf("approvals %v after the retry", byID(f)["billing"].Properties["required_approvals_for_pr"])
 				}
 			}},
+		{name: "429 without Retry-After waits until RateLimit-Reset", fault: &emulator.Fault{Path: "/api/v4/projects/2/merge_requests", Status: 429,
+			Header: "RateLimit-Reset: {RESET}"},
+			check: func(t *testing.T, f *scorecard.Facts, srv *gitlabtest.Server) {
+				rs := srv.RequestsTo(http.MethodGet, "/api/v4/projects/2/merge_requests")
+				if len(rs) != 2 || rs[1].Received.Sub(rs[0].Answered) < 400*time.Millisecond {
+					t.Errorf("%d requests; the retry did not wait for RateLimit-Reset", len(rs))
+				}
+				if byID(f)["gateway"].Properties["freshness"] != float64(40) {
+					t.Errorf("freshness %v after the retry", byID(f)["gateway"].Properties["freshness"])
+				}
+			}},
 		{name: "500s are retried", fault: &emulator.Fault{Path: "/api/v4/groups/acme/projects", Status: 500, Times: 2},
 			check: func(t *testing.T, f *scorecard.Facts, _ *gitlabtest.Server) {
 				if len(f.Records) != 3 {
@@ -228,6 +245,7 @@ func TestFaults(t *testing.T) {
 			if tt.fault != nil {
 				f := *tt.fault
 				f.Header = strings.ReplaceAll(f.Header, "{URL}", srv.URL)
+				f.Header = strings.ReplaceAll(f.Header, "{RESET}", strconv.FormatInt(time.Now().Add(1500*time.Millisecond).Unix(), 10))
 				srv.Inject(f)
 			}
 			tok := tt.token
