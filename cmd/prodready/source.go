@@ -100,10 +100,11 @@ func withRepository(repo string) sourceOption {
 // The catalog: files named by --catalog (scorecards by --scorecards), else
 // Port when PORT_CLIENT_ID is set and no flag names files, else
 // PRODREADY_CATALOG, else Backstage when BACKSTAGE_URL is set, else none.
-// Facts: GitHub when PRODREADY_GITHUB_ORG is set, PagerDuty when
-// PAGERDUTY_TOKEN is. With facts, the catalog is enriched with them; with
-// facts and no catalog, GitHub's repositories (else PagerDuty's services)
-// are the services, and the scorecards come from --scorecards,
+// Facts: GitHub when PRODREADY_GITHUB_ORG is set, GitLab when
+// PRODREADY_GITLAB_GROUP is, PagerDuty when PAGERDUTY_TOKEN is. With
+// facts, the catalog is enriched with them; with facts and no catalog,
+// GitHub's repositories (else GitLab's projects, else PagerDuty's
+// services) are the services, and the scorecards come from --scorecards,
 // PRODREADY_SCORECARDS or the demo. With neither, the embedded demo (with
 // the scorecard files, if any).
 func pickSource(e *env, f sourceFlags, opts ...sourceOption) (scorecard.Source, error) {
@@ -178,7 +179,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 	if f.guarded && !f.demo && inCI(e.getenv) {
 		// A gate that falls back to fake data because a variable is
 		// missing passes every deploy.
-		return nil, errors.New("no catalog configured (CI is set): name one with --catalog, PRODREADY_CATALOG, PORT_CLIENT_ID, BACKSTAGE_URL or PRODREADY_GITHUB_ORG, or pass --demo to use the embedded demo")
+		return nil, errors.New("no catalog configured (CI is set): name one with --catalog, PRODREADY_CATALOG, PORT_CLIENT_ID, BACKSTAGE_URL, PRODREADY_GITHUB_ORG or PRODREADY_GITLAB_GROUP, or pass --demo to use the embedded demo")
 	}
 	if len(scFiles) > 0 {
 		return files.Source{Scorecards: scFiles, Base: demo.Source{}}, nil
