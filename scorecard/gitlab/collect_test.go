@@ -336,3 +336,22 @@ func TestProjectFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestSubgroup: a subgroup's full path is sent URL-encoded as one segment,
+// and CODEOWNERS groups are named below it.
+func TestSubgroup(t *testing.T) {
+	srv := gitlabtest.NewServer()
+	t.Cleanup(srv.Close)
+	group(srv)
+	f, err := (&gitlab.Collector{Client: client(t, srv, gitlabtest.DefaultToken), Group: "acme/platform"}).Collect(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byID(f)
+	if len(got) != 2 || !reflect.DeepEqual(got["gateway"].Teams, []string{"sre"}) || got["tools"].Identifier != "tools" {
+		t.Errorf("records %v, gateway's teams %q", keys(got), got["gateway"].Teams)
+	}
+	if n := len(srv.RequestsTo(http.MethodGet, "/api/v4/groups/acme/platform/projects")); n != 1 {
+		t.Errorf("%d requests for the subgroup's projects", n)
+	}
+}
