@@ -202,12 +202,9 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 	if logger == nil {
 		logger = newLoggerAt(e, slog.LevelWarn)
 	}
+	caches := &httpCaches{e: e, s: s, mode: o.store}
 	if s.github.on() {
-		cache, err := httpCache(e, s, o.store, "github "+s.github.client.BaseURL, "GitHub")
-		if err != nil {
-			return nil, err
-		}
-		client, err := github.New(s.github.client, github.WithCache(cache), github.WithLogger(logger), github.WithObserver(o.observer))
+		client, err := github.New(s.github.client, github.WithCache(caches.cache("github "+s.github.client.BaseURL)), github.WithLogger(logger), github.WithObserver(o.observer))
 		if err != nil {
 			return nil, err
 		}
@@ -218,11 +215,7 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 		out = append(out, c)
 	}
 	if s.gitlab.group != "" {
-		cache, err := httpCache(e, s, o.store, "gitlab "+s.gitlab.client.BaseURL, "GitLab")
-		if err != nil {
-			return nil, err
-		}
-		client, err := gitlab.New(s.gitlab.client, gitlab.WithCache(cache), gitlab.WithLogger(logger), gitlab.WithObserver(o.observer))
+		client, err := gitlab.New(s.gitlab.client, gitlab.WithCache(caches.cache("gitlab "+s.gitlab.client.BaseURL)), gitlab.WithLogger(logger), gitlab.WithObserver(o.observer))
 		if err != nil {
 			return nil, err
 		}
@@ -256,28 +249,49 @@ func githubRepos(e *env, s *settings, repository string) github.RepoFilter {
 	return only
 }
 
-// httpCache keeps a service's ETags and answers (GitHub's, GitLab's: their
-// caches have the same methods) in the history database under namespace
-// when mode allows, else in memory for the process's life. A database that
-// cannot be opened is not fatal: the collection only costs more.
-func httpCache(e *env, s *settings, mode, namespace, service string) (github.Cache, error) {
-	if mode == "" || s.db == "" {
-		return github.NewMemoryCache(), nil
+// httpCaches hands out the caches of services' ETags and answers
+// (GitHub's, GitLab's: their caches have the same methods), each under its
+// own namespace of one history database, opened once when mode allows;
+// else in memory for the process's life. A database that cannot be opened
+// is not fatal: the collections only cost more.
+type httpCaches struct {
+	e    *env
+	s    *settings
+	mode string
+
+	opened bool
+	st     *history.Store
+}
+
+func (c *httpCaches) cache(namespace string) github.Cache {
+	if !c.opened {
+		c.opened = true
+		c.st = c.open()
 	}
-	if mode == "existing" && !history.IsPostgres(s.db) {
-		if _, err := os.Stat(s.db); err != nil {
-			return github.NewMemoryCache(), nil
+	if c.st == nil {
+		return github.NewMemoryCache()
+	}
+	return c.st.HTTPCache(namespace)
+}
+
+func (c *httpCaches) open() *history.Store {
+	if c.mode == "" || c.s.db == "" {
+		return nil
+	}
+	if c.mode == "existing" && !history.IsPostgres(c.s.db) {
+		if _, err := os.Stat(c.s.db); err != nil {
+			return nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	st, err := history.Open(ctx, s.db, history.Options{})
+	st, err := history.Open(ctx, c.s.db, history.Options{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready: %s's answers are not kept between runs (every request is made in full): %v\n", service, err)
-		return github.NewMemoryCache(), nil
+		fmt.Fprintf(c.e.stderr, "prodready: GitHub's and GitLab's answers are not kept between runs (every request is made in full): %v\n", err)
+		return nil
 	}
-	e.onExit(st.Close)
-	return st.HTTPCache(namespace), nil
+	c.e.onExit(st.Close)
+	return st
 }
 
 // portClient builds a Port client from the PORT_* settings; retries and
