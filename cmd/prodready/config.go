@@ -57,6 +57,7 @@ type settings struct {
 
 	backstage backstage.Config // BaseURL empty: Backstage is not used
 	github    githubSettings
+	gitlab    gitlabSettings
 	pagerduty pagerduty.Config // Token empty: PagerDuty is not used
 
 	signingSecret, botToken, appToken, slackAPIURL string
@@ -301,6 +302,9 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 		errs = append(errs, err)
 	}
 	if err := s.finishEmail(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.finishGitLab(); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

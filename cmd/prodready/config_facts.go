@@ -10,6 +10,7 @@ import (
 
 	"github.com/prodready/prodready/scorecard/backstage"
 	"github.com/prodready/prodready/scorecard/github"
+	"github.com/prodready/prodready/scorecard/gitlab"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 )
 
@@ -28,6 +29,21 @@ type githubSettings struct {
 // on reports whether GitHub facts are collected: an organisation is named
 // (finishGitHub has checked there are credentials for it).
 func (g *githubSettings) on() bool { return g.org != "" }
+
+// gitlabSettings is what the GITLAB_* and PRODREADY_GITLAB_* variables say.
+type gitlabSettings struct {
+	client   gitlab.Config
+	group    string
+	projects gitlab.ProjectFilter
+}
+
+// finishGitLab checks how the GitLab variables go together.
+func (s *settings) finishGitLab() error {
+	if s.gitlab.group != "" && s.gitlab.client.Token == "" {
+		return errors.New("PRODREADY_GITLAB_GROUP is set but GITLAB_TOKEN is not: create a token with the " + gitlab.ScopeNeeded + " scope and set it")
+	}
+	return nil
+}
 
 // factsVariables are the rows of the facts collectors (GitHub, PagerDuty)
 // and of Backstage's catalog, in .env.example's order. Each parses with the
@@ -79,6 +95,18 @@ func factsVariables() []variable {
 				}
 				return within("PRODREADY_GITHUB_EVERY", v, s.github.every, durationBounds{time.Minute, 7 * day, "facts older than a week would be taken for the repositories' state"})
 			}},
+
+		{name: "GITLAB_TOKEN", help: "GitLab access token with the read_api scope that reads PRODREADY_GITLAB_GROUP's projects", secret: true,
+			set: func(s *settings, v string) error { s.gitlab.client.Token = v; return nil }},
+		{name: "GITLAB_URL", def: gitlab.DefaultBaseURL, help: "GitLab's address; self-managed: https://HOST (without /api/v4)",
+			set: func(s *settings, v string) (err error) {
+				s.gitlab.client.BaseURL, err = gitlab.ParseBaseURL(v)
+				return err
+			}},
+		{name: "PRODREADY_GITLAB_GROUP", help: "GitLab group (full path or id) whose projects, subgroups' included, give facts; with no catalog, one service per project",
+			set: func(s *settings, v string) (err error) { s.gitlab.group, err = gitlab.ParseGroup(v); return err }},
+		{name: "PRODREADY_GITLAB_PROJECTS", help: "projects to read: glob patterns over the path below the group or the name, separated by commas (default: all but archived ones and forks)",
+			set: func(s *settings, v string) (err error) { s.gitlab.projects, err = gitlab.ParseProjects(v); return err }},
 
 		{name: "PAGERDUTY_TOKEN", help: "PagerDuty REST API key (read-only is enough); when set, on-call facts are collected", secret: true,
 			set: func(s *settings, v string) (err error) { s.pagerduty.Token, err = pagerduty.ParseToken(v); return err }},

@@ -25,7 +25,7 @@ const serveSynopsis = "prodready serve\n\n" +
 	"  PRODREADY_REFRESH_EVERY  how often to reload and re-evaluate the catalog (default 15m)\n" +
 	"The catalog comes from Port (PORT_CLIENT_ID...), PRODREADY_CATALOG/PRODREADY_SCORECARDS, Backstage (BACKSTAGE_URL),\n" +
 	"or the embedded demo; facts from GitHub (PRODREADY_GITHUB_ORG, collected again every PRODREADY_GITHUB_EVERY)\n" +
-	"and PagerDuty (PAGERDUTY_TOKEN, every refresh) join it, or stand in for it when there is no catalog.\n" +
+	"GitLab (PRODREADY_GITLAB_GROUP) and PagerDuty (PAGERDUTY_TOKEN), every refresh, join it, or stand in for it when there is no catalog.\n" +
 	"It also runs the scheduled digests and team notices (PRODREADY_*_CRON, PRODREADY_DB...; see README).\n" +
 	"At start it checks tokens, scopes, channels and the teams file as 'prodready doctor' does, and logs\n" +
 	"each problem as a warning.\n" +

@@ -18,6 +18,7 @@ import (
 	"github.com/prodready/prodready/scorecard/demo"
 	"github.com/prodready/prodready/scorecard/files"
 	"github.com/prodready/prodready/scorecard/github"
+	"github.com/prodready/prodready/scorecard/gitlab"
 	"github.com/prodready/prodready/scorecard/httpclient"
 	"github.com/prodready/prodready/scorecard/pagerduty"
 	"github.com/prodready/prodready/scorecard/port"
@@ -94,10 +95,11 @@ func withRepository(repo string) sourceOption {
 // The catalog: files named by --catalog (scorecards by --scorecards), else
 // Port when PORT_CLIENT_ID is set and no flag names files, else
 // PRODREADY_CATALOG, else Backstage when BACKSTAGE_URL is set, else none.
-// Facts: GitHub when PRODREADY_GITHUB_ORG is set, PagerDuty when
-// PAGERDUTY_TOKEN is. With facts, the catalog is enriched with them; with
-// facts and no catalog, GitHub's repositories (else PagerDuty's services)
-// are the services, and the scorecards come from --scorecards,
+// Facts: GitHub when PRODREADY_GITHUB_ORG is set, GitLab when
+// PRODREADY_GITLAB_GROUP is, PagerDuty when PAGERDUTY_TOKEN is. With
+// facts, the catalog is enriched with them; with facts and no catalog,
+// GitHub's repositories (else GitLab's projects, else PagerDuty's
+// services) are the services, and the scorecards come from --scorecards,
 // PRODREADY_SCORECARDS or the demo. With neither, the embedded demo (with
 // the scorecard files, if any).
 func pickSource(e *env, f sourceFlags, opts ...sourceOption) (scorecard.Source, error) {
@@ -172,7 +174,7 @@ func pickBase(e *env, s *settings, f sourceFlags, scFiles []string, facts bool, 
 	if f.guarded && !f.demo && inCI(e.getenv) {
 		// A gate that falls back to fake data because a variable is
 		// missing passes every deploy.
-		return nil, errors.New("no catalog configured (CI is set): name one with --catalog, PRODREADY_CATALOG, PORT_CLIENT_ID, BACKSTAGE_URL or PRODREADY_GITHUB_ORG, or pass --demo to use the embedded demo")
+		return nil, errors.New("no catalog configured (CI is set): name one with --catalog, PRODREADY_CATALOG, PORT_CLIENT_ID, BACKSTAGE_URL, PRODREADY_GITHUB_ORG or PRODREADY_GITLAB_GROUP, or pass --demo to use the embedded demo")
 	}
 	if len(scFiles) > 0 {
 		return files.Source{Scorecards: scFiles, Base: demo.Source{}}, nil
@@ -188,19 +190,16 @@ func inCI(getenv func(string) string) bool {
 }
 
 // factCollectors builds the configured collectors: GitHub first (with no
-// catalog, its repositories are the services), then PagerDuty.
+// catalog, its repositories are the services), then GitLab, then PagerDuty.
 func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector, error) {
 	var out []scorecard.Collector
 	logger := o.log
 	if logger == nil {
 		logger = newLoggerAt(e, slog.LevelWarn)
 	}
+	caches := &httpCaches{e: e, s: s, mode: o.store}
 	if s.github.on() {
-		cache, err := githubCache(e, s, o.store)
-		if err != nil {
-			return nil, err
-		}
-		client, err := github.New(s.github.client, github.WithCache(cache), github.WithLogger(logger), github.WithObserver(o.observer))
+		client, err := github.New(s.github.client, github.WithCache(caches.cache("github "+s.github.client.BaseURL)), github.WithLogger(logger), github.WithObserver(o.observer))
 		if err != nil {
 			return nil, err
 		}
@@ -209,6 +208,13 @@ func factCollectors(e *env, s *settings, o sourceOptions) ([]scorecard.Collector
 			c = &reusing{c: c, every: s.github.every, now: o.now}
 		}
 		out = append(out, c)
+	}
+	if s.gitlab.group != "" {
+		client, err := gitlab.New(s.gitlab.client, gitlab.WithCache(caches.cache("gitlab "+s.gitlab.client.BaseURL)), gitlab.WithLogger(logger), gitlab.WithObserver(o.observer))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &gitlab.Collector{Client: client, Group: s.gitlab.group, Projects: s.gitlab.projects})
 	}
 	if s.pagerduty.Token != "" {
 		out = append(out, pagerduty.Collector{Client: pagerduty.New(s.pagerduty, pagerduty.WithLogger(logger), pagerduty.WithObserver(o.observer))})
@@ -238,27 +244,49 @@ func githubRepos(e *env, s *settings, repository string) github.RepoFilter {
 	return only
 }
 
-// githubCache keeps GitHub's ETags and answers in the history database
-// when mode allows, else in memory for the process's life. A database that
-// cannot be opened is not fatal: the collection only costs more.
-func githubCache(e *env, s *settings, mode string) (github.Cache, error) {
-	if mode == "" || s.db == "" {
-		return github.NewMemoryCache(), nil
+// httpCaches hands out the caches of services' ETags and answers
+// (GitHub's, GitLab's: their caches have the same methods), each under its
+// own namespace of one history database, opened once when mode allows;
+// else in memory for the process's life. A database that cannot be opened
+// is not fatal: the collections only cost more.
+type httpCaches struct {
+	e    *env
+	s    *settings
+	mode string
+
+	opened bool
+	st     *history.Store
+}
+
+func (c *httpCaches) cache(namespace string) github.Cache {
+	if !c.opened {
+		c.opened = true
+		c.st = c.open()
 	}
-	if mode == "existing" && !history.IsPostgres(s.db) {
-		if _, err := os.Stat(s.db); err != nil {
-			return github.NewMemoryCache(), nil
+	if c.st == nil {
+		return github.NewMemoryCache()
+	}
+	return c.st.HTTPCache(namespace)
+}
+
+func (c *httpCaches) open() *history.Store {
+	if c.mode == "" || c.s.db == "" {
+		return nil
+	}
+	if c.mode == "existing" && !history.IsPostgres(c.s.db) {
+		if _, err := os.Stat(c.s.db); err != nil {
+			return nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	st, err := history.Open(ctx, s.db, history.Options{})
+	st, err := history.Open(ctx, c.s.db, history.Options{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready: GitHub's answers are not kept between runs (every request is made in full): %v\n", err)
-		return github.NewMemoryCache(), nil
+		fmt.Fprintf(c.e.stderr, "prodready: GitHub's and GitLab's answers are not kept between runs (every request is made in full): %v\n", err)
+		return nil
 	}
-	e.onExit(st.Close)
-	return st.HTTPCache("github " + s.github.client.BaseURL), nil
+	c.e.onExit(st.Close)
+	return st
 }
 
 // portClient builds a Port client from the PORT_* settings; retries and
