@@ -1,12 +1,8 @@
 package slackapp
 
 import (
-	"crypto/sha256"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"sync"
@@ -41,41 +37,8 @@ type commandHandler struct {
 }
 
 func (h *commandHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := h.bot.log
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "slash commands are POSTed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBody))
-	if err != nil {
-		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
-		return
-	}
-	sv, err := slack.NewSecretsVerifier(r.Header, h.secret)
-	if err == nil {
-		_, _ = sv.Write(body)
-		err = sv.Ensure()
-	}
-	if err != nil {
-		reason := "bad signature"
-		switch {
-		case errors.Is(err, slack.ErrMissingHeaders):
-			reason = "missing X-Slack-Signature or X-Slack-Request-Timestamp"
-		case errors.Is(err, slack.ErrExpiredTimestamp):
-			reason = "timestamp more than 5 minutes off"
-		}
-		log.Warn("refused slash command", "reason", reason, "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized: "+reason, http.StatusUnauthorized)
-		return
-	}
-	if !h.seen.first(replayKey(r.Header.Get("X-Slack-Request-Timestamp"), body), time.Now()) {
-		log.Warn("refused replayed slash command", "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized: request replayed", http.StatusUnauthorized)
-		return
-	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		http.Error(w, "bad request: the body must be a form (application/x-www-form-urlencoded), as Slack sends slash commands", http.StatusBadRequest)
+	body, ok := verifySlack(w, r, h.secret, h.seen, maxCommandBody, h.bot.log, "slash command")
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -98,18 +61,7 @@ func writeReply(w http.ResponseWriter, m Message) {
 	_, _ = w.Write(b)
 }
 
-// replayKey names a request by what its signature signs, the timestamp
-// and the body: the signature's own text has many spellings (hex in
-// either case) that the verifier all accepts for one request.
-func replayKey(ts string, body []byte) string {
-	h := sha256.New()
-	h.Write([]byte(ts))
-	h.Write([]byte{':'})
-	h.Write(body)
-	return string(h.Sum(nil))
-}
-
-// replayGuard remembers the requests accepted (by replayKey) for twice the
+// replayGuard remembers the requests accepted (by signatureKey) for twice the
 // timestamp window, so that a captured request cannot be replayed.
 type replayGuard struct {
 	mu    sync.Mutex
