@@ -32,6 +32,12 @@ const (
 	snoozeFor        = 7 * 24 * time.Hour
 )
 
+// maxActionsPerPayload is how many actions Slack puts in one block_actions
+// payload: the one element the user clicked, chose or ticked (Slack's
+// "block_actions payload" reference sends a payload per interaction). More
+// is not Slack's doing, and each action may post.
+const maxActionsPerPayload = 1
+
 // exemptTarget is what a Request exemption button and its modal carry.
 type exemptTarget struct {
 	Service   string `json:"s"`
@@ -46,7 +52,13 @@ type exemptTarget struct {
 func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		for _, a := range cb.ActionCallback.BlockActions {
+		acts := cb.ActionCallback.BlockActions
+		if len(acts) > maxActionsPerPayload {
+			b.log.Warn("refused the actions past what Slack sends in one payload",
+				"actions", len(acts), "acted_on", maxActionsPerPayload, "user", cb.User.ID)
+			acts = acts[:maxActionsPerPayload]
+		}
+		for _, a := range acts {
 			b.onAction(ctx, cb, a)
 		}
 		return nil
@@ -119,6 +131,9 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, a *sla
 func (b *Bot) respond(ctx context.Context, responseURL string, m Message, responseType string, replace bool) error {
 	if responseURL == "" {
 		return errors.New("the interaction has no response_url")
+	}
+	if err := b.checkResponseURL(responseURL); err != nil {
+		return err
 	}
 	if b.api == nil || b.console {
 		return printMessage(b.cfg.Console, "response_url "+responseURL, m)
