@@ -281,6 +281,18 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 		b.ephemeral(ctx, cb, "Only the approvers in PRODREADY_EXEMPTION_APPROVERS may approve or deny exemptions; you are not one of them.")
 		return
 	}
+	if approve {
+		refusal, err := b.approvalRefusal(ctx, id, cb.User.ID)
+		if err != nil {
+			b.log.Error("read exemption", "err", err, "id", id)
+			b.ephemeral(ctx, cb, "The exemption could not be read; try again in a moment.")
+			return
+		}
+		if refusal != "" {
+			b.ephemeral(ctx, cb, refusal)
+			return
+		}
+	}
 	rec, err := b.cfg.Store.DecideExemption(ctx, id, approve, cb.User.ID, b.now())
 	switch {
 	case errors.Is(err, history.ErrAlreadyDecided):
@@ -313,6 +325,26 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 	if approve {
 		b.refreshSoon()
 	}
+}
+
+// approvalRefusal says why user may not approve request id, or "" when
+// they may. What it checks (who asked) does not change once requested; a
+// request already decided, or gone, is left for DecideExemption to report.
+func (b *Bot) approvalRefusal(ctx context.Context, id int64, user string) (string, error) {
+	rec, err := b.cfg.Store.Exemption(ctx, id)
+	if errors.Is(err, history.ErrNoExemption) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if rec.Status != history.ExemptionRequested {
+		return "", nil
+	}
+	if rec.RequestedBy == user && !b.cfg.Exemptions.SelfApprove {
+		return "This is your own request: another approver must decide it (PRODREADY_EXEMPTION_SELF_APPROVE is off).", nil
+	}
+	return "", nil
 }
 
 // refreshSoon re-evaluates in the background so an approved exemption
