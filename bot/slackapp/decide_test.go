@@ -30,6 +30,8 @@ func TestDecideExemptionRefusesSelfApprovalAndExpiredRequests(t *testing.T) {
 		{"own request", false, true, 10 * day, []string{"your own request", "another approver"}, history.ExemptionRequested},
 		{"own request, self-approval allowed", true, true, 10 * day, []string{"Approved by"}, history.ExemptionApproved},
 		{"someone else's request", false, false, 10 * day, []string{"Approved by"}, history.ExemptionApproved},
+		{"expired request", false, false, -2 * day, []string{"expired on", "request it again"}, history.ExemptionRequested},
+		{"own expired request, self-approval allowed", true, true, -2 * day, []string{"expired on", "request it again"}, history.ExemptionRequested},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -314,7 +314,12 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 	if b.api != nil && !b.console && blockkit.UserID(rec.RequestedBy) {
 		verb := map[bool]string{true: "approved", false: "denied"}[approve]
 		text := fmt.Sprintf("Your exemption request for *%s* (%s, %s) was %s by <@%s>.", blockkit.Esc(rec.Service), blockkit.Esc(rec.Rule), blockkit.Esc(rec.Scorecard), verb, cb.User.ID)
-		if approve {
+		// A request can run out between the check and the decision: a past
+		// date is never given as one the exemption counts until.
+		switch {
+		case approve && b.now().After(rec.Until):
+			text += fmt.Sprintf(" It ended on %s, so it does not count; request it again with a later end date.", rec.UntilText())
+		case approve:
 			text += fmt.Sprintf(" The rule counts as passing until %s, from the next evaluation.", rec.UntilText())
 		}
 		if _, _, err := b.api.PostMessageContext(ctx, rec.RequestedBy, slack.MsgOptionText(blockkit.Cut(stripMarkup(text), blockkit.MaxFallback), false),
@@ -328,7 +333,8 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 }
 
 // approvalRefusal says why user may not approve request id, or "" when
-// they may. What it checks (who asked) does not change once requested; a
+// they may. What it checks (who asked, the end date) does not change once
+// requested; a
 // request already decided, or gone, is left for DecideExemption to report.
 func (b *Bot) approvalRefusal(ctx context.Context, id int64, user string) (string, error) {
 	rec, err := b.cfg.Store.Exemption(ctx, id)
@@ -340,6 +346,9 @@ func (b *Bot) approvalRefusal(ctx context.Context, id int64, user string) (strin
 	}
 	if rec.Status != history.ExemptionRequested {
 		return "", nil
+	}
+	if b.now().After(rec.Until) {
+		return fmt.Sprintf("This request expired on %s, before it was decided: it would count for nothing. Ask the requester to request it again with a later end date.", rec.UntilText()), nil
 	}
 	if rec.RequestedBy == user && !b.cfg.Exemptions.SelfApprove {
 		return "This is your own request: another approver must decide it (PRODREADY_EXEMPTION_SELF_APPROVE is off).", nil
