@@ -214,7 +214,7 @@ func (b *Bot) Console() bool { return b.console }
 // operations endpoints (OpsHandler).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	seen := newReplayGuard() // one guard: a signature is good once, whatever the path
+	seen := newReplayGuard(b.cfg.Store) // one guard: a signature is good once, whatever the path
 	b.route(mux, CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.route(mux, InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.route(mux, EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})

@@ -1,7 +1,9 @@
 package slackapp
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/prodready/prodready/report/history"
 )
 
 // CommandPath is where Slack posts /prodready in HTTP mode.
@@ -62,8 +66,11 @@ func writeReply(w http.ResponseWriter, m Message) {
 }
 
 // replayGuard remembers the requests accepted (by signatureKey) for twice the
-// timestamp window, so that a captured request cannot be replayed.
+// timestamp window, so that a captured request cannot be replayed. With a
+// history store the signatures are kept there, shared by every replica on
+// it; without one (console mode, no PRODREADY_DB) in memory.
 type replayGuard struct {
+	store *history.Store
 	mu    sync.Mutex
 	until map[string]time.Time
 	order []seenSig // by insertion, hence by expiry
@@ -75,10 +82,23 @@ type seenSig struct {
 	until time.Time
 }
 
-func newReplayGuard() *replayGuard { return &replayGuard{until: map[string]time.Time{}} }
+func newReplayGuard(store *history.Store) *replayGuard {
+	return &replayGuard{store: store, until: map[string]time.Time{}}
+}
 
 // first records sig and reports whether it was not seen within the window.
-func (g *replayGuard) first(sig string, now time.Time) bool {
+func (g *replayGuard) first(ctx context.Context, sig string, now time.Time) (bool, error) {
+	if g.store != nil {
+		ok, err := g.store.FirstSignature(ctx, []byte(sig), now, now.Add(2*signatureWindow))
+		if err != nil {
+			return false, fmt.Errorf("replay guard: %w", err)
+		}
+		return ok, nil
+	}
+	return g.firstInMemory(sig, now), nil
+}
+
+func (g *replayGuard) firstInMemory(sig string, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for g.head < len(g.order) && !now.Before(g.order[g.head].until) {

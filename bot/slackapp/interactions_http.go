@@ -70,7 +70,14 @@ func verifySlackBody(w http.ResponseWriter, r *http.Request, secret string, seen
 	}
 	// The verifier accepted the signature, so its hex decodes; the key is
 	// the decoded bytes, as hex in either case is one request.
-	if !seen.first(signatureKey(r.Header.Get("X-Slack-Signature")), time.Now()) {
+	first, err := seen.first(r.Context(), signatureKey(r.Header.Get("X-Slack-Signature")), time.Now())
+	if err != nil {
+		// Unchecked is refused: acting on a replay is worse than Slack's retry.
+		log.Error("could not check "+what+" for replay", "err", err, "remote", r.RemoteAddr)
+		http.Error(w, "service unavailable: the replay check failed", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	if !first {
 		log.Warn("refused replayed "+what, "remote", r.RemoteAddr)
 		http.Error(w, "unauthorized: request replayed", http.StatusUnauthorized)
 		return nil, false
