@@ -21,6 +21,9 @@ type Config struct {
 	Max       time.Duration // PRODREADY_EXEMPTION_MAX: the longest an exemption may last
 	Channel   string        // PRODREADY_EXEMPTION_CHANNEL: where requests go for approval
 	Approvers []string      // PRODREADY_EXEMPTION_APPROVERS: user IDs (U…, W…) and user group IDs (S…)
+	// SelfApprove (PRODREADY_EXEMPTION_SELF_APPROVE) lets an approver
+	// approve their own request; off, another approver must decide.
+	SelfApprove bool
 }
 
 // DefaultMax is PRODREADY_EXEMPTION_MAX's default.

@@ -51,6 +51,11 @@ type Config struct {
 	BotToken      string       // SLACK_BOT_TOKEN; empty: console mode
 	AppToken      string       // SLACK_APP_TOKEN; set: Socket Mode
 	APIURL        string       // SLACK_API_URL; empty: Slack's
+	// ResponseHosts are the hosts (host or host:port) a response_url may
+	// name: Slack's hooks.slack.com and, for GovSlack and emulators, the
+	// host of SLACK_API_URL. Empty: those two. A payload picks the
+	// response_url, so any other host is refused.
+	ResponseHosts []string
 	RefreshEvery  time.Duration
 	ShutdownGrace time.Duration
 	Source        scorecard.Source
@@ -96,7 +101,9 @@ type Bot struct {
 	api       *slack.Client // nil in console mode without Socket Mode
 	responder Responder
 	console   bool
-	ci        ciapi.Store // nil without Store
+	// responseHosts are the hosts a response_url may name.
+	responseHosts []string
+	ci            ciapi.Store // nil without Store
 
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
@@ -159,7 +166,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.AppToken == "" && cfg.SigningSecret == "" {
 		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
 	}
-	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
+	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder, responseHosts: responseHosts(cfg)}
 	if cfg.Store != nil {
 		b.ci = cfg.Store
 	}
@@ -207,7 +214,7 @@ func (b *Bot) Console() bool { return b.console }
 // operations endpoints (OpsHandler).
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
-	seen := newReplayGuard() // one guard: a signature is good once, whatever the path
+	seen := newReplayGuard(b.cfg.Store) // one guard: a signature is good once, whatever the path
 	b.route(mux, CommandPath, &commandHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.route(mux, InteractionPath, &interactionHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
 	b.route(mux, EventsPath, &eventsHandler{bot: b, secret: b.cfg.SigningSecret, seen: seen})
@@ -260,6 +267,10 @@ func (b *Bot) answerLater(q Query, responseURL string) {
 	}
 	if responseURL == "" {
 		b.log.Warn("no response_url to post the pending answer to", "text", m.Text)
+		return
+	}
+	if err := b.checkResponseURL(responseURL); err != nil {
+		b.log.Warn("did not post the pending answer", "err", err)
 		return
 	}
 	// Posting gets its own short deadline: it must happen even when the

@@ -614,22 +614,22 @@ func TestSocketModeSurvivesReconnect(t *testing.T) {
 }
 
 func TestReplayGuardForgets(t *testing.T) {
-	g := newReplayGuard()
+	g := newReplayGuard(nil)
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := 0; i < 1000; i++ {
-		if !g.first(strconv.Itoa(i), t0.Add(time.Duration(i)*time.Second)) {
+		if !g.firstInMemory(strconv.Itoa(i), t0.Add(time.Duration(i)*time.Second)) {
 			t.Fatalf("signature %d refused the first time", i)
 		}
 	}
-	if g.first("995", t0.Add(1000*time.Second)) {
+	if g.firstInMemory("995", t0.Add(1000*time.Second)) {
 		t.Fatal("a signature seen 5s ago was accepted again")
 	}
-	if !g.first("5", t0.Add(1000*time.Second)) {
+	if !g.firstInMemory("5", t0.Add(1000*time.Second)) {
 		t.Fatal("a signature seen 995s ago, past the verifier's window, is still refused")
 	}
 	// 10 minutes after the last one, everything is forgotten and memory is back.
 	later := t0.Add(1000*time.Second + 2*signatureWindow)
-	if !g.first("995", later) {
+	if !g.firstInMemory("995", later) {
 		t.Fatal("an expired signature is still remembered")
 	}
 	if len(g.until) != 1 || len(g.order)-g.head != 1 {

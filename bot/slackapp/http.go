@@ -1,18 +1,18 @@
 package slackapp
 
 import (
-	"crypto/sha256"
+	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/prodready/prodready/report/history"
 )
 
 // CommandPath is where Slack posts /prodready in HTTP mode.
@@ -41,41 +41,8 @@ type commandHandler struct {
 }
 
 func (h *commandHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := h.bot.log
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "slash commands are POSTed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBody))
-	if err != nil {
-		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
-		return
-	}
-	sv, err := slack.NewSecretsVerifier(r.Header, h.secret)
-	if err == nil {
-		_, _ = sv.Write(body)
-		err = sv.Ensure()
-	}
-	if err != nil {
-		reason := "bad signature"
-		switch {
-		case errors.Is(err, slack.ErrMissingHeaders):
-			reason = "missing X-Slack-Signature or X-Slack-Request-Timestamp"
-		case errors.Is(err, slack.ErrExpiredTimestamp):
-			reason = "timestamp more than 5 minutes off"
-		}
-		log.Warn("refused slash command", "reason", reason, "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized: "+reason, http.StatusUnauthorized)
-		return
-	}
-	if !h.seen.first(replayKey(r.Header.Get("X-Slack-Request-Timestamp"), body), time.Now()) {
-		log.Warn("refused replayed slash command", "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized: request replayed", http.StatusUnauthorized)
-		return
-	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		http.Error(w, "bad request: the body must be a form (application/x-www-form-urlencoded), as Slack sends slash commands", http.StatusBadRequest)
+	body, ok := verifySlack(w, r, h.secret, h.seen, maxCommandBody, h.bot.log, "slash command")
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -98,20 +65,12 @@ func writeReply(w http.ResponseWriter, m Message) {
 	_, _ = w.Write(b)
 }
 
-// replayKey names a request by what its signature signs, the timestamp
-// and the body: the signature's own text has many spellings (hex in
-// either case) that the verifier all accepts for one request.
-func replayKey(ts string, body []byte) string {
-	h := sha256.New()
-	h.Write([]byte(ts))
-	h.Write([]byte{':'})
-	h.Write(body)
-	return string(h.Sum(nil))
-}
-
-// replayGuard remembers the requests accepted (by replayKey) for twice the
-// timestamp window, so that a captured request cannot be replayed.
+// replayGuard remembers the requests accepted (by signatureKey) for twice the
+// timestamp window, so that a captured request cannot be replayed. With a
+// history store the signatures are kept there, shared by every replica on
+// it; without one (console mode, no PRODREADY_DB) in memory.
 type replayGuard struct {
+	store *history.Store
 	mu    sync.Mutex
 	until map[string]time.Time
 	order []seenSig // by insertion, hence by expiry
@@ -123,10 +82,23 @@ type seenSig struct {
 	until time.Time
 }
 
-func newReplayGuard() *replayGuard { return &replayGuard{until: map[string]time.Time{}} }
+func newReplayGuard(store *history.Store) *replayGuard {
+	return &replayGuard{store: store, until: map[string]time.Time{}}
+}
 
 // first records sig and reports whether it was not seen within the window.
-func (g *replayGuard) first(sig string, now time.Time) bool {
+func (g *replayGuard) first(ctx context.Context, sig string, now time.Time) (bool, error) {
+	if g.store != nil {
+		ok, err := g.store.FirstSignature(ctx, []byte(sig), now, now.Add(2*signatureWindow))
+		if err != nil {
+			return false, fmt.Errorf("replay guard: %w", err)
+		}
+		return ok, nil
+	}
+	return g.firstInMemory(sig, now), nil
+}
+
+func (g *replayGuard) firstInMemory(sig string, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for g.head < len(g.order) && !now.Before(g.order[g.head].until) {

@@ -32,6 +32,12 @@ const (
 	snoozeFor        = 7 * 24 * time.Hour
 )
 
+// maxActionsPerPayload is how many actions Slack puts in one block_actions
+// payload: the one element the user clicked, chose or ticked (Slack's
+// "block_actions payload" reference sends a payload per interaction). More
+// is not Slack's doing, and each action may post.
+const maxActionsPerPayload = 1
+
 // exemptTarget is what a Request exemption button and its modal carry.
 type exemptTarget struct {
 	Service   string `json:"s"`
@@ -46,7 +52,13 @@ type exemptTarget struct {
 func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		for _, a := range cb.ActionCallback.BlockActions {
+		acts := cb.ActionCallback.BlockActions
+		if len(acts) > maxActionsPerPayload {
+			b.log.Warn("refused the actions past what Slack sends in one payload",
+				"actions", len(acts), "acted_on", maxActionsPerPayload, "user", cb.User.ID)
+			acts = acts[:maxActionsPerPayload]
+		}
+		for _, a := range acts {
 			b.onAction(ctx, cb, a)
 		}
 		return nil
@@ -119,6 +131,9 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, a *sla
 func (b *Bot) respond(ctx context.Context, responseURL string, m Message, responseType string, replace bool) error {
 	if responseURL == "" {
 		return errors.New("the interaction has no response_url")
+	}
+	if err := b.checkResponseURL(responseURL); err != nil {
+		return err
 	}
 	if b.api == nil || b.console {
 		return printMessage(b.cfg.Console, "response_url "+responseURL, m)
@@ -266,6 +281,18 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 		b.ephemeral(ctx, cb, "Only the approvers in PRODREADY_EXEMPTION_APPROVERS may approve or deny exemptions; you are not one of them.")
 		return
 	}
+	if approve {
+		refusal, err := b.approvalRefusal(ctx, id, cb.User.ID)
+		if err != nil {
+			b.log.Error("read exemption", "err", err, "id", id)
+			b.ephemeral(ctx, cb, "The exemption could not be read; try again in a moment.")
+			return
+		}
+		if refusal != "" {
+			b.ephemeral(ctx, cb, refusal)
+			return
+		}
+	}
 	rec, err := b.cfg.Store.DecideExemption(ctx, id, approve, cb.User.ID, b.now())
 	switch {
 	case errors.Is(err, history.ErrAlreadyDecided):
@@ -287,7 +314,12 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 	if b.api != nil && !b.console && blockkit.UserID(rec.RequestedBy) {
 		verb := map[bool]string{true: "approved", false: "denied"}[approve]
 		text := fmt.Sprintf("Your exemption request for *%s* (%s, %s) was %s by <@%s>.", blockkit.Esc(rec.Service), blockkit.Esc(rec.Rule), blockkit.Esc(rec.Scorecard), verb, cb.User.ID)
-		if approve {
+		// A request can run out between the check and the decision: a past
+		// date is never given as one the exemption counts until.
+		switch {
+		case approve && b.now().After(rec.Until):
+			text += fmt.Sprintf(" It ended on %s, so it does not count; request it again with a later end date.", rec.UntilText())
+		case approve:
 			text += fmt.Sprintf(" The rule counts as passing until %s, from the next evaluation.", rec.UntilText())
 		}
 		if _, _, err := b.api.PostMessageContext(ctx, rec.RequestedBy, slack.MsgOptionText(blockkit.Cut(stripMarkup(text), blockkit.MaxFallback), false),
@@ -298,6 +330,30 @@ func (b *Bot) decideExemption(ctx context.Context, cb slack.InteractionCallback,
 	if approve {
 		b.refreshSoon()
 	}
+}
+
+// approvalRefusal says why user may not approve request id, or "" when
+// they may. What it checks (who asked, the end date) does not change once
+// requested; a
+// request already decided, or gone, is left for DecideExemption to report.
+func (b *Bot) approvalRefusal(ctx context.Context, id int64, user string) (string, error) {
+	rec, err := b.cfg.Store.Exemption(ctx, id)
+	if errors.Is(err, history.ErrNoExemption) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if rec.Status != history.ExemptionRequested {
+		return "", nil
+	}
+	if b.now().After(rec.Until) {
+		return fmt.Sprintf("This request expired on %s, before it was decided: it would count for nothing. Ask the requester to request it again with a later end date.", rec.UntilText()), nil
+	}
+	if rec.RequestedBy == user && !b.cfg.Exemptions.SelfApprove {
+		return "This is your own request: another approver must decide it (PRODREADY_EXEMPTION_SELF_APPROVE is off).", nil
+	}
+	return "", nil
 }
 
 // refreshSoon re-evaluates in the background so an approved exemption

@@ -1,6 +1,7 @@
 package slackapp
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -22,7 +24,7 @@ const InteractionPath = "/slack/interactions"
 const maxInteractionBody = 1 << 20
 
 // interactionHandler answers signed interactions, checked exactly as slash
-// commands are: the same verifier, the same replay guard.
+// commands and events are: the same verifier, the same replay guard.
 type interactionHandler struct {
 	bot    *Bot
 	secret string
@@ -66,7 +68,16 @@ func verifySlackBody(w http.ResponseWriter, r *http.Request, secret string, seen
 		http.Error(w, "unauthorized: "+reason, http.StatusUnauthorized)
 		return nil, false
 	}
-	if !seen.first(r.Header.Get("X-Slack-Signature"), time.Now()) {
+	// The verifier accepted the signature, so its hex decodes; the key is
+	// the decoded bytes, as hex in either case is one request.
+	first, err := seen.first(r.Context(), signatureKey(r.Header.Get("X-Slack-Signature")), time.Now())
+	if err != nil {
+		// Unchecked is refused: acting on a replay is worse than Slack's retry.
+		log.Error("could not check "+what+" for replay", "err", err, "remote", r.RemoteAddr)
+		http.Error(w, "service unavailable: the replay check failed", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	if !first {
 		log.Warn("refused replayed "+what, "remote", r.RemoteAddr)
 		http.Error(w, "unauthorized: request replayed", http.StatusUnauthorized)
 		return nil, false
@@ -76,6 +87,13 @@ func verifySlackBody(w http.ResponseWriter, r *http.Request, secret string, seen
 		return nil, false
 	}
 	return body, true
+}
+
+// signatureKey is the decoded bytes of an X-Slack-Signature header the
+// verifier accepted ("v0=" and 64 hex digits in any case).
+func signatureKey(header string) string {
+	raw, _ := hex.DecodeString(strings.TrimPrefix(header, "v0="))
+	return string(raw)
 }
 
 func (h *interactionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

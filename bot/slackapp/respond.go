@@ -3,8 +3,10 @@ package slackapp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -30,6 +32,39 @@ func (r slackResponder) Respond(ctx context.Context, responseURL string, m Messa
 		return fmt.Errorf("post answer to response_url: %w", err)
 	}
 	return nil
+}
+
+// HooksHost is where Slack's response URLs point
+// (https://hooks.slack.com/commands/…, …/actions/…).
+const HooksHost = "hooks.slack.com"
+
+// responseHosts is Config.ResponseHosts, or Slack's own hosts when it is
+// empty: hooks.slack.com and the host of the Web API URL (GovSlack, tests).
+func responseHosts(cfg Config) []string {
+	if len(cfg.ResponseHosts) > 0 {
+		return cfg.ResponseHosts
+	}
+	hosts := []string{HooksHost}
+	if u, err := url.Parse(cfg.APIURL); err == nil && u.Host != "" {
+		hosts = append(hosts, u.Host)
+	}
+	return hosts
+}
+
+// checkResponseURL refuses a response_url that is not http(s) on one of
+// the configured hosts: the payload names it, so without this check a
+// signed payload could make the bot post anywhere.
+func (b *Bot) checkResponseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return errors.New("refused a response_url that is not an http(s) URL without credentials")
+	}
+	for _, h := range b.responseHosts {
+		if strings.EqualFold(u.Host, h) {
+			return nil
+		}
+	}
+	return fmt.Errorf("refused a response_url on host %q: not one of Slack's (%s)", u.Host, strings.Join(b.responseHosts, ", "))
 }
 
 // consoleResponder prints what it would post: console mode, without a bot token.

@@ -226,6 +226,15 @@ func variables() []variable {
 				s.exemptions.approvers, err = parseApprovers(v)
 				return err
 			}},
+		{name: "PRODREADY_EXEMPTION_SELF_APPROVE", def: "false", help: "true lets an approver approve their own exemption request; otherwise another approver must decide",
+			set: func(s *settings, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("PRODREADY_EXEMPTION_SELF_APPROVE=%q: want true or false", v)
+				}
+				s.exemptions.selfApprove = b
+				return nil
+			}},
 		{name: "PRODREADY_DELIVERY_LEASE", def: "30s", help: "how long a message being posted stays reserved to one replica (1s to 10m)",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)

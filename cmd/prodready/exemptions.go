@@ -21,6 +21,8 @@ type exemptionSettings struct {
 	max       time.Duration // PRODREADY_EXEMPTION_MAX
 	channel   string        // PRODREADY_EXEMPTION_CHANNEL
 	approvers []string      // PRODREADY_EXEMPTION_APPROVERS: user (U/W) or user group (S) IDs
+	// selfApprove is PRODREADY_EXEMPTION_SELF_APPROVE.
+	selfApprove bool
 }
 
 var slackPrincipal = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
@@ -66,7 +68,7 @@ func applyExemptions(w io.Writer, ev *scorecard.Evaluation, xs []scorecard.Exemp
 }
 
 func (s *settings) exemptionConfig() exemption.Config {
-	return exemption.Config{File: s.exemptions.file, Max: s.exemptions.max, Channel: s.exemptions.channel, Approvers: s.exemptions.approvers}
+	return exemption.Config{File: s.exemptions.file, Max: s.exemptions.max, Channel: s.exemptions.channel, Approvers: s.exemptions.approvers, SelfApprove: s.exemptions.selfApprove}
 }
 
 // withInteractionStore gives the bot the history for exemptions, snoozes

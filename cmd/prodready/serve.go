@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,6 +131,17 @@ func scheduled(ctx context.Context, e *env, s *settings, cfg slackapp.Config, ho
 	return jobs, err
 }
 
+// responseHosts are the hosts a response_url may name: Slack's
+// hooks.slack.com, and the host of SLACK_API_URL, where GovSlack and the
+// emulators answer response URLs too.
+func responseHosts(slackAPIURL string) []string {
+	hosts := []string{slackapp.HooksHost}
+	if u, err := url.Parse(slackAPIURL); err == nil && u.Host != "" && !strings.EqualFold(u.Host, slackapp.HooksHost) {
+		hosts = append(hosts, u.Host)
+	}
+	return hosts
+}
+
 func serveConfig(e *env, s *settings) (slackapp.Config, error) {
 	m := metrics.New()
 	b := readBuild()
@@ -144,6 +157,7 @@ func serveConfig(e *env, s *settings) (slackapp.Config, error) {
 		BotToken:      s.botToken,
 		AppToken:      s.appToken,
 		APIURL:        s.slackAPIURL,
+		ResponseHosts: responseHosts(s.slackAPIURL),
 		RefreshEvery:  s.refreshEvery,
 		APIToken:      s.apiToken,
 		Source:        src,

@@ -82,6 +82,7 @@ func migrations(d dialect) [][]string {
 		httpCacheMigration(d),  // version 4: httpcache.go
 		ciResultsMigration(d),  // version 5: ciresults.go
 		layoutMigration(d),     // version 6: layout.go (results by change)
+		signaturesMigration(d), // version 7: signatures.go
 	}
 }
 
