@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prodready/prodready/bot/jobs"
@@ -102,11 +103,11 @@ func playPictures(ctx context.Context, w *playWorld) ([]playPicture, error) {
 	out = append(out, playPicture{name: "exemption-request", json: request.Blocks})
 
 	if _, err := w.emu.SendAppHomeOpened(ctx, w.botURL+slackapp.EventsPath, w.manager.ID); err != nil {
-		return nil, fmt.Errorf("Home tab: %w", err)
+		return nil, fmt.Errorf("the Home tab: %w", err)
 	}
 	home, err := w.emu.WaitHome(ctx, w.manager.ID, 1)
 	if err != nil {
-		return nil, fmt.Errorf("Home tab: %w", err)
+		return nil, fmt.Errorf("the Home tab: %w", err)
 	}
 	out = append(out, playPicture{name: "home", json: home.JSON, view: true})
 	return out, nil
@@ -151,7 +152,7 @@ func (w *playWorld) requestExemption(ctx context.Context, answer json.RawMessage
 	var click slackemu.Interaction
 	for _, b := range blocks {
 		for _, el := range b.Elements {
-			if click.ActionID == "" && len(el.ActionID) > len("exempt_request") && el.ActionID[:len("exempt_request")] == "exempt_request" {
+			if click.ActionID == "" && strings.HasPrefix(el.ActionID, "exempt_request:") {
 				click = slackemu.Interaction{UserID: w.engineer.ID, ChannelID: w.reports, ActionID: el.ActionID, BlockID: b.BlockID, Value: el.Value}
 			}
 		}
@@ -161,11 +162,11 @@ func (w *playWorld) requestExemption(ctx context.Context, answer json.RawMessage
 	}
 	before := len(w.emu.Views())
 	if _, err := w.emu.SendInteraction(ctx, w.botURL+slackapp.InteractionPath, click); err != nil {
-		return slackemu.Message{}, fmt.Errorf("Request exemption: %w", err)
+		return slackemu.Message{}, fmt.Errorf("clicking Request exemption: %w", err)
 	}
 	views := w.emu.Views()
 	if len(views) <= before || views[len(views)-1].Type != "modal" {
-		return slackemu.Message{}, errors.New("Request exemption opened no modal")
+		return slackemu.Message{}, errors.New("clicking Request exemption opened no modal")
 	}
 	modal := views[len(views)-1]
 	var form struct {
