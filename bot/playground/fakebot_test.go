@@ -14,6 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/bot/slackemu"
 )
 
@@ -33,9 +34,9 @@ type fakeBot struct {
 func newFakeBot(t testing.TB, emu *slackemu.Server, exemptions string) (*fakeBot, *httptest.Server) {
 	b := &fakeBot{t: t, emu: emu, api: slack.New(emu.BotToken(), slack.OptionAPIURL(emu.URL())), exemptions: exemptions}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+CommandPath, b.command)
-	mux.HandleFunc("POST "+InteractionPath, b.interaction)
-	mux.HandleFunc("POST "+EventsPath, b.event)
+	mux.HandleFunc("POST "+slackapp.CommandPath, b.command)
+	mux.HandleFunc("POST "+slackapp.InteractionPath, b.interaction)
+	mux.HandleFunc("POST "+slackapp.EventsPath, b.event)
 	srv := httptest.NewServer(b.verify(mux))
 	t.Cleanup(srv.Close)
 	return b, srv

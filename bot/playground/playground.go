@@ -32,15 +32,8 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot/playground/blockhtml"
+	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/bot/slackemu"
-)
-
-// The bot's endpoints under Config.BotURL, as the Slack app's manifest
-// names them.
-const (
-	CommandPath     = "/slack/commands"
-	InteractionPath = "/slack/interactions"
-	EventsPath      = "/slack/events"
 )
 
 // DefaultAddr is where the playground listens unless told otherwise:
@@ -80,7 +73,7 @@ type Config struct {
 	// Emulator is the Slack the bot posts to.
 	Emulator *slackemu.Server
 	// BotURL is the root of the bot's HTTP handler: commands go to
-	// BotURL+CommandPath, interactions and events beside it.
+	// BotURL+slackapp.CommandPath, interactions and events beside it.
 	BotURL string
 	// SigningSecret is the bot's; it must be the emulator's, which signs
 	// what the page sends.
@@ -136,7 +129,7 @@ func (p *Playground) check() error {
 		return fmt.Errorf("playground: Config.BotURL %q is not an http(s) URL of the bot's HTTP handler", c.BotURL)
 	}
 	base := u.String()
-	p.bot.commands, p.bot.interactions, p.bot.events = base+CommandPath, base+InteractionPath, base+EventsPath
+	p.bot.commands, p.bot.interactions, p.bot.events = base+slackapp.CommandPath, base+slackapp.InteractionPath, base+slackapp.EventsPath
 	if c.SigningSecret == "" || c.SigningSecret != c.Emulator.SigningSecret() {
 		return errors.New("playground: Config.SigningSecret is not the emulator's signing secret: the bot would refuse every command (start the emulator with slackemu.Options{SigningSecret: …})")
 	}

@@ -86,6 +86,7 @@ func commands() map[string]command {
 		"validate":        {"lint scorecard definitions", runValidate},
 		"version":         {"print the version", runVersion},
 		"serve":           {"run the Slack bot", runServe},
+		"playground":      {"try the bot in a browser: a local Slack-like page, no Slack app needed", runPlayground},
 		"run":             {"run one scheduled job now: refresh, weekly-report, monthly-report, team-notices", runJob},
 		"config":          {"print the effective configuration, where each value came from, secrets masked", runConfig},
 		"collect":         {"write the catalog with the facts collected from GitHub and PagerDuty, and where each came from", runCollect},

@@ -31,12 +31,18 @@ var relativeDate = regexp.MustCompile(`"now-(\d+)d"`)
 
 // Load implements scorecard.Source. Dates in the demo are relative to now.
 func (Source) Load(_ context.Context, now time.Time) (*scorecard.Bundle, error) {
+	return load(catalogJSON, now)
+}
+
+// load parses the demo's scorecards and catalog, its dates made relative
+// to now.
+func load(catalog []byte, now time.Time) (*scorecard.Bundle, error) {
 	scs, findings := scorecard.ParseScorecards("demo/scorecards.json", scorecardsJSON)
 	if err := findings.Err(); err != nil {
 		return nil, fmt.Errorf("embedded demo scorecards: %w", err)
 	}
 	day := now.UTC().Truncate(time.Second)
-	data := relativeDate.ReplaceAllFunc(catalogJSON, func(m []byte) []byte {
+	data := relativeDate.ReplaceAllFunc(catalog, func(m []byte) []byte {
 		n, _ := strconv.Atoi(string(relativeDate.FindSubmatch(m)[1]))
 		return []byte(strconv.Quote(day.AddDate(0, 0, -n).Format(time.RFC3339)))
 	})
