@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 
 	"github.com/prodready/prodready/bot/slackapp"
 	"github.com/prodready/prodready/bot/slackemu"

@@ -35,7 +35,7 @@ func TestParseTeamRoutes(t *testing.T) {
 		{"not yaml", "teams.yaml", "teams: [unclosed\n", "teams.yaml: "},
 		{"wrong shape", "teams.yaml", "teams: 3\n", "teams.yaml: "},
 		{"both routes", "teams.yaml", "teams:\n  p:\n    channel: C1\n    dm: [a@b.c]\n", "teams.yaml: teams.p: give channel or dm, not both"},
-		{"bad email", "teams.yaml", "teams:\n  p:\n    email: [not-an-address]\n", `teams.yaml: teams.p.email[0]: "not-an-address" is not an email address`},
+		{"bad email route", "teams.yaml", "teams:\n  p:\n    email: [not-an-address]\n", `teams.yaml: teams.p.email[0]: "not-an-address" is not an email address`},
 		{"no route", "teams.yaml", "teams:\n  p: {}\n", "teams.yaml: teams.p: needs a channel, a dm list or an email list"},
 		{"bad email", "teams.yaml", "teams:\n  p:\n    dm: [lead]\n", `teams.yaml: teams.p.dm[0]: "lead" is not an email address`},
 		{"too many people", "teams.yaml", "teams:\n  p:\n    dm: [a@x.io, b@x.io, c@x.io, d@x.io, e@x.io, f@x.io, g@x.io, h@x.io, i@x.io]\n", "at most 8"},

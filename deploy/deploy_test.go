@@ -32,7 +32,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -999,9 +999,7 @@ func TestKoConfig(t *testing.T) {
 			Ldflags []string `yaml:"ldflags"`
 		} `yaml:"builds"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&ko); err != nil {
+	if err := yaml.UnmarshalWithOptions(data, &ko, yaml.DisallowUnknownField()); err != nil {
 		t.Fatalf(".ko.yaml: %v", err)
 	}
 	from := regexp.MustCompile(`(?m)^FROM (\S+)\s*$`).FindAllStringSubmatch(dockerfile(t), -1)

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"time"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // Staleness says that the catalog could not be loaded when a digest was
@@ -26,24 +28,18 @@ func (d *Digest) StaleLine() string {
 // Age says a duration the way people do: "3 days 4 hours", "2 hours 5
 // minutes", "12 minutes", "less than a minute".
 func Age(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s", unit)
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
-	days, hours, mins := int64(d/(24*time.Hour)), int64(d/time.Hour)%24, int64(d/time.Minute)%60
+	days, hours, mins := int(d/(24*time.Hour)), int(d/time.Hour)%24, int(d/time.Minute)%60
 	switch {
 	case d < time.Minute:
 		return "less than a minute"
 	case days > 0 && hours > 0:
-		return plural(days, "day") + " " + plural(hours, "hour")
+		return scorecard.Plural(days, "day") + " " + scorecard.Plural(hours, "hour")
 	case days > 0:
-		return plural(days, "day")
+		return scorecard.Plural(days, "day")
 	case hours > 0 && mins > 0:
-		return plural(hours, "hour") + " " + plural(mins, "minute")
+		return scorecard.Plural(hours, "hour") + " " + scorecard.Plural(mins, "minute")
 	case hours > 0:
-		return plural(hours, "hour")
+		return scorecard.Plural(hours, "hour")
 	}
-	return plural(mins, "minute")
+	return scorecard.Plural(mins, "minute")
 }

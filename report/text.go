@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/prodready/prodready/scorecard"
 )
 
 // WriteText renders a service's standing for a terminal: its level on each
@@ -52,16 +54,9 @@ func WriteText(w io.Writer, s Service) error {
 			for i, f := range st.Next.Fix {
 				titles[i] = f.Title
 			}
-			fmt.Fprintf(&b, "    to reach %s: fix %s: %s\n", st.Next.Level, plural(len(titles), "rule"), strings.Join(titles, "; "))
+			fmt.Fprintf(&b, "    to reach %s: fix %s: %s\n", st.Next.Level, scorecard.Plural(len(titles), "rule"), strings.Join(titles, "; "))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -1,8 +1,6 @@
 package blockkit
 
 import (
-	"fmt"
-
 	"github.com/slack-go/slack"
 
 	"github.com/prodready/prodready/report"
@@ -40,14 +38,6 @@ func noticeActions(l *dgLayout, n *report.Notice) {
 		return
 	}
 	l.add("buttons", slack.NewActionBlock("notice_actions", Button(ActSnooze, n.Team, "Snooze 7 days")))
-}
-
-// Plural is "1 noun" or "n nouns".
-func Plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // UserID reports whether s looks like a Slack user ID (U…, W…).

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
 	"github.com/slack-go/slack"
 )
 
@@ -239,11 +240,11 @@ func dgMoved(sd *report.ScorecardDigest, named bool) string {
 	if len(sd.NewlyFailing) > 0 {
 		var rules []string
 		for _, r := range sd.NewlyFailing[:min(dgRulesShown, len(sd.NewlyFailing))] {
-			rules = append(rules, fmt.Sprintf("*%s* (%s)", Esc(Cut(r.Title, 150)), Plural(r.Count, "service")))
+			rules = append(rules, fmt.Sprintf("*%s* (%s)", Esc(Cut(r.Title, 150)), scorecard.Plural(r.Count, "service")))
 		}
 		line := ":new: Newly failing: " + strings.Join(rules, ", ")
 		if n := len(sd.NewlyFailing) - dgRulesShown; n > 0 {
-			line += ", +" + Plural(n, "more rule")
+			line += ", +" + scorecard.Plural(n, "more rule")
 		}
 		lines = append(lines, line)
 	}
@@ -290,7 +291,7 @@ func dgLevels(d *report.Digest, sd *report.ScorecardDigest) string {
 			parts[i] += fmt.Sprintf(" (%+d)", lv.Change)
 		}
 	}
-	s := Plural(sd.Services, "service") + ": " + strings.Join(parts, " · ")
+	s := scorecard.Plural(sd.Services, "service") + ": " + strings.Join(parts, " · ")
 	if len(sd.Trend) > 1 {
 		pts := make([]string, 0, len(sd.Trend))
 		for _, p := range sd.Trend[max(0, len(sd.Trend)-6):] {
@@ -317,7 +318,7 @@ func dgFailing(sd *report.ScorecardDigest) string {
 			}
 			teams = append(teams, fmt.Sprintf("%s %d", Esc(Cut(name, 60)), tc.Count))
 		}
-		line := fmt.Sprintf("• *%s* (%s): %s — %s", Esc(Cut(r.Title, 150)), Esc(Cut(r.Level, 40)), Plural(r.Count, "service"), strings.Join(teams, ", "))
+		line := fmt.Sprintf("• *%s* (%s): %s — %s", Esc(Cut(r.Title, 150)), Esc(Cut(r.Level, 40)), scorecard.Plural(r.Count, "service"), strings.Join(teams, ", "))
 		if n := len(r.ByTeam) - dgRuleTeamsShown; n > 0 {
 			line += fmt.Sprintf(", +%d more %s", n, map[bool]string{true: "team", false: "teams"}[n == 1])
 		}
@@ -325,7 +326,7 @@ func dgFailing(sd *report.ScorecardDigest) string {
 	}
 	s := dgLines("*Rules failing most*", lines, "rules")
 	if n := len(sd.TopFailing) - dgRulesShown; n > 0 {
-		s += "\n… and " + Plural(n, "more failing rule")
+		s += "\n… and " + scorecard.Plural(n, "more failing rule")
 	}
 	return Cut(s, dgMaxSectionText)
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
 	"github.com/slack-go/slack"
 )
 
@@ -37,9 +38,9 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 			regressed++
 		}
 	}
-	intro := fmt.Sprintf("*%s below target*, %s to fix.", Plural(services, "service"), Plural(rules, "rule"))
+	intro := fmt.Sprintf("*%s below target*, %s to fix.", scorecard.Plural(services, "service"), scorecard.Plural(rules, "rule"))
 	if regressed > 0 {
-		intro = fmt.Sprintf(":warning: *%s regressed* since your last notice. ", Plural(regressed, "service")) + intro
+		intro = fmt.Sprintf(":warning: *%s regressed* since your last notice. ", scorecard.Plural(regressed, "service")) + intro
 	} else if !n.First {
 		intro += " Nothing regressed since your last notice."
 	}
@@ -90,7 +91,7 @@ func NoticeMessage(n *report.Notice) (text string, blocks []slack.Block) {
 	for _, i := range order {
 		names = append(names, n.Services[i].Service.Name())
 	}
-	text = fmt.Sprintf("Production readiness for %s: %s below target, %s to fix", n.Name(), Plural(services, "service"), Plural(rules, "rule"))
+	text = fmt.Sprintf("Production readiness for %s: %s below target, %s to fix", n.Name(), scorecard.Plural(services, "service"), scorecard.Plural(rules, "rule"))
 	if regressed > 0 {
 		text += fmt.Sprintf(", %d regressed", regressed)
 	}
@@ -165,7 +166,7 @@ func ntService(n *report.Notice, s *report.NoticeService) string {
 			lines = append(lines, ntRule(n, f))
 		}
 		if more := len(st.Fix) - len(fixes); more > 0 {
-			lines = append(lines, "   _+"+Plural(more, "more rule")+"_")
+			lines = append(lines, "   _+"+scorecard.Plural(more, "more rule")+"_")
 		}
 	}
 	// Whole lines only: a line cut in its middle could leave a link open.

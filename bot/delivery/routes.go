@@ -1,18 +1,16 @@
 package delivery
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 
 	"github.com/prodready/prodready/scorecard"
 )
@@ -70,10 +68,64 @@ type teamRouteYAML struct {
 	Email   []string `yaml:"email"`
 }
 
+// knownKeys refuses a key the teams file does not define, naming where
+// it is and which keys are known there; a misspelt key would otherwise
+// leave its route silently unused.
+func knownKeys(file string, body ast.Node) error {
+	top, ok := body.(*ast.MappingNode)
+	if !ok {
+		return nil // the decoder says what shape is wrong
+	}
+	for _, kv := range top.Values {
+		switch keyName(kv.Key) {
+		case "default_channel":
+		case "teams":
+			teams, ok := kv.Value.(*ast.MappingNode)
+			if !ok {
+				continue
+			}
+			for _, team := range teams.Values {
+				route, ok := team.Value.(*ast.MappingNode)
+				if !ok {
+					continue
+				}
+				for _, rkv := range route.Values {
+					switch keyName(rkv.Key) {
+					case "channel", "dm", "email":
+					default:
+						return unknownKey(file, rkv.Key, "a team", "channel, dm, email")
+					}
+				}
+			}
+		default:
+			return unknownKey(file, kv.Key, "top level", "default_channel, teams")
+		}
+	}
+	return nil
+}
+
+func unknownKey(file string, key ast.MapKeyNode, where, known string) error {
+	return fmt.Errorf("%s:%d: unknown key %q in %s (known keys: %s)", file, key.GetToken().Position.Line, keyName(key), where, known)
+}
+
+// keyName is a mapping key as written, without quotes.
+func keyName(k ast.MapKeyNode) string {
+	if s, ok := k.(*ast.StringNode); ok {
+		return s.Value
+	}
+	return k.String()
+}
+
+// yamlError is the parser's message without its source excerpt: the
+// position in brackets stays, the quoted lines (which may be long, or
+// hold what the file should not print) go.
+func yamlError(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
 // slackDMLimit is how many people conversations.open takes at once.
 const slackDMLimit = 8
-
-var yamlUnknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type delivery\.(\w+)`)
 
 // LoadTeamRoutes reads a teams file (YAML, or JSON, which YAML reads too).
 // Unknown keys, empty routes and malformed emails are errors naming the
@@ -88,33 +140,26 @@ func LoadTeamRoutes(path string) (*TeamRoutes, error) {
 
 // ParseTeamRoutes parses the contents of a teams file named file.
 func ParseTeamRoutes(file string, data []byte) (*TeamRoutes, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var raw teamsFileYAML
-	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-		if m := yamlUnknownField.FindStringSubmatch(err.Error()); m != nil {
-			known := "default_channel, teams"
-			where := "top level"
-			if m[3] == "teamRouteYAML" {
-				known, where = "channel, dm, email", "a team"
-			}
-			return nil, fmt.Errorf("%s:%s: unknown key %q in %s (known keys: %s)", file, m[1], m[2], where, known)
-		}
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", file, yamlError(err))
 	}
-	// A second document would be ignored by Decode: the routes in it
-	// would never be used, so it is a mistake to point out.
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, fmt.Errorf("%s: after the first document: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
-	default:
-		line := extra.Line
-		if len(extra.Content) > 0 {
-			line = extra.Content[0].Line
+	var raw teamsFileYAML
+	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
+		body := f.Docs[0].Body
+		if err := knownKeys(file, body); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("%s:%d: a second YAML document (after ---); a teams file holds one: merge it into the first", file, line)
+		if err := yaml.NodeToValue(body, &raw); err != nil {
+			return nil, fmt.Errorf("%s: %s", file, yamlError(err))
+		}
+	}
+	// A second document would be ignored by a decoder: the routes in it
+	// would never be used, so it is a mistake to point out.
+	for _, d := range f.Docs[min(1, len(f.Docs)):] {
+		if d.Body != nil {
+			return nil, fmt.Errorf("%s:%d: a second YAML document (after ---); a teams file holds one: merge it into the first", file, d.Body.GetToken().Position.Line)
+		}
 	}
 	r := &TeamRoutes{File: file, DefaultChannel: strings.TrimSpace(raw.DefaultChannel), Teams: map[string]TeamRoute{}}
 	names := make([]string, 0, len(raw.Teams))

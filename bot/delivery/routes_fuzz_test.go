@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 )
 
 // FuzzParseTeamRoutes feeds arbitrary teams files (PRODREADY_TEAMS) to the

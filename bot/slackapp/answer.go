@@ -164,7 +164,7 @@ func answerService(s *Evaluated, name string, lastCI func(id string) []history.C
 		if st.Next == nil || failing == 0 {
 			continue
 		}
-		fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, blockkit.Plural(len(st.Next.Fix), "rule"))
+		fmt.Fprintf(&fb, ", to reach %s fix %s", st.Next.Level, scorecard.Plural(len(st.Next.Fix), "rule"))
 		b.line(fmt.Sprintf("*%s* — *%s*. %s", blockkit.Esc(blockkit.Cut(st.Title, 100)), blockkit.Esc(blockkit.Cut(st.Level, 40)), toReach(st.Next)), false)
 		next := map[string]bool{}
 		for _, f := range st.Next.Fix {
@@ -241,7 +241,7 @@ func toReach(st *report.Step) string {
 	for i, f := range st.Fix {
 		names[i] = blockkit.Esc(f.Title)
 	}
-	these := "these " + blockkit.Plural(len(st.Fix), "rule")
+	these := "these " + scorecard.Plural(len(st.Fix), "rule")
 	if len(st.Fix) == 1 {
 		these = "this rule"
 	}
@@ -345,7 +345,7 @@ func layOutTeam(s *Evaluated, t *teamIndex) Message {
 	}
 	b := blockBuilder{noun: "services"}
 	b.block(blockkit.Header(title), 0)
-	summary := blockkit.Plural(len(ents), "service")
+	summary := scorecard.Plural(len(ents), "service")
 	b.block(slack.NewContextBlock("", blockkit.Mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
 	var fb strings.Builder
 	fmt.Fprintf(&fb, "%s: %s.", title, summary)

@@ -13,6 +13,7 @@ import (
 	"github.com/prodready/prodready/bot/blockkit"
 	"github.com/prodready/prodready/bot/delivery"
 	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
 )
 
 // Slack's limit on a Home tab.
@@ -170,7 +171,7 @@ func HomeView(s *Evaluated, teams []string, pending []history.ExemptionRecord) s
 		}
 	}
 	l.add(slack.NewContextBlock("", blockkit.Mrkdwn(blockkit.Cut(fmt.Sprintf("Teams %s · %s · %s in force · %s waiting for approval · evaluated %s",
-		strings.Join(names, ", "), blockkit.Plural(len(ents), "service"), blockkit.Plural(exempt, "exemption"), blockkit.Plural(len(myPending), "request"), s.LoadedAt.UTC().Format("2 Jan 15:04 MST")), blockkit.MaxSectionText))))
+		strings.Join(names, ", "), scorecard.Plural(len(ents), "service"), scorecard.Plural(exempt, "exemption"), scorecard.Plural(len(myPending), "request"), s.LoadedAt.UTC().Format("2 Jan 15:04 MST")), blockkit.MaxSectionText))))
 	// Reserve: the pending requests' section and the "…and N more" line.
 	reserve := 1
 	if len(myPending) > 0 || len(inForce) > 0 {

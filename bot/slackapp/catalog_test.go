@@ -42,8 +42,6 @@ type dgSource struct {
 	ents []scorecard.Entity
 }
 
-func (s *dgSource) Describe() string { return "test catalog" }
-
 func (s *dgSource) set(ents ...scorecard.Entity) {
 	s.mu.Lock()
 	s.ents = ents

@@ -33,7 +33,7 @@ func refAnswerTeam(s *Evaluated, name string) Message {
 	}
 	b := refBlockBuilder{noun: "services"}
 	b.block(blockkit.Header(title), 0)
-	summary := blockkit.Plural(len(ents), "service")
+	summary := scorecard.Plural(len(ents), "service")
 	b.block(slack.NewContextBlock("", blockkit.Mrkdwn(summary+" · levels and failing rules per scorecard")), 0)
 	var fb strings.Builder
 	fmt.Fprintf(&fb, "%s: %s.", title, summary)

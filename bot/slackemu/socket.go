@@ -127,13 +127,6 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Sockets is the number of open Socket Mode connections that got hello.
-func (s *Server) Sockets() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.sockets)
-}
-
 // Acks returns every ack received on Socket Mode connections, oldest first.
 func (s *Server) Acks() []Ack {
 	s.mu.Lock()

@@ -44,7 +44,7 @@ func (s checkedFiles) Load(ctx context.Context, now time.Time) (*scorecard.Bundl
 	}
 	s.say(fs)
 	if n := len(fs.Errors()); n > 0 {
-		return nil, fmt.Errorf("catalog %s: %s (listed above, with line and column)", s.Catalog, plural(n, "error"))
+		return nil, fmt.Errorf("catalog %s: %s (listed above, with line and column)", s.Catalog, scorecard.Plural(n, "error"))
 	}
 	return b, nil
 }

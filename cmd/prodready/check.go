@@ -236,7 +236,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		if n, err := e.poster().Post(ctx, o.report.target(st.cfg.apiToken), ev, entities); err != nil {
 			fmt.Fprintf(e.stderr, "prodready check: warning: %v\n", err)
 		} else {
-			fmt.Fprintf(e.stderr, "prodready: %s posted to %s\n", plural(n, "result"), o.report.url)
+			fmt.Fprintf(e.stderr, "prodready: %s posted to %s\n", scorecard.Plural(n, "result"), o.report.url)
 		}
 	}
 	return ci.Finish(e.stderr, &o.ci, code)
@@ -259,7 +259,7 @@ func (o *checkOpts) setup(ctx context.Context, e *env, w io.Writer, b *scorecard
 		fmt.Fprintln(w, f)
 	}
 	if len(b.Findings.Errors()) > 0 {
-		fmt.Fprintf(w, "prodready check: %s rejected; the other scorecards were evaluated\n", plural(len(b.Findings.Errors()), "error"))
+		fmt.Fprintf(w, "prodready check: %s rejected; the other scorecards were evaluated\n", scorecard.Plural(len(b.Findings.Errors()), "error"))
 		code = exitUsage
 	}
 	scs, ok := gate.SelectScorecards(w, b.Scorecards, o.scorecard)
@@ -418,11 +418,4 @@ func filesOf(src scorecard.Source) (files.Source, bool) {
 			return files.Source{}, false
 		}
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

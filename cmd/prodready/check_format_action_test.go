@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 
 	"github.com/prodready/prodready/report/gate"
 	"github.com/prodready/prodready/scorecard"

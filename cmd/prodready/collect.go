@@ -70,7 +70,7 @@ func runCollect(ctx context.Context, e *env, args []string) int {
 	if *out != "" {
 		where = *out
 	}
-	fmt.Fprintf(e.stderr, "prodready collect: %s from %s written to %s\n", plural(len(doc.Entities), "service"), b.Origin, where)
+	fmt.Fprintf(e.stderr, "prodready collect: %s from %s written to %s\n", scorecard.Plural(len(doc.Entities), "service"), b.Origin, where)
 	return exitOK
 }
 

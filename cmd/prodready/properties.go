@@ -105,7 +105,7 @@ func runProperties(ctx context.Context, e *env, args []string) int {
 	}
 	tw.Flush()
 	if none > 0 {
-		fmt.Fprintf(e.stderr, "prodready properties: %s that no configured source provides: the rules reading them fail\n", plural(none, "field"))
+		fmt.Fprintf(e.stderr, "prodready properties: %s that no configured source provides: the rules reading them fail\n", scorecard.Plural(none, "field"))
 	}
 	return exitOK
 }
@@ -280,7 +280,7 @@ func readBy(items []string) string {
 	}
 	parts := make([]string, len(order))
 	for i, sc := range order {
-		parts[i] = fmt.Sprintf("%s: %s", sc, plural(len(rules[sc]), "rule"))
+		parts[i] = fmt.Sprintf("%s: %s", sc, scorecard.Plural(len(rules[sc]), "rule"))
 	}
 	return strings.Join(parts, "; ")
 }

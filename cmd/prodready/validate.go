@@ -96,7 +96,7 @@ func reportFindings(e *env, format string, all scorecard.Findings, loaded, sourc
 		for _, f := range all {
 			fmt.Fprintln(e.stdout, f)
 		}
-		fmt.Fprintf(e.stderr, "%s, %s; %s usable in %s\n", plural(nerr, "error"), plural(len(all)-nerr, "warning"), plural(loaded, "scorecard"), plural(sources, "source"))
+		fmt.Fprintf(e.stderr, "%s, %s; %s usable in %s\n", scorecard.Plural(nerr, "error"), scorecard.Plural(len(all)-nerr, "warning"), scorecard.Plural(loaded, "scorecard"), scorecard.Plural(sources, "source"))
 	}
 	if nerr > 0 {
 		return exitBelow

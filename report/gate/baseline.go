@@ -244,7 +244,7 @@ func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 	}
 	if len(below) > 0 {
 		sortBelow(below)
-		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", plural(len(below), "result"), logData(c.minLevel))
+		fmt.Fprintf(stderr, "prodready: %s below %s (with --baseline, only what got worse fails):\n", scorecard.Plural(len(below), "result"), logData(c.minLevel))
 		for _, l := range below {
 			fmt.Fprintf(stderr, "  %s\n", l)
 		}
@@ -253,7 +253,7 @@ func (c *Run) GateOnBaseline(stderr io.Writer, below []Below) int {
 		fmt.Fprintf(stderr, "prodready check: nothing got worse since the baseline %s (taken at %s)\n", c.baselineFile, c.base.now)
 		return ExitOK
 	}
-	fmt.Fprintf(stderr, "prodready check: %s since the baseline %s (taken at %s):\n", plural(len(c.regressions), "regression"), c.baselineFile, c.base.now)
+	fmt.Fprintf(stderr, "prodready check: %s since the baseline %s (taken at %s):\n", scorecard.Plural(len(c.regressions), "regression"), c.baselineFile, c.base.now)
 	for _, g := range c.regressions {
 		fmt.Fprintf(stderr, "  %s\n", logData(g.String()))
 	}

@@ -222,10 +222,10 @@ func oneLine(s string) string { return lineBreaks.Replace(s) }
 
 // headline says in one sentence whether the check passes, and why.
 func (c *Run) headline() string {
-	services := plural(len(c.entities), "service")
+	services := scorecard.Plural(len(c.entities), "service")
 	if c.base != nil {
 		if len(c.regressions) > 0 {
-			return fmt.Sprintf("%s since the baseline %s", plural(len(c.regressions), "regression"), c.baselineFile)
+			return fmt.Sprintf("%s since the baseline %s", scorecard.Plural(len(c.regressions), "regression"), c.baselineFile)
 		}
 		return fmt.Sprintf("nothing got worse since the baseline %s (%s)", c.baselineFile, services)
 	}
@@ -242,7 +242,7 @@ func (c *Run) headline() string {
 // headlineOf is the headline without a baseline: services evaluated, of
 // which below are under minLevel.
 func headlineOf(n, below int, minLevel string) string {
-	services := plural(n, "service")
+	services := scorecard.Plural(n, "service")
 	if minLevel == "" {
 		return services + " evaluated, no --min-level"
 	}
@@ -250,13 +250,6 @@ func headlineOf(n, below int, minLevel string) string {
 		return fmt.Sprintf("%d of %s below %s", below, services, minLevel)
 	}
 	return fmt.Sprintf("%s at or above %s", services, minLevel)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func uniq(list []string) []string {

@@ -160,9 +160,9 @@ func writeGitHub(w io.Writer, p *ghPart, places Places, headline string) error {
 		}
 	}
 	if moreErr, moreWarn := p.drops+p.nerr-len(p.errs), p.nwarn-len(p.warns); moreErr+moreWarn > 0 {
-		fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(fmt.Sprintf("%s and %s more than GitHub shows (%d of each): see the job summary", plural(moreErr, "error"), plural(moreWarn, "warning"), maxAnnotations)))
+		fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(fmt.Sprintf("%s and %s more than GitHub shows (%d of each): see the job summary", scorecard.Plural(moreErr, "error"), scorecard.Plural(moreWarn, "warning"), maxAnnotations)))
 	}
-	fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(headline+fmt.Sprintf(" (%s, %s)", plural(p.nerr, "failing rule"), plural(p.nwarn, "warning"))))
+	fmt.Fprintf(&b, "::notice title=prodready::%s\n", ghData(headline+fmt.Sprintf(" (%s, %s)", scorecard.Plural(p.nerr, "failing rule"), scorecard.Plural(p.nwarn, "warning"))))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

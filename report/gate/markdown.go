@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/report"
+	"github.com/prodready/prodready/scorecard"
 )
 
 // summaryLimit is what the markdown may take: GitHub refuses a job summary
@@ -104,7 +105,7 @@ func (c *Run) writeMarkdown(w io.Writer, limit int) error {
 		c.whatToFix(b, ei, &wrote)
 	}
 	if more > 0 {
-		b.printf("\n%s more with failing rules: `prodready check --format json` lists them all.\n", plural(more, "service"))
+		b.printf("\n%s more with failing rules: `prodready check --format json` lists them all.\n", scorecard.Plural(more, "service"))
 	}
 	return b.Flush()
 }
@@ -244,7 +245,7 @@ func (c *Run) whatToFix(b *mdWriter, ei int, wrote *bool) {
 			for i, f := range st.Next.Fix {
 				titles[i] = mdCell(f.Title)
 			}
-			b.printf("\n**Next:** to reach %s, fix %s: %s.\n", mdCell(st.Next.Level), plural(len(titles), "rule"), strings.Join(titles, "; "))
+			b.printf("\n**Next:** to reach %s, fix %s: %s.\n", mdCell(st.Next.Level), scorecard.Plural(len(titles), "rule"), strings.Join(titles, "; "))
 		}
 	}
 }

@@ -71,7 +71,7 @@ func writeGateEntity(w gateWriter, ev *scorecard.Evaluation, ei int, minRanks []
 
 // writeGateTotal is the gate's last line.
 func writeGateTotal(w io.Writer, below, services int, minLevel string) error {
-	_, err := fmt.Fprintf(w, "%d of %s below %s (--verbose prints them all)\n", below, plural(services, "service"), minLevel)
+	_, err := fmt.Fprintf(w, "%d of %s below %s (--verbose prints them all)\n", below, scorecard.Plural(services, "service"), minLevel)
 	return err
 }
 

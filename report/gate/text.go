@@ -94,7 +94,7 @@ func writeNone(w io.Writer, names []string, why string) error {
 	if len(names) > len(shown) {
 		more = fmt.Sprintf(" and %d more", len(names)-len(shown))
 	}
-	_, err := fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", plural(len(names), "service"), strings.Join(shown, ", "), more, why)
+	_, err := fmt.Fprintf(w, "no scorecard applies to %s (%s%s): %s\n\n", scorecard.Plural(len(names), "service"), strings.Join(shown, ", "), more, why)
 	return err
 }
 
@@ -116,7 +116,7 @@ func writeSummary(w io.Writer, ev *scorecard.Evaluation, entities []int) error {
 // writeCounts writes the summary: counts[si][rank] services at each level
 // of scorecard si, and last, how many it applies to.
 func writeCounts(w io.Writer, services int, now time.Time, scs []*scorecard.Scorecard, counts [][]int) error {
-	fmt.Fprintf(w, "%s evaluated at %s\n", plural(services, "service"), now.Format(time.RFC3339))
+	fmt.Fprintf(w, "%s evaluated at %s\n", scorecard.Plural(services, "service"), now.Format(time.RFC3339))
 	for si, sc := range scs {
 		parts := make([]string, 0, len(sc.Levels))
 		for rank := len(sc.Levels) - 1; rank >= 0; rank-- {
@@ -155,7 +155,7 @@ func SayBelow(stderr io.Writer, below []Below, minLevel string, code int) int {
 	}
 	sortBelow(below)
 	w := bufio.NewWriterSize(stderr, 16<<10)
-	fmt.Fprintf(w, "prodready check: %s below %s:\n", plural(len(below), "result"), logData(minLevel))
+	fmt.Fprintf(w, "prodready check: %s below %s:\n", scorecard.Plural(len(below), "result"), logData(minLevel))
 	for _, l := range below {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
@@ -203,7 +203,7 @@ func ComparePort(stdout, stderr io.Writer, format string, ev *scorecard.Evaluati
 		for _, d := range diffs {
 			fmt.Fprintln(stdout, d)
 		}
-		fmt.Fprintf(stdout, "%d entities compared with Port: %s\n", len(entities), plural(len(diffs), "difference"))
+		fmt.Fprintf(stdout, "%d entities compared with Port: %s\n", len(entities), scorecard.Plural(len(diffs), "difference"))
 	}
 	if len(diffs) > 0 {
 		return ExitBelow

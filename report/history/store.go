@@ -100,14 +100,10 @@ func openAt(ctx context.Context, dsn string, opt Options, upTo int) (*Store, err
 	return openSQLite(ctx, dsn, opt, upTo)
 }
 
-// OpenPostgres opens the history in the PostgreSQL database at url, in the
+// openPostgres opens the history in the PostgreSQL database at dsn, in the
 // first schema of its search_path (add ?search_path=name to use another
 // than public), and brings the schema up to date. Replicas opening an
 // empty database together migrate it once.
-func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	return openPostgres(ctx, dsn, opt, 0)
-}
-
 func openPostgres(ctx context.Context, dsn string, opt Options, upTo int) (*Store, error) {
 	where := Redact(dsn)
 	if opt.MaxConns <= 0 {

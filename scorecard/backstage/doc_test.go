@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 
 	"github.com/prodready/prodready/scorecard"
 	"github.com/prodready/prodready/scorecard/backstage"

@@ -307,7 +307,7 @@ func (r *run) warnings() []string {
 		if w == nil {
 			continue
 		}
-		s := fmt.Sprintf("GitHub: %d %s (%s) %s", w.count, plural(w.count, "repository", "repositories"), strings.Join(w.examples, ", ")+more(w), e.text)
+		s := fmt.Sprintf("GitHub: %s (%s) %s", scorecard.Plural(w.count, "repository"), strings.Join(w.examples, ", ")+more(w), e.text)
 		switch {
 		case e.kind == "budget":
 			if be := r.spentErr.Load(); be != nil {
@@ -326,13 +326,6 @@ func more(w *warning) string {
 		return ", …"
 	}
 	return ""
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // snapshot is what a repository's content says, kept between runs under

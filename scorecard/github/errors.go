@@ -80,12 +80,6 @@ func (e *BudgetError) Error() string {
 		what, e.Remaining, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second), why)
 }
 
-// IsBudget reports whether err is a spent rate limit.
-func IsBudget(err error) bool {
-	var be *BudgetError
-	return errors.As(err, &be)
-}
-
 func reasonOf(status int, rateLimited bool) httpclient.Reason {
 	if rateLimited {
 		return httpclient.RateLimited // GitHub signals most of its rate limits with a 403

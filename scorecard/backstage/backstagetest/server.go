@@ -111,18 +111,6 @@ func (s *Server) SetEntities(ents []backstage.Entity) error {
 	return nil
 }
 
-// AddEntities appends entities to the catalog.
-func (s *Server) AddEntities(ents ...backstage.Entity) error {
-	tmp := &Server{}
-	if err := tmp.SetEntities(ents); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.entities = append(s.entities, tmp.entities...)
-	return nil
-}
-
 // SetCursorMode makes paging misbehave (or behave again).
 func (s *Server) SetCursorMode(m CursorMode) {
 	s.mu.Lock()

@@ -223,13 +223,6 @@ func (s *Server) repoRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/teams", s.repo(s.teams))
 }
 
-// AddOrg creates an organisation.
-func (s *Server) AddOrg(login string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.orgs[strings.ToLower(login)] = login
-}
-
 // AddRepo creates (or replaces, keeping its id) a repository of org,
 // creating the organisation if needed.
 func (s *Server) AddRepo(org string, r Repo) {
