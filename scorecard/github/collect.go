@@ -74,6 +74,13 @@ func (c *Collector) Describe() string {
 	return fmt.Sprintf("GitHub (%s, organisation %s)", c.Client.cfg.BaseURL, c.Org)
 }
 
+// Provides implements scorecard.Collector: the facts of each repository,
+// and its team (from CODEOWNERS or the repository's teams).
+func (c *Collector) Provides() []string {
+	return []string{PropReadme, PropFreshness, PropRequiredApprovals, PropCodeOwnerReview, PropHasCodeowners,
+		PropDefaultBranch, PropLastPush, PropArchived, PropTopics, PropRepository, PropURL, scorecard.TeamProperty}
+}
+
 // repoItem is what the collector reads of a repository in the org's list.
 type repoItem struct {
 	ID            int64    `json:"id"`
