@@ -17,9 +17,9 @@ import (
 // digestJob sends a manager digest of its cadence (weekly, monthly,
 // quarterly: report.Cadence) to PRODREADY_REPORT_CHANNEL.
 type digestJob struct {
-	name          string
-	kind          report.Kind
-	cronVar, spec string
+	name string
+	kind report.Kind
+	spec string
 	// testEvery: PRODREADY_TEST_DIGEST_PERIOD schedules this digest every
 	// such period instead of on its cron.
 	testEvery bool
@@ -27,7 +27,7 @@ type digestJob struct {
 
 func (d digestJob) Name() string            { return d.name }
 func (d digestJob) EveryDigestPeriod() bool { return d.testEvery }
-func (d digestJob) Cron() (string, string)  { return d.cronVar, d.spec }
+func (d digestJob) Cron() string            { return d.spec }
 func (digestJob) CatchUp() engine.CatchUp   { return engine.CatchUpOnce }
 func (digestJob) Posts() bool               { return true }
 

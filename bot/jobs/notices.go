@@ -17,7 +17,7 @@ import (
 type noticesJob struct{}
 
 func (noticesJob) Name() string                     { return Notices }
-func (noticesJob) Cron() (string, string)           { return "PRODREADY_NOTICE_CRON", "0 10 * * MON-FRI" }
+func (noticesJob) Cron() string                     { return "0 10 * * MON-FRI" }
 func (noticesJob) Period(engine.Config) report.Kind { return report.Daily }
 func (noticesJob) CatchUp() engine.CatchUp          { return engine.CatchUpEach }
 func (noticesJob) Posts() bool                      { return true }

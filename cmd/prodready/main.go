@@ -111,6 +111,9 @@ func main() {
 }
 
 func run(ctx context.Context, e *env, args []string) int {
+	if _, ok := e.stderr.(namingWriter); !ok && e.stderr != nil {
+		e.stderr = namingWriter{w: e.stderr, r: fieldNames()}
+	}
 	cmds := commands()
 	if len(args) >= 2 && args[0] == "help" {
 		// `help COMMAND` is `COMMAND --help`.

@@ -61,7 +61,7 @@ func (c Collector) Collect(ctx context.Context, _ time.Time) (*scorecard.Facts, 
 		return nil, fmt.Errorf("list PagerDuty services: %w", err)
 	}
 	if len(svcs.Items) == 0 {
-		return nil, errors.New("PagerDuty has no services this key can see (GET /services returned none): check that PAGERDUTY_TOKEN belongs to the right account")
+		return nil, errors.New("PagerDuty has no services this key can see (GET /services returned none): check that pagerduty.Config.Token belongs to the right account")
 	}
 	facts := &scorecard.Facts{Source: Source}
 	if svcs.Truncated {

@@ -212,10 +212,10 @@ func TestCollectFailures(t *testing.T) {
 		want  []string
 	}{
 		{name: "refused key", setup: func(_ *pagerdutytest.Server, c *pagerduty.Config) { c.Token = "wrong-key-123" },
-			want: []string{"PagerDuty refused the API key (check PAGERDUTY_TOKEN", "GET /services: HTTP 401 Unauthorized (client error): PagerDuty error 2006: Authentication failed"}},
+			want: []string{"PagerDuty refused the API key (check pagerduty.Config.Token", "GET /services: HTTP 401 Unauthorized (client error): PagerDuty error 2006: Authentication failed"}},
 		{name: "forbidden", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
 			s.Inject(emulator.Fault{Path: "/services", Status: 403})
-		}, want: []string{"PAGERDUTY_TOKEN may not read this", "HTTP 403"}},
+		}, want: []string{"pagerduty.Config.Token may not read this", "HTTP 403"}},
 		{name: "no services", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
 			for _, id := range []string{"PSV1", "PSV2", "PSV3", "PSV4", "PSV5"} {
 				s.DeleteService(id)
