@@ -656,10 +656,11 @@ func newLoggerAt(e *env, def slog.Level) *slog.Logger {
 		level = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[s.logLevel]
 	}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactor(secrets(e.getenv))}
+	out := namedStderr(e)
 	if s.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+		return slog.New(slog.NewJSONHandler(out, opts))
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, opts))
+	return slog.New(slog.NewTextHandler(out, opts))
 }
 
 // minRedacted is the shortest secret the logger looks for.

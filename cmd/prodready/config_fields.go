@@ -28,7 +28,11 @@ func cronVariables() map[string]string {
 
 // otherFields are the fields set by variables outside the table.
 func otherFields() map[string][]string {
-	return map[string][]string{"engine.Config.DigestPeriod": {testDigestPeriod}}
+	return map[string][]string{
+		"engine.Config.DigestPeriod": {testDigestPeriod},
+		"report.Targets":             {"PRODREADY_TARGET_LEVEL"},
+		"gate.Target.Token":          {"PRODREADY_API_TOKEN"},
+	}
 }
 
 // fieldNames rewrites the library fields in a text to the variables that
@@ -105,4 +109,13 @@ func (n namingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// namedStderr is e's stderr, naming variables for fields; run gives every
+// command such a stderr, and commands started without it (tests) get one.
+func namedStderr(e *env) io.Writer {
+	if w, ok := e.stderr.(namingWriter); ok {
+		return w
+	}
+	return namingWriter{w: e.stderr, r: fieldNames()}
 }

@@ -111,8 +111,8 @@ func main() {
 }
 
 func run(ctx context.Context, e *env, args []string) int {
-	if _, ok := e.stderr.(namingWriter); !ok && e.stderr != nil {
-		e.stderr = namingWriter{w: e.stderr, r: fieldNames()}
+	if e.stderr != nil {
+		e.stderr = namedStderr(e)
 	}
 	cmds := commands()
 	if len(args) >= 2 && args[0] == "help" {
