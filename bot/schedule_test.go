@@ -34,7 +34,13 @@ func scheduleOf(t *testing.T, entries []schedule.Entry, job string) schedule.Ent
 // dgScheduled is serve's scheduled jobs as cmd builds them, from the
 // settings tests use: PRODREADY_DB, the cron variables, PRODREADY_LEADER_POLL.
 func dgScheduled(ctx context.Context, env map[string]string, deps SchedulerDeps) (*Scheduled, error) {
-	entries, err := engine.Schedules(jobs.All(), env)
+	// The variables name the jobs as cmd's table does.
+	specs := map[string]string{}
+	for variable, job := range map[string]string{"PRODREADY_REFRESH_CRON": jobs.Refresh, "PRODREADY_WEEKLY_CRON": jobs.Weekly,
+		"PRODREADY_MONTHLY_CRON": jobs.Monthly, "PRODREADY_QUARTERLY_CRON": jobs.Quarterly, "PRODREADY_NOTICE_CRON": jobs.Notices} {
+		specs[job] = env[variable]
+	}
+	entries, err := engine.Schedules(jobs.All(), specs)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +60,7 @@ func TestMissedDigestSentOnce(t *testing.T) {
 	w.clock.now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	w.run(w.jobs(), jobs.Refresh, engine.RunOptions{})
 	w.clock.now = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON", "PRODREADY_MONTHLY_CRON": "CRON_TZ=UTC 0 9 1 * *"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{jobs.Weekly: "CRON_TZ=UTC 0 9 * * MON", jobs.Monthly: "CRON_TZ=UTC 0 9 1 * *"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +102,7 @@ func TestNoticesCutShortResumeOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI", "PRODREADY_WEEKLY_CRON": "CRON_TZ=UTC 0 9 * * MON"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{jobs.Notices: "CRON_TZ=UTC 0 10 * * MON-FRI", jobs.Weekly: "CRON_TZ=UTC 0 9 * * MON"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +150,7 @@ func TestNewScheduled(t *testing.T) {
 		want        string
 		unavailable bool
 	}{
-		{"bad schedule", map[string]string{"PRODREADY_WEEKLY_CRON": "weekly"}, "PRODREADY_WEEKLY_CRON", false},
+		{"bad schedule", map[string]string{"PRODREADY_WEEKLY_CRON": "weekly"}, engine.CronField(jobs.Weekly), false},
 		{"database in a missing directory", map[string]string{"PRODREADY_DB": dir + "/no/h.db"}, dir + "/no/h.db", true},
 	}
 	for _, tt := range tests {
@@ -205,7 +211,7 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 	defer cancel()
 	s.Stop(ctx)
 	out := logs.String()
-	for _, want := range []string{"scheduled job", "next_run=", "env=PRODREADY_WEEKLY_CRON", "catalog exploded", "this run is skipped"} {
+	for _, want := range []string{"scheduled job", "next_run=", "env=" + engine.CronField(jobs.Weekly), "catalog exploded", "this run is skipped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
@@ -236,7 +242,7 @@ func TestNoticesCutShortOnNewDatabaseResume(t *testing.T) {
 	}
 	st.Close()
 	w.clock.now = at.Add(5 * time.Minute)
-	cfg, err := engine.Schedules(jobs.All(), map[string]string{"PRODREADY_NOTICE_CRON": "CRON_TZ=UTC 0 10 * * MON-FRI"})
+	cfg, err := engine.Schedules(jobs.All(), map[string]string{jobs.Notices: "CRON_TZ=UTC 0 10 * * MON-FRI"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func (s *Scheduled) lead(ctx context.Context, store *history.Store) error {
 	if holder == "" {
 		holder = "another process"
 	}
-	return fmt.Errorf("history database %s: %w (%s holds %s): SQLite cannot be shared by several serve processes; stop the other one, or give each its own PRODREADY_DB, or use Postgres (PRODREADY_DB=postgres://…) to run replicas",
+	return fmt.Errorf("history database %s: %w (%s holds %s): SQLite cannot be shared by several serve processes; stop the other one, or give each its own history.DSN, or use Postgres (a postgres://… history.DSN) to run replicas",
 		store.Where(), schedule.ErrAnotherServe, holder, store.LockFile(history.LockLeader))
 }
 

@@ -27,23 +27,23 @@ func ParseTargets(v string) (Targets, error) {
 			if strings.TrimSpace(v) == "" {
 				return t, nil
 			}
-			return Targets{}, fmt.Errorf("PRODREADY_TARGET_LEVEL=%q: an empty entry; write LEVEL, or SCORECARD:LEVEL entries separated by commas", v)
+			return Targets{}, fmt.Errorf("report.Targets=%q: an empty entry; write LEVEL, or SCORECARD:LEVEL entries separated by commas", v)
 		}
 		sc, level, per := strings.Cut(part, ":")
 		sc, level = strings.TrimSpace(sc), strings.TrimSpace(level)
 		switch {
 		case !per && t.All != "":
-			return Targets{}, fmt.Errorf("PRODREADY_TARGET_LEVEL=%q: two levels for every scorecard (%s and %s); name the scorecard of one as SCORECARD:LEVEL", v, t.All, part)
+			return Targets{}, fmt.Errorf("report.Targets=%q: two levels for every scorecard (%s and %s); name the scorecard of one as SCORECARD:LEVEL", v, t.All, part)
 		case !per:
 			t.All = part
 		case sc == "" || level == "":
-			return Targets{}, fmt.Errorf("PRODREADY_TARGET_LEVEL=%q: %q must be SCORECARD:LEVEL, like ProductionReadiness:Silver", v, part)
+			return Targets{}, fmt.Errorf("report.Targets=%q: %q must be SCORECARD:LEVEL, like ProductionReadiness:Silver", v, part)
 		default:
 			if t.Per == nil {
 				t.Per = map[string]string{}
 			}
 			if prev, dup := t.Per[sc]; dup {
-				return Targets{}, fmt.Errorf("PRODREADY_TARGET_LEVEL=%q: scorecard %s has two targets (%s and %s)", v, sc, prev, level)
+				return Targets{}, fmt.Errorf("report.Targets=%q: scorecard %s has two targets (%s and %s)", v, sc, prev, level)
 			}
 			t.Per[sc] = level
 		}
@@ -99,7 +99,7 @@ func (t Targets) Check(scs []ScorecardDef) (notes []string, err error) {
 			if sc.LevelRank(t.All) >= 0 {
 				found = true
 			} else {
-				notes = append(notes, fmt.Sprintf("PRODREADY_TARGET_LEVEL=%q is not a level of scorecard %q (levels: %s); its default target is used", t.All, sc.Identifier, strings.Join(sc.Levels, ", ")))
+				notes = append(notes, fmt.Sprintf("report.Targets=%q is not a level of scorecard %q (levels: %s); its default target is used", t.All, sc.Identifier, strings.Join(sc.Levels, ", ")))
 			}
 		}
 		if !found && len(scs) > len(t.Per) {
@@ -107,7 +107,7 @@ func (t Targets) Check(scs []ScorecardDef) (notes []string, err error) {
 		}
 	}
 	if len(errs) > 0 {
-		return notes, fmt.Errorf("PRODREADY_TARGET_LEVEL: %s", strings.Join(errs, "; "))
+		return notes, fmt.Errorf("report.Targets: %s", strings.Join(errs, "; "))
 	}
 	return notes, nil
 }

@@ -26,7 +26,7 @@ func TestParseTargets(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseTargets(tc.in)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "PRODREADY_TARGET_LEVEL") {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "report.Targets") {
 					t.Errorf("error %v, want ~ %q", err, tc.wantErr)
 				}
 				return

@@ -16,6 +16,10 @@ type Collector interface {
 	Collect(ctx context.Context, now time.Time) (*Facts, error)
 	// Describe names the collector for a log line, without secrets.
 	Describe() string
+	// Provides names the fields its records fill, known without calling
+	// the system: property names, and TeamProperty when it says which
+	// team owns a subject. `prodready properties` lists from it.
+	Provides() []string
 }
 
 // Facts is what one collection yields.

@@ -192,6 +192,10 @@ func recordName(r *FactRecord) string {
 	return r.Identifier
 }
 
+// FactEntityMeta are the meta-properties of the entities EntitiesFromFacts
+// makes, beside the team a collector may provide.
+func FactEntityMeta() []string { return []string{"$identifier", "$title", "$blueprint"} }
+
 // EntitiesFromFacts makes one entity per record of f, for when there is no
 // catalog: identifier and title from the record, its teams and properties
 // (copied). Records without an identifier, and any after the first with the

@@ -26,13 +26,13 @@ import (
 )
 
 // Job is one scheduled job. A new job is one file: a type with these
-// methods, listed in jobs.All. Everything else (`prodready run`, its cron
-// variable in the configuration, the scheduler, catching up a missed run,
-// the run's record in the history) follows from it.
+// methods, listed in jobs.All. Everything else (`prodready run`, the
+// scheduler, catching up a missed run, the run's record in the history)
+// follows from it; the configuration names the variable of its schedule.
 type Job interface {
 	Name() string
-	// Cron is the variable that schedules the job, and its default spec.
-	Cron() (variable, spec string)
+	// Cron is the job's default schedule, a cron spec.
+	Cron() string
 	// Period is the span one run stands for (the exactly-once keys and the
 	// history count runs per period).
 	Period(cfg Config) report.Kind
@@ -312,7 +312,7 @@ func (s scheduledJobs) Missed(ctx context.Context, job string, sched cron.Schedu
 }
 
 // Entries are the scheduler's entries for the jobs: the schedules given,
-// with PRODREADY_TEST_DIGEST_PERIOD's every-period schedule for the weekly
+// with Config.DigestPeriod's every-period schedule for the weekly
 // digest, and each job's way of catching up.
 func (j *Jobs) Entries(given []schedule.Entry) []schedule.Entry {
 	out := make([]schedule.Entry, 0, len(given))
@@ -323,7 +323,7 @@ func (j *Jobs) Entries(given []schedule.Entry) []schedule.Entry {
 		}
 		e.CatchUp = job.CatchUp() != CatchUpNever
 		if d, ok := job.(EveryPeriodJob); ok && d.EveryDigestPeriod() && j.cfg.DigestPeriod > 0 {
-			e.Spec = fmt.Sprintf("every %s (PRODREADY_TEST_DIGEST_PERIOD)", j.cfg.DigestPeriod)
+			e.Spec = fmt.Sprintf("every %s (engine.Config.DigestPeriod)", j.cfg.DigestPeriod)
 			e.Schedule = everyPeriod(j.cfg.DigestPeriod)
 		}
 		out = append(out, e)
@@ -560,21 +560,26 @@ func JoinSorted(errs []error) error {
 	return errors.Join(errs...)
 }
 
-// Schedules parses each job's cron spec. specs maps a job's variable
-// (PRODREADY_WEEKLY_CRON) to its spec; a job whose spec is absent or empty
-// takes its default. An error names the variable.
+// CronField names a job's schedule in errors and logs, as a field of the
+// configuration: the program that sets it knows by what.
+func CronField(job string) string { return "engine.Job(" + job + ").Cron" }
+
+// Schedules parses each job's cron spec. specs maps a job's name to its
+// spec; a job whose spec is absent or empty takes its default. An error
+// names the job's CronField.
 func Schedules(jobs []Job, specs map[string]string) ([]schedule.Entry, error) {
 	var out []schedule.Entry
 	for _, job := range jobs {
-		variable, spec := job.Cron()
-		if s := strings.TrimSpace(specs[variable]); s != "" {
+		spec := job.Cron()
+		if s := strings.TrimSpace(specs[job.Name()]); s != "" {
 			spec = s
 		}
-		sched, err := schedule.Parse(variable, spec)
+		field := CronField(job.Name())
+		sched, err := schedule.Parse(field, spec)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, schedule.Entry{Job: job.Name(), Spec: spec, Env: variable, Schedule: sched})
+		out = append(out, schedule.Entry{Job: job.Name(), Spec: spec, Env: field, Schedule: sched})
 	}
 	return out, nil
 }

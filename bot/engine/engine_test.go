@@ -21,7 +21,7 @@ import (
 type pingJob struct{}
 
 func (pingJob) Name() string                     { return "ping" }
-func (pingJob) Cron() (string, string)           { return "PING_CRON", "0 * * * *" }
+func (pingJob) Cron() string                     { return "0 * * * *" }
 func (pingJob) Period(engine.Config) report.Kind { return report.Daily }
 func (pingJob) CatchUp() engine.CatchUp          { return engine.CatchUpOnce }
 func (pingJob) Posts() bool                      { return true }

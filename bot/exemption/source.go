@@ -82,7 +82,7 @@ func ReadFile(file string, now time.Time, max time.Duration, log *slog.Logger) (
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("PRODREADY_EXEMPTIONS: %w", err)
+		return nil, fmt.Errorf("exemption.Config.File: %w", err)
 	}
 	xs, fs := scorecard.ParseExemptions(file, data, now, max)
 	var errs []error
@@ -94,7 +94,7 @@ func ReadFile(file string, now time.Time, max time.Duration, log *slog.Logger) (
 		}
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("PRODREADY_EXEMPTIONS: %w", errors.Join(errs...))
+		return nil, fmt.Errorf("exemption.Config.File: %w", errors.Join(errs...))
 	}
 	return xs, nil
 }

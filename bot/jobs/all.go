@@ -20,9 +20,9 @@ const (
 func All() []engine.Job {
 	return []engine.Job{
 		refreshJob{},
-		digestJob{name: Weekly, kind: report.Weekly, cronVar: "PRODREADY_WEEKLY_CRON", spec: "0 9 * * MON", testEvery: true},
-		digestJob{name: Monthly, kind: report.Monthly, cronVar: "PRODREADY_MONTHLY_CRON", spec: "0 9 1 * *"},
-		digestJob{name: Quarterly, kind: report.Quarterly, cronVar: "PRODREADY_QUARTERLY_CRON", spec: "0 9 1 1,4,7,10 *"},
+		digestJob{name: Weekly, kind: report.Weekly, spec: "0 9 * * MON", testEvery: true},
+		digestJob{name: Monthly, kind: report.Monthly, spec: "0 9 1 * *"},
+		digestJob{name: Quarterly, kind: report.Quarterly, spec: "0 9 1 1,4,7,10 *"},
 		noticesJob{},
 	}
 }

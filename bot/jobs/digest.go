@@ -17,9 +17,9 @@ import (
 // digestJob sends a manager digest of its cadence (weekly, monthly,
 // quarterly: report.Cadence) to PRODREADY_REPORT_CHANNEL.
 type digestJob struct {
-	name          string
-	kind          report.Kind
-	cronVar, spec string
+	name string
+	kind report.Kind
+	spec string
 	// testEvery: PRODREADY_TEST_DIGEST_PERIOD schedules this digest every
 	// such period instead of on its cron.
 	testEvery bool
@@ -27,7 +27,7 @@ type digestJob struct {
 
 func (d digestJob) Name() string            { return d.name }
 func (d digestJob) EveryDigestPeriod() bool { return d.testEvery }
-func (d digestJob) Cron() (string, string)  { return d.cronVar, d.spec }
+func (d digestJob) Cron() string            { return d.spec }
 func (digestJob) CatchUp() engine.CatchUp   { return engine.CatchUpOnce }
 func (digestJob) Posts() bool               { return true }
 
@@ -47,7 +47,7 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 	var sent map[string]history.Message
 	if r.Records() {
 		if cfg.ReportChannel == "" && len(cfg.ReportEmail) == 0 {
-			return fmt.Errorf("%s: neither PRODREADY_REPORT_CHANNEL nor PRODREADY_REPORT_EMAIL is set, so the digest has nowhere to go (set a channel ID or e-mail addresses, or use --dry-run)", job)
+			return fmt.Errorf("%s: neither engine.Config.ReportChannel nor engine.Config.ReportEmail is set, so the digest has nowhere to go (set a channel ID or e-mail addresses, or use --dry-run)", job)
 		}
 		dest = cfg.ReportChannel
 		if dest == "" {
@@ -55,7 +55,7 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 		}
 		keys := j.Keys(r, &delivery.Outgoing{Destination: dest, Channel: cfg.ReportChannel, Mail: cfg.ReportEmail})
 		if len(keys) == 0 {
-			return fmt.Errorf("%s: no configured delivery takes the digest: PRODREADY_REPORT_CHANNEL needs Slack (SLACK_BOT_TOKEN), PRODREADY_REPORT_EMAIL needs PRODREADY_SMTP_URL", job)
+			return fmt.Errorf("%s: no configured delivery takes the digest: engine.Config.ReportChannel needs Slack (a bot token), engine.Config.ReportEmail needs an e-mail server", job)
 		}
 		var err error
 		if sent, err = st.Sent(ctx, job, period.Key); err != nil {
@@ -154,7 +154,7 @@ func (d digestJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error
 	dg := report.BuildDigest(report.DigestInput{Period: period, Cur: snap, Prev: prev, History: history,
 		Target: j.Config().TargetLevel, TeamNames: TeamNames(b), Failures: failures, Stale: stale, Earlier: earlier})
 
-	msg := &delivery.Outgoing{Destination: dest, Origin: "PRODREADY_REPORT_CHANNEL", Channel: cfg.ReportChannel, Mail: cfg.ReportEmail, MailOrigin: "PRODREADY_REPORT_EMAIL", Digest: dg}
+	msg := &delivery.Outgoing{Destination: dest, Origin: "engine.Config.ReportChannel", Channel: cfg.ReportChannel, Mail: cfg.ReportEmail, MailOrigin: "engine.Config.ReportEmail", Digest: dg}
 	if dest == delivery.ConsoleDest {
 		msg.Channel = dest
 	}

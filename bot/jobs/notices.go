@@ -17,7 +17,7 @@ import (
 type noticesJob struct{}
 
 func (noticesJob) Name() string                     { return Notices }
-func (noticesJob) Cron() (string, string)           { return "PRODREADY_NOTICE_CRON", "0 10 * * MON-FRI" }
+func (noticesJob) Cron() string                     { return "0 10 * * MON-FRI" }
 func (noticesJob) Period(engine.Config) report.Kind { return report.Daily }
 func (noticesJob) CatchUp() engine.CatchUp          { return engine.CatchUpEach }
 func (noticesJob) Posts() bool                      { return true }
@@ -29,7 +29,7 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 	st := j.Store()
 	period, now, opt, out := r.Period, r.Now, r.Opt, r.Out
 	if r.Records() && j.Config().Routes == nil {
-		return errors.New("team-notices: PRODREADY_TEAMS is not set, so no team has a route (point it at a teams file, or use --dry-run)")
+		return errors.New("team-notices: engine.Config.Routes is not set, so no team has a route (point it at a teams file, or use --dry-run)")
 	}
 	snap, b, err := refresh(ctx, j, now)
 	if err != nil {
@@ -84,7 +84,7 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 		dest := NoticeDest(n.Team)
 		route, ok := j.Config().Routes.For(n.Team)
 		if opt.DryRun && j.Config().Routes == nil {
-			route, ok = delivery.TeamRoute{Channel: "(no route: PRODREADY_TEAMS not set)"}, true
+			route, ok = delivery.TeamRoute{Channel: "(no route: engine.Config.Routes not set)"}, true
 		}
 		if !ok {
 			err := fmt.Errorf("team %q has no route in %s and there is no default_channel", n.Name(), j.Config().Routes.File)

@@ -12,7 +12,7 @@ import (
 type refreshJob struct{}
 
 func (refreshJob) Name() string                     { return Refresh }
-func (refreshJob) Cron() (string, string)           { return "PRODREADY_REFRESH_CRON", "*/15 * * * *" }
+func (refreshJob) Cron() string                     { return "*/15 * * * *" }
 func (refreshJob) Period(engine.Config) report.Kind { return report.Daily }
 func (refreshJob) CatchUp() engine.CatchUp          { return engine.CatchUpNever }
 func (refreshJob) Posts() bool                      { return false }

@@ -18,7 +18,7 @@ import (
 type Entry struct {
 	Job  string
 	Spec string // as written, for logs
-	Env  string // the variable it came from, for logs
+	Env  string // the setting it came from, for logs
 	// Schedule is the parsed Spec (or a test schedule).
 	Schedule cron.Schedule
 	// CatchUp runs, once at start, the job's latest run if it was missed

@@ -144,7 +144,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.RefreshEvery = DefaultRefreshEvery
 	}
 	if cfg.RefreshEvery < 0 {
-		return nil, fmt.Errorf("PRODREADY_REFRESH_EVERY must be positive, got %s", cfg.RefreshEvery)
+		return nil, fmt.Errorf("slackapp.Config.RefreshEvery must be positive, got %s", cfg.RefreshEvery)
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
@@ -164,7 +164,7 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	if cfg.AppToken == "" && cfg.SigningSecret == "" {
-		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
+		return nil, errors.New("slackapp.Config.SigningSecret is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set slackapp.Config.AppToken to use Socket Mode")
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder, responseHosts: responseHosts(cfg)}
 	if cfg.Store != nil {
@@ -299,7 +299,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		var err error
 		ln, err = net.Listen("tcp", b.cfg.ListenAddr)
 		if err != nil {
-			return fmt.Errorf("listen on PRODREADY_LISTEN_ADDR %q: %w", b.cfg.ListenAddr, err)
+			return fmt.Errorf("listen on slackapp.Config.ListenAddr %q: %w", b.cfg.ListenAddr, err)
 		}
 	}
 	refreshCtx, stopRefresh := context.WithCancel(context.Background())
@@ -318,7 +318,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		<-companionsDone
 	}()
 	if b.console {
-		b.log.Warn("console mode: SLACK_BOT_TOKEN is not set, so what would be posted to Slack is printed instead; slash commands are still answered directly (in the HTTP response or the Socket Mode ack)")
+		b.log.Warn("console mode: slackapp.Config.BotToken is not set, so what would be posted to Slack is printed instead; slash commands are still answered directly (in the HTTP response or the Socket Mode ack)")
 	}
 	// One grace period for everything in flight, counted from the signal.
 	var deadline time.Time
@@ -458,7 +458,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("socket mode trouble; slack-go reconnects", "event", string(evt.Type), "data", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
-		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN (invalid or revoked)")
+		b.log.Error("socket mode: Slack refused slackapp.Config.AppToken (invalid or revoked)")
 	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		b.onSocketInteractive(ctx, sm, evt)
 	case socketmode.EventTypeSlashCommand:

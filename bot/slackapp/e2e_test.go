@@ -563,10 +563,10 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Source: demo.Source{}}, "SLACK_SIGNING_SECRET"},
+		{Config{Source: demo.Source{}}, "slackapp.Config.SigningSecret"},
 		{Config{Source: demo.Source{}, SigningSecret: "s", BotToken: "xoxp-user"}, "SLACK_BOT_TOKEN"},
 		{Config{Source: demo.Source{}, SigningSecret: "s", APIURL: "slack.com/api"}, "SLACK_API_URL"},
-		{Config{Source: demo.Source{}, SigningSecret: "s", RefreshEvery: -time.Minute}, "PRODREADY_REFRESH_EVERY"},
+		{Config{Source: demo.Source{}, SigningSecret: "s", RefreshEvery: -time.Minute}, "slackapp.Config.RefreshEvery"},
 	}
 	for _, c := range cases {
 		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {

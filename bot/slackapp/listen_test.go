@@ -32,7 +32,7 @@ func TestRunListensBeforeStartingCompanions(t *testing.T) {
 		}
 		b.AddCompanion(c)
 		err = b.Run(context.Background())
-		if err == nil || !strings.Contains(err.Error(), "PRODREADY_LISTEN_ADDR") {
+		if err == nil || !strings.Contains(err.Error(), "slackapp.Config.ListenAddr") {
 			t.Errorf("app token %q: Run on a taken address: %v", appToken, err)
 		}
 		if n := c.started.Load(); n != 0 {

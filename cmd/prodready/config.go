@@ -39,6 +39,10 @@ type variable struct {
 	def    string // as shown in `prodready config` and .env.example; "" for none
 	help   string // one line
 	secret bool   // never printed, logged or put in an error
+	// field is how the library packages name the setting in their
+	// messages ("github.Config.Token"); prodready prints the variable
+	// instead (fieldNames). "" when no library names it.
+	field string
 	// set parses a value (trimmed; the default when unset) into the
 	// settings; its error names the variable. nil: the value is not needed
 	// by any command beyond being shown.
@@ -66,7 +70,7 @@ type settings struct {
 	mcpToken                                       string // PRODREADY_MCP_TOKEN; serve's /mcp
 	refreshEvery                                   time.Duration
 
-	cronSpecs map[string]string // PRODREADY_*_CRON -> spec
+	cronSpecs map[string]string // job name -> spec (PRODREADY_*_CRON)
 	schedules []schedule.Entry
 	jobs      engine.Config
 
@@ -101,16 +105,16 @@ func variables() []variable {
 		return func(s *settings, v string) error { *field(s) = v; return nil }
 	}
 	vars := []variable{
-		{name: "PORT_CLIENT_ID", help: "Port API client ID (Port > Credentials); when set, the catalog comes from Port",
+		{name: "PORT_CLIENT_ID", field: "port.Config.ClientID", help: "Port API client ID (Port > Credentials); when set, the catalog comes from Port",
 			set: str(func(s *settings) *string { return &s.port.ClientID })},
-		{name: "PORT_CLIENT_SECRET", help: "Port API client secret, paired with PORT_CLIENT_ID", secret: true,
+		{name: "PORT_CLIENT_SECRET", field: "port.Config.ClientSecret", help: "Port API client secret, paired with PORT_CLIENT_ID", secret: true,
 			set: str(func(s *settings) *string { return &s.port.ClientSecret })},
-		{name: "PORT_API_URL", help: "Port API base URL (default " + port.BaseURLEU + ", or PORT_REGION's); overrides PORT_REGION", set: setPortAPIURL},
+		{name: "PORT_API_URL", field: "port.Config.BaseURL", help: "Port API base URL (default " + port.BaseURLEU + ", or PORT_REGION's); overrides PORT_REGION", set: setPortAPIURL},
 		{name: "PORT_REGION", def: "eu", help: "Port region: eu (api.port.io) or us (api.us.port.io)", set: setPortRegion},
-		{name: "PORT_BLUEPRINT", def: "service", help: "blueprint whose entities are evaluated",
+		{name: "PORT_BLUEPRINT", field: "port.Config.Blueprint", def: "service", help: "blueprint whose entities are evaluated",
 			set: str(func(s *settings) *string { return &s.port.Blueprint })},
-		{name: "PORT_SCORECARDS", help: "comma-separated scorecard identifiers to evaluate (default: all of the blueprint's)", set: setPortScorecards},
-		{name: "PORT_MAX_PAGE_MB", def: "64", help: "largest answer read from Port (one page of entities), in MiB after decompression (1 to 4096)",
+		{name: "PORT_SCORECARDS", field: "port.Config.Scorecards", help: "comma-separated scorecard identifiers to evaluate (default: all of the blueprint's)", set: setPortScorecards},
+		{name: "PORT_MAX_PAGE_MB", field: "port.Config.MaxPageBytes", def: "64", help: "largest answer read from Port (one page of entities), in MiB after decompression (1 to 4096)",
 			set: func(s *settings, v string) error {
 				mb, err := strconv.Atoi(v)
 				if err != nil || mb < 1 || mb > 4096 {
@@ -119,7 +123,7 @@ func variables() []variable {
 				s.port.MaxPageBytes = int64(mb) << 20
 				return nil
 			}},
-		{name: "PORT_FETCH_TIMEOUT", def: "15m", help: "longest time to read every page of Port's entity search (10s to 1d)",
+		{name: "PORT_FETCH_TIMEOUT", field: "port.Config.MaxFetchTime", def: "15m", help: "longest time to read every page of Port's entity search (10s to 1d)",
 			set: func(s *settings, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d <= 0 {
@@ -142,38 +146,39 @@ func variables() []variable {
 	vars = append(vars, factsVariables()...)
 	vars = append(vars, []variable{
 
-		{name: "SLACK_BOT_TOKEN", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
+		{name: "SLACK_BOT_TOKEN", field: "slackapp.Config.BotToken", help: "bot token (xoxb-...); without it, console mode: messages are printed, not posted", secret: true,
 			set: func(s *settings, v string) error { s.botToken = v; return blockkit.CheckTokens(v, "") }},
-		{name: "SLACK_SIGNING_SECRET", help: "Slack app signing secret; required for slash commands over HTTP", secret: true,
+		{name: "SLACK_SIGNING_SECRET", field: "slackapp.Config.SigningSecret", help: "Slack app signing secret; required for slash commands over HTTP", secret: true,
 			set: str(func(s *settings) *string { return &s.signingSecret })},
-		{name: "SLACK_APP_TOKEN", help: "app-level token (xapp-...) with connections:write; when set, Socket Mode replaces HTTP", secret: true,
+		{name: "SLACK_APP_TOKEN", field: "slackapp.Config.AppToken", help: "app-level token (xapp-...) with connections:write; when set, Socket Mode replaces HTTP", secret: true,
 			set: func(s *settings, v string) error { s.appToken = v; return blockkit.CheckTokens("", v) }},
-		{name: "SLACK_API_URL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
+		{name: "SLACK_API_URL", field: "slackapp.Config.APIURL", def: "https://slack.com/api/", help: "Slack Web API base URL (GovSlack, tests)",
 			set: func(s *settings, v string) (err error) { s.slackAPIURL, err = blockkit.NormalizeAPIURL(v); return err }},
-		{name: "PRODREADY_LISTEN_ADDR", def: slackapp.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
+		{name: "PRODREADY_LISTEN_ADDR", field: "slackapp.Config.ListenAddr", def: slackapp.DefaultListenAddr, help: "HTTP address: slash commands, /healthz, /readyz, /metrics (in Socket Mode too)",
 			set: func(s *settings, v string) error { s.listenAddr = v; return listenCheck(v) }},
 		{name: "PRODREADY_MCP_TOKEN", help: "bearer token of the MCP endpoint /mcp, where coding assistants read the results; unset: the endpoint is off", secret: true,
 			set: str(func(s *settings) *string { return &s.mcpToken })},
-		{name: "PRODREADY_API_TOKEN", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
+		{name: "PRODREADY_API_TOKEN", field: "ciapi.Config.Token", help: "bearer token of POST /api/results, where `check --report-to` pushes CI results; unset: the API is off", secret: true,
 			set: str(func(s *settings) *string { return &s.apiToken })},
-		{name: "PRODREADY_REFRESH_EVERY", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog (1m to 1d)",
+		{name: "PRODREADY_REFRESH_EVERY", field: "slackapp.Config.RefreshEvery", def: defaultRefreshEvery, help: "how often serve reloads and re-evaluates the catalog (1m to 1d)",
 			set: func(s *settings, v string) (err error) { s.refreshEvery, err = parseRefreshEvery(v); return err }},
 	}...)
-	// Each job's schedule: a new job brings its variable with it.
+	// Each job's schedule, under the variable cronVariables gives it.
+	cronVars := cronVariables()
 	for _, job := range jobs.All() {
-		name, spec := job.Cron()
-		vars = append(vars, variable{name: name, def: spec,
-			help: fmt.Sprintf("when the %s job runs (cron; CRON_TZ=Zone/City prefix allowed)", job.Name()),
+		jobName, name := job.Name(), cronVars[job.Name()]
+		vars = append(vars, variable{name: name, def: job.Cron(), field: engine.CronField(jobName),
+			help: fmt.Sprintf("when the %s job runs (cron; CRON_TZ=Zone/City prefix allowed)", jobName),
 			set: func(s *settings, v string) error {
-				s.cronSpecs[name] = v
+				s.cronSpecs[jobName] = v
 				_, err := schedule.Parse(name, v)
 				return err
 			}})
 	}
 	return append(vars, []variable{
-		{name: "PRODREADY_REPORT_CHANNEL", help: "channel ID for the weekly and monthly manager digests",
+		{name: "PRODREADY_REPORT_CHANNEL", field: "engine.Config.ReportChannel", help: "channel ID for the weekly and monthly manager digests",
 			set: str(func(s *settings) *string { return &s.jobs.ReportChannel })},
-		{name: "PRODREADY_SMTP_URL", help: "SMTP server for digests and notices by e-mail: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=required to insist) or smtps://user:pass@host:465", secret: true,
+		{name: "PRODREADY_SMTP_URL", field: "engine.Config.SMTP", help: "SMTP server for digests and notices by e-mail: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=required to insist) or smtps://user:pass@host:465", secret: true,
 			set: func(s *settings, v string) (err error) {
 				if s.smtp, err = email.ParseServer(v); err != nil {
 					return fmt.Errorf("PRODREADY_SMTP_URL: %w", err)
@@ -181,7 +186,7 @@ func variables() []variable {
 				s.smtpSet = true
 				return nil
 			}},
-		{name: "PRODREADY_REPORT_EMAIL", help: "comma-separated e-mail addresses that get the manager digests by e-mail (needs PRODREADY_SMTP_URL)",
+		{name: "PRODREADY_REPORT_EMAIL", field: "engine.Config.ReportEmail", help: "comma-separated e-mail addresses that get the manager digests by e-mail (needs PRODREADY_SMTP_URL)",
 			set: func(s *settings, v string) (err error) {
 				if s.jobs.ReportEmail, err = email.ParseAddresses(v); err != nil {
 					return fmt.Errorf("PRODREADY_REPORT_EMAIL=%q: %w", v, err)
@@ -195,13 +200,13 @@ func variables() []variable {
 				}
 				return nil
 			}},
-		{name: "PRODREADY_TARGET_LEVEL", help: "target level: LEVEL for all, or SCORECARD:LEVEL,… (default: the top level in digests, the next level up in notices)",
+		{name: "PRODREADY_TARGET_LEVEL", field: "engine.Config.TargetLevel", help: "target level: LEVEL for all, or SCORECARD:LEVEL,… (default: the top level in digests, the next level up in notices)",
 			set: func(s *settings, v string) error {
 				s.jobs.TargetLevel = v
 				_, err := report.ParseTargets(v)
 				return err
 			}},
-		{name: "PRODREADY_TEAMS", help: "YAML or JSON file routing each team's notices to a channel or DMs",
+		{name: "PRODREADY_TEAMS", field: "engine.Config.Routes", help: "YAML or JSON file routing each team's notices to a channel or DMs",
 			set: func(s *settings, v string) (err error) { s.jobs.Routes, err = delivery.LoadTeamRoutes(v); return err }},
 		{name: "PRODREADY_REMINDER_EVERY", def: "7d", help: "an unchanged team notice is not sent again before this (1h to 365d)",
 			set: func(s *settings, v string) (err error) {
@@ -210,7 +215,7 @@ func variables() []variable {
 			}},
 		{name: "PRODREADY_CHART_DIR", help: "directory where digest charts are written (default: the system's temporary directory)",
 			set: str(func(s *settings) *string { return &s.jobs.ChartDir })},
-		{name: "PRODREADY_EXEMPTIONS", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
+		{name: "PRODREADY_EXEMPTIONS", field: "exemption.Config.File", help: "YAML file of exemptions reviewed in Git (service, scorecard, rule, until, reason, by)",
 			set: func(s *settings, v string) error { s.exemptions.file = v; return fileCheck("PRODREADY_EXEMPTIONS")(v) }},
 		{name: "PRODREADY_INITIATIVES", help: "YAML file of initiatives (campaigns with a goal and a due date) and announced rules (rules that count from a date)",
 			set: func(s *settings, v string) error { s.initiatives = v; return fileCheck("PRODREADY_INITIATIVES")(v) }},
@@ -219,9 +224,9 @@ func variables() []variable {
 				s.exemptions.max, err = parseDaysWithin("PRODREADY_EXEMPTION_MAX", v, durationBounds{day, maxExemption, "an exemption is a date to fix a rule by, not a way to switch it off"})
 				return err
 			}},
-		{name: "PRODREADY_EXEMPTION_CHANNEL", help: "channel ID where exemption requests from Slack are posted for approval",
+		{name: "PRODREADY_EXEMPTION_CHANNEL", field: "exemption.Config.Channel", help: "channel ID where exemption requests from Slack are posted for approval",
 			set: func(s *settings, v string) error { s.exemptions.channel = v; return nil }},
-		{name: "PRODREADY_EXEMPTION_APPROVERS", help: "comma-separated Slack user IDs (U…) or user group IDs (S…) allowed to approve exemptions",
+		{name: "PRODREADY_EXEMPTION_APPROVERS", field: "exemption.Config.Approvers", help: "comma-separated Slack user IDs (U…) or user group IDs (S…) allowed to approve exemptions",
 			set: func(s *settings, v string) (err error) {
 				s.exemptions.approvers, err = parseApprovers(v)
 				return err
@@ -248,7 +253,7 @@ func variables() []variable {
 				return nil
 			}},
 
-		{name: "PRODREADY_DB", def: defaultDB, help: "history: a SQLite file, or Postgres for replicas: postgres://user:password@host/db, or host=… user=… dbname=…", secret: true,
+		{name: "PRODREADY_DB", field: "history.DSN", def: defaultDB, help: "history: a SQLite file, or Postgres for replicas: postgres://user:password@host/db, or host=… user=… dbname=…", secret: true,
 			set: func(s *settings, v string) error { s.db = v; return history.CheckDSN(v) }},
 		{name: "PRODREADY_LEADER_POLL", def: defaultLeaderPoll, help: "how often a replica tries for the lead and the leader confirms it (500ms to 30s)",
 			set: func(s *settings, v string) (err error) { s.leaderPoll, err = parseLeaderPoll(v); return err }},
@@ -280,6 +285,7 @@ const testDigestPeriod = "PRODREADY_TEST_DIGEST_PERIOD"
 func loadSettings(getenv func(string) string) (*settings, error) {
 	s := &settings{cronSpecs: map[string]string{}, set: map[string]bool{}}
 	var errs []error
+	names := fieldNames()
 	for _, v := range variables() {
 		val := strings.TrimSpace(getenv(v.name))
 		s.set[v.name] = val != ""
@@ -294,6 +300,10 @@ func loadSettings(getenv func(string) string) (*settings, error) {
 			continue
 		}
 		if err := v.set(s, val); err != nil {
+			err = nameVariables(names, err)
+			if !strings.Contains(err.Error(), v.name) {
+				err = fmt.Errorf("%s: %w", v.name, err)
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -662,10 +672,11 @@ func newLoggerAt(e *env, def slog.Level) *slog.Logger {
 		level = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[s.logLevel]
 	}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactor(secrets(e.getenv))}
+	out := namedStderr(e)
 	if s.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+		return slog.New(slog.NewJSONHandler(out, opts))
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, opts))
+	return slog.New(slog.NewTextHandler(out, opts))
 }
 
 // minRedacted is the shortest secret the logger looks for.

@@ -50,35 +50,35 @@ func (s *settings) finishGitLab() error {
 // package's own Parse function, whose error names the variable.
 func factsVariables() []variable {
 	return []variable{
-		{name: "BACKSTAGE_URL", help: "Backstage's backend URL; when set, the catalog comes from Backstage (scorecards from PRODREADY_SCORECARDS, else the demo's)",
+		{name: "BACKSTAGE_URL", field: "backstage.Config.BaseURL", help: "Backstage's backend URL; when set, the catalog comes from Backstage (scorecards from PRODREADY_SCORECARDS, else the demo's)",
 			set: func(s *settings, v string) (err error) { s.backstage.BaseURL, err = backstage.ParseURL(v); return err }},
-		{name: "BACKSTAGE_TOKEN", help: "static token sent to Backstage as Authorization: Bearer", secret: true,
+		{name: "BACKSTAGE_TOKEN", field: "backstage.Config.Token", help: "static token sent to Backstage as Authorization: Bearer", secret: true,
 			set: func(s *settings, v string) error { s.backstage.Token = v; return nil }},
-		{name: "BACKSTAGE_FILTER", def: backstage.DefaultFilterText, help: "which Backstage entities are services, in Backstage's filter syntax (alternatives separated by ;)",
+		{name: "BACKSTAGE_FILTER", field: "backstage.Config.Filter", def: backstage.DefaultFilterText, help: "which Backstage entities are services, in Backstage's filter syntax (alternatives separated by ;)",
 			set: func(s *settings, v string) (err error) {
 				s.backstage.Filter, err = backstage.ParseFilter(v)
 				return err
 			}},
 
-		{name: "GITHUB_TOKEN", help: "GitHub token that reads PRODREADY_GITHUB_ORG's repositories (or use a GitHub App)", secret: true,
+		{name: "GITHUB_TOKEN", field: "github.Config.Token", help: "GitHub token that reads PRODREADY_GITHUB_ORG's repositories (or use a GitHub App)", secret: true,
 			set: func(s *settings, v string) error { s.github.client.Token = v; return nil }},
-		{name: "GITHUB_APP_ID", help: "GitHub App ID, to read GitHub as an App installation instead of with a token",
+		{name: "GITHUB_APP_ID", field: "github.Config.App.ID", help: "GitHub App ID, to read GitHub as an App installation instead of with a token",
 			set: func(s *settings, v string) error { s.github.appID = v; return nil }},
-		{name: "GITHUB_APP_PRIVATE_KEY", help: "the GitHub App's PEM private key (literal \\n allowed)", secret: true,
+		{name: "GITHUB_APP_PRIVATE_KEY", field: "github.Config.App.Key", help: "the GitHub App's PEM private key (literal \\n allowed)", secret: true,
 			set: func(s *settings, v string) error { s.github.key = v; return nil }},
-		{name: "GITHUB_APP_PRIVATE_KEY_FILE", help: "file holding the GitHub App's PEM private key, instead of GITHUB_APP_PRIVATE_KEY",
+		{name: "GITHUB_APP_PRIVATE_KEY_FILE", field: "github.Config.App.Key", help: "file holding the GitHub App's PEM private key, instead of GITHUB_APP_PRIVATE_KEY",
 			set: func(s *settings, v string) error {
 				s.github.keyFile = v
 				return fileCheck("GITHUB_APP_PRIVATE_KEY_FILE")(v)
 			}},
-		{name: "GITHUB_APP_INSTALLATION_ID", help: "the GitHub App's installation on the organisation",
+		{name: "GITHUB_APP_INSTALLATION_ID", field: "github.Config.App.InstallationID", help: "the GitHub App's installation on the organisation",
 			set: func(s *settings, v string) error { s.github.installationID = v; return nil }},
-		{name: "GITHUB_API_URL", def: github.DefaultBaseURL, help: "GitHub's REST API; GitHub Enterprise Server: https://HOST/api/v3",
+		{name: "GITHUB_API_URL", field: "github.Config.BaseURL", def: github.DefaultBaseURL, help: "GitHub's REST API; GitHub Enterprise Server: https://HOST/api/v3",
 			set: func(s *settings, v string) (err error) {
 				s.github.client.BaseURL, err = github.ParseBaseURL(v)
 				return err
 			}},
-		{name: "PRODREADY_GITHUB_ORG", help: "GitHub organisation whose repositories give facts (readme, freshness, reviews); with no catalog, one service per repository",
+		{name: "PRODREADY_GITHUB_ORG", field: "github.Collector.Org", help: "GitHub organisation whose repositories give facts (readme, freshness, reviews); with no catalog, one service per repository",
 			set: func(s *settings, v string) error {
 				if strings.ContainsAny(v, "/ ") {
 					return fmt.Errorf("PRODREADY_GITHUB_ORG is %q: write the organisation's login only, such as \"acme\"", v)
@@ -86,9 +86,9 @@ func factsVariables() []variable {
 				s.github.org = v
 				return nil
 			}},
-		{name: "PRODREADY_GITHUB_REPOS", help: "repositories to read: names or glob patterns separated by commas (default: all but archived ones and forks)",
+		{name: "PRODREADY_GITHUB_REPOS", field: "github.Collector.Repos", help: "repositories to read: names or glob patterns separated by commas (default: all but archived ones and forks)",
 			set: func(s *settings, v string) (err error) { s.github.repos, err = github.ParseRepos(v); return err }},
-		{name: "PRODREADY_GITHUB_EVERY", def: "1h", help: "how often serve collects GitHub's facts again (1m to 7d); between collections the last facts are reused",
+		{name: "PRODREADY_GITHUB_EVERY", field: "github.Every", def: "1h", help: "how often serve collects GitHub's facts again (1m to 7d); between collections the last facts are reused",
 			set: func(s *settings, v string) (err error) {
 				if s.github.every, err = github.ParseEvery(v); err != nil {
 					return err
@@ -108,9 +108,9 @@ func factsVariables() []variable {
 		{name: "PRODREADY_GITLAB_PROJECTS", help: "projects to read: glob patterns over the path below the group or the name, separated by commas (default: all but archived ones and forks)",
 			set: func(s *settings, v string) (err error) { s.gitlab.projects, err = gitlab.ParseProjects(v); return err }},
 
-		{name: "PAGERDUTY_TOKEN", help: "PagerDuty REST API key (read-only is enough); when set, on-call facts are collected", secret: true,
+		{name: "PAGERDUTY_TOKEN", field: "pagerduty.Config.Token", help: "PagerDuty REST API key (read-only is enough); when set, on-call facts are collected", secret: true,
 			set: func(s *settings, v string) (err error) { s.pagerduty.Token, err = pagerduty.ParseToken(v); return err }},
-		{name: "PAGERDUTY_API_URL", def: pagerduty.BaseURLUS, help: "PagerDuty's REST API; EU accounts: " + pagerduty.BaseURLEU,
+		{name: "PAGERDUTY_API_URL", field: "pagerduty.Config.BaseURL", def: pagerduty.BaseURLUS, help: "PagerDuty's REST API; EU accounts: " + pagerduty.BaseURLEU,
 			set: func(s *settings, v string) (err error) {
 				s.pagerduty.BaseURL, err = pagerduty.ParseBaseURL(v)
 				return err

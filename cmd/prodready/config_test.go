@@ -135,7 +135,7 @@ func TestDefaultsAreTheEffectiveOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, job := range jobs.All() {
-		env, spec := job.Cron()
+		env, spec := cronVariables()[job.Name()], job.Cron()
 		if defs[env] != spec {
 			t.Errorf("%s default %q, the %s job's is %q", env, defs[env], job.Name(), spec)
 		}

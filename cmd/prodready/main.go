@@ -112,6 +112,9 @@ func main() {
 }
 
 func run(ctx context.Context, e *env, args []string) int {
+	if e.stderr != nil {
+		e.stderr = namedStderr(e)
+	}
 	cmds := commands()
 	if len(args) >= 2 && args[0] == "help" {
 		// `help COMMAND` is `COMMAND --help`.

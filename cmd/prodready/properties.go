@@ -169,15 +169,16 @@ func propertySources(ctx context.Context, e *env, f sourceFlags) ([]*scorecard.S
 		}
 		providers = append(providers, catalogProvider(name, bundle.Catalog))
 	}
+	var collectors []collectorProvider
 	if s.github.on() {
-		providers = append(providers, provider{"GitHub", func(f scorecard.FieldRead) (string, bool) {
-			return "GitHub", githubProvides(f, base == nil)
-		}})
+		collectors = append(collectors, collectorProvider{"GitHub", &github.Collector{}})
 	}
 	if s.pagerduty.Token != "" {
-		providers = append(providers, provider{"PagerDuty", func(f scorecard.FieldRead) (string, bool) {
-			return "PagerDuty", !f.Relation && !f.Meta() && pagerdutyProps[f.Name]
-		}})
+		collectors = append(collectors, collectorProvider{"PagerDuty", pagerduty.Collector{}})
+	}
+	for i, c := range collectors {
+		// With no catalog, the first collector's records are the entities.
+		providers = append(providers, c.provider(base == nil && i == 0))
 	}
 	return scs, providers, nil
 }
@@ -226,31 +227,31 @@ func hasField(e *scorecard.Entity, f scorecard.FieldRead) bool {
 	return false
 }
 
-// githubProps are the properties github.Collector fills.
-var githubProps = map[string]bool{
-	github.PropReadme: true, github.PropFreshness: true, github.PropRequiredApprovals: true, github.PropCodeOwnerReview: true,
-	github.PropHasCodeowners: true, github.PropDefaultBranch: true, github.PropLastPush: true, github.PropArchived: true,
-	github.PropTopics: true, github.PropRepository: true, github.PropURL: true,
+// collectorProvider names a configured collector; only what it Provides
+// is asked of it, so it need not be able to connect.
+type collectorProvider struct {
+	name string
+	c    scorecard.Collector
 }
 
-// githubProvides: the facts, the team (from CODEOWNERS or the repository's
-// teams), and, when the repositories are the services, their names.
-func githubProvides(f scorecard.FieldRead, entities bool) bool {
-	switch {
-	case f.Relation:
-		return false
-	case f.Name == scorecard.TeamProperty:
-		return true
-	case f.Meta():
-		return entities && (f.Name == "$identifier" || f.Name == "$title" || f.Name == "$blueprint")
+// provider: the fields the collector says it fills, and, when its records
+// are the entities, the meta-properties such entities have.
+func (c collectorProvider) provider(entities bool) provider {
+	fills := map[string]bool{}
+	for _, name := range c.c.Provides() {
+		fills[name] = true
 	}
-	return githubProps[f.Name]
-}
-
-// pagerdutyProps are the properties pagerduty.Collector fills.
-var pagerdutyProps = map[string]bool{
-	pagerduty.PropOnCall: true, pagerduty.PropOnCallPagerDuty: true, pagerduty.PropServiceID: true,
-	pagerduty.PropStatus: true, pagerduty.PropURL: true, pagerduty.PropEscalationPolicy: true,
+	if entities {
+		for _, name := range scorecard.FactEntityMeta() {
+			fills[name] = true
+		}
+	}
+	return provider{c.name, func(f scorecard.FieldRead) (string, bool) {
+		if f.Relation {
+			return c.name, false
+		}
+		return c.name, fills[f.Name]
+	}}
 }
 
 func appendNew(list []string, s string) []string {

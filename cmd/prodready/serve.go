@@ -47,12 +47,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	s, err := e.settings()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	cfg, err := serveConfig(e, s)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	if closeStore := withInteractionStore(ctx, s, &cfg); closeStore != nil {
@@ -67,7 +67,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}}
 	b, err := slackapp.New(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	b.Holder().SetTarget(s.jobs.TargetLevel)
@@ -87,7 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	// configuration is known to be good.
 	jobs, err := scheduled(ctx, e, s, cfg, b.Holder())
 	if err != nil {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	if jobs != nil {
@@ -106,11 +106,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	selfCheckAtStart(ctx, s, cfg)
 	if err := b.Run(ctx); err != nil {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	if err := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(e.stderr, "prodready serve: %v\n", err)
+		fmt.Fprintf(namedStderr(e), "prodready serve: %v\n", err)
 		return exitUsage
 	}
 	return exitOK

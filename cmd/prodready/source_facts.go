@@ -127,6 +127,9 @@ type reusing struct {
 
 func (r *reusing) Describe() string { return r.c.Describe() }
 
+// Provides implements scorecard.Collector.
+func (r *reusing) Provides() []string { return r.c.Provides() }
+
 // Collect implements scorecard.Collector. A collection that fails keeps
 // the last facts, with a warning saying how old they are, and is tried
 // again at the next load.

@@ -21,7 +21,8 @@ type countingCollector struct {
 	fail error
 }
 
-func (c *countingCollector) Describe() string { return "counting" }
+func (c *countingCollector) Describe() string   { return "counting" }
+func (c *countingCollector) Provides() []string { return []string{"counted"} }
 
 func (c *countingCollector) Collect(_ context.Context, _ time.Time) (*scorecard.Facts, error) {
 	c.n++

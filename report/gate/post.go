@@ -55,7 +55,7 @@ func DefaultPoster() Poster {
 func (c Poster) Post(ctx context.Context, t Target, ev *scorecard.Evaluation, entities []int) (int, error) {
 	endpoint, token := t.Endpoint, t.Token
 	if token == "" {
-		return 0, fmt.Errorf("not posted to %s: PRODREADY_API_TOKEN is not set", endpoint)
+		return 0, fmt.Errorf("not posted to %s: gate.Target.Token is not set", endpoint)
 	}
 	var doc bytes.Buffer
 	if err := WriteJSON(&doc, ev, entities); err != nil {

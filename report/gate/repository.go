@@ -40,7 +40,7 @@ func SelectRepository(stderr io.Writer, cat *scorecard.Catalog, repo string) ([]
 	want := NormalizeRepo(repo)
 	owner, name, ok := strings.Cut(want, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		fmt.Fprintf(stderr, "prodready check: --repository %q is not OWNER/NAME (like $GITHUB_REPOSITORY: octo-org/payments-api)\n", repo)
+		fmt.Fprintf(stderr, "prodready check: --repository %q is not OWNER/NAME (like octo-org/payments-api)\n", repo)
 		return nil, false
 	}
 	tiers := [3][]int{} // full slug, bare name in a repository field, identifier

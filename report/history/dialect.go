@@ -121,7 +121,7 @@ func explainSQLite(where string, err error) error {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return fmt.Errorf("history database %s: %w (%v); stop the other prodready or wait for it", where, ErrLocked, err)
 		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
-			return fmt.Errorf("history database %s: %w (%v); check the file's and its directory's permissions, or set PRODREADY_DB", where, ErrReadOnly, err)
+			return fmt.Errorf("history database %s: %w (%v); check the file's and its directory's permissions, or set history.DSN", where, ErrReadOnly, err)
 		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
 			return fmt.Errorf("history database %s is not a prodready SQLite database: %w", where, err)
 		case sqlite3.SQLITE_CONSTRAINT:
@@ -143,9 +143,9 @@ func explainPostgres(where string, err error) error {
 		case pe.Code == "42501" || pe.Code == "25006": // insufficient_privilege, read_only_sql_transaction
 			return fmt.Errorf("history database %s: %w (%v); the database user needs to create tables and write in its schema", where, ErrReadOnly, err)
 		case pe.Code == "3F000" || pe.Code == "3D000": // invalid_schema_name, invalid_catalog_name
-			return fmt.Errorf("history database %s: %v; create it, or fix PRODREADY_DB", where, err)
+			return fmt.Errorf("history database %s: %v; create it, or fix history.DSN", where, err)
 		case pe.Code == "28P01" || pe.Code == "28000": // authentication
-			return fmt.Errorf("history database %s: %v; check the user and password in PRODREADY_DB", where, err)
+			return fmt.Errorf("history database %s: %v; check the user and password in history.DSN", where, err)
 		case pe.Code == "55P03" || pe.Code == "40P01": // lock_not_available, deadlock_detected
 			return fmt.Errorf("history database %s: %w (%v)", where, ErrLocked, err)
 		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P"): // connection exception, operator intervention (shutdown)

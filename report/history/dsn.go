@@ -218,7 +218,7 @@ func Redact(dsn string) string {
 		}
 		b.WriteString(d[last:])
 		return b.String()
-	case strings.Contains(d, "://"): // Postgres, or a URL PRODREADY_DB does not take
+	case strings.Contains(d, "://"): // Postgres, or a URL history.DSN does not take
 		u, err := url.Parse(d)
 		if err != nil {
 			if IsPostgres(d) {
@@ -263,18 +263,18 @@ func CheckDSN(dsn string) error {
 	switch {
 	case isKeyValue(d):
 		if _, err := pgx.ParseConfig(d); err != nil {
-			return fmt.Errorf("PRODREADY_DB is not a valid Postgres key=value string (host=… user=… dbname=…): %s", RedactIn(err.Error(), d))
+			return fmt.Errorf("history.DSN is not a valid Postgres key=value string (host=… user=… dbname=…): %s", RedactIn(err.Error(), d))
 		}
 		return nil
 	case IsPostgres(d):
 		u, err := url.Parse(d)
 		if err != nil || u.Host == "" {
-			return errors.New("PRODREADY_DB is not a valid postgres://user:password@host:port/database URL (value not shown: it may hold a password)")
+			return errors.New("history.DSN is not a valid postgres://user:password@host:port/database URL (value not shown: it may hold a password)")
 		}
 	case strings.Contains(d, "://"):
-		return errors.New("PRODREADY_DB is a URL, but not a postgres:// one: it takes a SQLite file path or a postgres:// URL (value not shown: it may hold a password)")
+		return errors.New("history.DSN is a URL, but not a postgres:// one: it takes a SQLite file path or a postgres:// URL (value not shown: it may hold a password)")
 	case !plausiblePath(d):
-		return errors.New("PRODREADY_DB is neither a SQLite file path nor a Postgres connection string (a postgres:// URL, or libpq's key=value form starting with one of its parameters, such as host=): value not shown, it may hold a password")
+		return errors.New("history.DSN is neither a SQLite file path nor a Postgres connection string (a postgres:// URL, or libpq's key=value form starting with one of its parameters, such as host=): value not shown, it may hold a password")
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 	}
 	s.version = max(have, upTo)
 	if have > len(all) {
-		return fmt.Errorf("history database %s: %w: it has schema version %d, this build knows up to %d; upgrade prodready or point PRODREADY_DB elsewhere", s.where, ErrNewerSchema, have, len(all))
+		return fmt.Errorf("history database %s: %w: it has schema version %d, this build knows up to %d; upgrade prodready or point history.DSN elsewhere", s.where, ErrNewerSchema, have, len(all))
 	}
 	for i := have; i < upTo; i++ {
 		if i+1 == layoutVersion {

@@ -75,10 +75,11 @@ type Options struct {
 	ConnectTimeout time.Duration
 }
 
-// Open opens the history PRODREADY_DB names: a postgres:// or
+// Open opens the history dsn names: a postgres:// or
 // postgresql:// URL, or a libpq key=value string (host=… dbname=…), is
 // PostgreSQL, anything else a SQLite file path. The
-// schema is created or brought up to date either way.
+// schema is created or brought up to date either way. Errors call dsn
+// history.DSN, for the program to say what sets it.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return openAt(ctx, dsn, opt, 0)
 }
@@ -88,11 +89,11 @@ func openAt(ctx context.Context, dsn string, opt Options, upTo int) (*Store, err
 	dsn = strings.TrimSpace(dsn)
 	switch {
 	case dsn == "":
-		return nil, errors.New("history database: PRODREADY_DB is empty; give a file path or a postgres:// URL")
+		return nil, errors.New("history database: history.DSN is empty; give a file path or a postgres:// URL")
 	case IsPostgres(dsn):
 		return openPostgres(ctx, dsn, opt, upTo)
 	case strings.Contains(dsn, "://"):
-		return nil, fmt.Errorf("history database %s: unknown kind of URL; PRODREADY_DB takes a SQLite file path or a postgres:// URL", Redact(dsn))
+		return nil, fmt.Errorf("history database %s: unknown kind of URL; history.DSN takes a SQLite file path or a postgres:// URL", Redact(dsn))
 	case !plausiblePath(dsn):
 		// A file named with it would put a password in a directory listing.
 		return nil, fmt.Errorf("history database: %w", CheckDSN(dsn))
@@ -115,7 +116,7 @@ func openPostgres(ctx context.Context, dsn string, opt Options, upTo int) (*Stor
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx masks the password only as best it can: mask every spelling.
-		return nil, fmt.Errorf("history database %s: PRODREADY_DB is not a usable postgres:// URL or key=value string: %s", where, RedactIn(err.Error(), dsn))
+		return nil, fmt.Errorf("history database %s: history.DSN is not a usable postgres:// URL or key=value string: %s", where, RedactIn(err.Error(), dsn))
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = opt.ConnectTimeout
@@ -134,7 +135,7 @@ func openPostgres(ctx context.Context, dsn string, opt Options, upTo int) (*Stor
 	}
 	if !schema.Valid {
 		db.Close()
-		return nil, fmt.Errorf("history database %s: no schema of the search_path exists; create it (CREATE SCHEMA …) or fix search_path in PRODREADY_DB", where)
+		return nil, fmt.Errorf("history database %s: no schema of the search_path exists; create it (CREATE SCHEMA …) or fix search_path in history.DSN", where)
 	}
 	s.schema = schema.String
 	if err := s.migrate(ctx, upTo); err != nil {
@@ -157,7 +158,7 @@ func openSQLite(ctx context.Context, path string, opt Options, upTo int) (*Store
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("history database %s: directory %s does not exist (set PRODREADY_DB to a writable path)", path, dir)
+			return nil, fmt.Errorf("history database %s: directory %s does not exist (set history.DSN to a writable path)", path, dir)
 		}
 	}
 	q := url.Values{}

@@ -110,13 +110,13 @@ func (c *Client) fail(err error) error {
 	}
 	switch {
 	case s == http.StatusUnauthorized && c.cfg.Token == "":
-		e.Hint = "this Backstage requires a token: set BACKSTAGE_TOKEN (a static token from backend.auth.externalAccess)"
+		e.Hint = "this Backstage requires a token: set backstage.Config.Token (a static token from backend.auth.externalAccess)"
 	case s == http.StatusUnauthorized:
-		e.Hint = "Backstage refused BACKSTAGE_TOKEN: check that it is one of the backend's static tokens (backend.auth.externalAccess) and has not been rotated"
+		e.Hint = "Backstage refused backstage.Config.Token: check that it is one of the backend's static tokens (backend.auth.externalAccess) and has not been rotated"
 	case s == http.StatusForbidden:
-		e.Hint = "BACKSTAGE_TOKEN may not read the catalog: allow catalog.entity.read for it (externalAccess accessRestrictions or the permission policy)"
+		e.Hint = "backstage.Config.Token may not read the catalog: allow catalog.entity.read for it (externalAccess accessRestrictions or the permission policy)"
 	case s == http.StatusNotFound:
-		e.Hint = "is BACKSTAGE_URL the Backstage backend, whose catalog API is under /api/catalog?"
+		e.Hint = "is backstage.Config.BaseURL the Backstage backend, whose catalog API is under /api/catalog?"
 	}
 	return e
 }

@@ -69,17 +69,17 @@ const DefaultFilterText = "kind=component,spec.type=service"
 func ParseURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", fmt.Errorf("BACKSTAGE_URL is not set")
+		return "", fmt.Errorf("backstage.Config.BaseURL is not set")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("BACKSTAGE_URL is %q; it must be an http(s) URL such as https://backstage.example.com", raw)
+		return "", fmt.Errorf("backstage.Config.BaseURL is %q; it must be an http(s) URL such as https://backstage.example.com", raw)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("BACKSTAGE_URL must not carry credentials; put the token in BACKSTAGE_TOKEN")
+		return "", fmt.Errorf("backstage.Config.BaseURL must not carry credentials; put the token in backstage.Config.Token")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("BACKSTAGE_URL is %q; it must not have a query or a fragment", raw)
+		return "", fmt.Errorf("backstage.Config.BaseURL is %q; it must not have a query or a fragment", raw)
 	}
 	s := strings.TrimRight(raw, "/")
 	s = strings.TrimSuffix(s, "/api/catalog")

@@ -63,7 +63,7 @@ func (c *Client) List(ctx context.Context, filter Filter, fields []string) ([]En
 			return nil, fmt.Errorf("list entities (filter %s), page %d: %s: the answer is not Backstage's {\"items\", \"pageInfo\"}: %v", filter, page, endpoint, err)
 		}
 		if resp.Items == nil && resp.PageInfo == nil {
-			return nil, fmt.Errorf("list entities (filter %s), page %d: %s: the answer has neither \"items\" nor \"pageInfo\" (is BACKSTAGE_URL the Backstage backend?)", filter, page, endpoint)
+			return nil, fmt.Errorf("list entities (filter %s), page %d: %s: the answer has neither \"items\" nor \"pageInfo\" (is backstage.Config.BaseURL the Backstage backend?)", filter, page, endpoint)
 		}
 		if all == nil {
 			all = make([]Entity, 0, len(resp.Items))

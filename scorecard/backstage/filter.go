@@ -42,26 +42,26 @@ func ParseFilter(raw string) (Filter, error) {
 	for i, set := range strings.Split(raw, ";") {
 		set = strings.TrimSpace(set)
 		if set == "" {
-			return nil, fmt.Errorf("BACKSTAGE_FILTER is %q: filter set %d is empty (separate filter sets with one \";\")", raw, i+1)
+			return nil, fmt.Errorf("backstage.Config.Filter is %q: filter set %d is empty (separate filter sets with one \";\")", raw, i+1)
 		}
 		if strings.HasPrefix(set, "filter=") {
-			return nil, fmt.Errorf("BACKSTAGE_FILTER is %q: write the filter's value without \"filter=\", e.g. %s", raw, DefaultFilterText)
+			return nil, fmt.Errorf("backstage.Config.Filter is %q: write the filter's value without \"filter=\", e.g. %s", raw, DefaultFilterText)
 		}
 		var fs FilterSet
 		for j, part := range strings.Split(set, ",") {
 			part = strings.TrimSpace(part)
 			if part == "" {
-				return nil, fmt.Errorf("BACKSTAGE_FILTER is %q: condition %d of filter set %d is empty (separate conditions with one \",\")", raw, j+1, i+1)
+				return nil, fmt.Errorf("backstage.Config.Filter is %q: condition %d of filter set %d is empty (separate conditions with one \",\")", raw, j+1, i+1)
 			}
 			c := Condition{Key: part}
 			if k, v, ok := strings.Cut(part, "="); ok {
 				c = Condition{Key: strings.TrimSpace(k), Value: strings.TrimSpace(v), HasValue: true}
 			}
 			if c.Key == "" {
-				return nil, fmt.Errorf("BACKSTAGE_FILTER is %q: condition %q has no key (write key=value, e.g. kind=component)", raw, part)
+				return nil, fmt.Errorf("backstage.Config.Filter is %q: condition %q has no key (write key=value, e.g. kind=component)", raw, part)
 			}
 			if strings.ContainsAny(c.Key, " \t&?#") {
-				return nil, fmt.Errorf("BACKSTAGE_FILTER is %q: key %q is not a path such as spec.type or metadata.annotations.backstage.io/orphan", raw, c.Key)
+				return nil, fmt.Errorf("backstage.Config.Filter is %q: key %q is not a path such as spec.type or metadata.annotations.backstage.io/orphan", raw, c.Key)
 			}
 			fs = append(fs, c)
 		}

@@ -89,7 +89,7 @@ func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error
 		return fail(err)
 	}
 	if len(ents) == 0 {
-		return fail(fmt.Errorf("the filter %s matched no entity in Backstage (%s): there is nothing to evaluate (is BACKSTAGE_FILTER right?)", cfg.Filter, cfg.BaseURL))
+		return fail(fmt.Errorf("the filter %s matched no entity in Backstage (%s): there is nothing to evaluate (is backstage.Config.Filter right?)", cfg.Filter, cfg.BaseURL))
 	}
 	mapped, refs, warnings := mapAll(ents)
 	cat, err := scorecard.NewCatalog(mapped)

@@ -306,7 +306,7 @@ func TestLoadFilter(t *testing.T) {
 
 	cfg.Filter, _ = backstage.ParseFilter("kind=component,spec.type=nothing")
 	_, err = backstage.Source{Client: backstage.New(cfg)}.Load(context.Background(), now)
-	if err == nil || !strings.Contains(err.Error(), "matched no entity") || !strings.Contains(err.Error(), "BACKSTAGE_FILTER") {
+	if err == nil || !strings.Contains(err.Error(), "matched no entity") || !strings.Contains(err.Error(), "backstage.Config.Filter") {
 		t.Errorf("an empty result: err = %v", err)
 	}
 }
@@ -330,8 +330,8 @@ func TestParseFilter(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			f, err := backstage.ParseFilter(tt.in)
 			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "BACKSTAGE_FILTER") {
-					t.Fatalf("err = %v, want one naming BACKSTAGE_FILTER with %q", err, tt.err)
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "backstage.Config.Filter") {
+					t.Fatalf("err = %v, want one naming backstage.Config.Filter with %q", err, tt.err)
 				}
 				return
 			}
@@ -349,7 +349,7 @@ func TestParseURL(t *testing.T) {
 	tests := []struct{ in, want, err string }{
 		{"https://backstage.acme.io/", "https://backstage.acme.io", ""},
 		{"http://127.0.0.1:7007/api/catalog/", "http://127.0.0.1:7007", ""},
-		{"", "", "BACKSTAGE_URL is not set"},
+		{"", "", "backstage.Config.BaseURL is not set"},
 		{"backstage.acme.io", "", "must be an http(s) URL"},
 		{"https://u:p@backstage.acme.io", "", "must not carry credentials"},
 		{"https://backstage.acme.io/?token=x", "", "must not have a query"},
@@ -378,9 +378,9 @@ func TestLoadErrors(t *testing.T) {
 		setup func(*backstagetest.Server, *backstage.Config)
 		want  []string
 	}{
-		{"no token", "", nil, nil, []string{"GET /api/catalog/entities/by-query", "HTTP 401", "set BACKSTAGE_TOKEN"}},
-		{"wrong token", "wrong-" + testToken, nil, nil, []string{"HTTP 401", "AuthenticationError", "Backstage refused BACKSTAGE_TOKEN"}},
-		{"forbidden", testToken, &emulator.Fault{Status: 403}, nil, []string{"HTTP 403", "NotAllowedError", "BACKSTAGE_TOKEN may not read the catalog"}},
+		{"no token", "", nil, nil, []string{"GET /api/catalog/entities/by-query", "HTTP 401", "set backstage.Config.Token"}},
+		{"wrong token", "wrong-" + testToken, nil, nil, []string{"HTTP 401", "AuthenticationError", "Backstage refused backstage.Config.Token"}},
+		{"forbidden", testToken, &emulator.Fault{Status: 403}, nil, []string{"HTTP 403", "NotAllowedError", "backstage.Config.Token may not read the catalog"}},
 		{"server errors every time", testToken, &emulator.Fault{Status: 503, Times: -1}, nil, []string{"HTTP 503", "(server error)", "after 3 attempts"}},
 		{"long Retry-After", testToken, &emulator.Fault{Status: 429, RetryAfter: "3600"}, nil, []string{"HTTP 429", "asked to retry after 1h0m0s"}},
 		{"slow answers", testToken, &emulator.Fault{Delay: time.Second, Times: -1}, func(_ *backstagetest.Server, c *backstage.Config) {
@@ -403,7 +403,7 @@ func TestLoadErrors(t *testing.T) {
 		}, []string{"GET /api/catalog/entities/by-query", "page 6", "3 pages in a row had no entities but a new nextCursor"}},
 		{"not Backstage", testToken, nil, func(s *backstagetest.Server, c *backstage.Config) {
 			c.BaseURL += "/elsewhere"
-		}, []string{"HTTP 404", "is BACKSTAGE_URL the Backstage backend"}},
+		}, []string{"HTTP 404", "is backstage.Config.BaseURL the Backstage backend"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,7 +33,8 @@ func (f fakeCollector) Collect(ctx context.Context, _ time.Time) (*scorecard.Fac
 	}
 	return f.facts, f.err
 }
-func (f fakeCollector) Describe() string { return f.name }
+func (f fakeCollector) Describe() string   { return f.name }
+func (f fakeCollector) Provides() []string { return nil }
 
 type fakeSource struct {
 	bundle *scorecard.Bundle

@@ -77,9 +77,9 @@ func (c *Client) fetchInstallationToken(ctx context.Context) (installationToken,
 	if err != nil {
 		switch StatusOf(err) {
 		case http.StatusUnauthorized:
-			return installationToken{}, &AuthError{Msg: "GitHub refused the App's credentials (check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)", Err: err}
+			return installationToken{}, &AuthError{Msg: "GitHub refused the App's credentials (check github.Config.App.ID and github.Config.App.Key)", Err: err}
 		case http.StatusNotFound, http.StatusForbidden:
-			return installationToken{}, &AuthError{Msg: fmt.Sprintf("GitHub has no installation %d of App %d (check GITHUB_APP_INSTALLATION_ID)", c.cfg.App.InstallationID, c.cfg.App.ID), Err: err}
+			return installationToken{}, &AuthError{Msg: fmt.Sprintf("GitHub has no installation %d of App %d (check github.Config.App.InstallationID)", c.cfg.App.InstallationID, c.cfg.App.ID), Err: err}
 		}
 		return installationToken{}, &AuthError{Msg: "get an installation token", Err: err}
 	}

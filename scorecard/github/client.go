@@ -466,7 +466,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			c.invalidate(strings.TrimPrefix(auth, "Bearer "))
 			continue
 		case e.Status == http.StatusUnauthorized:
-			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialVars()), Err: err}
+			return nil, &AuthError{Msg: fmt.Sprintf("GitHub refused the credentials (check %s)", c.cfg.credentialFields()), Err: err}
 		case e.Reason == httpclient.RateLimited && e.primary && pauses < maxLimitPauses:
 			pauses++
 			continue // the gate pauses until the reset, or gives up

@@ -26,9 +26,9 @@ const SourceName = "github"
 // scorecard.Collector.
 type Collector struct {
 	Client *Client
-	// Org is the organisation's login (PRODREADY_GITHUB_ORG).
+	// Org is the organisation's login.
 	Org string
-	// Repos narrows the repositories (PRODREADY_GITHUB_REPOS); the zero value keeps all.
+	// Repos narrows the repositories; the zero value keeps all.
 	Repos RepoFilter
 	// IncludeArchived and IncludeForks keep archived repositories and forks,
 	// which are left out by default: they are rarely services.
@@ -74,6 +74,13 @@ func (c *Collector) Describe() string {
 	return fmt.Sprintf("GitHub (%s, organisation %s)", c.Client.cfg.BaseURL, c.Org)
 }
 
+// Provides implements scorecard.Collector: the facts of each repository,
+// and its team (from CODEOWNERS or the repository's teams).
+func (c *Collector) Provides() []string {
+	return []string{PropReadme, PropFreshness, PropRequiredApprovals, PropCodeOwnerReview, PropHasCodeowners,
+		PropDefaultBranch, PropLastPush, PropArchived, PropTopics, PropRepository, PropURL, scorecard.TeamProperty}
+}
+
 // repoItem is what the collector reads of a repository in the org's list.
 type repoItem struct {
 	ID            int64    `json:"id"`
@@ -106,7 +113,7 @@ func (c *Collector) Collect(ctx context.Context, now time.Time) (*scorecard.Fact
 		return nil, errors.New("github.Collector has no Client: build one with github.New")
 	}
 	if c.Org == "" {
-		return nil, errors.New("PRODREADY_GITHUB_ORG is not set: name the GitHub organisation whose repositories to read")
+		return nil, errors.New("github.Collector.Org is not set: name the GitHub organisation whose repositories to read")
 	}
 	all, err := c.readRepos(ctx)
 	if err != nil {
@@ -228,7 +235,7 @@ func (c *Collector) listRepos(ctx context.Context) ([]repoItem, error) {
 		next, err := c.Client.getJSON(ctx, u, q, &items)
 		if err != nil {
 			if StatusOf(err) == http.StatusNotFound {
-				return nil, fmt.Errorf("PRODREADY_GITHUB_ORG is %q, but GitHub has no organisation of that name that these credentials can see: %w", c.Org, err)
+				return nil, fmt.Errorf("github.Collector.Org is %q, but GitHub has no organisation of that name that these credentials can see: %w", c.Org, err)
 			}
 			return nil, fmt.Errorf("list the repositories of %s (page %d): %w", c.Org, page, err)
 		}
@@ -280,7 +287,7 @@ func (r *run) note(kind, repo string, err error) {
 
 // explanations say, per kind of problem, what is null and what to grant.
 var explanations = []struct{ kind, text string }{
-	{"budget", "were not read in full because GitHub's rate limit ran out: their unread facts are null. Use a GitHub App (a higher limit), collect less often (PRODREADY_GITHUB_EVERY) or narrow PRODREADY_GITHUB_REPOS"},
+	{"budget", "were not read in full because GitHub's rate limit ran out: their unread facts are null. Use a GitHub App (a higher limit), collect less often (github.Every) or narrow github.Collector.Repos"},
 	{"protection-403", "hide their classic branch protection: required_approvals_for_pr is null there, and so is require_code_owner_review unless a ruleset requires it. Grant the GitHub App the repository permission Administration: read (a personal token needs admin on the repository)"},
 	{"rules-403", "hide their rulesets: required_approvals_for_pr and require_code_owner_review are null there. Grant Metadata: read"},
 	{"readme-403", "hide their README: readme is null there. Grant Contents: read"},
@@ -299,7 +306,7 @@ func (r *run) warnings() []string {
 	defer r.mu.Unlock()
 	var out []string
 	if w := r.warn["missing-repo"]; w != nil {
-		out = append(out, fmt.Sprintf("PRODREADY_GITHUB_REPOS names %d repositories that organisation %s does not have (or these credentials cannot see): %s",
+		out = append(out, fmt.Sprintf("github.Collector.Repos names %d repositories that organisation %s does not have (or these credentials cannot see): %s",
 			w.count, r.c.Org, strings.Join(w.examples, ", ")+more(w)))
 	}
 	for _, e := range explanations {

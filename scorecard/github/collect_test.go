@@ -83,6 +83,7 @@ func TestCollectProperties(t *testing.T) {
 	if f.Source != "github" {
 		t.Errorf("Source = %q", f.Source)
 	}
+	providesExactly(t, c, f)
 	recs := byName(f)
 	if _, ok := recs["old"]; ok {
 		t.Error("archived repository collected by default")
@@ -177,5 +178,33 @@ func TestCollectProperties(t *testing.T) {
 	}
 	if _, ok := recs["fork"]; !ok {
 		t.Error("fork not collected when asked")
+	}
+}
+
+// providesExactly checks Provides against what a collection filled: every
+// property of a record is provided, every provided property is in some
+// record, and the team is provided when a record names one.
+func providesExactly(t *testing.T, c scorecard.Collector, f *scorecard.Facts) {
+	t.Helper()
+	provided := map[string]bool{}
+	for _, name := range c.Provides() {
+		provided[name] = true
+	}
+	seen := map[string]bool{}
+	for _, r := range f.Records {
+		for k := range r.Properties {
+			seen[k] = true
+			if !provided[k] {
+				t.Errorf("record %s has %s, which Provides does not name", r.Identifier, k)
+			}
+		}
+		if len(r.Teams) > 0 {
+			seen[scorecard.TeamProperty] = true
+		}
+	}
+	for name := range provided {
+		if !seen[name] {
+			t.Errorf("Provides names %s, which no record has", name)
+		}
 	}
 }

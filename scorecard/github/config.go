@@ -76,13 +76,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// credentialVars names the variables that hold the credentials in use, for
+// credentialFields names the fields that hold the credentials in use, for
 // errors that say what to check.
-func (c Config) credentialVars() string {
+func (c Config) credentialFields() string {
 	if c.App != nil {
-		return "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) and GITHUB_APP_INSTALLATION_ID"
+		return "github.Config.App.ID, github.Config.App.Key and github.Config.App.InstallationID"
 	}
-	return "GITHUB_TOKEN"
+	return "github.Config.Token"
 }
 
 // String describes the configuration without a secret.
@@ -100,7 +100,7 @@ func (c Config) String() string {
 // LogValue keeps secrets out of structured logs.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// ParseBaseURL checks GITHUB_API_URL: empty means api.github.com; GitHub
+// ParseBaseURL checks Config.BaseURL: empty means api.github.com; GitHub
 // Enterprise Server is https://HOST/api/v3.
 func ParseBaseURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
@@ -109,18 +109,18 @@ func ParseBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("GITHUB_API_URL is %q: it must be an http(s) URL such as %s or https://github.example.com/api/v3", raw, DefaultBaseURL)
+		return "", fmt.Errorf("github.Config.BaseURL is %q: it must be an http(s) URL such as %s or https://github.example.com/api/v3", raw, DefaultBaseURL)
 	}
 	if u.User != nil {
-		return "", errors.New("GITHUB_API_URL must not carry credentials; use GITHUB_TOKEN or a GitHub App")
+		return "", errors.New("github.Config.BaseURL must not carry credentials; use github.Config.Token or a GitHub App")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("GITHUB_API_URL is %q: it must not have a query or fragment", raw)
+		return "", fmt.Errorf("github.Config.BaseURL is %q: it must not have a query or fragment", raw)
 	}
 	return strings.TrimRight(raw, "/"), nil
 }
 
-// ParseEvery checks PRODREADY_GITHUB_EVERY, a Go duration ("1h", "30m");
+// ParseEvery checks github.Every, how often the facts are collected: a Go duration ("1h", "30m");
 // empty means DefaultEvery.
 func ParseEvery(raw string) (time.Duration, error) {
 	raw = strings.TrimSpace(raw)
@@ -129,7 +129,7 @@ func ParseEvery(raw string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("PRODREADY_GITHUB_EVERY is %q: it must be a duration of at least a minute, such as 1h or 30m", raw)
+		return 0, fmt.Errorf("github.Every is %q: it must be a duration of at least a minute, such as 1h or 30m", raw)
 	}
 	return d, nil
 }
@@ -177,7 +177,7 @@ type RepoFilter struct {
 	raw []string
 }
 
-// ParseRepos checks PRODREADY_GITHUB_REPOS: names or glob patterns,
+// ParseRepos checks Collector.Repos: names or glob patterns,
 // separated by commas or spaces; "org/name" is accepted for a name.
 // Empty means every repository.
 func ParseRepos(raw string) (RepoFilter, error) {
@@ -185,14 +185,14 @@ func ParseRepos(raw string) (RepoFilter, error) {
 	for _, item := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
 		if i := strings.LastIndexByte(item, '/'); i >= 0 {
 			if i == len(item)-1 || strings.Count(item, "/") > 1 {
-				return RepoFilter{}, fmt.Errorf("PRODREADY_GITHUB_REPOS has %q: write a repository name or owner/name", item)
+				return RepoFilter{}, fmt.Errorf("github.Collector.Repos has %q: write a repository name or owner/name", item)
 			}
 			item = item[i+1:]
 		}
 		low := strings.ToLower(item)
 		if strings.ContainsAny(item, "*?[") {
 			if _, err := path.Match(low, ""); err != nil {
-				return RepoFilter{}, fmt.Errorf("PRODREADY_GITHUB_REPOS has the pattern %q, which is malformed: %v", item, err)
+				return RepoFilter{}, fmt.Errorf("github.Collector.Repos has the pattern %q, which is malformed: %v", item, err)
 			}
 			f.patterns = append(f.patterns, low)
 			continue
@@ -237,7 +237,7 @@ func (f RepoFilter) exact() ([]string, bool) {
 	return f.raw, true
 }
 
-// String writes the filter back as PRODREADY_GITHUB_REPOS would hold it.
+// String writes the filter back as ParseRepos reads it.
 func (f RepoFilter) String() string {
 	return strings.Join(append(append([]string(nil), f.raw...), f.patterns...), ",")
 }

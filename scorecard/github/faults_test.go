@@ -120,14 +120,14 @@ func TestCollectErrors(t *testing.T) {
 	secret := "ghp_wrongTOKENwrongTOKENwrong0000"
 	bad, _ := github.New(github.Config{BaseURL: srv.URL, Token: secret})
 	_, err := (&github.Collector{Client: bad, Org: "acme"}).Collect(context.Background(), now)
-	if err == nil || !strings.Contains(err.Error(), "GITHUB_TOKEN") || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Bad credentials") {
+	if err == nil || !strings.Contains(err.Error(), "github.Config.Token") || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Bad credentials") {
 		t.Errorf("bad token: %v", err)
 	}
 	if err != nil && strings.Contains(err.Error(), secret) {
 		t.Errorf("the error carries the token: %v", err)
 	}
 	_, err = (&github.Collector{Client: newClient(t, srv), Org: "nope"}).Collect(context.Background(), now)
-	if err == nil || !strings.Contains(err.Error(), "PRODREADY_GITHUB_ORG") || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "404") {
+	if err == nil || !strings.Contains(err.Error(), "github.Collector.Org") || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("unknown org: %v", err)
 	}
 }
@@ -173,11 +173,11 @@ func TestRepoFilter(t *testing.T) {
 	if strings.Join(names, ",") != "api-gateway,api-users,web" {
 		t.Errorf("records %v", names)
 	}
-	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "gone") || !strings.Contains(f.Warnings[0], "PRODREADY_GITHUB_REPOS") {
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "gone") || !strings.Contains(f.Warnings[0], "github.Collector.Repos") {
 		t.Errorf("warnings %q", f.Warnings)
 	}
 	for _, bad := range []string{"a/b/c", "[x", "acme/"} {
-		if _, err := github.ParseRepos(bad); err == nil || !strings.Contains(err.Error(), "PRODREADY_GITHUB_REPOS") {
+		if _, err := github.ParseRepos(bad); err == nil || !strings.Contains(err.Error(), "github.Collector.Repos") {
 			t.Errorf("ParseRepos(%q) = %v", bad, err)
 		}
 	}
@@ -428,8 +428,8 @@ func TestAppAuth(t *testing.T) {
 		app  github.App
 		want string
 	}{
-		{github.App{ID: 42, InstallationID: 8, Key: key}, "GITHUB_APP_INSTALLATION_ID"},
-		{github.App{ID: 42, InstallationID: 7, Key: other}, "GITHUB_APP_PRIVATE_KEY"},
+		{github.App{ID: 42, InstallationID: 8, Key: key}, "github.Config.App.InstallationID"},
+		{github.App{ID: 42, InstallationID: 7, Key: other}, "github.Config.App.Key"},
 	} {
 		cl, _ := github.New(github.Config{BaseURL: srv.URL, App: &tc.app})
 		_, err := (&github.Collector{Client: cl, Org: "acme"}).Collect(context.Background(), now)

@@ -48,6 +48,13 @@ type Collector struct {
 
 var _ scorecard.Collector = (*Collector)(nil)
 
+// Provides implements scorecard.Collector: the properties a collection
+// fills, and the owning team (from CODEOWNERS).
+func (c *Collector) Provides() []string {
+	return []string{PropReadme, PropFreshness, PropRequiredApprovals, PropCodeOwnerReview, PropHasCodeowners,
+		PropDefaultBranch, PropTopics, PropRepository, PropURL, scorecard.TeamProperty}
+}
+
 // Describe implements scorecard.Collector; it names no secret.
 func (c *Collector) Describe() string {
 	if c.Client == nil {

@@ -128,9 +128,9 @@ func (c *Client) fail(err error) error {
 	}
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("PagerDuty refused the API key (check PAGERDUTY_TOKEN; for an EU account set PAGERDUTY_API_URL=%s): %w", BaseURLEU, e)
+		return fmt.Errorf("PagerDuty refused the API key (check pagerduty.Config.Token; for an EU account set pagerduty.Config.BaseURL to %s): %w", BaseURLEU, e)
 	case http.StatusForbidden:
-		return fmt.Errorf("the PagerDuty key in PAGERDUTY_TOKEN may not read this (a read-only account key, or a user key whose user sees the services, is needed): %w", e)
+		return fmt.Errorf("the PagerDuty key in pagerduty.Config.Token may not read this (a read-only account key, or a user key whose user sees the services, is needed): %w", e)
 	}
 	return e
 }

@@ -44,7 +44,7 @@ func TestRetries(t *testing.T) {
 		{name: "a 400 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 400}},
 			reason: httpclient.ClientError, status: 400, attempts: 1, msg: "HTTP 400 Bad Request (client error): PagerDuty error 2001: Invalid Input Provided"},
 		{name: "a 401 is not retried", faults: []emulator.Fault{{Path: svcs, Status: 401}},
-			reason: httpclient.ClientError, status: 401, attempts: 1, msg: "PagerDuty refused the API key (check PAGERDUTY_TOKEN"},
+			reason: httpclient.ClientError, status: 401, attempts: 1, msg: "PagerDuty refused the API key (check pagerduty.Config.Token"},
 		{name: "dropped until the retries run out", faults: []emulator.Fault{{Path: svcs, Drop: true, Times: -1}},
 			reason: httpclient.Transport, attempts: 6, msg: "GET /services: transport error"},
 	}
@@ -235,7 +235,7 @@ func TestNoTokenInAnyOutput(t *testing.T) {
 	if strings.Contains(all, key) {
 		t.Errorf("the key appears in the output:\n%s", all)
 	}
-	if !strings.Contains(outputs[0], "check PAGERDUTY_TOKEN") {
+	if !strings.Contains(outputs[0], "check pagerduty.Config.Token") {
 		t.Errorf("refused key: %s", outputs[0])
 	}
 	// Config's own renderings.

@@ -41,6 +41,12 @@ func (c Collector) Describe() string {
 	return "PagerDuty (" + c.Client.cfg.BaseURL + ")"
 }
 
+// Provides implements scorecard.Collector: the facts of each service, and
+// its PagerDuty teams, which give an entity that has no team one.
+func (c Collector) Provides() []string {
+	return []string{PropOnCall, PropOnCallPagerDuty, PropServiceID, PropStatus, PropURL, PropEscalationPolicy, scorecard.TeamProperty}
+}
+
 // Collect implements scorecard.Collector with two paged calls, whatever the
 // number of services: GET /services, then one GET /oncalls for all their
 // escalation policies. It fails when the services cannot be read or there
@@ -55,7 +61,7 @@ func (c Collector) Collect(ctx context.Context, _ time.Time) (*scorecard.Facts, 
 		return nil, fmt.Errorf("list PagerDuty services: %w", err)
 	}
 	if len(svcs.Items) == 0 {
-		return nil, errors.New("PagerDuty has no services this key can see (GET /services returned none): check that PAGERDUTY_TOKEN belongs to the right account")
+		return nil, errors.New("PagerDuty has no services this key can see (GET /services returned none): check that pagerduty.Config.Token belongs to the right account")
 	}
 	facts := &scorecard.Facts{Source: Source}
 	if svcs.Truncated {

@@ -76,10 +76,12 @@ func TestCollect(t *testing.T) {
 	srv := pagerdutytest.NewServer()
 	defer srv.Close()
 	account(t, srv, 230) // 235 services: three pages of 100
-	facts, err := pagerduty.Collector{Client: pagerduty.New(testConfig(srv))}.Collect(context.Background(), now)
+	c := pagerduty.Collector{Client: pagerduty.New(testConfig(srv))}
+	facts, err := c.Collect(context.Background(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
+	providesExactly(t, c, facts)
 	if facts.Source != "pagerduty" || len(facts.Records) != 235 {
 		t.Fatalf("source %q, %d records", facts.Source, len(facts.Records))
 	}
@@ -210,10 +212,10 @@ func TestCollectFailures(t *testing.T) {
 		want  []string
 	}{
 		{name: "refused key", setup: func(_ *pagerdutytest.Server, c *pagerduty.Config) { c.Token = "wrong-key-123" },
-			want: []string{"PagerDuty refused the API key (check PAGERDUTY_TOKEN", "GET /services: HTTP 401 Unauthorized (client error): PagerDuty error 2006: Authentication failed"}},
+			want: []string{"PagerDuty refused the API key (check pagerduty.Config.Token", "GET /services: HTTP 401 Unauthorized (client error): PagerDuty error 2006: Authentication failed"}},
 		{name: "forbidden", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
 			s.Inject(emulator.Fault{Path: "/services", Status: 403})
-		}, want: []string{"PAGERDUTY_TOKEN may not read this", "HTTP 403"}},
+		}, want: []string{"pagerduty.Config.Token may not read this", "HTTP 403"}},
 		{name: "no services", setup: func(s *pagerdutytest.Server, _ *pagerduty.Config) {
 			for _, id := range []string{"PSV1", "PSV2", "PSV3", "PSV4", "PSV5"} {
 				s.DeleteService(id)
@@ -365,3 +367,31 @@ type fixedSource struct{ b *scorecard.Bundle }
 
 func (f fixedSource) Load(context.Context, time.Time) (*scorecard.Bundle, error) { return f.b, nil }
 func (f fixedSource) Describe() string                                           { return "test catalog" }
+
+// providesExactly checks Provides against what a collection filled: every
+// property of a record is provided, every provided property is in some
+// record, and the team is provided when a record names one.
+func providesExactly(t *testing.T, c scorecard.Collector, f *scorecard.Facts) {
+	t.Helper()
+	provided := map[string]bool{}
+	for _, name := range c.Provides() {
+		provided[name] = true
+	}
+	seen := map[string]bool{}
+	for _, r := range f.Records {
+		for k := range r.Properties {
+			seen[k] = true
+			if !provided[k] {
+				t.Errorf("record %s has %s, which Provides does not name", r.Identifier, k)
+			}
+		}
+		if len(r.Teams) > 0 {
+			seen[scorecard.TeamProperty] = true
+		}
+	}
+	for name := range provided {
+		if !seen[name] {
+			t.Errorf("Provides names %s, which no record has", name)
+		}
+	}
+}

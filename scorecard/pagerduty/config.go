@@ -49,11 +49,11 @@ func ParseToken(raw string) (string, error) {
 	tok := strings.TrimSpace(raw)
 	switch {
 	case tok == "":
-		return "", fmt.Errorf("PAGERDUTY_TOKEN is not set (create a read-only REST API key in PagerDuty under Integrations > API Access Keys)")
+		return "", fmt.Errorf("pagerduty.Config.Token is not set (create a read-only REST API key in PagerDuty under Integrations > API Access Keys)")
 	case strings.HasPrefix(strings.ToLower(tok), "token ") || strings.HasPrefix(strings.ToLower(tok), "bearer "):
-		return "", fmt.Errorf("PAGERDUTY_TOKEN must be the key alone, without the \"Token token=\" or \"Bearer\" prefix of the header")
+		return "", fmt.Errorf("pagerduty.Config.Token must be the key alone, without the \"Token token=\" or \"Bearer\" prefix of the header")
 	case strings.ContainsAny(tok, " \t\r\n\"'"):
-		return "", fmt.Errorf("PAGERDUTY_TOKEN contains spaces or quotes: it must be the key alone (%d characters given)", len(tok))
+		return "", fmt.Errorf("pagerduty.Config.Token contains spaces or quotes: it must be the key alone (%d characters given)", len(tok))
 	}
 	return tok, nil
 }
@@ -66,13 +66,13 @@ func ParseBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("PAGERDUTY_API_URL is %q; it must be an http(s) URL such as %s (or %s for EU accounts)", raw, BaseURLUS, BaseURLEU)
+		return "", fmt.Errorf("pagerduty.Config.BaseURL is %q; it must be an http(s) URL such as %s (or %s for EU accounts)", raw, BaseURLUS, BaseURLEU)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("PAGERDUTY_API_URL must not carry credentials; put the key in PAGERDUTY_TOKEN")
+		return "", fmt.Errorf("pagerduty.Config.BaseURL must not carry credentials; put the key in pagerduty.Config.Token")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("PAGERDUTY_API_URL is %q; it must be a base URL without a query or fragment", raw)
+		return "", fmt.Errorf("pagerduty.Config.BaseURL is %q; it must be a base URL without a query or fragment", raw)
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

@@ -354,7 +354,7 @@ func TestNoSecretOrTokenInAnyOutput(t *testing.T) {
 		}
 	}
 	// The bad-credentials error is clear.
-	if !strings.Contains(outputs[0], "get an access token (check PORT_CLIENT_ID and PORT_CLIENT_SECRET): POST /v1/auth/access_token: HTTP 401 Unauthorized (client error): unauthorized: Invalid client id or client secret") {
+	if !strings.Contains(outputs[0], "get an access token (check port.Config.ClientID and port.Config.ClientSecret): POST /v1/auth/access_token: HTTP 401 Unauthorized (client error): unauthorized: Invalid client id or client secret") {
 		t.Errorf("bad credentials: %s", outputs[0])
 	}
 }

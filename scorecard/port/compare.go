@@ -116,7 +116,7 @@ func Compare(ev *scorecard.Evaluation) []Difference {
 		sort.Strings(extra)
 		for _, id := range extra {
 			out = append(out, Difference{Entity: ent.Identifier, Scorecard: id, Port: ent.Scorecards[id].Level,
-				Note: "prodready did not evaluate this scorecard: rejected, or left out by PORT_SCORECARDS"})
+				Note: "prodready did not evaluate this scorecard: rejected, or left out by port.Config.Scorecards"})
 		}
 	}
 	return out

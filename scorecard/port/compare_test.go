@@ -41,7 +41,7 @@ func TestCompare(t *testing.T) {
 		}, want: []string{"svc-00001: scorecard GoStandards: level Low in Port only (the scorecard does not apply to this entity in prodready (blueprint or filter))"}},
 		{name: "Port has a scorecard prodready does not", change: func(ents []scorecard.Entity) {
 			ents[otherIdx].Scorecards["Security"] = scorecard.PortResult{Level: "Gold"}
-		}, want: []string{"svc-00001: scorecard Security: level Gold in Port only (prodready did not evaluate this scorecard: rejected, or left out by PORT_SCORECARDS)"}},
+		}, want: []string{"svc-00001: scorecard Security: level Gold in Port only (prodready did not evaluate this scorecard: rejected, or left out by port.Config.Scorecards)"}},
 		{name: "rules on one side only", change: func(ents []scorecard.Entity) {
 			r := ents[goIdx].Scorecards["GoStandards"]
 			r.Rules = []scorecard.PortRuleResult{{Identifier: "hasLinter", Status: "SUCCESS", Level: "High"}}

@@ -71,17 +71,6 @@ const (
 	maxEntities = 1_000_000
 )
 
-// envOf names the variable that sets a Config bound, for errors; "" if none.
-func envOf(setting string) string {
-	switch setting {
-	case "MaxPageBytes":
-		return "PORT_MAX_PAGE_MB"
-	case "MaxFetchTime":
-		return "PORT_FETCH_TIMEOUT"
-	}
-	return ""
-}
-
 // withDefaults fills the zero settings.
 func (c Config) withDefaults() Config {
 	c.BaseURL = httpclient.BaseURL(c.BaseURL, BaseURLEU)

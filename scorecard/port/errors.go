@@ -40,9 +40,5 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	s := fmt.Sprintf("%s %s: %s; stopped there (bound: port.Config.%s = %s", e.Method, e.Path, e.What, e.Setting, e.Limit)
-	if env := envOf(e.Setting); env != "" {
-		s += ", set by " + env
-	}
-	return s + ")"
+	return fmt.Sprintf("%s %s: %s; stopped there (bound: port.Config.%s = %s)", e.Method, e.Path, e.What, e.Setting, e.Limit)
 }

@@ -103,7 +103,7 @@ func (c *Client) FetchScorecards(ctx context.Context) ([]*scorecard.Scorecard, s
 		}
 	}
 	if len(missing) > 0 {
-		msg := fmt.Sprintf("PORT_SCORECARDS names %s, which blueprint %q does not have in Port; it has %s",
+		msg := fmt.Sprintf("port.Config.Scorecards names %s, which blueprint %q does not have in Port; it has %s",
 			quoteList(missing), bp, strings.Join(have, ", "))
 		if s := scorecard.Suggest(missing[0], have, 1); len(s) > 0 {
 			msg += fmt.Sprintf(" (did you mean %q?)", s[0])

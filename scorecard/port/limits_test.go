@@ -79,7 +79,7 @@ func TestHugeAnswerStopsAtThePageLimit(t *testing.T) {
 			if !errors.As(err, &le) || le.Setting != "MaxPageBytes" || le.Path != searchPath {
 				t.Fatalf("error %v; want a *port.LimitError for MaxPageBytes on %s", err, searchPath)
 			}
-			for _, want := range []string{`fetch entities of blueprint "service" (page 1)`, "POST " + searchPath, "4 MiB", "port.Config.MaxPageBytes", "PORT_MAX_PAGE_MB"} {
+			for _, want := range []string{`fetch entities of blueprint "service" (page 1)`, "POST " + searchPath, "4 MiB", "port.Config.MaxPageBytes"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}

@@ -59,7 +59,7 @@ func (s Source) Load(ctx context.Context, _ time.Time) (*scorecard.Bundle, error
 		return nil, err
 	}
 	if len(ents) == 0 {
-		return nil, fmt.Errorf("blueprint %q has no entities in Port: there is nothing to evaluate (is PORT_BLUEPRINT right?)", bp)
+		return nil, fmt.Errorf("blueprint %q has no entities in Port: there is nothing to evaluate (is port.Config.Blueprint right?)", bp)
 	}
 	cat, err := scorecard.NewCatalog(ents)
 	if err != nil {

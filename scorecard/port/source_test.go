@@ -236,9 +236,9 @@ func TestLoadRejectsBadInput(t *testing.T) {
 			data, _ := json.Marshal(append(list, broken...))
 			s.SetScorecards("service", data)
 		}, wantFinds: `port:service/Broken:10:16: error: scorecard Broken, rule r1, level "Platinum" is not defined`, scorecards: 2},
-		{name: "PORT_SCORECARDS narrows", cfg: func(c *port.Config) { c.Scorecards = []string{"GoStandards"} }, scorecards: 1},
-		{name: "PORT_SCORECARDS names an unknown scorecard", cfg: func(c *port.Config) { c.Scorecards = []string{"GoStandard"} },
-			wantErr: []string{`PORT_SCORECARDS names "GoStandard"`, `did you mean "GoStandards"?`}},
+		{name: "port.Config.Scorecards narrows", cfg: func(c *port.Config) { c.Scorecards = []string{"GoStandards"} }, scorecards: 1},
+		{name: "port.Config.Scorecards names an unknown scorecard", cfg: func(c *port.Config) { c.Scorecards = []string{"GoStandard"} },
+			wantErr: []string{`port.Config.Scorecards names "GoStandard"`, `did you mean "GoStandards"?`}},
 		{name: "teams endpoint fails", setup: func(s *porttest.Server) {
 			s.Inject(emulator.Fault{Path: "/v1/teams", Status: 403})
 		}, wantErr: []string{"fetch teams: GET /v1/teams: HTTP 403 Forbidden (client error)"}},

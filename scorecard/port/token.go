@@ -47,7 +47,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	}
 	if err != nil {
 		if pe, ok := AsError(err); ok && (pe.Status == http.StatusUnauthorized || pe.Status == http.StatusForbidden || pe.Status == http.StatusNotFound || pe.Status == http.StatusUnprocessableEntity) {
-			return "", 0, fmt.Errorf("get an access token (check PORT_CLIENT_ID and PORT_CLIENT_SECRET): %w", err)
+			return "", 0, fmt.Errorf("get an access token (check port.Config.ClientID and port.Config.ClientSecret): %w", err)
 		}
 		return "", 0, fmt.Errorf("get an access token: %w", err)
 	}
