@@ -71,7 +71,11 @@ type Config struct {
 	// Store is the history the buttons record in (exemptions, snoozes)
 	// and the results CI pushes are kept in; nil turns those buttons off,
 	// and answers then say nothing of CI. Exemptions configures requests.
-	Store      *history.Store
+	Store *history.Store
+	// OpenStore, when Store is nil, opens the history on first use, and
+	// again on each later use until it opens: the database may be locked
+	// or away when serve starts.
+	OpenStore  func(ctx context.Context) (*history.Store, error)
 	Exemptions exemption.Config
 	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.
 	Routes *delivery.TeamRoutes
@@ -96,7 +100,8 @@ type Bot struct {
 	api       *slack.Client // nil in console mode without Socket Mode
 	responder Responder
 	console   bool
-	ci        ciapi.Store // nil without Store
+	ci        ciapi.Store  // nil without Store or OpenStore
+	hist      *lazyHistory // nil without Store or OpenStore
 
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
@@ -160,8 +165,9 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("SLACK_SIGNING_SECRET is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set SLACK_APP_TOKEN to use Socket Mode")
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder}
-	if cfg.Store != nil {
-		b.ci = cfg.Store
+	if cfg.Store != nil || cfg.OpenStore != nil {
+		b.hist = &lazyHistory{st: cfg.Store, open: cfg.OpenStore}
+		b.ci = b.hist
 	}
 	if cfg.BotToken != "" || cfg.AppToken != "" {
 		var opts []slack.Option
