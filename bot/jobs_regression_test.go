@@ -85,3 +85,52 @@ func TestSecondDigestOfFirstWeekSaysWhatIsTrue(t *testing.T) {
 		t.Errorf("the second digest of the first week:\n%s", second)
 	}
 }
+
+// A regression is the transition, not the day: pay-api drops to Basic
+// (notice), climbs back, and drops again the same day; the second drop is
+// a new regression and goes out once, however many runs race for it.
+func TestSecondSameDayDropIsANewRegression(t *testing.T) {
+	w := dgNewWorld(t)
+	set := func(payAPI int) {
+		w.src.set(
+			dgService("pay-api", payAPI, "payments"), dgService("pay-web", 3, "payments"), dgService("checkout", 2, "payments"),
+			dgService("search-api", 2, "search"), dgService("indexer", 0, "search"),
+			dgService("gateway", 1, "platform"), dgService("orphan", 2), dgService("gold-one", 3, "platform"))
+	}
+	w.run(w.jobs(), jobs.Notices, engine.RunOptions{})
+	steps := []struct {
+		name   string
+		payAPI int
+		want   int // new notices to payments
+	}{
+		{"first drop", 0, 1},
+		{"back up", 1, 0},
+		{"second drop", 0, 1},
+		{"unchanged", 0, 0},
+	}
+	for _, s := range steps {
+		w.clock.add(time.Hour)
+		set(s.payAPI)
+		before := len(w.noticesTo()[w.payments])
+		a, b := w.jobs(), w.jobs()
+		var wg sync.WaitGroup
+		outs := make([]engine.Outcome, 2)
+		errs := make([]error, 2)
+		for i, j := range []*engine.Jobs{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], errs[i] = j.Run(context.Background(), jobs.Notices, engine.RunOptions{})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("%s: run %d: %v", s.name, i, err)
+			}
+		}
+		if got := len(w.noticesTo()[w.payments]) - before; got != s.want {
+			t.Errorf("%s: payments got %d new notices, want %d (outcomes %+v %+v)", s.name, got, s.want, outs[0], outs[1])
+		}
+	}
+}

@@ -242,3 +242,31 @@ func (n *Notice) Counts() (services, rules int) {
 	}
 	return len(n.Services), rules
 }
+
+// MarkDropsSince sets Regressed, and marks the standing Dropped, where a
+// service now stands below a level it held in an evaluation after the
+// team's last notice: peak gives that level's rank (ok false: none). A
+// regression is the transition, not the day: dropping, climbing back and
+// dropping again is a second regression, though the level is the one the
+// last notice showed. cur is the snapshot n was built from.
+func (n *Notice) MarkDropsSince(cur *Snapshot, peak func(service, scorecard string) (int, bool)) {
+	for i := range n.Services {
+		s := &n.Services[i]
+		for j := range s.Scorecards {
+			st := &s.Scorecards[j]
+			ci := cur.ScorecardIndex(st.Scorecard)
+			if ci < 0 {
+				continue
+			}
+			def := &cur.Scorecards[ci]
+			rank, ok := peak(s.Service.Identifier, st.Scorecard)
+			if !ok || rank < 0 || rank >= len(def.Levels) || def.LevelRank(st.Level) >= rank {
+				continue
+			}
+			n.Regressed = true
+			if !st.Dropped {
+				st.Dropped, st.From = true, def.Levels[rank]
+			}
+		}
+	}
+}

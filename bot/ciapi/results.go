@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prodready/prodready/report/history"
+	"github.com/prodready/prodready/scorecard"
 )
 
 // ResultsPath receives results pushed from CI (`prodready check --report-to`).
@@ -63,16 +65,19 @@ const (
 // Handler records pushed results; it is served only when an API token is
 // configured.
 type Handler struct {
-	token [sha256.Size]byte
-	store Store
-	now   func() time.Time
-	log   *slog.Logger
+	token   [sha256.Size]byte
+	store   Store
+	catalog func() *scorecard.Bundle
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // NewHandler serves POST ResultsPath: requests bearing token are recorded
-// in store (nil answers 503), received at now().
-func NewHandler(token string, store Store, now func() time.Time, log *slog.Logger) *Handler {
-	return &Handler{token: sha256.Sum256([]byte(token)), store: store, now: now, log: log}
+// in store (nil answers 503), received at now(). Only services of the
+// catalog's latest bundle, its scorecards and their levels are recorded;
+// catalog returns nil until one is loaded (then 503).
+func NewHandler(token string, store Store, catalog func() *scorecard.Bundle, now func() time.Time, log *slog.Logger) *Handler {
+	return &Handler{token: sha256.Sum256([]byte(token)), store: store, catalog: catalog, now: now, log: log}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -89,10 +94,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, "no history database to record results in (PRODREADY_DB)")
 		return
 	}
+	// An announced length over the limit is refused before reading any of
+	// it: a slow client must not hold the answer until the write timeout.
+	if r.ContentLength > MaxResultsBody {
+		tooLarge(w)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxResultsBody))
 	if err != nil {
-		if mb, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mb.Limit))
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			tooLarge(w)
 			return
 		}
 		apiError(w, http.StatusBadRequest, "reading the body: "+err.Error())
@@ -103,6 +114,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	b := h.catalog()
+	if b == nil || b.Catalog == nil {
+		w.Header().Set("Retry-After", "60")
+		apiError(w, http.StatusServiceUnavailable, "no catalog loaded yet to check the results against; try again")
+		return
+	}
+	if rs, err = knownResults(b, rs); err != nil {
+		apiError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	if err := h.store.RecordCIResults(r.Context(), rs); err != nil {
 		h.log.Error("could not record results pushed from CI", "err", err)
 		apiError(w, http.StatusServiceUnavailable, "could not record the results; try again")
@@ -111,6 +132,79 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("recorded results pushed from CI", "results", len(rs))
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, "{\"recorded\":%d}\n", len(rs))
+}
+
+func tooLarge(w http.ResponseWriter) {
+	apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxResultsBody))
+}
+
+// knownResults returns rs with each service's identifier and level as the
+// catalog and its scorecards spell them, or an error naming every service,
+// scorecard or level they do not have: a push must not put words in the
+// answers about what does not exist.
+func knownResults(b *scorecard.Bundle, rs []history.CIResult) ([]history.CIResult, error) {
+	cards := make(map[string]*scorecard.Scorecard, len(b.Scorecards))
+	for _, sc := range b.Scorecards {
+		cards[sc.Identifier] = sc
+	}
+	var services, scorecards, levels []string
+	seen := map[string]bool{}
+	note := func(list *[]string, what string) {
+		if !seen[what] {
+			seen[what] = true
+			*list = append(*list, what)
+		}
+	}
+	out := make([]history.CIResult, 0, len(rs))
+	for _, r := range rs {
+		i, ok := b.Catalog.Find(r.Service)
+		if !ok || !strings.EqualFold(b.Catalog.Entities[i].Identifier, r.Service) {
+			note(&services, strconv.Quote(r.Service))
+			continue
+		}
+		r.Service = b.Catalog.Entities[i].Identifier
+		sc, ok := cards[r.Scorecard]
+		if !ok {
+			note(&scorecards, strconv.Quote(r.Scorecard))
+			continue
+		}
+		level := ""
+		for _, l := range sc.Levels {
+			if strings.EqualFold(l.Title, r.Level) {
+				level = l.Title
+				break
+			}
+		}
+		if level == "" {
+			note(&levels, fmt.Sprintf("%q on %q", r.Level, r.Scorecard))
+			continue
+		}
+		r.Level = level
+		out = append(out, r)
+	}
+	var errs []string
+	if len(services) > 0 {
+		errs = append(errs, "services not in the catalog: "+limitList(services))
+	}
+	if len(scorecards) > 0 {
+		errs = append(errs, "scorecards not defined: "+limitList(scorecards))
+	}
+	if len(levels) > 0 {
+		errs = append(errs, "levels the scorecard does not have: "+limitList(levels))
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; ") + "; nothing recorded")
+	}
+	return out, nil
+}
+
+// limitList joins names, keeping an error about a large push short.
+func limitList(names []string) string {
+	const most = 20
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }
 
 func apiError(w http.ResponseWriter, status int, msg string) {

@@ -75,6 +75,7 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 	}
 	snaps := map[int64]*report.Snapshot{}
 	idxs := map[int64]map[string]int{}
+	peaks := map[int64]map[history.LevelKey]int{}
 	var msgs []*delivery.Outgoing
 	byDest := map[string]*report.Notice{}
 	resend := map[string]bool{} // a copy sent today goes again: forced, or a regression
@@ -135,6 +136,21 @@ func (noticesJob) Run(ctx context.Context, j *engine.Jobs, r *engine.Run) error 
 				}
 			}
 			n.MarkSince(prev, idxs[lastMsg.SnapshotID])
+			// Levels passed through since that notice: a drop back to
+			// the level it showed is still a new regression.
+			peak, ok := peaks[lastMsg.SnapshotID]
+			if !ok {
+				if peak, err = st.PeakLevelsSince(ctx, lastMsg.SnapshotID); err != nil {
+					return err
+				}
+				peaks[lastMsg.SnapshotID] = peak
+			}
+			if prev != nil {
+				n.MarkDropsSince(snap, func(service, scorecard string) (int, bool) {
+					r, ok := peak[history.LevelKey{Service: service, Scorecard: scorecard}]
+					return r, ok
+				})
+			}
 			if !sentToday && !opt.Force && prev != nil && lastMsg.ContentHash == n.Hash && !n.Regressed && now.Sub(lastMsg.Sent) < j.Config().ReminderEvery {
 				quiet = append(quiet, n.Name())
 				out.Skipped++

@@ -76,7 +76,11 @@ type Config struct {
 	// Store is the history the buttons record in (exemptions, snoozes)
 	// and the results CI pushes are kept in; nil turns those buttons off,
 	// and answers then say nothing of CI. Exemptions configures requests.
-	Store      *history.Store
+	Store *history.Store
+	// OpenStore, when Store is nil, opens the history on first use, and
+	// again on each later use until it opens: the database may be locked
+	// or away when serve starts.
+	OpenStore  func(ctx context.Context) (*history.Store, error)
 	Exemptions exemption.Config
 	// Routes (PRODREADY_TEAMS) also tell the Home tab who is in a team.
 	Routes *delivery.TeamRoutes
@@ -103,7 +107,8 @@ type Bot struct {
 	console   bool
 	// responseHosts are the hosts a response_url may name.
 	responseHosts []string
-	ci            ciapi.Store // nil without Store
+	ci            ciapi.Store  // nil without Store or OpenStore
+	hist          *lazyHistory // nil without Store or OpenStore
 
 	bg       context.Context // pending answers; cancelled at the end of shutdown
 	stopBG   context.CancelFunc
@@ -167,8 +172,9 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("slackapp.Config.SigningSecret is required to serve slash commands over HTTP: Slack signs each one with it (Basic Information → App Credentials → Signing Secret); or set slackapp.Config.AppToken to use Socket Mode")
 	}
 	b := &Bot{cfg: cfg, log: cfg.Log, holder: cfg.Holder, responseHosts: responseHosts(cfg)}
-	if cfg.Store != nil {
-		b.ci = cfg.Store
+	if cfg.Store != nil || cfg.OpenStore != nil {
+		b.hist = &lazyHistory{st: cfg.Store, open: cfg.OpenStore}
+		b.ci = b.hist
 	}
 	if cfg.BotToken != "" || cfg.AppToken != "" {
 		var opts []slack.Option

@@ -33,6 +33,10 @@ func ciTestBot(t *testing.T, token string, st *history.Store) *Bot {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pushes are checked against the catalog evaluated.
+	if err := b.Holder().Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
@@ -68,6 +72,7 @@ func TestResultsEndpoint(t *testing.T) {
 		{name: "pipeline URL not http", token: testAPIToken, auth: "Bearer " + testAPIToken, body: `{"pipeline_url":"javascript:alert(1)","result":{"entities":[{"identifier":"pay","scorecards":{"pr":{"level":"Gold"}}}]}}`, status: http.StatusBadRequest, saying: "pipeline_url"},
 		{name: "commit with spaces", token: testAPIToken, auth: "Bearer " + testAPIToken, body: `{"commit":"abc def","result":{"entities":[{"identifier":"pay","scorecards":{"pr":{"level":"Gold"}}}]}}`, status: http.StatusBadRequest, saying: "commit"},
 		{name: "too large", token: testAPIToken, auth: "Bearer " + testAPIToken, body: `{"commit":"` + strings.Repeat("a", ciapi.MaxResultsBody) + `"}`, status: http.StatusRequestEntityTooLarge, saying: "larger than"},
+		{name: "unknown service", token: testAPIToken, auth: "Bearer " + testAPIToken, body: `{"result":{"entities":[{"identifier":"ghost-svc","scorecards":{"production_readiness":{"level":"Gold"}}}]}}`, status: http.StatusUnprocessableEntity, saying: `ghost-svc`},
 		{name: "recorded", token: testAPIToken, auth: "Bearer " + testAPIToken, body: pushBody, status: http.StatusOK, saying: `"recorded":2`, records: 2},
 	}
 	for _, c := range cases {

@@ -220,12 +220,24 @@ func (b *Bot) allRules(ctx context.Context, cb slack.InteractionCallback, servic
 }
 
 func (b *Bot) snooze(ctx context.Context, cb slack.InteractionCallback, team string) {
-	if b.cfg.Store == nil {
+	store, err := b.history(ctx)
+	if err != nil {
+		b.log.Warn("snooze: no history database", "err", err)
 		b.ephemeral(ctx, cb, "Snoozing needs the history database (PRODREADY_DB), which this prodready cannot open.")
 		return
 	}
+	why, err := b.snoozeRefusal(ctx, team, cb.User.ID)
+	if err != nil {
+		b.log.Error("snooze: could not tell whether the user is in the team", "err", err, "team", team)
+		b.ephemeral(ctx, cb, "Could not check that you are in the team; try again in a moment.")
+		return
+	}
+	if why != "" {
+		b.ephemeral(ctx, cb, why)
+		return
+	}
 	now := b.now()
-	z, changed, err := b.cfg.Store.SnoozeTeam(ctx, team, cb.User.ID, now.Add(snoozeFor), now)
+	z, changed, err := store.SnoozeTeam(ctx, team, cb.User.ID, now.Add(snoozeFor), now)
 	if err != nil {
 		b.log.Error("snooze", "err", err, "team", team)
 		b.ephemeral(ctx, cb, "The snooze could not be recorded; try again in a moment.")

@@ -281,19 +281,34 @@ func TestSnoozeButton(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// Members: the catalog's team lead (Bundle.Teams), and one of the
+	// Slack user group named for the team.
+	lead := emu.AddUser("payments-lead@example.com")
+	grouped := emu.AddUser("sre@example.com")
+	emu.AddNamedUserGroup("S0PAY", "payments", grouped.ID)
+	outsider := emu.AddUser("intern@example.com")
 	r := start(t, emu, Config{BotToken: emu.BotToken(), Store: st})
 	waitReady(t, r.bot)
 	url := interactionURL(r)
-	rep := interact(t, emu, url, slackemu.Interaction{UserID: "U0SNOOZER", ActionID: blockkit.ActSnooze, Value: "payments"})
-	if p := lastResponse(t, emu, rep, 1); !strings.Contains(p.Text, "snoozed for 7 days") {
-		t.Errorf("snooze: %q", p.Text)
+	steps := []struct {
+		name, user, team, saying string
+	}{
+		{"not a member", outsider.ID, "payments", "Only members of payments can snooze its notices"},
+		{"no such team", lead.ID, "no-such-team", "No team no-such-team in the teams file or the catalog"},
+		{"a member", lead.ID, "payments", "snoozed for 7 days"},
+		{"a user group member", grouped.ID, "payments", "already snoozed by <@" + lead.ID + ">"},
 	}
-	rep = interact(t, emu, url, slackemu.Interaction{UserID: "U0OTHER", ActionID: blockkit.ActSnooze, Value: "payments"})
-	if p := lastResponse(t, emu, rep, 1); !strings.Contains(p.Text, "already snoozed by <@U0SNOOZER>") {
-		t.Errorf("second snooze: %q", p.Text)
+	for _, s := range steps {
+		rep := interact(t, emu, url, slackemu.Interaction{UserID: s.user, ActionID: blockkit.ActSnooze, Value: s.team})
+		if p := lastResponse(t, emu, rep, 1); !strings.Contains(p.Text, s.saying) {
+			t.Errorf("%s: %q; want it saying %q", s.name, p.Text, s.saying)
+		}
 	}
-	if z, ok, _ := st.SnoozeOf(ctx, "payments", time.Now()); !ok || z.By != "U0SNOOZER" {
+	if z, ok, _ := st.SnoozeOf(ctx, "payments", time.Now()); !ok || z.By != lead.ID {
 		t.Errorf("snooze %+v %v", z, ok)
+	}
+	if _, ok, _ := st.SnoozeOf(ctx, "no-such-team", time.Now()); ok {
+		t.Errorf("a team that does not exist was snoozed")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prodready/prodready/bot/ciapi"
+	"github.com/prodready/prodready/scorecard"
 )
 
 // readyTimeout bounds one readiness check: a probe that hangs is a probe
@@ -39,7 +40,7 @@ func (b *Bot) opsRoutes(mux *http.ServeMux) {
 	// Off (404) unless a token is configured: an open endpoint would let
 	// anyone write what answers show.
 	if b.cfg.APIToken != "" {
-		b.route(mux, "POST "+ciapi.ResultsPath, ciapi.NewHandler(b.cfg.APIToken, b.ci, b.now, b.log))
+		b.route(mux, "POST "+ciapi.ResultsPath, ciapi.NewHandler(b.cfg.APIToken, b.ci, b.currentBundle, b.now, b.log))
 	}
 	for _, r := range b.extra {
 		b.route(mux, r.pattern, r.h)
@@ -89,4 +90,12 @@ func (b *Bot) runSocketWithOps(ctx context.Context, deadline *time.Time, ln net.
 		<-socketErr
 		return err
 	}
+}
+
+// currentBundle is the bundle of the latest evaluation, nil before the first.
+func (b *Bot) currentBundle() *scorecard.Bundle {
+	if ev := b.holder.Current(); ev != nil {
+		return ev.Bundle
+	}
+	return nil
 }

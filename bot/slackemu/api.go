@@ -71,6 +71,7 @@ var methodScopes = map[string][]string{
 	"views.publish":                nil,
 	"views.update":                 nil,
 	"usergroups.users.list":        {"usergroups:read"},
+	"usergroups.list":              {"usergroups:read"},
 	"conversations.info":           {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
 
@@ -350,6 +351,8 @@ func (s *Server) call(method, tok, host string, params map[string]string) answer
 		return s.viewsUpdate(req)
 	case "usergroups.users.list":
 		return s.usergroupUsers(req)
+	case "usergroups.list":
+		return s.usergroupsList(req)
 	case "conversations.info":
 		return s.conversationInfo(req)
 	}

@@ -122,6 +122,8 @@ type Server struct {
 	views      map[string]*View
 	homes      map[string]*View // by user id
 	usergroups map[string][]string
+	// usergroupHandles: user group id -> handle, for usergroups.list.
+	usergroupHandles map[string]string
 }
 
 type token struct {

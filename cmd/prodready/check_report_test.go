@@ -33,6 +33,10 @@ func serveResults(t *testing.T, failFirst int32, status int) (*httptest.Server, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pushes are checked against the catalog serve has evaluated.
+	if err := b.Holder().Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var calls atomic.Int32
 	h := b.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prodready/prodready/bot/exemption"
@@ -79,6 +81,30 @@ func withInteractionStore(ctx context.Context, s *settings, cfg *slackapp.Config
 	cfg.Exemptions = s.exemptionConfig()
 	cfg.Routes = s.jobs.Routes
 	store, err := history.Open(ctx, s.db, history.Options{})
+	if errors.Is(err, history.ErrUnreachable) || errors.Is(err, history.ErrLocked) {
+		// Snoozes and POST /api/results open it on use once it answers,
+		// as the scheduled jobs do.
+		cfg.Log.Error("history unavailable yet: snoozes and POST /api/results open it when next used; exemptions from Slack count after a restart", "err", err)
+		cfg.Source = exemption.With(cfg.Source, cfg.Exemptions, nil, cfg.Log)
+		var mu sync.Mutex
+		var opened *history.Store
+		cfg.OpenStore = func(ctx context.Context) (*history.Store, error) {
+			st, err := history.Open(ctx, s.db, history.Options{})
+			if err == nil {
+				mu.Lock()
+				opened = st
+				mu.Unlock()
+			}
+			return st, err
+		}
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if opened != nil {
+				opened.Close()
+			}
+		}
+	}
 	if err != nil {
 		cfg.Log.Error("history unavailable: exemptions from Slack, snoozes and exemption buttons are off", "err", err)
 		cfg.Source = exemption.With(cfg.Source, cfg.Exemptions, nil, cfg.Log)

@@ -78,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	switch {
 	case cfg.APIToken == "":
 		cfg.Log.Debug("POST " + ciapi.ResultsPath + " is off: PRODREADY_API_TOKEN is not set")
-	case cfg.Store == nil:
+	case cfg.Store == nil && cfg.OpenStore == nil:
 		cfg.Log.Warn("POST " + ciapi.ResultsPath + " answers 503: the history database is unavailable to record CI results in")
 	default:
 		cfg.Log.Info("POST " + ciapi.ResultsPath + " records results pushed from CI (check --report-to)")

@@ -694,3 +694,35 @@ func (s *Store) cachedRefs(ids []int64) ([]report.EntityRef, bool) {
 	}
 	return out, true
 }
+
+// LevelKey is one service's standing on one scorecard, by identifiers.
+type LevelKey struct{ Service, Scorecard string }
+
+// PeakLevelsSince returns, per service and scorecard, the highest level
+// rank held in a snapshot after snapID that a later snapshot no longer
+// holds: the levels passed through since then. A level below the one now
+// that is lower than such a peak is a drop since snapID, even when
+// snapshot snapID itself had the lower level (Silver → Bronze → Silver →
+// Bronze drops twice).
+func (s *Store) PeakLevelsSince(ctx context.Context, snapID int64) (map[LevelKey]int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.identifier, sc.identifier, MAX(r.level)
+		FROM results_closed r
+		JOIN entity_versions e ON e.id = r.entity_id
+		JOIN scorecard_versions sc ON sc.id = r.scorecard_id
+		WHERE r.valid_to > ? AND r.valid_from > ?
+		GROUP BY e.identifier, sc.identifier`), snapID, snapID)
+	if err != nil {
+		return nil, s.err("read levels since a snapshot", err)
+	}
+	defer rows.Close()
+	out := map[LevelKey]int{}
+	for rows.Next() {
+		var k LevelKey
+		var level int
+		if err := rows.Scan(&k.Service, &k.Scorecard, &level); err != nil {
+			return nil, s.err("read levels since a snapshot", err)
+		}
+		out[k] = level
+	}
+	return out, s.err("read levels since a snapshot", rows.Err())
+}

@@ -243,7 +243,8 @@ func millis(t time.Time) int64 { return t.UnixMilli() }
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // Prune deletes what is older than keep before now: snapshots, the
-// results only they held, job runs, messages, failures, and HTTP cache
+// results only they held, job runs, messages, failures, results pushed
+// from CI not pushed again since, and HTTP cache
 // entries not written since (one unchanged that long is asked for in full
 // once more). On SQLite the pages freed go back to the file system.
 func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (int64, error) {
@@ -281,6 +282,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, keep time.Duration) (i
 		`DELETE FROM messages WHERE sent_at < ?`,
 		`DELETE FROM failures WHERE at < ?`,
 		`DELETE FROM http_cache WHERE stored_at < ?`,
+		`DELETE FROM ci_results WHERE received_at < ?`,
 	} {
 		res, err := tx.ExecContext(ctx, s.q(q), cut)
 		if err != nil {

@@ -288,3 +288,33 @@ func testPrune(t *testing.T, dsn string) {
 		t.Errorf("the pruned snapshot %d still loads", fullID)
 	}
 }
+
+// Results pushed from CI follow the retention like the rest of the history.
+func TestPruneCIResults(t *testing.T) { eachBackend(t, testPruneCIResults) }
+
+func testPruneCIResults(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	rs := []CIResult{
+		{Service: "old", Scorecard: "pr", Level: "Gold", ReceivedAt: t0.Add(-DefaultRetention - time.Hour)},
+		{Service: "new", Scorecard: "pr", Level: "Gold", ReceivedAt: t0.Add(-time.Hour)},
+	}
+	if err := s.RecordCIResults(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, t0, DefaultRetention); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		service string
+		want    int
+	}{{"old", 0}, {"new", 1}} {
+		got, err := s.LatestCIResults(ctx, c.service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != c.want {
+			t.Errorf("%s: %d CI results after pruning; want %d", c.service, len(got), c.want)
+		}
+	}
+}
