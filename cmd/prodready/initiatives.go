@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/prodready/prodready/scorecard"
 )
@@ -29,4 +32,35 @@ func readInitiatives(w io.Writer, path string, scs []*scorecard.Scorecard) (scor
 		return f, false
 	}
 	return f, true
+}
+
+// announcing applies PRODREADY_INITIATIVES' announced rules to each load,
+// so that serve's answers and notices, the jobs and the MCP tools show a
+// rule that does not count yet as check does. The file is read at each
+// load: a change to it is taken at the next refresh.
+type announcing struct {
+	scorecard.Source
+	path string
+}
+
+// withAnnouncements wraps src when PRODREADY_INITIATIVES is set.
+func withAnnouncements(src scorecard.Source, s *settings) scorecard.Source {
+	if s.initiatives == "" {
+		return src
+	}
+	return announcing{Source: src, path: s.initiatives}
+}
+
+func (a announcing) Load(ctx context.Context, now time.Time) (*scorecard.Bundle, error) {
+	b, err := a.Source.Load(ctx, now)
+	if err != nil || b == nil {
+		return b, err
+	}
+	var msgs strings.Builder
+	f, ok := readInitiatives(&msgs, a.path, b.Scorecards)
+	if !ok {
+		return nil, fmt.Errorf("%s", strings.TrimSpace(msgs.String()))
+	}
+	b.Warnings = append(b.Warnings, scorecard.Announce(b.Scorecards, f.Announcements)...)
+	return b, nil
 }

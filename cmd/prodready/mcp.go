@@ -60,6 +60,7 @@ func mcpConfig(e *env, src sourceFlags) (mcp.Config, error) {
 	if err != nil {
 		return mcp.Config{}, err
 	}
+	source = withAnnouncements(source, s)
 	targets, err := report.ParseTargets(s.jobs.TargetLevel)
 	if err != nil {
 		return mcp.Config{}, err

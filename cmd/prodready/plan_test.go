@@ -257,3 +257,34 @@ func checkLevelsWithout(t *testing.T, dir, catalog, scorecards, rule, now string
 	os.WriteFile(path, data, 0o600)
 	return checkLevels(t, catalog, path, now)
 }
+
+// TestAnnouncementsReachServeAndTheJobs: the source serve, the jobs and
+// the MCP tools load from applies PRODREADY_INITIATIVES' announcements at
+// each load, and an initiatives file with an error stops the load, naming it.
+func TestAnnouncementsReachServeAndTheJobs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "initiatives.yaml")
+	os.WriteFile(good, []byte("announcements:\n  - {scorecard: production_readiness, rule: has_readme, from: 2099-02-01}\n"), 0o600)
+	src := withAnnouncements(demo.Source{}, &settings{initiatives: good})
+	b, err := src.Load(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, sc := range b.Scorecards {
+		if i := sc.RuleIndex("has_readme"); sc.Identifier == "production_readiness" && i >= 0 {
+			found = sc.Rules[i].CountsFrom.Equal(time.Date(2099, 2, 1, 0, 0, 0, 0, time.UTC))
+		}
+	}
+	if !found {
+		t.Error("the announced rule does not count from its date after a load")
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("initiatives:\n  - {id: a}\n"), 0o600)
+	if _, err := withAnnouncements(demo.Source{}, &settings{initiatives: bad}).Load(context.Background(), time.Now()); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a bad file: err = %v, want one naming %s", err, bad)
+	}
+	if src := withAnnouncements(demo.Source{}, &settings{}); src != (demo.Source{}) {
+		t.Error("without PRODREADY_INITIATIVES the source is wrapped")
+	}
+}

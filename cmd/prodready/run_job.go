@@ -58,6 +58,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	source = withAnnouncements(source, s)
 	store, err := history.Open(ctx, s.db, history.Options{})
 	if err != nil {
 		return fail(err)

@@ -151,6 +151,7 @@ func serveConfig(e *env, s *settings) (slackapp.Config, error) {
 	if err != nil {
 		return slackapp.Config{}, err
 	}
+	src = withAnnouncements(src, s)
 	return slackapp.Config{
 		ListenAddr:    s.listenAddr,
 		SigningSecret: s.signingSecret,
